@@ -1,0 +1,15 @@
+//! Lambda: an EventBridge schedule or API Gateway change event -> snapshot requests.
+//! Settings: see `shared::config::FunctionConfig`.
+
+#![recursion_limit = "256"]
+
+use shared::config::FunctionConfig;
+use shared::pipeline::DiscoveryFunction;
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    shared::lambda::init_logging();
+    let home = shared::awsconf::load(None, None).await?;
+    let function = DiscoveryFunction::new(FunctionConfig::from_env()?, &home).await?;
+    shared::lambda::run(|event| function.handle(event)).await
+}

@@ -1,0 +1,188 @@
+//! AWS configuration the usual ways (environment, profiles, `AWS_ENDPOINT_URL`), with an optional
+//! Region override and role assumption on top; who we are (the source); and the translation of
+//! SDK errors into the library's [`Error`] with a message that says what to do.
+
+use aws_config::sts::AssumeRoleProvider;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_apigateway::config::http::HttpResponse;
+use aws_sdk_apigateway::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_sts::config::SharedCredentialsProvider;
+use aws_smithy_types::error::display::DisplayErrorContext;
+
+use crate::model::Source;
+use crate::{Error, Result};
+
+/// Loads the shared SDK configuration. `region` overrides the environment's; `role_arn`, when
+/// given, is assumed (with the environment's credentials) and its credentials used instead.
+pub async fn load(region: Option<&str>, role_arn: Option<&str>) -> Result<SdkConfig> {
+    let base = aws_config::defaults(BehaviorVersion::latest()).load().await;
+    derive(&base, region, role_arn).await
+}
+
+/// A configuration derived from `base`: another Region and/or a role assumed with `base`'s
+/// credentials.
+pub async fn derive(
+    base: &SdkConfig,
+    region: Option<&str>,
+    role_arn: Option<&str>,
+) -> Result<SdkConfig> {
+    let base = match region {
+        Some(r) => base
+            .clone()
+            .into_builder()
+            .region(Region::new(r.to_string()))
+            .build(),
+        None => base.clone(),
+    };
+    if base.region().is_none() {
+        return Err(Error::Invalid(
+            "no AWS Region is set: pass --region or set AWS_REGION (or a region in your AWS profile)"
+                .into(),
+        ));
+    }
+    let Some(arn) = role_arn else { return Ok(base) };
+    if !arn.starts_with("arn:") || !arn.contains(":role/") {
+        return Err(Error::Invalid(format!(
+            "'{arn}' is not an IAM role ARN: expected arn:PARTITION:iam::ACCOUNT:role/NAME"
+        )));
+    }
+    let provider = AssumeRoleProvider::builder(arn)
+        .session_name("apigw-dr")
+        .configure(&base)
+        .build()
+        .await;
+    Ok(base
+        .to_builder()
+        .credentials_provider(SharedCredentialsProvider::new(provider))
+        .build())
+}
+
+/// The (partition, account, Region) the configuration acts in, from STS GetCallerIdentity.
+/// This is also the first call that proves the credentials work.
+pub async fn whoami(sdk: &SdkConfig) -> Result<Source> {
+    let region = sdk.region().map(|r| r.to_string()).unwrap_or_default();
+    let sts = aws_sdk_sts::Client::new(sdk);
+    let id = sts
+        .get_caller_identity()
+        .send()
+        .await
+        .map_err(|e| sdk_error("checking credentials (sts:GetCallerIdentity)", e))?;
+    let account = id.account().unwrap_or_default().to_string();
+    let partition = id
+        .arn()
+        .and_then(|a| a.split(':').nth(1))
+        .filter(|p| !p.is_empty())
+        .map(str::to_string)
+        .unwrap_or_else(|| partition_of_region(&region).to_string());
+    Ok(Source {
+        partition,
+        account,
+        region,
+    })
+}
+
+/// The partition a Region belongs to.
+pub fn partition_of_region(region: &str) -> &'static str {
+    if region.starts_with("cn-") {
+        "aws-cn"
+    } else if region.starts_with("us-gov-") {
+        "aws-us-gov"
+    } else if region.starts_with("us-iso-") {
+        "aws-iso"
+    } else if region.starts_with("us-isob-") {
+        "aws-iso-b"
+    } else {
+        "aws"
+    }
+}
+
+/// True for failures worth retrying: throttling (429), server errors (5xx), timeouts and
+/// dropped connections.
+pub fn is_transient<E>(err: &SdkError<E, HttpResponse>) -> bool {
+    match err {
+        SdkError::TimeoutError(_) => true,
+        SdkError::DispatchFailure(d) => d.is_io() || d.is_timeout() || d.is_other(),
+        SdkError::ResponseError(_) => true,
+        SdkError::ServiceError(s) => {
+            let st = s.raw().status().as_u16();
+            st == 429 || st >= 500
+        }
+        _ => false,
+    }
+}
+
+/// HTTP status of a service error, if the call got that far.
+pub fn status_of<E>(err: &SdkError<E, HttpResponse>) -> Option<u16> {
+    err.raw_response().map(|r| r.status().as_u16())
+}
+
+const CREDENTIAL_CODES: &[&str] = &[
+    "UnrecognizedClientException",
+    "InvalidClientTokenId",
+    "InvalidSignatureException",
+    "SignatureDoesNotMatch",
+    "ExpiredToken",
+    "ExpiredTokenException",
+    "InvalidAccessKeyId",
+    "AccessDenied",
+    "AccessDeniedException",
+    "UnauthorizedOperation",
+    "MissingAuthenticationTokenException",
+];
+
+/// Turns an SDK error into one clear line: what we were doing, what AWS said, what to do.
+pub fn sdk_error<E>(what: &str, err: SdkError<E, HttpResponse>) -> Error
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    match &err {
+        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => {
+            return Error::Unavailable(format!(
+                "cannot reach AWS while {what}: {}. Check the network, the Region and AWS_ENDPOINT_URL",
+                DisplayErrorContext(&err)
+            ));
+        }
+        SdkError::ConstructionFailure(_) => {
+            return Error::Aws(format!(
+                "could not make the AWS request while {what}: {}. Check your AWS credentials (AWS_PROFILE, AWS_ACCESS_KEY_ID) and Region",
+                DisplayErrorContext(&err)
+            ));
+        }
+        _ => {}
+    }
+    let status = status_of(&err).unwrap_or(0);
+    let code = err.code().unwrap_or("").to_string();
+    let message = err.message().unwrap_or("").to_string();
+    let said = match (code.is_empty(), message.is_empty()) {
+        (true, true) => format!("HTTP {status}"),
+        (false, true) => code.clone(),
+        (true, false) => message.clone(),
+        (false, false) => format!("{code}: {message}"),
+    };
+    if CREDENTIAL_CODES.contains(&code.as_str()) || status == 401 || status == 403 {
+        Error::Aws(format!(
+            "AWS refused the credentials while {what} ({said}). Check AWS_PROFILE / AWS_ACCESS_KEY_ID, and that the role (--role-arn) allows it"
+        ))
+    } else if status == 429 || status >= 500 {
+        Error::Unavailable(format!(
+            "AWS kept failing while {what} ({said}); try again later"
+        ))
+    } else if status == 404 || code.ends_with("NotFoundException") || code == "NoSuchKey" {
+        Error::NotFound(format!("not found while {what} ({said})"))
+    } else {
+        Error::Aws(format!("AWS rejected the request while {what} ({said})"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn partitions() {
+        assert_eq!(partition_of_region("us-east-1"), "aws");
+        assert_eq!(partition_of_region("cn-north-1"), "aws-cn");
+        assert_eq!(partition_of_region("us-gov-west-1"), "aws-us-gov");
+        assert_eq!(partition_of_region("eu-west-3"), "aws");
+    }
+}

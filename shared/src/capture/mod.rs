@@ -1,0 +1,421 @@
+//! Capture: reads REST APIs through API Gateway's Get calls into the project's model
+//! ([`crate::model::v1`]), with as few calls as the API allows, all paced by one [`Pacer`].
+//!
+//! Per REST API: GetResources with `embed=methods` (one call per 500 resources; the embedded
+//! methods carry their method responses, integration and integration responses), and one call
+//! each (more only past 500 items) for authorizers, models, request validators, gateway
+//! responses, documentation parts and versions, deployments and stages. The REST APIs themselves
+//! come from GetRestApis. A 300-resource API therefore costs 10 calls in all.
+
+mod convert;
+#[cfg(test)]
+mod tests;
+
+use std::collections::{BTreeSet, HashSet};
+use std::future::Future;
+use std::pin::Pin;
+use std::task::Poll;
+
+use aws_sdk_apigateway::Client;
+use aws_sdk_apigateway::config::http::HttpResponse;
+use aws_sdk_apigateway::config::retry::RetryConfig;
+use aws_sdk_apigateway::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_apigateway::types as sdk;
+
+use crate::awsconf::{sdk_error, status_of};
+use crate::model::v1::{self, RestApiSnapshot};
+use crate::pacing::Pacer;
+use crate::{Error, Result};
+
+/// Page size for every paged Get call (the API's maximum).
+const PAGE: i32 = 500;
+
+/// How many REST APIs are read at the same time. The quotas, not this, bound the speed; a few
+/// APIs in flight keep the account's token bucket busy while one API pages through resources.
+const APIS_AT_ONCE: usize = 4;
+
+/// The client configuration for API Gateway: the shared SDK configuration with the SDK's own
+/// retries turned off, because every call goes through a [`Pacer`], which paces and retries.
+pub fn client_config(sdk: &aws_config::SdkConfig) -> aws_sdk_apigateway::config::Builder {
+    aws_sdk_apigateway::config::Builder::from(sdk).retry_config(RetryConfig::disabled())
+}
+
+/// An API Gateway (v1) client without SDK retries (see [`client_config`]).
+pub fn apigateway_client(sdk: &aws_config::SdkConfig) -> Client {
+    Client::from_conf(client_config(sdk).build())
+}
+
+/// Every REST API of the account and Region as `(id, name)`, in the order AWS lists them.
+pub async fn list_rest_apis(client: &Client, pacer: &Pacer) -> Result<Vec<(String, String)>> {
+    Ok(get_rest_apis(client, pacer)
+        .await?
+        .into_iter()
+        .map(|a| (a.id.unwrap_or_default(), a.name.unwrap_or_default()))
+        .collect())
+}
+
+async fn get_rest_apis(client: &Client, pacer: &Pacer) -> Result<Vec<sdk::RestApi>> {
+    paged(pacer, "GetRestApis", |pos| {
+        let req = client.get_rest_apis().limit(PAGE).set_position(pos);
+        async move {
+            req.send()
+                .await
+                .map(|o| (o.items.unwrap_or_default(), o.position))
+        }
+    })
+    .await
+    .map_err(|e| sdk_error("listing REST APIs (GetRestApis)", e))
+}
+
+/// Captures the selected REST APIs, sorted by name then id, each in canonical order.
+///
+/// `select` empty means every REST API; otherwise each entry selects the API whose id is
+/// exactly that, or every API whose name is exactly that. An entry that selects nothing is
+/// [`Error::NotFound`]. `progress` gets one short line per API captured.
+///
+/// With `select` empty, an API deleted between the listing and its capture is left out (with a
+/// warning and a progress line); an API selected by id or name that disappears is an error.
+pub async fn capture_rest_apis(
+    client: &Client,
+    pacer: &Pacer,
+    select: &[String],
+    progress: &(dyn Fn(String) + Send + Sync),
+) -> Result<Vec<RestApiSnapshot>> {
+    let all = get_rest_apis(client, pacer).await?;
+    let listed = all.len();
+    let chosen = choose(all, select)?;
+    tracing::info!(listed, selected = chosen.len(), "capturing REST APIs");
+    let skip_if_gone = select.is_empty();
+    let jobs: Vec<_> = chosen
+        .iter()
+        .map(|api| capture_one(client, pacer, api, skip_if_gone, progress))
+        .collect();
+    let mut out = Vec::new();
+    for r in run_bounded(jobs, APIS_AT_ONCE).await {
+        if let Some(s) = r? {
+            out.push(s);
+        }
+    }
+    v1::sort_apis(&mut out);
+    Ok(out)
+}
+
+/// Applies the selection to the listed APIs (keeping their listing order).
+fn choose(all: Vec<sdk::RestApi>, select: &[String]) -> Result<Vec<sdk::RestApi>> {
+    if select.is_empty() {
+        return Ok(all);
+    }
+    let mut chosen = BTreeSet::new();
+    let mut missing = Vec::new();
+    for want in select {
+        let mut hit = false;
+        for (i, a) in all.iter().enumerate() {
+            if a.id() == Some(want.as_str()) || a.name() == Some(want.as_str()) {
+                chosen.insert(i);
+                hit = true;
+            }
+        }
+        if !hit {
+            missing.push(format!("'{want}'"));
+        }
+    }
+    if !missing.is_empty() {
+        return Err(Error::NotFound(format!(
+            "no REST API has the id or name {} in this account and Region; list them with \
+             `aws apigateway get-rest-apis --query 'items[].[id,name]'` (same account and Region)",
+            missing.join(", ")
+        )));
+    }
+    Ok(all
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| chosen.contains(i))
+        .map(|(_, a)| a)
+        .collect())
+}
+
+/// Whether an error says the thing read does not exist.
+fn is_not_found<E: ProvideErrorMetadata>(e: &SdkError<E, HttpResponse>) -> bool {
+    status_of(e) == Some(404) || e.code() == Some("NotFoundException")
+}
+
+/// Reads one REST API's contents: its Get calls run at the same time, paced by `pacer`.
+/// `None` when the API was deleted meanwhile and `skip_if_gone` is set.
+async fn capture_one(
+    client: &Client,
+    pacer: &Pacer,
+    api: &sdk::RestApi,
+    skip_if_gone: bool,
+    progress: &(dyn Fn(String) + Send + Sync),
+) -> Result<Option<RestApiSnapshot>> {
+    let id = api.id().unwrap_or_default();
+    let name = api.name().unwrap_or_default();
+    let what = |op: &str| format!("reading REST API {id} '{name}' ({op})");
+
+    let (
+        resources,
+        authorizers,
+        models,
+        validators,
+        responses,
+        parts,
+        versions,
+        deployments,
+        stages,
+    ) = tokio::join!(
+        paged(pacer, "GetResources", |pos| {
+            let req = client
+                .get_resources()
+                .rest_api_id(id)
+                .embed("methods")
+                .limit(PAGE)
+                .set_position(pos);
+            async move {
+                req.send()
+                    .await
+                    .map(|o| (o.items.unwrap_or_default(), o.position))
+            }
+        }),
+        paged(pacer, "GetAuthorizers", |pos| {
+            let req = client
+                .get_authorizers()
+                .rest_api_id(id)
+                .limit(PAGE)
+                .set_position(pos);
+            async move {
+                req.send()
+                    .await
+                    .map(|o| (o.items.unwrap_or_default(), o.position))
+            }
+        }),
+        paged(pacer, "GetModels", |pos| {
+            let req = client
+                .get_models()
+                .rest_api_id(id)
+                .limit(PAGE)
+                .set_position(pos);
+            async move {
+                req.send()
+                    .await
+                    .map(|o| (o.items.unwrap_or_default(), o.position))
+            }
+        }),
+        paged(pacer, "GetRequestValidators", |pos| {
+            let req = client
+                .get_request_validators()
+                .rest_api_id(id)
+                .limit(PAGE)
+                .set_position(pos);
+            async move {
+                req.send()
+                    .await
+                    .map(|o| (o.items.unwrap_or_default(), o.position))
+            }
+        }),
+        paged(pacer, "GetGatewayResponses", |pos| {
+            let req = client
+                .get_gateway_responses()
+                .rest_api_id(id)
+                .limit(PAGE)
+                .set_position(pos);
+            async move {
+                req.send()
+                    .await
+                    .map(|o| (o.items.unwrap_or_default(), o.position))
+            }
+        }),
+        paged(pacer, "GetDocumentationParts", |pos| {
+            let req = client
+                .get_documentation_parts()
+                .rest_api_id(id)
+                .limit(PAGE)
+                .set_position(pos);
+            async move {
+                req.send()
+                    .await
+                    .map(|o| (o.items.unwrap_or_default(), o.position))
+            }
+        }),
+        paged(pacer, "GetDocumentationVersions", |pos| {
+            let req = client
+                .get_documentation_versions()
+                .rest_api_id(id)
+                .limit(PAGE)
+                .set_position(pos);
+            async move {
+                req.send()
+                    .await
+                    .map(|o| (o.items.unwrap_or_default(), o.position))
+            }
+        }),
+        paged(pacer, "GetDeployments", |pos| {
+            let req = client
+                .get_deployments()
+                .rest_api_id(id)
+                .limit(PAGE)
+                .set_position(pos);
+            async move {
+                req.send()
+                    .await
+                    .map(|o| (o.items.unwrap_or_default(), o.position))
+            }
+        }),
+        // GetStages does not page: it returns every stage (at most 10 per API).
+        async {
+            pacer
+                .call("GetStages", || client.get_stages().rest_api_id(id).send())
+                .await
+                .map(|o| o.item.unwrap_or_default())
+        },
+    );
+
+    let resources = match resources {
+        Err(e) if skip_if_gone && is_not_found(&e) => {
+            tracing::warn!(
+                rest_api_id = id,
+                name,
+                "REST API deleted while capturing; left out"
+            );
+            progress(format!("{name}: deleted while capturing, left out"));
+            return Ok(None);
+        }
+        r => r.map_err(|e| sdk_error(&what("GetResources"), e))?,
+    };
+    // AWS answers GetDocumentationParts/GetDocumentationVersions for an API without
+    // documentation with an empty list, so a 404 there is a real error on AWS. Services that do
+    // not implement documentation (moto answers 404) would otherwise make every capture fail:
+    // for them, NotFound means "no documentation".
+    let parts = none_if_not_found(parts, &what("GetDocumentationParts"))?;
+    let versions = none_if_not_found(versions, &what("GetDocumentationVersions"))?;
+
+    let mut snap = RestApiSnapshot {
+        api: convert::rest_api(api),
+        ..Default::default()
+    };
+    for r in &resources {
+        let (res, methods) = convert::resource(r);
+        snap.resources.push(res);
+        snap.methods.extend(methods);
+    }
+    let authorizers = authorizers.map_err(|e| sdk_error(&what("GetAuthorizers"), e))?;
+    let models = models.map_err(|e| sdk_error(&what("GetModels"), e))?;
+    let validators = validators.map_err(|e| sdk_error(&what("GetRequestValidators"), e))?;
+    let responses = responses.map_err(|e| sdk_error(&what("GetGatewayResponses"), e))?;
+    let deployments = deployments.map_err(|e| sdk_error(&what("GetDeployments"), e))?;
+    let stages = stages.map_err(|e| sdk_error(&what("GetStages"), e))?;
+    snap.authorizers = authorizers.iter().map(convert::authorizer).collect();
+    snap.models = models.iter().map(convert::model).collect();
+    snap.request_validators = validators.iter().map(convert::request_validator).collect();
+    snap.gateway_responses = responses.iter().map(convert::gateway_response).collect();
+    snap.documentation_parts = parts.iter().map(convert::documentation_part).collect();
+    snap.documentation_versions = versions
+        .iter()
+        .map(convert::documentation_version)
+        .collect();
+    snap.deployments = deployments.iter().map(convert::deployment).collect();
+    snap.stages = stages.iter().map(convert::stage).collect();
+    snap.normalize();
+
+    let plural = |n: usize, one: &str| format!("{n} {one}{}", if n == 1 { "" } else { "s" });
+    progress(format!(
+        "{name}: {}, {}, {}",
+        plural(snap.resources.len(), "resource"),
+        plural(snap.methods.len(), "method"),
+        plural(snap.stages.len(), "stage"),
+    ));
+    tracing::debug!(
+        rest_api_id = id,
+        name,
+        objects = snap.object_count(),
+        "captured REST API"
+    );
+    Ok(Some(snap))
+}
+
+/// A list read where NotFound means "none" (see the documentation reads in [`capture_one`]).
+fn none_if_not_found<T, E>(
+    r: std::result::Result<Vec<T>, SdkError<E, HttpResponse>>,
+    what: &str,
+) -> Result<Vec<T>>
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    match r {
+        Err(e) if is_not_found(&e) => {
+            tracing::debug!(
+                what,
+                "not found; taken as none (the service does not implement it)"
+            );
+            Ok(Vec::new())
+        }
+        r => r.map_err(|e| sdk_error(what, e)),
+    }
+}
+
+/// Calls a paged operation until it returns no further `position`, each page through the
+/// pacer. `page(position)` builds and sends one request. Stops as well if the service repeats a
+/// position (a service that ignores `position` would otherwise loop for ever).
+async fn paged<T, E, F, Fut>(
+    pacer: &Pacer,
+    op: &'static str,
+    mut page: F,
+) -> std::result::Result<Vec<T>, SdkError<E, HttpResponse>>
+where
+    F: FnMut(Option<String>) -> Fut,
+    Fut: Future<Output = std::result::Result<(Vec<T>, Option<String>), SdkError<E, HttpResponse>>>,
+    E: std::error::Error + 'static,
+{
+    let mut items = Vec::new();
+    let mut position: Option<String> = None;
+    let mut seen = HashSet::new();
+    loop {
+        let (mut batch, next) = pacer.call(op, || page(position.clone())).await?;
+        let empty = batch.is_empty();
+        items.append(&mut batch);
+        match next.filter(|p| !p.is_empty()) {
+            Some(p) if !empty && seen.insert(p.clone()) => position = Some(p),
+            _ => return Ok(items),
+        }
+    }
+}
+
+/// Runs futures with at most `limit` of them in flight, and returns their outputs in the
+/// order given. (A small stand-in for `futures::stream::buffered`, which the crate does not
+/// depend on; the futures borrow the caller's client and pacer, so they cannot be spawned.)
+async fn run_bounded<F: Future>(futs: Vec<F>, limit: usize) -> Vec<F::Output> {
+    let n = futs.len();
+    let mut queue = futs.into_iter().enumerate();
+    let mut running: Vec<(usize, Pin<Box<F>>)> = Vec::new();
+    let mut out: Vec<Option<F::Output>> = (0..n).map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        loop {
+            while running.len() < limit.max(1) {
+                match queue.next() {
+                    Some((i, f)) => running.push((i, Box::pin(f))),
+                    None => break,
+                }
+            }
+            let mut finished = false;
+            let mut k = 0;
+            while k < running.len() {
+                if let Poll::Ready(v) = running[k].1.as_mut().poll(cx) {
+                    out[running[k].0] = Some(v);
+                    running.swap_remove(k);
+                    finished = true;
+                } else {
+                    k += 1;
+                }
+            }
+            if running.is_empty() && queue.len() == 0 {
+                return Poll::Ready(());
+            }
+            if !finished {
+                return Poll::Pending;
+            }
+        }
+    })
+    .await;
+    out.into_iter()
+        .map(|o| o.expect("every future ran to completion"))
+        .collect()
+}

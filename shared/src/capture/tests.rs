@@ -1,0 +1,537 @@
+//! Capture at the HTTP layer: every response comes from aws-smithy-mocks rules, through the
+//! real client configuration (SDK retries off) and a real [`Pacer`] with tiny retry delays.
+
+use std::sync::Mutex;
+
+use aws_config::{BehaviorVersion, SdkConfig};
+use aws_sdk_apigateway::Client;
+use aws_sdk_apigateway::config::{Credentials, Region, SharedCredentialsProvider};
+use aws_sdk_apigateway::operation::get_authorizers::GetAuthorizersOutput;
+use aws_sdk_apigateway::operation::get_deployments::GetDeploymentsOutput;
+use aws_sdk_apigateway::operation::get_documentation_parts::GetDocumentationPartsOutput;
+use aws_sdk_apigateway::operation::get_documentation_versions::GetDocumentationVersionsOutput;
+use aws_sdk_apigateway::operation::get_gateway_responses::GetGatewayResponsesOutput;
+use aws_sdk_apigateway::operation::get_models::GetModelsOutput;
+use aws_sdk_apigateway::operation::get_request_validators::GetRequestValidatorsOutput;
+use aws_sdk_apigateway::operation::get_resources::GetResourcesOutput;
+use aws_sdk_apigateway::operation::get_rest_apis::GetRestApisOutput;
+use aws_sdk_apigateway::operation::get_stages::GetStagesOutput;
+use aws_sdk_apigateway::types::{
+    Authorizer, AuthorizerType, Deployment, DocumentationPart, DocumentationPartLocation,
+    DocumentationPartType, DocumentationVersion, EndpointConfiguration, EndpointType,
+    GatewayResponse, GatewayResponseType, Integration, IntegrationResponse, IntegrationType,
+    Method, MethodResponse, MethodSetting, Model, RequestValidator, Resource, RestApi, Stage,
+};
+use aws_smithy_mocks::{MockResponseInterceptor, Rule, RuleMode, create_mock_http_client, mock};
+
+use super::*;
+
+fn client(rules: &[Rule]) -> Client {
+    let sdk = SdkConfig::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("eu-west-1"))
+        .credentials_provider(SharedCredentialsProvider::new(Credentials::new(
+            "AKIDTEST", "secret", None, None, "test",
+        )))
+        .http_client(create_mock_http_client())
+        .build();
+    let mut mocks = MockResponseInterceptor::new().rule_mode(RuleMode::MatchAny);
+    for r in rules {
+        mocks = mocks.with_rule(r);
+    }
+    Client::from_conf(client_config(&sdk).interceptor(mocks).build())
+}
+
+fn error_body(code: &str, message: &str) -> Option<String> {
+    Some(format!(r#"{{"__type":"{code}","message":"{message}"}}"#))
+}
+
+/// Collects progress lines.
+#[derive(Default)]
+struct Lines(Mutex<Vec<String>>);
+impl Lines {
+    fn push(&self, l: String) {
+        self.0.lock().unwrap().push(l);
+    }
+    fn all(&self) -> Vec<String> {
+        self.0.lock().unwrap().clone()
+    }
+}
+
+fn api(id: &str, name: &str) -> RestApi {
+    RestApi::builder()
+        .id(id)
+        .name(name)
+        .root_resource_id("root")
+        .endpoint_configuration(
+            EndpointConfiguration::builder()
+                .types(EndpointType::Regional)
+                .build(),
+        )
+        .tags("team", "orders")
+        .build()
+}
+
+fn resource(i: usize) -> Resource {
+    let integration = Integration::builder()
+        .r#type(IntegrationType::Mock)
+        .request_templates("application/json", r#"{"statusCode": 200}"#)
+        .integration_responses(
+            "200",
+            IntegrationResponse::builder()
+                .status_code("200")
+                .selection_pattern("")
+                .build(),
+        )
+        .build();
+    let method = |verb: &str| {
+        Method::builder()
+            .http_method(verb)
+            .authorization_type("NONE")
+            .method_responses("200", MethodResponse::builder().status_code("200").build())
+            .method_integration(integration.clone())
+            .build()
+    };
+    Resource::builder()
+        .id(format!("r{i}"))
+        .parent_id("root")
+        .path(format!("/items{i}"))
+        .path_part(format!("items{i}"))
+        .resource_methods("GET", method("GET"))
+        .resource_methods("POST", method("POST"))
+        .build()
+}
+
+fn part(id: &str, path: &str) -> DocumentationPart {
+    DocumentationPart::builder()
+        .id(id)
+        .location(
+            DocumentationPartLocation::builder()
+                .r#type(DocumentationPartType::Resource)
+                .path(path)
+                .build()
+                .unwrap(),
+        )
+        .properties(r#"{"description":"x"}"#)
+        .build()
+}
+
+fn rest_apis_rule(apis: Vec<RestApi>) -> Rule {
+    mock!(Client::get_rest_apis)
+        .match_requests(|r| r.limit() == Some(500))
+        .then_output(move || {
+            GetRestApisOutput::builder()
+                .set_items(Some(apis.clone()))
+                .build()
+        })
+}
+
+/// GetResources in two pages: 300 resources (600 methods), then 1 more.
+fn resources_rules() -> Vec<Rule> {
+    let page1 = mock!(Client::get_resources)
+        .match_requests(|r| {
+            r.position().is_none() && r.limit() == Some(500) && r.embed() == ["methods".to_string()]
+        })
+        .then_output(|| {
+            GetResourcesOutput::builder()
+                .set_items(Some((0..300).map(resource).collect()))
+                .position("page2")
+                .build()
+        });
+    let page2 = mock!(Client::get_resources)
+        .match_requests(|r| r.position() == Some("page2") && r.embed() == ["methods".to_string()])
+        .then_output(|| GetResourcesOutput::builder().items(resource(300)).build());
+    vec![page1, page2]
+}
+
+/// Every other Get call of one API, one page each except documentation parts (two pages).
+fn other_rules() -> Vec<Rule> {
+    vec![
+        mock!(Client::get_authorizers)
+            .match_requests(|r| r.limit() == Some(500))
+            .then_output(|| {
+                GetAuthorizersOutput::builder()
+                    .items(
+                        Authorizer::builder()
+                            .id("au1")
+                            .name("tokens")
+                            .r#type(AuthorizerType::Token)
+                            .authorizer_result_ttl_in_seconds(300)
+                            .build(),
+                    )
+                    .build()
+            }),
+        mock!(Client::get_models).then_output(|| {
+            GetModelsOutput::builder()
+                .items(
+                    Model::builder()
+                        .id("m1")
+                        .name("Order")
+                        .content_type("application/json")
+                        .build(),
+                )
+                .build()
+        }),
+        mock!(Client::get_request_validators).then_output(|| {
+            GetRequestValidatorsOutput::builder()
+                .items(
+                    RequestValidator::builder()
+                        .id("v1")
+                        .name("body")
+                        .validate_request_body(true)
+                        .build(),
+                )
+                .build()
+        }),
+        mock!(Client::get_gateway_responses).then_output(|| {
+            GetGatewayResponsesOutput::builder()
+                .items(
+                    GatewayResponse::builder()
+                        .response_type(GatewayResponseType::Default4Xx)
+                        .default_response(true)
+                        .build(),
+                )
+                .build()
+        }),
+        mock!(Client::get_documentation_parts)
+            .match_requests(|r| r.position().is_none() && r.limit() == Some(500))
+            .then_output(|| {
+                GetDocumentationPartsOutput::builder()
+                    .items(part("d1", "/items1"))
+                    .position("docs2")
+                    .build()
+            }),
+        mock!(Client::get_documentation_parts)
+            .match_requests(|r| r.position() == Some("docs2"))
+            .then_output(|| {
+                GetDocumentationPartsOutput::builder()
+                    .items(part("d2", "/items2"))
+                    .build()
+            }),
+        mock!(Client::get_documentation_versions).then_output(|| {
+            GetDocumentationVersionsOutput::builder()
+                .items(DocumentationVersion::builder().version("v1").build())
+                .build()
+        }),
+        mock!(Client::get_deployments).then_output(|| {
+            GetDeploymentsOutput::builder()
+                .items(
+                    Deployment::builder()
+                        .id("dep1")
+                        .description("first")
+                        .build(),
+                )
+                .build()
+        }),
+        mock!(Client::get_stages).then_output(|| {
+            GetStagesOutput::builder()
+                .item(
+                    Stage::builder()
+                        .stage_name("prod")
+                        .deployment_id("dep1")
+                        .method_settings(
+                            "*/*",
+                            MethodSetting::builder()
+                                .throttling_rate_limit(100.0)
+                                .throttling_burst_limit(50)
+                                .build(),
+                        )
+                        .variables("backend", "orders-prod")
+                        .build(),
+                )
+                .item(
+                    Stage::builder()
+                        .stage_name("dev")
+                        .deployment_id("dep1")
+                        .build(),
+                )
+                .build()
+        }),
+    ]
+}
+
+fn all_rules() -> Vec<Rule> {
+    let mut rules = vec![rest_apis_rule(vec![api("a1", "orders")])];
+    rules.extend(resources_rules());
+    rules.extend(other_rules());
+    rules
+}
+
+#[tokio::test]
+async fn captures_one_api_with_paging_and_counts_its_calls() {
+    let client = client(&all_rules());
+    let pacer = Pacer::for_tests();
+    let lines = Lines::default();
+    let apis = capture_rest_apis(&client, &pacer, &[], &|l| lines.push(l))
+        .await
+        .unwrap();
+
+    assert_eq!(apis.len(), 1);
+    let a = &apis[0];
+    assert_eq!(a.api.id, "a1");
+    assert_eq!(a.api.tags.get("team").map(String::as_str), Some("orders"));
+    assert_eq!(a.resources.len(), 301, "both pages of resources");
+    assert_eq!(a.methods.len(), 602);
+    let m = a
+        .methods
+        .iter()
+        .find(|m| m.path == "/items7" && m.http_method == "POST")
+        .unwrap();
+    assert_eq!(m.resource_id, "r7");
+    let i = m.method_integration.as_ref().unwrap();
+    assert_eq!(i.integration_type.as_deref(), Some("MOCK"));
+    assert!(i.integration_responses.contains_key("200"));
+    assert!(m.method_responses.contains_key("200"));
+    assert_eq!(
+        a.documentation_parts.len(),
+        2,
+        "both pages of documentation parts"
+    );
+    assert_eq!(a.authorizers[0].authorizer_type.as_deref(), Some("TOKEN"));
+    assert_eq!(a.gateway_responses[0].response_type, "DEFAULT_4XX");
+    assert_eq!(
+        a.stages
+            .iter()
+            .map(|s| s.stage_name.as_str())
+            .collect::<Vec<_>>(),
+        ["dev", "prod"]
+    );
+    assert_eq!(
+        a.stages[1].method_settings["*/*"].throttling_rate_limit,
+        100.0
+    );
+
+    // GetRestApis + 2 pages of resources + 2 pages of documentation parts + 7 single calls.
+    let calls = pacer.calls();
+    assert_eq!(pacer.total_calls(), 12, "{calls:?}");
+    assert_eq!(calls["GetResources"], 2);
+    assert_eq!(calls["GetDocumentationParts"], 2);
+    assert_eq!(calls["GetRestApis"], 1);
+    assert_eq!(calls["GetStages"], 1);
+    assert_eq!(
+        lines.all(),
+        ["orders: 301 resources, 602 methods, 2 stages"]
+    );
+}
+
+#[tokio::test]
+async fn a_300_resource_api_costs_at_most_20_calls() {
+    let mut rules = vec![rest_apis_rule(vec![api("a1", "orders")])];
+    rules.push(mock!(Client::get_resources).then_output(|| {
+        GetResourcesOutput::builder()
+            .set_items(Some((0..300).map(resource).collect()))
+            .build()
+    }));
+    rules.extend(other_rules());
+    let client = client(&rules);
+    let pacer = Pacer::for_tests();
+    let apis = capture_rest_apis(&client, &pacer, &["orders".to_string()], &|_| {})
+        .await
+        .unwrap();
+    assert_eq!(apis[0].methods.len(), 600);
+    // 10 calls here (the documentation parts mock has a second page): 11 with it.
+    assert!(pacer.total_calls() <= 20, "{:?}", pacer.calls());
+    assert_eq!(pacer.total_calls(), 11, "{:?}", pacer.calls());
+}
+
+#[tokio::test]
+async fn throttling_is_retried_and_counted() {
+    let throttled = mock!(Client::get_rest_apis)
+        .sequence()
+        .http_status(
+            429,
+            error_body("TooManyRequestsException", "Too Many Requests"),
+        )
+        .output(|| {
+            GetRestApisOutput::builder()
+                .items(api("a1", "orders"))
+                .build()
+        })
+        .build();
+    let client = client(&[throttled]);
+    let pacer = Pacer::for_tests();
+    let apis = list_rest_apis(&client, &pacer).await.unwrap();
+    assert_eq!(apis, [("a1".to_string(), "orders".to_string())]);
+    assert_eq!(pacer.calls()["GetRestApis"], 2);
+    assert_eq!(pacer.total_calls(), 2);
+}
+
+#[tokio::test]
+async fn server_errors_are_retried() {
+    let mut rules = vec![rest_apis_rule(vec![api("a1", "orders")])];
+    rules.push(
+        mock!(Client::get_resources)
+            .sequence()
+            .http_status(500, error_body("InternalFailure", "oops"))
+            .http_status(503, error_body("ServiceUnavailableException", "busy"))
+            .output(|| GetResourcesOutput::builder().items(resource(1)).build())
+            .build(),
+    );
+    rules.extend(other_rules());
+    let client = client(&rules);
+    let pacer = Pacer::for_tests();
+    let apis = capture_rest_apis(&client, &pacer, &["a1".to_string()], &|_| {})
+        .await
+        .unwrap();
+    assert_eq!(apis[0].resources.len(), 1);
+    assert_eq!(pacer.calls()["GetResources"], 3);
+}
+
+#[tokio::test]
+async fn bad_requests_are_not_retried_and_say_what_failed() {
+    let mut rules = vec![rest_apis_rule(vec![api("a1", "orders")])];
+    rules.push(
+        mock!(Client::get_resources)
+            .sequence()
+            .http_status(
+                400,
+                error_body("BadRequestException", "Invalid embed value"),
+            )
+            .build(),
+    );
+    rules.extend(other_rules());
+    let client = client(&rules);
+    let pacer = Pacer::for_tests();
+    let err = capture_rest_apis(&client, &pacer, &[], &|_| {})
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Aws(_)), "{err:?}");
+    let msg = err.to_string();
+    assert!(
+        msg.contains("GetResources") && msg.contains("a1") && msg.contains("orders"),
+        "{msg}"
+    );
+    assert!(
+        msg.contains("BadRequestException: Invalid embed value"),
+        "{msg}"
+    );
+    assert_eq!(pacer.calls()["GetResources"], 1, "not retried");
+}
+
+#[tokio::test]
+async fn missing_documentation_is_taken_as_none() {
+    // moto answers 404 for documentation; AWS would answer with an empty list.
+    let mut rules = vec![rest_apis_rule(vec![api("a1", "orders")])];
+    rules.extend(resources_rules());
+    rules.push(
+        mock!(Client::get_documentation_parts)
+            .sequence()
+            .http_status(
+                404,
+                error_body("NotFoundException", "Invalid API identifier"),
+            )
+            .build(),
+    );
+    rules.push(
+        mock!(Client::get_documentation_versions)
+            .sequence()
+            .http_status(404, None)
+            .build(),
+    );
+    // Matched first (MatchAny takes the first rule that matches and has responses left), so
+    // the documentation rules in other_rules() are never reached.
+    rules.extend(other_rules());
+    let client = client(&rules);
+    let pacer = Pacer::for_tests();
+    let apis = capture_rest_apis(&client, &pacer, &[], &|_| {})
+        .await
+        .unwrap();
+    assert!(apis[0].documentation_parts.is_empty());
+    assert!(apis[0].documentation_versions.is_empty());
+    assert_eq!(apis[0].stages.len(), 2);
+}
+
+#[tokio::test]
+async fn selection_by_id_or_name_and_unknown_entries() {
+    let listing = vec![api("a1", "orders"), api("b2", "orders"), api("c3", "pets")];
+    let rules = vec![rest_apis_rule(listing.clone())];
+    let client = client(&rules);
+    let pacer = Pacer::for_tests();
+    let err = capture_rest_apis(
+        &client,
+        &pacer,
+        &["pets".into(), "nope".into(), "zz9".into()],
+        &|_| {},
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(err, Error::NotFound(_)), "{err:?}");
+    let msg = err.to_string();
+    assert!(
+        msg.contains("'nope'") && msg.contains("'zz9'") && !msg.contains("'pets'"),
+        "{msg}"
+    );
+    assert!(
+        msg.contains("get-rest-apis"),
+        "says how to list APIs: {msg}"
+    );
+    assert_eq!(
+        pacer.total_calls(),
+        1,
+        "nothing is read before the selection is valid"
+    );
+
+    let ids = |sel: &[&str]| -> Vec<String> {
+        let sel: Vec<String> = sel.iter().map(|s| s.to_string()).collect();
+        choose(listing.clone(), &sel)
+            .unwrap()
+            .iter()
+            .map(|a| a.id().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(ids(&[]), ["a1", "b2", "c3"]);
+    assert_eq!(ids(&["orders"]), ["a1", "b2"]);
+    assert_eq!(ids(&["c3", "b2"]), ["b2", "c3"]);
+    assert_eq!(ids(&["pets", "c3"]), ["c3"]);
+}
+
+#[tokio::test]
+async fn paging_stops_when_the_service_repeats_a_position() {
+    let looping = mock!(Client::get_rest_apis).then_output(|| {
+        GetRestApisOutput::builder()
+            .items(api("a1", "orders"))
+            .position("same")
+            .build()
+    });
+    let client = client(&[looping]);
+    let pacer = Pacer::for_tests();
+    let apis = list_rest_apis(&client, &pacer).await.unwrap();
+    assert_eq!(
+        apis.len(),
+        2,
+        "the first page and the one that repeats its position"
+    );
+    assert_eq!(pacer.total_calls(), 2);
+}
+
+#[tokio::test]
+async fn run_bounded_keeps_order_and_limit() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let live = AtomicUsize::new(0);
+    let peak = AtomicUsize::new(0);
+    let jobs: Vec<_> = (0..10u64)
+        .map(|i| {
+            let (live, peak) = (&live, &peak);
+            async move {
+                let now = live.fetch_add(1, Ordering::SeqCst) + 1;
+                peak.fetch_max(now, Ordering::SeqCst);
+                tokio::time::sleep(std::time::Duration::from_millis(10 - i)).await;
+                live.fetch_sub(1, Ordering::SeqCst);
+                i
+            }
+        })
+        .collect();
+    let out = run_bounded(jobs, 3).await;
+    assert_eq!(out, (0..10).collect::<Vec<_>>());
+    assert_eq!(peak.load(Ordering::SeqCst), 3);
+}
+
+#[test]
+fn capture_futures_are_send() {
+    fn send<T: Send>(_: &T) {}
+    let client = client(&[]);
+    let pacer = Pacer::for_tests();
+    send(&capture_rest_apis(&client, &pacer, &[], &|_| {}));
+    send(&list_rest_apis(&client, &pacer));
+    send(&pacer.call("GetStages", || client.get_stages().rest_api_id("x").send()));
+}

@@ -1,0 +1,105 @@
+//! The Lambda functions' settings, read from their environment (set by the SAM template).
+//! Parsed from a lookup function so tests build them without touching the process environment.
+
+use crate::point::DEFAULT_RETENTION_DAYS;
+use crate::{Error, Result};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FunctionConfig {
+    /// `APIGW_DR_SOURCE_REGION`: the Region whose APIs are protected (default: the function's).
+    pub source_region: Option<String>,
+    /// `APIGW_DR_SOURCE_ROLE_ARN`: role to assume in the source account (default: none, same
+    /// account).
+    pub source_role_arn: Option<String>,
+    /// `APIGW_DR_SELECT`: comma-separated REST API names or ids (default: all).
+    pub select: Vec<String>,
+    /// `APIGW_DR_EVENT_BUS`: where discovery sends snapshot requests (default: `default`).
+    pub event_bus: String,
+    /// `APIGW_DR_STORE`: the recovery point store (snapshot function).
+    pub store: Option<String>,
+    /// `APIGW_DR_CATALOG`: the catalog (snapshot function).
+    pub catalog: Option<String>,
+    /// `APIGW_DR_RETENTION_DAYS` (default 30).
+    pub retention_days: i64,
+}
+
+impl FunctionConfig {
+    pub fn from_env() -> Result<Self> {
+        Self::from_lookup(|k| std::env::var(k).ok())
+    }
+
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self> {
+        let get = |k: &str| {
+            get(k)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
+        let retention_days = match get("APIGW_DR_RETENTION_DAYS") {
+            None => DEFAULT_RETENTION_DAYS,
+            Some(v) => v.parse::<i64>().ok().filter(|d| *d > 0).ok_or_else(|| {
+                Error::Invalid(format!(
+                    "APIGW_DR_RETENTION_DAYS='{v}' is not a positive whole number"
+                ))
+            })?,
+        };
+        Ok(FunctionConfig {
+            source_region: get("APIGW_DR_SOURCE_REGION"),
+            source_role_arn: get("APIGW_DR_SOURCE_ROLE_ARN"),
+            select: get("APIGW_DR_SELECT")
+                .map(|s| {
+                    s.split(',')
+                        .map(|p| p.trim().to_string())
+                        .filter(|p| !p.is_empty())
+                        .collect()
+                })
+                .unwrap_or_default(),
+            event_bus: get("APIGW_DR_EVENT_BUS").unwrap_or_else(|| "default".into()),
+            store: get("APIGW_DR_STORE"),
+            catalog: get("APIGW_DR_CATALOG"),
+            retention_days,
+        })
+    }
+
+    /// The store and catalog URLs, which the snapshot function cannot do without.
+    pub fn store_and_catalog(&self) -> Result<(&str, &str)> {
+        match (&self.store, &self.catalog) {
+            (Some(s), Some(c)) => Ok((s, c)),
+            _ => Err(Error::Invalid(
+                "APIGW_DR_STORE and APIGW_DR_CATALOG must be set (s3://BUCKET/PREFIX and dynamodb://TABLE)"
+                    .into(),
+            )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn cfg(pairs: &[(&str, &str)]) -> Result<FunctionConfig> {
+        let m: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        FunctionConfig::from_lookup(|k| m.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_and_values() {
+        let c = cfg(&[]).unwrap();
+        assert_eq!(c.event_bus, "default");
+        assert_eq!(c.retention_days, 30);
+        assert!(c.select.is_empty());
+        assert!(c.store_and_catalog().is_err());
+        let c = cfg(&[
+            ("APIGW_DR_SELECT", " orders, ,pets "),
+            ("APIGW_DR_RETENTION_DAYS", "7"),
+        ])
+        .unwrap();
+        assert_eq!(c.select, vec!["orders", "pets"]);
+        assert_eq!(c.retention_days, 7);
+        assert!(cfg(&[("APIGW_DR_RETENTION_DAYS", "-1")]).is_err());
+        assert!(cfg(&[("APIGW_DR_RETENTION_DAYS", "x")]).is_err());
+    }
+}

@@ -1,0 +1,344 @@
+//! The events the Lambdas take, classified without I/O, and the event discovery sends to the
+//! snapshot function.
+//!
+//! Discovery takes an EventBridge "Scheduled Event" (sweep every selected API) or an "AWS API
+//! Call via CloudTrail" event from `apigateway.amazonaws.com` (snapshot only the API it
+//! names). It hands work on as EventBridge events (source [`SOURCE`], detail-type
+//! [`SNAPSHOT_REQUESTED`]) on the configured bus, one per API; a rule on that bus starts the
+//! snapshot function. EventBridge rather than a direct async invoke: the hand-off is visible
+//! (archive, replay, other consumers) and the rule is where throttling and retries are set.
+
+use aws_lambda_events::cloudwatch_events::cloudtrail::AWSAPICall;
+use aws_lambda_events::eventbridge::EventBridgeEvent;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::{Error, Result};
+
+pub const SOURCE: &str = "apigw-dr";
+pub const SNAPSHOT_REQUESTED: &str = "Snapshot Requested";
+const CLOUDTRAIL: &str = "AWS API Call via CloudTrail";
+const SCHEDULED: &str = "Scheduled Event";
+
+/// What discovery asks the snapshot function to do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SnapshotRequest {
+    /// REST API ids to capture together into one point.
+    pub apis: Vec<String>,
+    /// `schedule`, or `change:EVENTNAME`.
+    pub trigger: String,
+    /// The id of the event that caused it, for tracing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cause: Option<String>,
+}
+
+/// What an incoming discovery event means.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Discovery {
+    /// Capture every selected API.
+    Sweep { cause: Option<String> },
+    /// Capture this one REST API.
+    Api {
+        id: String,
+        trigger: String,
+        cause: Option<String>,
+    },
+    /// A well-formed event that needs no recovery point (a failed or read-only call...).
+    Ignored(String),
+}
+
+fn parse<T: serde::de::DeserializeOwned>(event: &Value, what: &str) -> Result<T> {
+    serde_json::from_value(event.clone())
+        .map_err(|e| Error::Invalid(format!("malformed {what}: {e}")))
+}
+
+/// Classifies an event given to the discovery function.
+pub fn classify_discovery(event: &Value) -> Result<Discovery> {
+    let ev: EventBridgeEvent<Value> = parse(event, "event (expected an EventBridge event)")?;
+    match (ev.source.as_str(), ev.detail_type.as_str()) {
+        ("aws.events", SCHEDULED) => Ok(Discovery::Sweep { cause: ev.id }),
+        ("aws.apigateway", CLOUDTRAIL) => {
+            let call: AWSAPICall = parse(&ev.detail, "CloudTrail event detail")?;
+            classify_call(&call, &ev.detail, ev.id)
+        }
+        (source, detail_type) => Err(Error::Invalid(format!(
+            "unexpected event (source '{source}', detail-type '{detail_type}'): discovery takes \
+             EventBridge Scheduled Events and API Gateway 'AWS API Call via CloudTrail' events"
+        ))),
+    }
+}
+
+fn classify_call(call: &AWSAPICall, detail: &Value, cause: Option<String>) -> Result<Discovery> {
+    if call.event_source != "apigateway.amazonaws.com" {
+        return Err(Error::Invalid(format!(
+            "CloudTrail event from '{}': discovery takes only apigateway.amazonaws.com",
+            call.event_source
+        )));
+    }
+    let name = call.event_name.as_str();
+    if let Some(code) = detail.get("errorCode").and_then(Value::as_str) {
+        return Ok(Discovery::Ignored(format!(
+            "{name} failed ({code}): nothing changed"
+        )));
+    }
+    if name.starts_with("Get") || name.starts_with("List") {
+        return Ok(Discovery::Ignored(format!("{name} is read-only")));
+    }
+    if name == "DeleteRestApi" {
+        return Ok(Discovery::Ignored(
+            "DeleteRestApi: the API is gone; its recovery points stay".into(),
+        ));
+    }
+    let id = call
+        .request_parameters
+        .get("restApiId")
+        .and_then(Value::as_str)
+        .or_else(|| {
+            // CreateRestApi / ImportRestApi name the new API only in the response.
+            matches!(name, "CreateRestApi" | "ImportRestApi")
+                .then(|| call.response_elements.as_ref()?.get("id")?.as_str())
+                .flatten()
+        });
+    match id {
+        Some(id) if !id.is_empty() => Ok(Discovery::Api {
+            id: id.to_string(),
+            trigger: format!("change:{name}"),
+            cause,
+        }),
+        _ => Ok(Discovery::Ignored(format!(
+            "{name} changes no REST API (the scheduled sweep covers the rest)"
+        ))),
+    }
+}
+
+/// Reads the event the snapshot function is started with.
+pub fn parse_snapshot_request(event: &Value) -> Result<SnapshotRequest> {
+    let ev: EventBridgeEvent<Value> = parse(event, "event (expected an EventBridge event)")?;
+    if ev.source != SOURCE || ev.detail_type != SNAPSHOT_REQUESTED {
+        return Err(Error::Invalid(format!(
+            "unexpected event (source '{}', detail-type '{}'): the snapshot function takes \
+             '{SNAPSHOT_REQUESTED}' events from '{SOURCE}'",
+            ev.source, ev.detail_type
+        )));
+    }
+    let req: SnapshotRequest = parse(&ev.detail, "snapshot request")?;
+    if req.apis.is_empty() || req.apis.iter().any(|a| a.trim().is_empty()) {
+        return Err(Error::Invalid(
+            "snapshot request names no REST API id".into(),
+        ));
+    }
+    Ok(req)
+}
+
+/// Sends snapshot requests to an EventBridge bus, ten to a PutEvents call.
+pub async fn send_snapshot_requests(
+    client: &aws_sdk_eventbridge::Client,
+    bus: &str,
+    requests: &[SnapshotRequest],
+) -> Result<()> {
+    use aws_sdk_eventbridge::types::PutEventsRequestEntry;
+    for chunk in requests.chunks(10) {
+        let mut call = client.put_events();
+        for r in chunk {
+            let detail = serde_json::to_string(r).map_err(|e| Error::decode("encoding", e))?;
+            call = call.entries(
+                PutEventsRequestEntry::builder()
+                    .event_bus_name(bus)
+                    .source(SOURCE)
+                    .detail_type(SNAPSHOT_REQUESTED)
+                    .detail(detail)
+                    .build(),
+            );
+        }
+        let out = call.send().await.map_err(|e| {
+            crate::awsconf::sdk_error(&format!("sending snapshot requests to the bus '{bus}'"), e)
+        })?;
+        if out.failed_entry_count() > 0 {
+            let why: Vec<String> = out
+                .entries()
+                .iter()
+                .filter_map(|e| e.error_message().map(str::to_string))
+                .collect();
+            return Err(Error::Unavailable(format!(
+                "EventBridge refused {} of {} snapshot requests on the bus '{bus}': {}",
+                out.failed_entry_count(),
+                chunk.len(),
+                why.join("; ")
+            )));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// A CloudTrail event as EventBridge delivers it (shape from the AWS documentation).
+    pub fn cloudtrail(name: &str, request: Value, response: Value) -> Value {
+        json!({
+            "version": "0",
+            "id": "6a7e8feb-b491-4cf7-a9f1-bf3703467718",
+            "detail-type": "AWS API Call via CloudTrail",
+            "source": "aws.apigateway",
+            "account": "123456789012",
+            "time": "2026-11-22T18:43:48Z",
+            "region": "us-east-1",
+            "resources": [],
+            "detail": {
+                "eventVersion": "1.08",
+                "userIdentity": {
+                    "type": "AssumedRole",
+                    "principalId": "AROAEXAMPLE:deployer",
+                    "arn": "arn:aws:sts::123456789012:assumed-role/deployer/ci",
+                    "accountId": "123456789012",
+                    "accessKeyId": "ASIAEXAMPLE",
+                    "sessionContext": {
+                        "sessionIssuer": {
+                            "type": "Role",
+                            "principalId": "AROAEXAMPLE",
+                            "arn": "arn:aws:iam::123456789012:role/deployer",
+                            "accountId": "123456789012",
+                            "userName": "deployer"
+                        },
+                        "webIdFederationData": {},
+                        "attributes": {"creationDate": "2026-11-22T18:40:00Z", "mfaAuthenticated": "false"}
+                    }
+                },
+                "eventTime": "2026-11-22T18:43:48Z",
+                "eventSource": "apigateway.amazonaws.com",
+                "eventName": name,
+                "awsRegion": "us-east-1",
+                "sourceIPAddress": "203.0.113.10",
+                "userAgent": "aws-cli/2.15.0",
+                "requestParameters": request,
+                "responseElements": response,
+                "requestID": "4f5a3e5c-1e2b-4a1b-9a3c-123456789abc",
+                "eventID": "d2b5e1f0-8a51-4c7d-bb0c-0123456789ab",
+                "readOnly": false,
+                "eventType": "AwsApiCall",
+                "managementEvent": true,
+                "recipientAccountId": "123456789012",
+                "eventCategory": "Management"
+            }
+        })
+    }
+
+    #[test]
+    fn scheduled_event_sweeps() {
+        let ev = json!({
+            "version": "0", "id": "53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa",
+            "detail-type": "Scheduled Event", "source": "aws.events",
+            "account": "123456789012", "time": "2015-10-08T16:53:06Z", "region": "us-east-1",
+            "resources": ["arn:aws:events:us-east-1:123456789012:rule/my-scheduled-rule"],
+            "detail": {}
+        });
+        assert_eq!(
+            classify_discovery(&ev).unwrap(),
+            Discovery::Sweep {
+                cause: Some("53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa".into())
+            }
+        );
+    }
+
+    #[test]
+    fn cloudtrail_changes_name_their_api() {
+        let put = cloudtrail(
+            "PutMethod",
+            json!({"restApiId": "a1b2c3", "resourceId": "r1", "httpMethod": "GET"}),
+            json!({"httpMethod": "GET"}),
+        );
+        assert!(matches!(classify_discovery(&put).unwrap(),
+            Discovery::Api { id, trigger, .. } if id == "a1b2c3" && trigger == "change:PutMethod"));
+        let create = cloudtrail(
+            "CreateRestApi",
+            json!({"name": "orders"}),
+            json!({"id": "zz9"}),
+        );
+        assert!(
+            matches!(classify_discovery(&create).unwrap(), Discovery::Api { id, .. } if id == "zz9")
+        );
+    }
+
+    #[test]
+    fn cloudtrail_non_changes_are_ignored() {
+        let get = cloudtrail("GetRestApi", json!({"restApiId": "a"}), Value::Null);
+        assert!(matches!(
+            classify_discovery(&get).unwrap(),
+            Discovery::Ignored(_)
+        ));
+        let del = cloudtrail("DeleteRestApi", json!({"restApiId": "a"}), Value::Null);
+        assert!(matches!(
+            classify_discovery(&del).unwrap(),
+            Discovery::Ignored(_)
+        ));
+        let mut failed = cloudtrail("PutMethod", json!({"restApiId": "a"}), Value::Null);
+        failed["detail"]["errorCode"] = json!("BadRequestException");
+        assert!(
+            matches!(classify_discovery(&failed).unwrap(), Discovery::Ignored(m) if m.contains("failed"))
+        );
+        let account = cloudtrail("UpdateAccount", json!({}), json!({}));
+        assert!(matches!(
+            classify_discovery(&account).unwrap(),
+            Discovery::Ignored(_)
+        ));
+    }
+
+    #[test]
+    fn foreign_and_malformed_events_are_rejected() {
+        let mut foreign = cloudtrail("PutObject", json!({}), Value::Null);
+        foreign["source"] = json!("aws.s3");
+        assert!(
+            matches!(classify_discovery(&foreign), Err(Error::Invalid(m)) if m.contains("aws.s3"))
+        );
+        let mut wrong_service = cloudtrail("PutMethod", json!({"restApiId": "a"}), Value::Null);
+        wrong_service["detail"]["eventSource"] = json!("lambda.amazonaws.com");
+        assert!(matches!(
+            classify_discovery(&wrong_service),
+            Err(Error::Invalid(_))
+        ));
+        for junk in [
+            json!(42),
+            json!({"hello": "world"}),
+            json!({"source": "aws.events"}),
+        ] {
+            let e = classify_discovery(&junk).unwrap_err();
+            assert!(
+                matches!(e, Error::Invalid(ref m) if m.starts_with("malformed")),
+                "{junk}: {e}"
+            );
+        }
+        let mut broken_detail = cloudtrail("PutMethod", json!({}), Value::Null);
+        broken_detail["detail"] = json!({"eventName": 5});
+        assert!(matches!(
+            classify_discovery(&broken_detail),
+            Err(Error::Invalid(_))
+        ));
+    }
+
+    #[test]
+    fn snapshot_requests_round_trip_and_are_checked() {
+        let req = SnapshotRequest {
+            apis: vec!["a1".into()],
+            trigger: "schedule".into(),
+            cause: None,
+        };
+        let ev = json!({
+            "version": "0", "id": "x", "detail-type": SNAPSHOT_REQUESTED, "source": SOURCE,
+            "account": "123456789012", "time": "2026-11-22T18:43:48Z", "region": "us-west-2",
+            "resources": [], "detail": serde_json::to_value(&req).unwrap()
+        });
+        assert_eq!(parse_snapshot_request(&ev).unwrap(), req);
+        let mut empty = ev.clone();
+        empty["detail"]["apis"] = json!([]);
+        assert!(parse_snapshot_request(&empty).is_err());
+        let mut foreign = ev;
+        foreign["source"] = json!("someone.else");
+        assert!(matches!(
+            parse_snapshot_request(&foreign),
+            Err(Error::Invalid(_))
+        ));
+    }
+}

@@ -1,0 +1,42 @@
+//! Running a handler on the Lambda runtime: logs as Lambda's logging controls ask
+//! (`AWS_LAMBDA_LOG_FORMAT=JSON` gives structured JSON lines), errors reported with a type
+//! that says whether a retry can help.
+
+use std::future::Future;
+
+use lambda_runtime::{Diagnostic, LambdaEvent, service_fn};
+use serde_json::Value;
+
+use crate::Error;
+
+/// The Lambda runtime's view of one of our errors.
+pub fn diagnostic(e: &Error) -> Diagnostic {
+    Diagnostic {
+        error_type: e.lambda_error_type().into(),
+        error_message: e.to_string(),
+    }
+}
+
+/// Runs `handler` for every invocation until the runtime stops.
+pub async fn run<F, Fut>(handler: F) -> Result<(), lambda_runtime::Error>
+where
+    F: Fn(Value) -> Fut,
+    Fut: Future<Output = crate::Result<Value>>,
+{
+    lambda_runtime::run(service_fn(|ev: LambdaEvent<Value>| {
+        let request_id = ev.context.request_id.clone();
+        let fut = handler(ev.payload);
+        async move {
+            fut.await.map_err(|e| {
+                tracing::error!(request_id, error_type = e.lambda_error_type(), error = %e, "invocation failed");
+                diagnostic(&e)
+            })
+        }
+    }))
+    .await
+}
+
+/// Logging setup for a function (call first in main).
+pub fn init_logging() {
+    lambda_runtime::tracing::init_default_subscriber();
+}

@@ -1,0 +1,25 @@
+//! apigw-dr's library: every decision the binaries (cli, functions/*) need lives here.
+//!
+//! Pure parts (no I/O): [`model`], [`canonical`], [`events`] (classifying incoming events).
+//! Adapters that touch AWS or the disk: [`capture`] (API Gateway reads, paced by [`pacing`]),
+//! [`store`], [`catalog`], [`awsconf`]. [`point`] ties a snapshot to store and catalog: write,
+//! read, verify, prune. [`pipeline`] is what the binaries call: one function per job.
+
+pub mod awsconf;
+pub mod canonical;
+pub mod capture;
+pub mod catalog;
+pub mod config;
+pub mod error;
+pub mod events;
+#[cfg(feature = "lambda")]
+pub mod lambda;
+pub mod location;
+pub mod model;
+pub mod pacing;
+pub mod pipeline;
+pub mod point;
+pub mod store;
+pub mod time;
+
+pub use error::{Error, Result};

@@ -1,0 +1,66 @@
+//! The project's own model of API Gateway configuration: plain serde types, no SDK types.
+//!
+//! Every captured thing has a stable logical id (`restapi:orders`, `resource:orders:/pets/{id}`,
+//! `method:orders:/pets/{id}:GET`, ...) and keeps the source's physical id beside it. A
+//! [`Snapshot`] explodes into [`Entry`]s (one stored object each) and is assembled back from them.
+
+pub mod v1;
+
+use serde::{Deserialize, Serialize};
+
+/// Where a snapshot was taken: the (partition, account, Region) the configuration lives in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Source {
+    pub partition: String,
+    pub account: String,
+    pub region: String,
+}
+
+impl Source {
+    /// `account/region`, the short form used in listings.
+    pub fn short(&self) -> String {
+        format!("{}/{}", self.account, self.region)
+    }
+}
+
+/// Everything captured from one source.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot {
+    pub source: Source,
+    pub rest_apis: Vec<v1::RestApiSnapshot>,
+}
+
+/// One stored object of a recovery point: its logical id, its kind (a type name such as
+/// `Method`), and its content.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Entry {
+    pub id: String,
+    pub kind: String,
+    pub value: serde_json::Value,
+}
+
+impl Snapshot {
+    /// One entry per stored object, sorted by logical id.
+    pub fn entries(&self) -> crate::Result<Vec<Entry>> {
+        let mut out = Vec::new();
+        // APIs that share a name get `name~apiid` as the NAME in their ids.
+        v1::explode_all(&self.rest_apis, &mut out)?;
+        out.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(out)
+    }
+
+    /// The inverse of [`Snapshot::entries`].
+    pub fn from_entries(source: Source, entries: Vec<Entry>) -> crate::Result<Snapshot> {
+        let rest_apis = v1::RestApiSnapshot::assemble(entries)?;
+        Ok(Snapshot { source, rest_apis })
+    }
+
+    /// Count of objects per kind, for listings.
+    pub fn counts(entries: &[Entry]) -> std::collections::BTreeMap<String, u64> {
+        let mut m = std::collections::BTreeMap::new();
+        for e in entries {
+            *m.entry(e.kind.clone()).or_insert(0) += 1;
+        }
+        m
+    }
+}

@@ -1,0 +1,469 @@
+//! Recovery points: writing a snapshot into the store and the catalog, finding a point again,
+//! reading it back (every object checked), verifying it, and pruning expired points and the
+//! objects no point uses any more.
+//!
+//! Layout: each [`Entry`] of a snapshot is stored as canonical JSON under its SHA-256; the
+//! [`Manifest`] lists `logical id -> hash` and is stored the same way; the manifest's hash is
+//! the point's id. The manifest holds no time, so an unchanged source gives the same id: such
+//! a snapshot writes nothing new and only refreshes the catalog record (confirmed time,
+//! expiry, labels).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use futures_util::{StreamExt, TryStreamExt, stream};
+use serde::{Deserialize, Serialize};
+
+use crate::canonical::{self, is_hash, sha256_hex};
+use crate::catalog::{Catalog, PointRecord, PointStatus};
+use crate::model::{Entry, Snapshot, Source};
+use crate::store::Store;
+use crate::{Error, Result};
+
+/// How many store requests run at once.
+const PARALLEL: usize = 16;
+pub const MANIFEST_FORMAT: u32 = 1;
+pub const DEFAULT_RETENTION_DAYS: i64 = 30;
+pub const DEFAULT_KEEP: usize = 3;
+/// Unreferenced objects younger than this are left alone by prune: a snapshot being written
+/// at the same moment may not have recorded its point yet.
+pub const DEFAULT_GRACE_SECS: i64 = 3600;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    pub format: u32,
+    pub source: Source,
+    pub entries: Vec<ManifestEntry>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ManifestEntry {
+    pub id: String,
+    pub kind: String,
+    pub hash: String,
+    pub size: u64,
+}
+
+pub struct WriteOptions {
+    pub label: Option<String>,
+    pub trigger: String,
+    pub retention_days: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct WriteReport {
+    pub record: PointRecord,
+    /// Objects this write added to the store (the manifest included).
+    pub new_objects: u64,
+    pub new_bytes: u64,
+    /// True when the source was exactly like an existing point: nothing new was written.
+    pub unchanged: bool,
+}
+
+/// A label: 1 to 64 of `a-z 0-9 . _ -`.
+pub fn check_label(label: &str) -> Result<()> {
+    let ok = (1..=64).contains(&label.len())
+        && label
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b));
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::Invalid(format!(
+            "bad label '{label}': use 1 to 64 characters from a-z, 0-9, '.', '_' and '-'"
+        )))
+    }
+}
+
+/// Writes `snap` as a recovery point: objects first, then the manifest, then the catalog
+/// record. A crash part-way leaves at most unreferenced objects, which prune removes.
+pub async fn write(
+    store: &Store,
+    catalog: &Catalog,
+    snap: &Snapshot,
+    opts: &WriteOptions,
+    progress: &(dyn Fn(String) + Send + Sync),
+) -> Result<WriteReport> {
+    if let Some(l) = &opts.label {
+        check_label(l)?;
+    }
+    let entries = snap.entries()?;
+    let mut objects = Vec::with_capacity(entries.len());
+    let mut manifest = Manifest {
+        format: MANIFEST_FORMAT,
+        source: snap.source.clone(),
+        entries: Vec::with_capacity(entries.len()),
+    };
+    for e in &entries {
+        let bytes = canonical::to_bytes(&e.value)?;
+        let hash = sha256_hex(&bytes);
+        manifest.entries.push(ManifestEntry {
+            id: e.id.clone(),
+            kind: e.kind.clone(),
+            hash: hash.clone(),
+            size: bytes.len() as u64,
+        });
+        objects.push((hash, bytes));
+    }
+    let manifest_bytes = canonical::to_bytes(&manifest)?;
+    let id = sha256_hex(&manifest_bytes);
+
+    // Objects the newest point of this source already has need no request at all; but where
+    // a point of this source is known to be damaged, every object is checked and rewritten
+    // if it is bad, so a new snapshot heals the store rather than reusing a bad object.
+    let records = catalog.list().await?;
+    let repair = records
+        .iter()
+        .any(|r| r.source == snap.source && r.status == PointStatus::Damaged);
+    let known = if repair {
+        BTreeSet::new()
+    } else {
+        known_hashes(store, &records, &snap.source).await
+    };
+    objects.sort_by(|a, b| a.0.cmp(&b.0));
+    objects.dedup_by(|a, b| a.0 == b.0);
+    let todo: Vec<&(String, Vec<u8>)> =
+        objects.iter().filter(|(h, _)| !known.contains(h)).collect();
+    if repair {
+        progress("a point of this source is damaged: checking every object".into());
+    }
+    progress(format!(
+        "writing {} objects ({} already stored) to {}",
+        objects.len(),
+        objects.len() - todo.len(),
+        store.url()
+    ));
+    let written: Vec<(bool, u64)> = stream::iter(todo)
+        .map(|(hash, bytes)| async move {
+            let wrote = if repair {
+                store.repair(hash, bytes).await
+            } else {
+                store.put(hash, bytes).await
+            };
+            wrote.map(|new| (new, bytes.len() as u64))
+        })
+        .buffer_unordered(PARALLEL)
+        .try_collect()
+        .await?;
+    let mut new_objects = written.iter().filter(|w| w.0).count() as u64;
+    let mut new_bytes: u64 = written.iter().filter(|w| w.0).map(|w| w.1).sum();
+    let manifest_written = if repair {
+        store.repair(&id, &manifest_bytes).await?
+    } else {
+        store.put(&id, &manifest_bytes).await?
+    };
+    if manifest_written {
+        new_objects += 1;
+        new_bytes += manifest_bytes.len() as u64;
+    }
+
+    let now = crate::time::now();
+    let expires = now + opts.retention_days.max(0) * crate::time::DAY;
+    let existing = catalog.get(&id).await?;
+    let unchanged = existing.is_some();
+    let record = match existing {
+        Some(mut rec) => {
+            rec.confirmed = now;
+            // Every object was just checked (and rewritten where bad): the point is whole.
+            rec.status = PointStatus::Available;
+            rec.expires = rec.expires.max(expires);
+            if let Some(l) = &opts.label {
+                if !rec.labels.contains(l) {
+                    rec.labels.push(l.clone());
+                }
+            }
+            rec
+        }
+        None => PointRecord {
+            id: id.clone(),
+            labels: opts.label.iter().cloned().collect(),
+            created: now,
+            confirmed: now,
+            expires,
+            source: snap.source.clone(),
+            trigger: opts.trigger.clone(),
+            status: PointStatus::Available,
+            apis: entries
+                .iter()
+                .filter(|e| e.kind == "RestApi")
+                .filter_map(|e| {
+                    e.value
+                        .get("name")
+                        .and_then(|n| n.as_str())
+                        .map(str::to_string)
+                })
+                .collect(),
+            counts: Snapshot::counts(&entries),
+            objects: manifest.entries.len() as u64,
+            bytes: manifest.entries.iter().map(|e| e.size).sum(),
+        },
+    };
+    catalog.put(&record).await?;
+    Ok(WriteReport {
+        record,
+        new_objects,
+        new_bytes,
+        unchanged,
+    })
+}
+
+/// Hashes held by the newest point of the same source; empty when there is none or it cannot
+/// be read (then every object is simply offered to the store).
+async fn known_hashes(store: &Store, records: &[PointRecord], source: &Source) -> BTreeSet<String> {
+    let Some(prev) = records
+        .iter()
+        .find(|r| &r.source == source && r.status == PointStatus::Available)
+    else {
+        return BTreeSet::new();
+    };
+    match read_manifest(store, &prev.id).await {
+        Ok(m) => m
+            .entries
+            .into_iter()
+            .map(|e| e.hash)
+            .chain([prev.id.clone()])
+            .collect(),
+        Err(_) => BTreeSet::new(),
+    }
+}
+
+/// Finds a point by full id, unique id prefix (4+ hex digits), label (the newest point that
+/// carries it), or `latest` (the newest available point).
+pub async fn resolve(catalog: &Catalog, spec: &str) -> Result<PointRecord> {
+    let all = catalog.list().await?;
+    let not_found = || {
+        Error::NotFound(format!(
+            "no recovery point '{spec}' in the catalog {}: `apigw-dr list` shows the points",
+            catalog.url()
+        ))
+    };
+    if spec == "latest" {
+        return all
+            .into_iter()
+            .find(|r| r.status == PointStatus::Available)
+            .ok_or_else(|| {
+                Error::NotFound(format!(
+                    "the catalog {} has no available recovery point: take one with `apigw-dr snapshot`",
+                    catalog.url()
+                ))
+            });
+    }
+    if let Some(r) = all.iter().find(|r| r.labels.iter().any(|l| l == spec)) {
+        return Ok(r.clone());
+    }
+    let hexish = spec.len() >= 4 && spec.bytes().all(|b| b.is_ascii_hexdigit());
+    if !hexish {
+        return Err(not_found());
+    }
+    let spec_lc = spec.to_ascii_lowercase();
+    let matches: Vec<&PointRecord> = all.iter().filter(|r| r.id.starts_with(&spec_lc)).collect();
+    match matches.as_slice() {
+        [] => Err(not_found()),
+        [one] => Ok((*one).clone()),
+        many => Err(Error::Invalid(format!(
+            "'{spec}' matches {} recovery points ({}): give more of the id",
+            many.len(),
+            many.iter()
+                .map(|r| short(&r.id))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))),
+    }
+}
+
+/// The first 12 hex digits of an id, as listings show it.
+pub fn short(id: &str) -> &str {
+    &id[..id.len().min(12)]
+}
+
+pub async fn read_manifest(store: &Store, id: &str) -> Result<Manifest> {
+    if !is_hash(id) {
+        return Err(Error::Invalid(format!("'{id}' is not a recovery point id")));
+    }
+    let bytes = store
+        .get(id, &format!("manifest of point {}", short(id)))
+        .await?;
+    serde_json::from_slice(&bytes)
+        .map_err(|e| Error::decode(format!("decoding the manifest of point {}", short(id)), e))
+}
+
+/// Reads a whole point back into the model. Every object is checked; the first bad one stops
+/// the read with its name.
+pub async fn load(store: &Store, id: &str) -> Result<(Manifest, Snapshot)> {
+    let manifest = read_manifest(store, id).await?;
+    let entries: Vec<Entry> = stream::iter(manifest.entries.iter())
+        .map(|m| async move {
+            let bytes = store.get(&m.hash, &m.id).await?;
+            let value = serde_json::from_slice(&bytes)
+                .map_err(|e| Error::decode(format!("decoding {}", m.id), e))?;
+            Ok::<_, Error>(Entry {
+                id: m.id.clone(),
+                kind: m.kind.clone(),
+                value,
+            })
+        })
+        .buffered(PARALLEL)
+        .try_collect()
+        .await?;
+    let snap = Snapshot::from_entries(manifest.source.clone(), entries)?;
+    Ok((manifest, snap))
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct VerifyReport {
+    pub checked: u64,
+    /// One line per bad object: which object, and what is wrong with it.
+    pub bad: Vec<String>,
+}
+
+/// Checks that the manifest and every object of the point are present and match their hash,
+/// and records the outcome as the point's status in the catalog.
+pub async fn verify(
+    store: &Store,
+    catalog: &Catalog,
+    rec: &PointRecord,
+    progress: &(dyn Fn(String) + Send + Sync),
+) -> Result<VerifyReport> {
+    let mut report = VerifyReport::default();
+    match read_manifest(store, &rec.id).await {
+        Err(e @ (Error::Integrity(_) | Error::Decode { .. })) => {
+            report.checked = 1;
+            report.bad.push(e.to_string());
+        }
+        Err(e) => return Err(e),
+        Ok(manifest) => {
+            report.checked = 1 + manifest.entries.len() as u64;
+            progress(format!("checking {} objects", manifest.entries.len() + 1));
+            let results: Vec<Result<()>> = stream::iter(manifest.entries.iter())
+                .map(|m| async move { store.get(&m.hash, &m.id).await.map(|_| ()) })
+                .buffered(PARALLEL)
+                .collect()
+                .await;
+            for r in results {
+                match r {
+                    Ok(()) => {}
+                    Err(e @ Error::Integrity(_)) => report.bad.push(e.to_string()),
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+    }
+    let status = if report.bad.is_empty() {
+        PointStatus::Available
+    } else {
+        PointStatus::Damaged
+    };
+    if status != rec.status {
+        let mut updated = rec.clone();
+        updated.status = status;
+        catalog.put(&updated).await?;
+    }
+    Ok(report)
+}
+
+pub struct PruneOptions {
+    pub keep: usize,
+    pub grace_secs: i64,
+    pub dry_run: bool,
+    pub now: i64,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct PruneReport {
+    pub removed: Vec<PointRecord>,
+    /// Expired points kept because they are among the newest good ones.
+    pub kept_expired: Vec<String>,
+    pub deleted_objects: u64,
+    pub freed_bytes: u64,
+    /// Why unreferenced objects were left alone, when they were.
+    pub objects_skipped: Option<String>,
+}
+
+/// Removes expired points (but never the newest `keep` available ones), then the objects that
+/// no remaining point uses and that are older than the grace period. With `dry_run`, reports
+/// what it would do and changes nothing.
+pub async fn prune(store: &Store, catalog: &Catalog, opts: &PruneOptions) -> Result<PruneReport> {
+    let records = catalog.list().await?;
+    let keep: BTreeSet<&str> = records
+        .iter()
+        .filter(|r| r.status == PointStatus::Available)
+        .take(opts.keep)
+        .map(|r| r.id.as_str())
+        .collect();
+    let mut report = PruneReport::default();
+    let mut remaining = Vec::new();
+    for r in &records {
+        let expired = r.expires <= opts.now;
+        if expired && !keep.contains(r.id.as_str()) {
+            report.removed.push(r.clone());
+        } else {
+            if expired {
+                report.kept_expired.push(r.id.clone());
+            }
+            remaining.push(r);
+        }
+    }
+    if !opts.dry_run {
+        for r in &report.removed {
+            catalog.delete(&r.id).await?;
+        }
+    }
+
+    let mut referenced: BTreeSet<String> = BTreeSet::new();
+    for r in &remaining {
+        match read_manifest(store, &r.id).await {
+            Ok(m) => {
+                referenced.insert(r.id.clone());
+                referenced.extend(m.entries.into_iter().map(|e| e.hash));
+            }
+            Err(e) => {
+                report.objects_skipped = Some(format!(
+                    "unreferenced objects were left in place: point {} cannot be read ({e}); run `apigw-dr verify {}`",
+                    short(&r.id),
+                    short(&r.id)
+                ));
+                return Ok(report);
+            }
+        }
+    }
+    let garbage: Vec<_> = store
+        .list()
+        .await?
+        .into_iter()
+        .filter(|o| !referenced.contains(&o.hash) && o.modified <= opts.now - opts.grace_secs)
+        .collect();
+    report.deleted_objects = garbage.len() as u64;
+    report.freed_bytes = garbage.iter().map(|o| o.size).sum();
+    if !opts.dry_run {
+        stream::iter(garbage.iter())
+            .map(|o| store.delete(&o.hash))
+            .buffer_unordered(PARALLEL)
+            .try_collect::<Vec<()>>()
+            .await?;
+    }
+    Ok(report)
+}
+
+/// Objects per kind of a manifest, for `show`.
+pub fn kinds(manifest: &Manifest) -> BTreeMap<String, Vec<&ManifestEntry>> {
+    let mut m: BTreeMap<String, Vec<&ManifestEntry>> = BTreeMap::new();
+    for e in &manifest.entries {
+        m.entry(e.kind.clone()).or_default().push(e);
+    }
+    m
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels() {
+        for ok in ["a", "pre-release.1_x", &"a".repeat(64)] {
+            assert!(check_label(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "Upper", "sp ace", "a/b", &"a".repeat(65), "é"] {
+            let e = check_label(bad).unwrap_err().to_string();
+            assert!(e.contains("bad label"), "{bad}: {e}");
+        }
+    }
+}

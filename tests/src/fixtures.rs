@@ -1,0 +1,778 @@
+//! Real API Gateway resources created in moto through `aws-sdk-apigateway`.
+//!
+//! The account the client acts in is found from its credentials ([`crate::account_of_client`]),
+//! so the ARNs inside the API (Lambda URIs, the SQS integration's role) are in that account.
+
+use std::sync::Arc;
+
+use anyhow::{Context, Result, bail};
+use aws_sdk_apigateway::Client;
+use aws_sdk_apigateway::types::{
+    AuthorizerType, EndpointConfiguration, EndpointType, GatewayResponseType, IntegrationType, Op,
+    PatchOperation,
+};
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+
+/// What [`sample_rest_api`] created: the ids a test needs to find or change things.
+#[derive(Debug, Clone)]
+pub struct SampleApi {
+    pub api_id: String,
+    pub name: String,
+    pub region: String,
+    pub account: String,
+    /// `/`
+    pub root_id: String,
+    /// `/pets`
+    pub pets_id: String,
+    /// `/pets/{id}`
+    pub pet_id: String,
+    /// `/{proxy+}`
+    pub proxy_id: String,
+    /// `/orders` (the AWS/SQS integration)
+    pub orders_id: String,
+    /// A method [`change_one_method`] may change: `GET /pets/{id}` (HTTP integration).
+    pub method_resource_id: String,
+    pub method_verb: String,
+    pub token_authorizer_id: String,
+    pub request_authorizer_id: String,
+    pub cognito_authorizer_id: String,
+    pub validator_id: String,
+    pub deployment_id: String,
+    /// `["prod", "beta"]`
+    pub stages: Vec<String>,
+    /// Every (resource path, verb) with a method, sorted.
+    pub methods: Vec<(String, String)>,
+}
+
+/// What [`big_rest_api`] created.
+#[derive(Debug, Clone)]
+pub struct BigApi {
+    pub api_id: String,
+    pub name: String,
+    /// Resources created, not counting the root.
+    pub resources: usize,
+    /// Methods created (each with a MOCK integration).
+    pub methods: usize,
+}
+
+fn region_of(client: &Client) -> Result<String> {
+    Ok(client
+        .config()
+        .region()
+        .context("the API Gateway client has no Region")?
+        .as_ref()
+        .to_string())
+}
+
+/// The ARN of a Lambda function's invocation path, as API Gateway integrations use it.
+pub fn lambda_invocation_uri(region: &str, account: &str, function: &str) -> String {
+    format!(
+        "arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/arn:aws:lambda:{region}:{account}:function:{function}/invocations"
+    )
+}
+
+async fn root_id(client: &Client, api_id: &str) -> Result<String> {
+    let res = client
+        .get_resources()
+        .rest_api_id(api_id)
+        .send()
+        .await
+        .context("GetResources")?;
+    res.items()
+        .iter()
+        .find(|r| r.path() == Some("/"))
+        .and_then(|r| r.id())
+        .map(str::to_string)
+        .context("the API has no root resource")
+}
+
+async fn create_resource(
+    client: &Client,
+    api_id: &str,
+    parent: &str,
+    part: &str,
+) -> Result<String> {
+    let r = client
+        .create_resource()
+        .rest_api_id(api_id)
+        .parent_id(parent)
+        .path_part(part)
+        .send()
+        .await
+        .with_context(|| format!("CreateResource {part}"))?;
+    r.id()
+        .map(str::to_string)
+        .context("CreateResource returned no id")
+}
+
+/// Creates a Regional REST API named `name` that uses every REST API type moto serves:
+/// nested resources (`/pets/{id}`) and a greedy `/{proxy+}`; MOCK, HTTP, HTTP_PROXY, AWS_PROXY
+/// (Lambda) and AWS (SQS, with a role and a queue-URL request parameter) integrations; method
+/// and integration responses; TOKEN, REQUEST and COGNITO_USER_POOLS authorizers; a model; a
+/// request validator; a customized gateway response; a deployment; stages `prod` and `beta`
+/// with variables, method settings, access log settings and tracing; tags and a policy.
+pub async fn sample_rest_api(client: &Client, name: &str) -> Result<SampleApi> {
+    let region = region_of(client)?;
+    let account = crate::account_of_client(client).await?;
+    let lambda = |f: &str| lambda_invocation_uri(&region, &account, f);
+    let policy = serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Principal": "*",
+            "Action": "execute-api:Invoke",
+            "Resource": format!("arn:aws:execute-api:{region}:{account}:*/*/*/*"),
+        }]
+    })
+    .to_string();
+
+    let api = client
+        .create_rest_api()
+        .name(name)
+        .description("apigw-dr sample API: every REST API type moto serves")
+        .version("1.0")
+        .endpoint_configuration(
+            EndpointConfiguration::builder()
+                .types(EndpointType::Regional)
+                .build(),
+        )
+        .policy(policy)
+        .api_key_source(aws_sdk_apigateway::types::ApiKeySourceType::Header)
+        .minimum_compression_size(1024)
+        .tags("team", "pets")
+        .tags("env", "test")
+        .send()
+        .await
+        .context("CreateRestApi")?;
+    let api_id = api
+        .id()
+        .context("CreateRestApi returned no id")?
+        .to_string();
+    let id = api_id.as_str();
+    let root_id = match api.root_resource_id() {
+        Some(r) => r.to_string(),
+        None => root_id(client, id).await?,
+    };
+
+    // Models (moto does not create AWS's default Empty and Error models: do it here, so that
+    // the API looks as it would in AWS), validator, authorizers.
+    for (model, schema) in [
+        (
+            "Empty",
+            serde_json::json!({
+                "$schema": "http://json-schema.org/draft-04/schema#",
+                "title": "Empty Schema",
+                "type": "object"
+            }),
+        ),
+        (
+            "Error",
+            serde_json::json!({
+                "$schema": "http://json-schema.org/draft-04/schema#",
+                "title": "Error Schema",
+                "type": "object",
+                "properties": {"message": {"type": "string"}}
+            }),
+        ),
+    ] {
+        client
+            .create_model()
+            .rest_api_id(id)
+            .name(model)
+            .content_type("application/json")
+            .schema(schema.to_string())
+            .send()
+            .await
+            .with_context(|| format!("CreateModel {model}"))?;
+    }
+    client
+        .create_model()
+        .rest_api_id(id)
+        .name("Pet")
+        .description("a pet")
+        .content_type("application/json")
+        .schema(
+            serde_json::json!({
+                "$schema": "http://json-schema.org/draft-04/schema#",
+                "title": "Pet",
+                "type": "object",
+                "properties": {"id": {"type": "integer"}, "type": {"type": "string"}, "price": {"type": "number"}},
+                "required": ["type"]
+            })
+            .to_string(),
+        )
+        .send()
+        .await
+        .context("CreateModel")?;
+    let validator_id = client
+        .create_request_validator()
+        .rest_api_id(id)
+        .name("body-and-params")
+        .validate_request_body(true)
+        .validate_request_parameters(true)
+        .send()
+        .await
+        .context("CreateRequestValidator")?
+        .id()
+        .context("no validator id")?
+        .to_string();
+    let token_authorizer_id = client
+        .create_authorizer()
+        .rest_api_id(id)
+        .name("token-auth")
+        .r#type(AuthorizerType::Token)
+        .authorizer_uri(lambda("token-authorizer"))
+        .identity_source("method.request.header.Authorization")
+        .identity_validation_expression("^Bearer [-0-9a-zA-Z._]+$")
+        .authorizer_result_ttl_in_seconds(300)
+        .send()
+        .await
+        .context("CreateAuthorizer TOKEN")?
+        .id()
+        .context("no authorizer id")?
+        .to_string();
+    let request_authorizer_id = client
+        .create_authorizer()
+        .rest_api_id(id)
+        .name("request-auth")
+        .r#type(AuthorizerType::Request)
+        .authorizer_uri(lambda("request-authorizer"))
+        .identity_source("method.request.header.X-Api-Client,method.request.querystring.client")
+        .authorizer_result_ttl_in_seconds(60)
+        .send()
+        .await
+        .context("CreateAuthorizer REQUEST")?
+        .id()
+        .context("no authorizer id")?
+        .to_string();
+    let cognito_authorizer_id = client
+        .create_authorizer()
+        .rest_api_id(id)
+        .name("cognito-auth")
+        .r#type(AuthorizerType::CognitoUserPools)
+        .provider_arns(format!(
+            "arn:aws:cognito-idp:{region}:{account}:userpool/{region}_PetsPool1"
+        ))
+        .identity_source("method.request.header.Authorization")
+        .send()
+        .await
+        .context("CreateAuthorizer COGNITO_USER_POOLS")?
+        .id()
+        .context("no authorizer id")?
+        .to_string();
+
+    // Resources.
+    let pets_id = create_resource(client, id, &root_id, "pets").await?;
+    let pet_id = create_resource(client, id, &pets_id, "{id}").await?;
+    let proxy_id = create_resource(client, id, &root_id, "{proxy+}").await?;
+    let orders_id = create_resource(client, id, &root_id, "orders").await?;
+
+    // GET /pets: MOCK, TOKEN authorizer, method and integration responses.
+    client
+        .put_method()
+        .rest_api_id(id)
+        .resource_id(&pets_id)
+        .http_method("GET")
+        .authorization_type("CUSTOM")
+        .authorizer_id(&token_authorizer_id)
+        .operation_name("ListPets")
+        .request_parameters("method.request.querystring.type", false)
+        .send()
+        .await
+        .context("PutMethod GET /pets")?;
+    client
+        .put_integration()
+        .rest_api_id(id)
+        .resource_id(&pets_id)
+        .http_method("GET")
+        .r#type(IntegrationType::Mock)
+        .request_templates("application/json", r#"{"statusCode": 200}"#)
+        .passthrough_behavior("WHEN_NO_MATCH")
+        .send()
+        .await
+        .context("PutIntegration MOCK")?;
+    client
+        .put_method_response()
+        .rest_api_id(id)
+        .resource_id(&pets_id)
+        .http_method("GET")
+        .status_code("200")
+        .response_models("application/json", "Empty")
+        .response_parameters("method.response.header.Access-Control-Allow-Origin", false)
+        .send()
+        .await
+        .context("PutMethodResponse GET /pets")?;
+    client
+        .put_integration_response()
+        .rest_api_id(id)
+        .resource_id(&pets_id)
+        .http_method("GET")
+        .status_code("200")
+        .selection_pattern("")
+        .response_parameters("method.response.header.Access-Control-Allow-Origin", "'*'")
+        .response_templates(
+            "application/json",
+            r#"[{"id": 1, "type": "dog", "price": 249.99}]"#,
+        )
+        .send()
+        .await
+        .context("PutIntegrationResponse GET /pets")?;
+
+    // POST /pets: AWS_PROXY (Lambda), Cognito authorizer, model and validator.
+    client
+        .put_method()
+        .rest_api_id(id)
+        .resource_id(&pets_id)
+        .http_method("POST")
+        .authorization_type("COGNITO_USER_POOLS")
+        .authorizer_id(&cognito_authorizer_id)
+        .authorization_scopes("pets/write")
+        .request_validator_id(&validator_id)
+        .request_models("application/json", "Pet")
+        .operation_name("CreatePet")
+        .send()
+        .await
+        .context("PutMethod POST /pets")?;
+    client
+        .put_integration()
+        .rest_api_id(id)
+        .resource_id(&pets_id)
+        .http_method("POST")
+        .r#type(IntegrationType::AwsProxy)
+        .integration_http_method("POST")
+        .uri(lambda("pets"))
+        .timeout_in_millis(10_000)
+        .send()
+        .await
+        .context("PutIntegration AWS_PROXY")?;
+    client
+        .put_method_response()
+        .rest_api_id(id)
+        .resource_id(&pets_id)
+        .http_method("POST")
+        .status_code("200")
+        .response_models("application/json", "Pet")
+        .send()
+        .await
+        .context("PutMethodResponse POST /pets")?;
+
+    // GET /pets/{id}: HTTP, REQUEST authorizer, path parameter mapping, API key.
+    client
+        .put_method()
+        .rest_api_id(id)
+        .resource_id(&pet_id)
+        .http_method("GET")
+        .authorization_type("CUSTOM")
+        .authorizer_id(&request_authorizer_id)
+        .api_key_required(true)
+        .operation_name("GetPet")
+        .request_parameters("method.request.path.id", true)
+        .request_parameters("method.request.header.X-Api-Client", true)
+        .send()
+        .await
+        .context("PutMethod GET /pets/{id}")?;
+    client
+        .put_integration()
+        .rest_api_id(id)
+        .resource_id(&pet_id)
+        .http_method("GET")
+        .r#type(IntegrationType::Http)
+        .integration_http_method("GET")
+        .uri("http://petstore.execute-api.example.com/petstore/pets/{id}")
+        .request_parameters("integration.request.path.id", "method.request.path.id")
+        .cache_namespace(&pet_id)
+        .cache_key_parameters("method.request.path.id")
+        .passthrough_behavior("WHEN_NO_TEMPLATES")
+        .send()
+        .await
+        .context("PutIntegration HTTP")?;
+    for status in ["200", "404"] {
+        client
+            .put_method_response()
+            .rest_api_id(id)
+            .resource_id(&pet_id)
+            .http_method("GET")
+            .status_code(status)
+            .response_models(
+                "application/json",
+                if status == "200" { "Pet" } else { "Error" },
+            )
+            .send()
+            .await
+            .with_context(|| format!("PutMethodResponse GET /pets/{{id}} {status}"))?;
+        client
+            .put_integration_response()
+            .rest_api_id(id)
+            .resource_id(&pet_id)
+            .http_method("GET")
+            .status_code(status)
+            .selection_pattern(if status == "200" { "" } else { "404" })
+            .send()
+            .await
+            .with_context(|| format!("PutIntegrationResponse GET /pets/{{id}} {status}"))?;
+    }
+
+    // ANY /{proxy+}: HTTP_PROXY.
+    client
+        .put_method()
+        .rest_api_id(id)
+        .resource_id(&proxy_id)
+        .http_method("ANY")
+        .authorization_type("NONE")
+        .request_parameters("method.request.path.proxy", true)
+        .send()
+        .await
+        .context("PutMethod ANY /{proxy+}")?;
+    client
+        .put_integration()
+        .rest_api_id(id)
+        .resource_id(&proxy_id)
+        .http_method("ANY")
+        .r#type(IntegrationType::HttpProxy)
+        .integration_http_method("ANY")
+        .uri("http://petstore.execute-api.example.com/{proxy}")
+        .request_parameters(
+            "integration.request.path.proxy",
+            "method.request.path.proxy",
+        )
+        .send()
+        .await
+        .context("PutIntegration HTTP_PROXY")?;
+
+    // POST /orders: AWS (SQS SendMessage) with a role and the queue URL as a parameter.
+    client
+        .put_method()
+        .rest_api_id(id)
+        .resource_id(&orders_id)
+        .http_method("POST")
+        .authorization_type("AWS_IAM")
+        .operation_name("PlaceOrder")
+        .send()
+        .await
+        .context("PutMethod POST /orders")?;
+    client
+        .put_integration()
+        .rest_api_id(id)
+        .resource_id(&orders_id)
+        .http_method("POST")
+        .r#type(IntegrationType::Aws)
+        .integration_http_method("POST")
+        .uri(format!(
+            "arn:aws:apigateway:{region}:sqs:action/SendMessage"
+        ))
+        .credentials(format!("arn:aws:iam::{account}:role/apigw-dr-sample-sqs"))
+        .request_parameters(
+            "integration.request.querystring.QueueUrl",
+            format!("'https://sqs.{region}.amazonaws.com/{account}/orders'"),
+        )
+        .request_parameters(
+            "integration.request.header.Content-Type",
+            "'application/x-www-form-urlencoded'",
+        )
+        .request_templates(
+            "application/json",
+            "Action=SendMessage&MessageBody=$input.body",
+        )
+        .passthrough_behavior("NEVER")
+        .send()
+        .await
+        .context("PutIntegration AWS (SQS)")?;
+    client
+        .put_method_response()
+        .rest_api_id(id)
+        .resource_id(&orders_id)
+        .http_method("POST")
+        .status_code("200")
+        .send()
+        .await
+        .context("PutMethodResponse POST /orders")?;
+    client
+        .put_integration_response()
+        .rest_api_id(id)
+        .resource_id(&orders_id)
+        .http_method("POST")
+        .status_code("200")
+        .response_templates("application/json", r#"{"accepted": true}"#)
+        .send()
+        .await
+        .context("PutIntegrationResponse POST /orders")?;
+
+    // A customized gateway response.
+    client
+        .put_gateway_response()
+        .rest_api_id(id)
+        .response_type(GatewayResponseType::Default4Xx)
+        .status_code("400")
+        .response_parameters("gatewayresponse.header.Access-Control-Allow-Origin", "'*'")
+        .response_templates(
+            "application/json",
+            r#"{"message": $context.error.messageString}"#,
+        )
+        .send()
+        .await
+        .context("PutGatewayResponse")?;
+
+    // Deployment and stages.
+    let deployment_id = client
+        .create_deployment()
+        .rest_api_id(id)
+        .description("first deployment")
+        .send()
+        .await
+        .context("CreateDeployment")?
+        .id()
+        .context("no deployment id")?
+        .to_string();
+    let stages = vec!["prod".to_string(), "beta".to_string()];
+    for (i, stage) in stages.iter().enumerate() {
+        client
+            .create_stage()
+            .rest_api_id(id)
+            .stage_name(stage)
+            .deployment_id(&deployment_id)
+            .description(format!("{stage} stage"))
+            .variables("backend", format!("{stage}.petstore.example.com"))
+            .variables("lambdaAlias", stage.as_str())
+            .tracing_enabled(i == 0)
+            .tags("stage", stage.as_str())
+            .send()
+            .await
+            .with_context(|| format!("CreateStage {stage}"))?;
+        let replace = |path: &str, value: String| {
+            PatchOperation::builder()
+                .op(Op::Replace)
+                .path(path)
+                .value(value)
+                .build()
+        };
+        client
+            .update_stage()
+            .rest_api_id(id)
+            .stage_name(stage)
+            .patch_operations(replace("/*/*/metrics/enabled", "true".into()))
+            .patch_operations(replace(
+                "/*/*/logging/loglevel",
+                if i == 0 { "ERROR" } else { "INFO" }.into(),
+            ))
+            .patch_operations(replace("/*/*/throttling/rateLimit", "100".into()))
+            .patch_operations(replace("/*/*/throttling/burstLimit", "200".into()))
+            .patch_operations(replace("/~1pets/GET/caching/enabled", "true".into()))
+            .patch_operations(replace(
+                "/accessLogSettings/destinationArn",
+                format!("arn:aws:logs:{region}:{account}:log-group:apigw-{name}-{stage}"),
+            ))
+            .patch_operations(replace(
+                "/accessLogSettings/format",
+                r#"{"requestId":"$context.requestId","status":"$context.status"}"#.into(),
+            ))
+            .patch_operations(replace("/variables/stage", stage.clone()))
+            .send()
+            .await
+            .with_context(|| format!("UpdateStage {stage}"))?;
+    }
+
+    let mut methods = vec![
+        ("/pets".to_string(), "GET".to_string()),
+        ("/pets".to_string(), "POST".to_string()),
+        ("/pets/{id}".to_string(), "GET".to_string()),
+        ("/{proxy+}".to_string(), "ANY".to_string()),
+        ("/orders".to_string(), "POST".to_string()),
+    ];
+    methods.sort();
+    Ok(SampleApi {
+        api_id,
+        name: name.to_string(),
+        region,
+        account,
+        root_id,
+        pets_id,
+        method_resource_id: pet_id.clone(),
+        method_verb: "GET".to_string(),
+        pet_id,
+        proxy_id,
+        orders_id,
+        token_authorizer_id,
+        request_authorizer_id,
+        cognito_authorizer_id,
+        validator_id,
+        deployment_id,
+        stages,
+        methods,
+    })
+}
+
+/// The verbs [`big_rest_api`] gives each resource, in order.
+pub const BIG_API_VERBS: [&str; 7] = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"];
+
+/// How many requests [`big_rest_api`] keeps in flight.
+const BIG_API_CONCURRENCY: usize = 8;
+
+/// Creates a REST API with `resources` resources (besides the root) and `methods_per_resource`
+/// methods on each (at most 7: GET, POST, PUT, ...), each with a MOCK integration. Resources are
+/// two levels deep: `/gNN` groups of up to ten, each with children `/gNN/rMMM`. Requests run
+/// concurrently (moto has no throttling).
+pub async fn big_rest_api(
+    client: &Client,
+    name: &str,
+    resources: usize,
+    methods_per_resource: usize,
+) -> Result<BigApi> {
+    if methods_per_resource > BIG_API_VERBS.len() {
+        bail!("at most {} methods per resource", BIG_API_VERBS.len());
+    }
+    let api = client
+        .create_rest_api()
+        .name(name)
+        .description(format!(
+            "apigw-dr big API: {resources} resources x {methods_per_resource} methods"
+        ))
+        .endpoint_configuration(
+            EndpointConfiguration::builder()
+                .types(EndpointType::Regional)
+                .build(),
+        )
+        .send()
+        .await
+        .context("CreateRestApi")?;
+    let api_id = api
+        .id()
+        .context("CreateRestApi returned no id")?
+        .to_string();
+    let root = match api.root_resource_id() {
+        Some(r) => r.to_string(),
+        None => root_id(client, &api_id).await?,
+    };
+
+    // Ten resources per group: the group itself and up to nine children.
+    let groups = resources.div_ceil(10);
+    let limit = Arc::new(Semaphore::new(BIG_API_CONCURRENCY));
+    let group_ids = run_all(
+        (0..groups).map(|g| {
+            let (client, api_id, root) = (client.clone(), api_id.clone(), root.clone());
+            async move { create_resource(&client, &api_id, &root, &format!("g{g:02}")).await }
+        }),
+        &limit,
+    )
+    .await?;
+    let children = resources - groups;
+    let child_ids = run_all(
+        (0..children).map(|c| {
+            let (client, api_id) = (client.clone(), api_id.clone());
+            let parent = group_ids[c / 9].clone();
+            async move { create_resource(&client, &api_id, &parent, &format!("r{c:03}")).await }
+        }),
+        &limit,
+    )
+    .await?;
+
+    let all: Vec<String> = group_ids.into_iter().chain(child_ids).collect();
+    let jobs = all.iter().flat_map(|rid| {
+        BIG_API_VERBS[..methods_per_resource]
+            .iter()
+            .map(move |verb| (rid.clone(), *verb))
+    });
+    let methods = run_all(
+        jobs.map(|(rid, verb)| {
+            let (client, api_id) = (client.clone(), api_id.clone());
+            async move {
+                client
+                    .put_method()
+                    .rest_api_id(&api_id)
+                    .resource_id(&rid)
+                    .http_method(verb)
+                    .authorization_type("NONE")
+                    .send()
+                    .await
+                    .with_context(|| format!("PutMethod {verb} on {rid}"))?;
+                client
+                    .put_integration()
+                    .rest_api_id(&api_id)
+                    .resource_id(&rid)
+                    .http_method(verb)
+                    .r#type(IntegrationType::Mock)
+                    .request_templates("application/json", r#"{"statusCode": 200}"#)
+                    .send()
+                    .await
+                    .with_context(|| format!("PutIntegration {verb} on {rid}"))?;
+                Ok(())
+            }
+        }),
+        &limit,
+    )
+    .await?
+    .len();
+    Ok(BigApi {
+        api_id,
+        name: name.to_string(),
+        resources: all.len(),
+        methods,
+    })
+}
+
+/// Runs the futures with at most `limit` at once; returns their results in input order.
+async fn run_all<T, F>(futs: impl Iterator<Item = F>, limit: &Arc<Semaphore>) -> Result<Vec<T>>
+where
+    T: Send + 'static,
+    F: Future<Output = Result<T>> + Send + 'static,
+{
+    let mut set = JoinSet::new();
+    let mut n = 0;
+    for (i, fut) in futs.enumerate() {
+        let permit = limit
+            .clone()
+            .acquire_owned()
+            .await
+            .context("semaphore closed")?;
+        set.spawn(async move {
+            let r = fut.await;
+            drop(permit);
+            (i, r)
+        });
+        n += 1;
+    }
+    let mut out: Vec<Option<T>> = (0..n).map(|_| None).collect();
+    while let Some(joined) = set.join_next().await {
+        let (i, r) = joined.context("fixture task panicked")?;
+        out[i] = Some(r?);
+    }
+    Ok(out
+        .into_iter()
+        .map(|o| o.expect("every task reported"))
+        .collect())
+}
+
+/// Changes exactly one method, `http_method` on `resource_id`: adds a method response with the
+/// lowest status code in 400..=599 it does not have yet (moto has no UpdateMethod). Only that
+/// method's `methodResponses` change. Returns the status code added.
+pub async fn change_one_method(
+    client: &Client,
+    api_id: &str,
+    resource_id: &str,
+    http_method: &str,
+) -> Result<String> {
+    let method = client
+        .get_method()
+        .rest_api_id(api_id)
+        .resource_id(resource_id)
+        .http_method(http_method)
+        .send()
+        .await
+        .context("GetMethod")?;
+    let have = method.method_responses();
+    let status = (400..=599)
+        .map(|s: u16| s.to_string())
+        .find(|s| !have.is_some_and(|m| m.contains_key(s)))
+        .context("the method already has every 4xx/5xx response")?;
+    client
+        .put_method_response()
+        .rest_api_id(api_id)
+        .resource_id(resource_id)
+        .http_method(http_method)
+        .status_code(&status)
+        .response_models("application/json", "Error")
+        .send()
+        .await
+        .context("PutMethodResponse")?;
+    Ok(status)
+}
