@@ -158,7 +158,7 @@ async fn run(cli: Cli) -> shared::Result<ExitCode> {
                 keep,
                 grace_secs: grace_seconds,
                 dry_run,
-                now: shared::time::now(),
+                now: shared::time::now_ms(),
             };
             let r = point::prune(&store, &catalog, &opts).await?;
             let verb = if dry_run { "would remove" } else { "removed" };

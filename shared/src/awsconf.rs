@@ -26,14 +26,20 @@ pub async fn derive(
     region: Option<&str>,
     role_arn: Option<&str>,
 ) -> Result<SdkConfig> {
-    let base = match region {
-        Some(r) => base
-            .clone()
-            .into_builder()
-            .region(Region::new(r.to_string()))
-            .build(),
-        None => base.clone(),
-    };
+    let mut b = base.clone().into_builder();
+    if let Some(r) = region {
+        b = b.region(Region::new(r.to_string()));
+    }
+    // A configuration built by hand may lack these; role assumption needs both.
+    if base.time_source().is_none() {
+        b = b.time_source(aws_smithy_async::time::SystemTimeSource::new());
+    }
+    if base.sleep_impl().is_none()
+        && let Some(sleep) = aws_smithy_async::rt::sleep::default_async_sleep()
+    {
+        b = b.sleep_impl(sleep);
+    }
+    let base = b.build();
     if base.region().is_none() {
         return Err(Error::Invalid(
             "no AWS Region is set: pass --region or set AWS_REGION (or a region in your AWS profile)"
@@ -177,6 +183,59 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+    use aws_sdk_sts::config::{BehaviorVersion, Credentials};
+    use aws_smithy_mocks::{MockResponseInterceptor, Rule, RuleMode, create_mock_http_client, mock};
+
+    fn sts(rule: &Rule) -> aws_sdk_sts::Client {
+        let conf = aws_sdk_sts::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new("us-east-1"))
+            .credentials_provider(Credentials::new("AKIDWRONG", "wrong", None, None, "test"))
+            .http_client(create_mock_http_client())
+            .interceptor(MockResponseInterceptor::new().rule_mode(RuleMode::MatchAny).with_rule(rule))
+            .build();
+        aws_sdk_sts::Client::from_conf(conf)
+    }
+
+    fn sts_error(status: u16, code: &str) -> Rule {
+        let body = format!(
+            "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><Error><Type>Sender</Type>\
+             <Code>{code}</Code><Message>The security token included in the request is invalid.</Message>\
+             </Error><RequestId>r1</RequestId></ErrorResponse>"
+        );
+        mock!(aws_sdk_sts::Client::get_caller_identity).then_http_response(move || {
+            aws_sdk_sts::config::http::HttpResponse::new(
+                status.try_into().unwrap(),
+                aws_smithy_types::body::SdkBody::from(body.clone()),
+            )
+        })
+    }
+
+    #[tokio::test]
+    async fn wrong_credentials_say_what_to_check() {
+        let rule = sts_error(403, "InvalidClientTokenId");
+        let err = sts(&rule).get_caller_identity().send().await.unwrap_err();
+        assert!(!is_transient(&err));
+        let e = sdk_error("checking credentials (sts:GetCallerIdentity)", err);
+        let msg = e.to_string();
+        assert!(matches!(e, Error::Aws(_)), "{msg}");
+        assert!(msg.contains("refused the credentials") && msg.contains("InvalidClientTokenId"), "{msg}");
+        assert!(msg.contains("AWS_PROFILE") && msg.contains("--role-arn"), "{msg}");
+    }
+
+    #[tokio::test]
+    async fn throttling_and_server_errors_are_transient() {
+        for (status, code) in [(429, "Throttling"), (503, "ServiceUnavailable")] {
+            let rule = sts_error(status, code);
+            let err = sts(&rule).get_caller_identity().send().await.unwrap_err();
+            assert!(is_transient(&err), "{status}");
+            assert!(matches!(sdk_error("x", err), Error::Unavailable(_)));
+        }
+        let rule = sts_error(400, "ValidationError");
+        let err = sts(&rule).get_caller_identity().send().await.unwrap_err();
+        assert!(!is_transient(&err));
+        assert!(sdk_error("x", err).to_string().contains("AWS rejected the request while x"));
+    }
 
     #[test]
     fn partitions() {

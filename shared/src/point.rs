@@ -156,8 +156,8 @@ pub async fn write(
         new_bytes += manifest_bytes.len() as u64;
     }
 
-    let now = crate::time::now();
-    let expires = now + opts.retention_days.max(0) * crate::time::DAY;
+    let now = crate::time::now_ms();
+    let expires = now + opts.retention_days.max(0) * crate::time::DAY_MS;
     let existing = catalog.get(&id).await?;
     let unchanged = existing.is_some();
     let record = match existing {
@@ -166,10 +166,10 @@ pub async fn write(
             // Every object was just checked (and rewritten where bad): the point is whole.
             rec.status = PointStatus::Available;
             rec.expires = rec.expires.max(expires);
-            if let Some(l) = &opts.label {
-                if !rec.labels.contains(l) {
-                    rec.labels.push(l.clone());
-                }
+            if let Some(l) = &opts.label
+                && !rec.labels.contains(l)
+            {
+                rec.labels.push(l.clone());
             }
             rec
         }
@@ -364,6 +364,7 @@ pub struct PruneOptions {
     pub keep: usize,
     pub grace_secs: i64,
     pub dry_run: bool,
+    /// Milliseconds since the epoch.
     pub now: i64,
 }
 
@@ -429,7 +430,10 @@ pub async fn prune(store: &Store, catalog: &Catalog, opts: &PruneOptions) -> Res
         .list()
         .await?
         .into_iter()
-        .filter(|o| !referenced.contains(&o.hash) && o.modified <= opts.now - opts.grace_secs)
+        .filter(|o| {
+            !referenced.contains(&o.hash)
+                && o.modified <= opts.now - opts.grace_secs * crate::time::SECOND_MS
+        })
         .collect();
     report.deleted_objects = garbage.len() as u64;
     report.freed_bytes = garbage.iter().map(|o| o.size).sum();

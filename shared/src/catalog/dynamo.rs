@@ -1,7 +1,7 @@
 //! `dynamodb://TABLE`: one item per record. Key: `pk` = "point", `sk` = the point id (the table
 //! has partition key `pk` and sort key `sk`, both strings, so later item types such as jobs
-//! share it). The record is kept whole in `doc` (JSON); `created` and `expiresAt` (seconds
-//! since the epoch) stand beside it for queries and for a TTL setting.
+//! share it). The record is kept whole in `doc` (JSON); `created` (milliseconds) and
+//! `expiresAt` (seconds since the epoch, as DynamoDB TTL wants) stand beside it.
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -55,7 +55,10 @@ impl DynamoCatalog {
             .item("sk", AttributeValue::S(rec.id.clone()))
             .item("doc", AttributeValue::S(doc))
             .item("created", AttributeValue::N(rec.created.to_string()))
-            .item("expiresAt", AttributeValue::N(rec.expires.to_string()))
+            .item(
+                "expiresAt",
+                AttributeValue::N((rec.expires / 1000).to_string()),
+            )
             .send()
             .await
             .map(|_| ())
@@ -73,7 +76,7 @@ impl DynamoCatalog {
             .send()
             .await
             .map_err(|e| sdk_error(&format!("reading the catalog {}", self.url()), e))?;
-        out.item().map(|item| decode(item)).transpose()
+        out.item().map(decode).transpose()
     }
 
     pub async fn list(&self) -> Result<Vec<PointRecord>> {

@@ -44,7 +44,8 @@ pub struct PointRecord {
     pub id: String,
     #[serde(default)]
     pub labels: Vec<String>,
-    /// When this content was first captured (seconds since the epoch).
+    /// When this content was first captured (milliseconds since the epoch, like every time
+    /// in a record).
     pub created: i64,
     /// When a capture last found the source still exactly like this.
     pub confirmed: i64,

@@ -118,7 +118,7 @@ impl FileStore {
                     .modified()
                     .ok()
                     .and_then(|m| m.duration_since(std::time::UNIX_EPOCH).ok())
-                    .map(|d| d.as_secs() as i64)
+                    .map(|d| d.as_millis() as i64)
                     .unwrap_or(0);
                 out.push(ObjectInfo {
                     hash: name,

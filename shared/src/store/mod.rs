@@ -19,7 +19,7 @@ use crate::{Error, Result};
 pub struct ObjectInfo {
     pub hash: String,
     pub size: u64,
-    /// Seconds since the epoch the object was last written.
+    /// When the object was last written, in milliseconds since the epoch.
     pub modified: i64,
 }
 

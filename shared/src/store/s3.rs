@@ -140,7 +140,10 @@ impl S3Store {
                 out.push(ObjectInfo {
                     hash: name.to_string(),
                     size: o.size().unwrap_or(0).max(0) as u64,
-                    modified: o.last_modified().map(|t| t.secs()).unwrap_or(0),
+                    modified: o
+                        .last_modified()
+                        .and_then(|t| t.to_millis().ok())
+                        .unwrap_or(0),
                 });
             }
         }

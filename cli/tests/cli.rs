@@ -1,0 +1,295 @@
+//! The `apigw-dr` binary as a user runs it, against moto.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+use tests::{Account, Env, acquire, fixtures};
+
+const REGION: &str = "us-east-1";
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn run(vars: &[(String, String)], store: &Path, args: &[&str]) -> Run {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_apigw-dr"));
+    for k in [
+        "AWS_PROFILE",
+        "AWS_DEFAULT_REGION",
+        "AWS_SESSION_TOKEN",
+        "APIGW_DR_CATALOG",
+    ] {
+        cmd.env_remove(k);
+    }
+    cmd.envs(vars.iter().cloned())
+        .env("APIGW_DR_STORE", format!("file://{}", store.display()))
+        .args(args);
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = cmd.output().unwrap();
+    Run {
+        code: status.code().unwrap_or(-1),
+        stdout: String::from_utf8(stdout).unwrap(),
+        stderr: String::from_utf8(stderr).unwrap(),
+    }
+}
+
+/// Exit 1 and exactly one line on stderr, which contains `needle`.
+fn assert_one_line_error(r: &Run, needle: &str) {
+    assert_eq!(r.code, 1, "stdout: {}\nstderr: {}", r.stdout, r.stderr);
+    let lines: Vec<&str> = r
+        .stderr
+        .lines()
+        .filter(|l| !l.starts_with("apigw-dr: ") || l.starts_with("apigw-dr: error:"))
+        .collect();
+    let errors: Vec<&str> = r
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("apigw-dr: error:"))
+        .collect();
+    assert_eq!(errors.len(), 1, "{}", r.stderr);
+    assert_eq!(
+        lines.len(),
+        1,
+        "nothing but progress and one error line: {}",
+        r.stderr
+    );
+    assert!(errors[0].contains(needle), "'{needle}' in {}", errors[0]);
+}
+
+fn last_line(s: &str) -> &str {
+    s.lines().last().unwrap_or("")
+}
+
+async fn orders(env: &Env) -> fixtures::SampleApi {
+    let sdk = env.sdk(REGION, Account::A).await;
+    fixtures::sample_rest_api(&aws_sdk_apigateway::Client::new(&sdk), "orders")
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn snapshot_list_show_verify_prune() {
+    let env = acquire().await;
+    let api = orders(&env).await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path();
+    let vars = env.cli_env(REGION);
+
+    let first = run(
+        &vars,
+        store,
+        &["snapshot", "--api", "orders", "--label", "first"],
+    );
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    let id = last_line(&first.stdout).to_string();
+    assert!(
+        shared::canonical::is_hash(&id),
+        "last line is the point id: {}",
+        first.stdout
+    );
+    assert!(
+        first.stderr.contains("orders:"),
+        "progress on stderr: {}",
+        first.stderr
+    );
+
+    let again = run(&vars, store, &["snapshot", "--api", api.api_id.as_str()]);
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert_eq!(
+        last_line(&again.stdout),
+        id,
+        "an unchanged source gives the same point"
+    );
+    assert!(again.stderr.contains("no new objects"), "{}", again.stderr);
+
+    let list = run(&vars, store, &["list"]);
+    assert_eq!(list.code, 0);
+    assert!(
+        list.stdout.contains(&id[..12]) && list.stdout.contains("first"),
+        "{}",
+        list.stdout
+    );
+    assert!(list.stdout.contains("123456789012/us-east-1") && list.stdout.contains("Available"));
+    let listed: Value =
+        serde_json::from_str(&run(&vars, store, &["list", "--json"]).stdout).unwrap();
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    assert_eq!(listed[0]["id"], id.as_str());
+    assert_eq!(listed[0]["labels"], serde_json::json!(["first"]));
+    assert!(listed[0]["counts"]["Method"].as_u64().unwrap() >= 5);
+    assert!(listed[0]["bytes"].as_u64().unwrap() > 1000);
+
+    let show = run(&vars, store, &["show", "first"]);
+    assert_eq!(show.code, 0, "{}", show.stderr);
+    assert!(
+        show.stdout.contains("method:orders:/pets/{id}:GET"),
+        "{}",
+        show.stdout
+    );
+    assert!(show.stdout.contains("Stage (2)"), "{}", show.stdout);
+    let whole: Value =
+        serde_json::from_str(&run(&vars, store, &["show", &id[..10], "--json"]).stdout).unwrap();
+    assert_eq!(whole["snapshot"]["rest_apis"][0]["api"]["name"], "orders");
+    assert_eq!(whole["point"]["id"], id.as_str());
+
+    let ok = run(&vars, store, &["verify", "latest"]);
+    assert_eq!(ok.code, 0, "{}", ok.stderr);
+
+    // One byte of one object altered: verify fails and names it.
+    let manifest: Value = serde_json::from_slice(
+        &std::fs::read(store.join(format!("objects/{}/{}", &id[..2], id))).unwrap(),
+    )
+    .unwrap();
+    let entry = manifest["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "Stage")
+        .unwrap();
+    let hash = entry["hash"].as_str().unwrap();
+    let path = store.join(format!("objects/{}/{}", &hash[..2], hash));
+    let mut bytes = std::fs::read(&path).unwrap();
+    let last = bytes.len() - 2;
+    bytes[last] ^= 1;
+    std::fs::write(&path, bytes).unwrap();
+    let bad = run(&vars, store, &["verify", "first"]);
+    assert_eq!(bad.code, 3, "{}\n{}", bad.stdout, bad.stderr);
+    assert!(
+        bad.stdout.contains(hash) && bad.stdout.contains(entry["id"].as_str().unwrap()),
+        "{}",
+        bad.stdout
+    );
+    assert!(run(&vars, store, &["list"]).stdout.contains("Damaged"));
+    let none = run(&vars, store, &["show", "latest"]);
+    assert_one_line_error(&none, "no available recovery point");
+
+    let dry = run(&vars, store, &["prune", "--dry-run"]);
+    assert_eq!(dry.code, 0, "{}", dry.stderr);
+    assert!(
+        dry.stdout.contains("would remove 0 points"),
+        "{}",
+        dry.stdout
+    );
+}
+
+#[tokio::test]
+async fn bad_input_is_one_clear_line_and_writes_nothing() {
+    let env = acquire().await;
+    orders(&env).await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path();
+    let vars = env.cli_env(REGION);
+
+    let r = run(&vars, store, &["snapshot", "--label", "Not OK!"]);
+    assert_one_line_error(&r, "bad label 'Not OK!'");
+    assert!(
+        !store.join("catalog").exists() && !store.join("objects").exists(),
+        "nothing written"
+    );
+
+    let r = run(&vars, store, &["snapshot", "--api", "no-such-api"]);
+    assert_one_line_error(&r, "no-such-api");
+    assert!(
+        !store.join("catalog/points").exists()
+            || std::fs::read_dir(store.join("catalog/points"))
+                .unwrap()
+                .next()
+                .is_none()
+    );
+
+    let r = run(&vars, store, &["show", "nope"]);
+    assert_one_line_error(&r, "no recovery point 'nope'");
+    let r = run(&vars, store, &["verify", "0123456789"]);
+    assert_one_line_error(&r, "no recovery point '0123456789'");
+
+    let r = run(&vars, store, &["snapshot", "--role-arn", "admin"]);
+    assert_one_line_error(&r, "not an IAM role ARN");
+
+    let r = run(&vars, store, &["list", "--store", "ftp://x"]);
+    assert_one_line_error(&r, "unknown store 'ftp://x'");
+    let r = run(&vars, store, &["list", "--store", "s3://bucket"]);
+    assert_one_line_error(&r, "--catalog dynamodb://TABLE");
+
+    // Nothing listens here: the AWS endpoint cannot be reached.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let mut unreachable = vars.clone();
+    unreachable.retain(|(k, _)| k != "AWS_ENDPOINT_URL");
+    unreachable.push(("AWS_ENDPOINT_URL".into(), format!("http://{closed}")));
+    let r = run(&unreachable, store, &["snapshot"]);
+    assert_one_line_error(&r, "cannot reach AWS");
+    let r = run(
+        &unreachable,
+        store,
+        &[
+            "list",
+            "--store",
+            "s3://b/p",
+            "--catalog",
+            "dynamodb://dr-catalog",
+        ],
+    );
+    assert_one_line_error(&r, "cannot reach AWS");
+
+    let r = run(&vars, store, &["frobnicate"]);
+    assert_eq!(r.code, 2, "usage errors exit 2");
+}
+
+#[tokio::test]
+async fn role_arn_region_and_aws_store() {
+    let env = acquire().await;
+    let b = env.sdk("us-west-2", Account::B).await;
+    fixtures::sample_rest_api(&aws_sdk_apigateway::Client::new(&b), "in-b")
+        .await
+        .unwrap();
+    let home = env.sdk(REGION, Account::A).await;
+    env.create_bucket(&home, "points").await.unwrap();
+    env.create_catalog_table(&home, "catalog").await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut vars = env.cli_env(REGION);
+    vars.push(("APIGW_DR_CATALOG".into(), "dynamodb://catalog".into()));
+    let role = tests::role_arn(Account::B);
+    let aws = ["--store", "s3://points/dr"];
+
+    let r = run(
+        &vars,
+        dir.path(),
+        &[
+            &["snapshot", "--region", "us-west-2", "--role-arn", &role][..],
+            &aws[..],
+        ]
+        .concat(),
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let id = last_line(&r.stdout).to_string();
+    let listed: Value = serde_json::from_str(
+        &run(
+            &vars,
+            dir.path(),
+            &[&["list", "--json"][..], &aws[..]].concat(),
+        )
+        .stdout,
+    )
+    .unwrap();
+    assert_eq!(listed[0]["id"], id.as_str());
+    assert_eq!(listed[0]["source"]["account"], tests::ACCOUNT_B);
+    assert_eq!(listed[0]["source"]["region"], "us-west-2");
+    assert_eq!(listed[0]["apis"], serde_json::json!(["in-b"]));
+    let v = run(
+        &vars,
+        dir.path(),
+        &[&["verify", &id][..], &aws[..]].concat(),
+    );
+    assert_eq!(v.code, 0, "{}", v.stderr);
+    assert!(
+        !dir.path().join("objects").exists(),
+        "nothing went to the local store"
+    );
+}
