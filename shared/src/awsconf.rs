@@ -184,7 +184,9 @@ where
 mod tests {
     use super::*;
     use aws_sdk_sts::config::{BehaviorVersion, Credentials};
-    use aws_smithy_mocks::{MockResponseInterceptor, Rule, RuleMode, create_mock_http_client, mock};
+    use aws_smithy_mocks::{
+        MockResponseInterceptor, Rule, RuleMode, create_mock_http_client, mock,
+    };
 
     fn sts(rule: &Rule) -> aws_sdk_sts::Client {
         let conf = aws_sdk_sts::Config::builder()
@@ -192,7 +194,11 @@ mod tests {
             .region(Region::new("us-east-1"))
             .credentials_provider(Credentials::new("AKIDWRONG", "wrong", None, None, "test"))
             .http_client(create_mock_http_client())
-            .interceptor(MockResponseInterceptor::new().rule_mode(RuleMode::MatchAny).with_rule(rule))
+            .interceptor(
+                MockResponseInterceptor::new()
+                    .rule_mode(RuleMode::MatchAny)
+                    .with_rule(rule),
+            )
             .build();
         aws_sdk_sts::Client::from_conf(conf)
     }
@@ -219,8 +225,14 @@ mod tests {
         let e = sdk_error("checking credentials (sts:GetCallerIdentity)", err);
         let msg = e.to_string();
         assert!(matches!(e, Error::Aws(_)), "{msg}");
-        assert!(msg.contains("refused the credentials") && msg.contains("InvalidClientTokenId"), "{msg}");
-        assert!(msg.contains("AWS_PROFILE") && msg.contains("--role-arn"), "{msg}");
+        assert!(
+            msg.contains("refused the credentials") && msg.contains("InvalidClientTokenId"),
+            "{msg}"
+        );
+        assert!(
+            msg.contains("AWS_PROFILE") && msg.contains("--role-arn"),
+            "{msg}"
+        );
     }
 
     #[tokio::test]
@@ -234,7 +246,11 @@ mod tests {
         let rule = sts_error(400, "ValidationError");
         let err = sts(&rule).get_caller_identity().send().await.unwrap_err();
         assert!(!is_transient(&err));
-        assert!(sdk_error("x", err).to_string().contains("AWS rejected the request while x"));
+        assert!(
+            sdk_error("x", err)
+                .to_string()
+                .contains("AWS rejected the request while x")
+        );
     }
 
     #[test]

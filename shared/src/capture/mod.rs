@@ -152,6 +152,21 @@ async fn capture_one(
     let name = api.name().unwrap_or_default();
     let what = |op: &str| format!("reading REST API {id} '{name}' ({op})");
 
+    // Every list operation of a REST API has the same shape: limit, position, items.
+    macro_rules! list {
+        ($op:literal, $call:ident $(, $extra:ident($arg:expr))*) => {
+            paged(pacer, $op, |pos| {
+                let req = client
+                    .$call()
+                    .rest_api_id(id)
+                    $(.$extra($arg))*
+                    .limit(PAGE)
+                    .set_position(pos);
+                async move { req.send().await.map(|o| (o.items.unwrap_or_default(), o.position)) }
+            })
+        };
+    }
+
     let (
         resources,
         authorizers,
@@ -163,103 +178,14 @@ async fn capture_one(
         deployments,
         stages,
     ) = tokio::join!(
-        paged(pacer, "GetResources", |pos| {
-            let req = client
-                .get_resources()
-                .rest_api_id(id)
-                .embed("methods")
-                .limit(PAGE)
-                .set_position(pos);
-            async move {
-                req.send()
-                    .await
-                    .map(|o| (o.items.unwrap_or_default(), o.position))
-            }
-        }),
-        paged(pacer, "GetAuthorizers", |pos| {
-            let req = client
-                .get_authorizers()
-                .rest_api_id(id)
-                .limit(PAGE)
-                .set_position(pos);
-            async move {
-                req.send()
-                    .await
-                    .map(|o| (o.items.unwrap_or_default(), o.position))
-            }
-        }),
-        paged(pacer, "GetModels", |pos| {
-            let req = client
-                .get_models()
-                .rest_api_id(id)
-                .limit(PAGE)
-                .set_position(pos);
-            async move {
-                req.send()
-                    .await
-                    .map(|o| (o.items.unwrap_or_default(), o.position))
-            }
-        }),
-        paged(pacer, "GetRequestValidators", |pos| {
-            let req = client
-                .get_request_validators()
-                .rest_api_id(id)
-                .limit(PAGE)
-                .set_position(pos);
-            async move {
-                req.send()
-                    .await
-                    .map(|o| (o.items.unwrap_or_default(), o.position))
-            }
-        }),
-        paged(pacer, "GetGatewayResponses", |pos| {
-            let req = client
-                .get_gateway_responses()
-                .rest_api_id(id)
-                .limit(PAGE)
-                .set_position(pos);
-            async move {
-                req.send()
-                    .await
-                    .map(|o| (o.items.unwrap_or_default(), o.position))
-            }
-        }),
-        paged(pacer, "GetDocumentationParts", |pos| {
-            let req = client
-                .get_documentation_parts()
-                .rest_api_id(id)
-                .limit(PAGE)
-                .set_position(pos);
-            async move {
-                req.send()
-                    .await
-                    .map(|o| (o.items.unwrap_or_default(), o.position))
-            }
-        }),
-        paged(pacer, "GetDocumentationVersions", |pos| {
-            let req = client
-                .get_documentation_versions()
-                .rest_api_id(id)
-                .limit(PAGE)
-                .set_position(pos);
-            async move {
-                req.send()
-                    .await
-                    .map(|o| (o.items.unwrap_or_default(), o.position))
-            }
-        }),
-        paged(pacer, "GetDeployments", |pos| {
-            let req = client
-                .get_deployments()
-                .rest_api_id(id)
-                .limit(PAGE)
-                .set_position(pos);
-            async move {
-                req.send()
-                    .await
-                    .map(|o| (o.items.unwrap_or_default(), o.position))
-            }
-        }),
+        list!("GetResources", get_resources, embed("methods")),
+        list!("GetAuthorizers", get_authorizers),
+        list!("GetModels", get_models),
+        list!("GetRequestValidators", get_request_validators),
+        list!("GetGatewayResponses", get_gateway_responses),
+        list!("GetDocumentationParts", get_documentation_parts),
+        list!("GetDocumentationVersions", get_documentation_versions),
+        list!("GetDeployments", get_deployments),
         // GetStages does not page: it returns every stage (at most 10 per API).
         async {
             pacer
