@@ -52,6 +52,30 @@ enum Command {
     },
     /// Check that every object of a recovery point is present and matches its hash.
     Verify { point: String },
+    /// Restore a recovery point into another Region and/or account, or in place.
+    Restore(RestoreArgs),
+    /// Show what differs between a recovery point and the live APIs (or another point).
+    Diff {
+        point: String,
+        /// `live` (the point's source, now) or another POINT.
+        #[arg(long, default_value = "live")]
+        against: String,
+        /// Read the live APIs in this Region [default: the point's source Region].
+        #[arg(long)]
+        region: Option<String>,
+        /// Role to assume to read the live APIs.
+        #[arg(long)]
+        role_arn: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show a restore job's phase and report.
+    Status {
+        /// A job id, or `latest`.
+        job: String,
+        #[arg(long)]
+        json: bool,
+    },
     /// Remove expired recovery points and the objects no point uses any more.
     Prune {
         /// Say what would be removed; change nothing.
@@ -85,7 +109,47 @@ struct SnapshotArgs {
     retention_days: i64,
 }
 
+#[derive(Args)]
+struct RestoreArgs {
+    /// The recovery point (id, unique prefix, label, or `latest`).
+    point: String,
+    /// Target Region [default: the point's source Region].
+    #[arg(long)]
+    to_region: Option<String>,
+    /// Role to assume in the target account.
+    #[arg(long)]
+    to_role_arn: Option<String>,
+    /// Mapping file (TOML or JSON) for references that cannot be derived (see docs/mapping-file.md).
+    #[arg(long, value_name = "FILE")]
+    map: Option<std::path::PathBuf>,
+    /// Print the plan and change nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Output as JSON.
+    #[arg(long)]
+    json: bool,
+    /// Bring the point's own source APIs back to the point (a rollback).
+    #[arg(long, conflicts_with_all = ["to_region", "to_role_arn"])]
+    in_place: bool,
+    /// Delete a same-named API in the target that apigw-dr did not restore, and restore in its place.
+    #[arg(long)]
+    replace: bool,
+    /// Put this before every restored API's name.
+    #[arg(long, default_value = "")]
+    name_prefix: String,
+    /// Keep edge-optimized APIs edge-optimized (default: Regional).
+    #[arg(long)]
+    keep_edge: bool,
+    /// Start the restore as a job in the background and print its id.
+    #[arg(long, conflicts_with = "dry_run")]
+    detach: bool,
+    /// Run this pending job (used by --detach).
+    #[arg(long, hide = true)]
+    job: Option<String>,
+}
+
 const EXIT_DAMAGED: u8 = 3;
+const EXIT_PARTIAL: u8 = 4;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -148,6 +212,54 @@ async fn run(cli: Cli) -> shared::Result<ExitCode> {
                 );
                 Ok(ExitCode::from(EXIT_DAMAGED))
             }
+        }
+        Command::Restore(a) => {
+            restore(
+                a,
+                &store,
+                &catalog,
+                &cli.store,
+                cli.catalog.as_deref(),
+                &progress,
+            )
+            .await
+        }
+        Command::Diff {
+            point,
+            against,
+            region,
+            role_arn,
+            json,
+        } => diff(&store, &catalog, &point, &against, region, role_arn, json).await,
+        Command::Status { job, json } => {
+            let job = shared::jobs::find(&catalog, &job).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&job).unwrap_or_default());
+            } else {
+                println!(
+                    "job       {}\nphase     {}\npoint     {}\ntrigger   {}\nstarted   {}\nupdated   {}\nplanned   {} steps, {} calls, at least {:.1} s by the quotas",
+                    job.id,
+                    job.phase,
+                    short(&job.request.point),
+                    job.trigger,
+                    rfc3339(job.created),
+                    rfc3339(job.updated),
+                    job.steps,
+                    job.calls,
+                    job.min_seconds
+                );
+                if let Some(e) = &job.error {
+                    println!("error     {e}");
+                }
+                if let Some(view) = job
+                    .report
+                    .as_ref()
+                    .and_then(|r| serde_json::from_value::<ReportView>(r.clone()).ok())
+                {
+                    print_report(&view);
+                }
+            }
+            Ok(phase_exit(job.phase))
         }
         Command::Prune {
             dry_run,
@@ -301,6 +413,307 @@ async fn show(
         for e in entries {
             println!("  {}", e.id);
         }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn phase_exit(phase: shared::jobs::Phase) -> ExitCode {
+    use shared::jobs::Phase;
+    match phase {
+        Phase::Succeeded
+        | Phase::Pending
+        | Phase::Planning
+        | Phase::Applying
+        | Phase::Verifying => ExitCode::SUCCESS,
+        Phase::PartiallyFailed => ExitCode::from(EXIT_PARTIAL),
+        Phase::Failed => ExitCode::FAILURE,
+    }
+}
+
+async fn restore(
+    a: RestoreArgs,
+    store: &Store,
+    catalog: &Catalog,
+    store_url: &str,
+    catalog_url: Option<&str>,
+    progress: &(dyn Fn(String) + Send + Sync),
+) -> shared::Result<ExitCode> {
+    use shared::jobs::{self, JobRecord, JobRequest};
+    let mut job = match &a.job {
+        Some(id) => jobs::find(catalog, id).await?,
+        None => {
+            let rec = point::resolve(catalog, &a.point).await?;
+            let (mapping, mapping_format) = match &a.map {
+                None => (None, None),
+                Some(path) => {
+                    let text = std::fs::read_to_string(path).map_err(|e| {
+                        shared::Error::Invalid(format!(
+                            "cannot read the mapping file {}: {e}",
+                            path.display()
+                        ))
+                    })?;
+                    let fmt = path
+                        .extension()
+                        .and_then(|e| e.to_str())
+                        .map(str::to_string);
+                    // Parse now: a bad mapping file stops the restore before anything happens.
+                    shared::translate::Mapping::parse(&text, fmt.as_deref()).map_err(|e| {
+                        shared::Error::Invalid(format!("mapping file {}: {e}", path.display()))
+                    })?;
+                    (Some(text), fmt)
+                }
+            };
+            let request = JobRequest {
+                point: rec.id.clone(),
+                to_region: a.to_region.clone().or(Some(rec.source.region.clone())),
+                to_role_arn: a.to_role_arn.clone(),
+                mapping,
+                mapping_format,
+                in_place: a.in_place,
+                replace: a.replace,
+                keep_edge: a.keep_edge,
+                name_prefix: a.name_prefix.clone(),
+            };
+            if a.dry_run {
+                let target = shared::awsconf::load(
+                    request.to_region.as_deref(),
+                    request.to_role_arn.as_deref(),
+                )
+                .await?;
+                let (_, snap) = point::load(store, &rec.id).await?;
+                let pacer = shared::pacing::Pacer::default();
+                let plan =
+                    shared::restore::plan(&rec.id, &snap, &target, &request.options()?, &pacer)
+                        .await?;
+                if a.json {
+                    println!(
+                        "{}",
+                        serde_json::to_string_pretty(&plan).unwrap_or_default()
+                    );
+                } else {
+                    print_plan(&plan);
+                }
+                return Ok(ExitCode::SUCCESS);
+            }
+            JobRecord::new(request, "cli")
+        }
+    };
+    catalog.put_job(&job).await?;
+    if a.detach {
+        let exe =
+            std::env::current_exe().map_err(|e| shared::Error::io("finding this program", e))?;
+        let mut cmd = std::process::Command::new(exe);
+        cmd.args(["--quiet", "--store", store_url]);
+        if let Some(c) = catalog_url {
+            cmd.args(["--catalog", c]);
+        }
+        cmd.args(["restore", &job.request.point, "--job", &job.id])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
+        cmd.spawn()
+            .map_err(|e| shared::Error::io("starting the restore in the background", e))?;
+        progress(format!(
+            "restore started; follow it with `apigw-dr status {}`",
+            job.id
+        ));
+        println!("{}", job.id);
+        return Ok(ExitCode::SUCCESS);
+    }
+    progress(format!("restore job {}", job.id));
+    let target = shared::awsconf::load(
+        job.request.to_region.as_deref(),
+        job.request.to_role_arn.as_deref(),
+    )
+    .await?;
+    jobs::run(store, catalog, &mut job, &target, progress).await?;
+    if let Some(r) = &job.report {
+        if a.json {
+            println!("{}", serde_json::to_string_pretty(&job).unwrap_or_default());
+        } else if let Ok(view) = serde_json::from_value::<ReportView>(r.clone()) {
+            print_report(&view);
+        }
+    }
+    Ok(phase_exit(job.phase))
+}
+
+fn print_plan(plan: &shared::restore::Plan) {
+    println!(
+        "plan: restore point {} ({}) into {}",
+        short(&plan.point),
+        plan.source.short(),
+        plan.target.short()
+    );
+    for api in &plan.apis {
+        println!(
+            "\nREST API {} (source {}) -> {}{}",
+            api.name,
+            api.source_id,
+            api.action,
+            api.target_id
+                .as_deref()
+                .map(|t| format!(" of target {t}"))
+                .unwrap_or_default()
+        );
+        for s in &api.steps {
+            println!("  {}", step_line(s));
+        }
+        if api.steps.is_empty() {
+            println!("  (nothing to change)");
+        }
+        if !api.rewrites.is_empty() {
+            println!("  rewrites ({}):", api.rewrites.len());
+            for r in &api.rewrites {
+                println!("    {r}");
+            }
+        }
+        for p in &api.problems {
+            println!("  cannot translate: {p}");
+        }
+        for n in &api.notes {
+            println!("  note: {n}");
+        }
+    }
+    let calls: Vec<String> = plan
+        .calls()
+        .iter()
+        .map(|(k, v)| format!("{k} {v}"))
+        .collect();
+    println!(
+        "\n{} control-plane calls ({}); the quotas allow it in {:.1} s at the fastest",
+        plan.total_calls,
+        calls.join(", "),
+        plan.min_seconds
+    );
+}
+
+fn step_line(s: &shared::restore::diff::Difference) -> String {
+    use shared::restore::diff::Change;
+    let key = if s.key.is_empty() {
+        String::new()
+    } else {
+        format!(" {}", s.key)
+    };
+    match &s.change {
+        Change::Create => format!("+ {}{key}", s.kind),
+        Change::Update { fields } => format!("~ {}{key}: {}", s.kind, fields.join(", ")),
+        Change::Delete => format!("- {}{key}", s.kind),
+    }
+}
+
+/// The parts of a stored restore report that are printed.
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ReportView {
+    outcome: String,
+    seconds: f64,
+    calls: u64,
+    min_seconds: f64,
+    target: shared::model::Source,
+    apis: Vec<ApiView>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ApiView {
+    name: String,
+    target_id: Option<String>,
+    applied: u64,
+    failed: Vec<String>,
+    remaining: Vec<serde_json::Value>,
+    problems: Vec<String>,
+    notes: Vec<String>,
+}
+
+fn print_report(r: &ReportView) {
+    println!(
+        "\nrestore {} in {:.1} s into {} ({} calls; the quotas allow {:.1} s at the fastest)",
+        r.outcome,
+        r.seconds,
+        r.target.short(),
+        r.calls,
+        r.min_seconds
+    );
+    for a in &r.apis {
+        println!(
+            "REST API {} -> {} ({} steps applied)",
+            a.name,
+            a.target_id.as_deref().unwrap_or("-"),
+            a.applied
+        );
+        for f in &a.failed {
+            println!("  failed: {f}");
+        }
+        for d in &a.remaining {
+            let kind = d["kind"].as_str().unwrap_or("");
+            let key = d["key"].as_str().unwrap_or("");
+            let what = match d["change"].as_str() {
+                Some("create") => "missing in the target".to_string(),
+                Some("delete") => "extra in the target".to_string(),
+                _ => format!("differs: {}", d["fields"]),
+            };
+            match d["explained"].as_str() {
+                Some(why) => println!("  difference {kind} {key}: {what} (explained: {why})"),
+                None => println!("  difference {kind} {key}: {what}"),
+            }
+        }
+        if a.remaining.is_empty() && a.failed.is_empty() {
+            println!("  verified: the target matches the point");
+        }
+        for p in &a.problems {
+            println!("  cannot translate: {p}");
+        }
+        for n in &a.notes {
+            println!("  note: {n}");
+        }
+    }
+}
+
+async fn diff(
+    store: &Store,
+    catalog: &Catalog,
+    spec: &str,
+    against: &str,
+    region: Option<String>,
+    role_arn: Option<String>,
+    json: bool,
+) -> shared::Result<ExitCode> {
+    let rec = point::resolve(catalog, spec).await?;
+    let (_, snap) = point::load(store, &rec.id).await?;
+    let diffs = if against == "live" {
+        let region = region.unwrap_or_else(|| rec.source.region.clone());
+        let sdk = shared::awsconf::load(Some(&region), role_arn.as_deref()).await?;
+        shared::restore::diff(&snap, None, Some(&sdk)).await?
+    } else {
+        let other = point::resolve(catalog, against).await?;
+        let (_, other_snap) = point::load(store, &other.id).await?;
+        shared::restore::diff(&snap, Some(&other_snap), None).await?
+    };
+    if json {
+        let doc: Vec<serde_json::Value> = diffs
+            .iter()
+            .map(|(name, d)| serde_json::json!({ "api": name, "differences": d }))
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut any = false;
+    for (name, d) in &diffs {
+        if d.is_empty() {
+            println!("REST API {name}: no difference");
+            continue;
+        }
+        any = true;
+        println!(
+            "REST API {name}: {} differences (+ in the point only, - in {against} only, ~ differs)",
+            d.len()
+        );
+        for s in d {
+            println!("  {}", step_line(s));
+        }
+    }
+    if !any {
+        println!("no difference");
     }
     Ok(ExitCode::SUCCESS)
 }

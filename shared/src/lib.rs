@@ -12,6 +12,7 @@ pub mod catalog;
 pub mod config;
 pub mod error;
 pub mod events;
+pub mod jobs;
 #[cfg(feature = "lambda")]
 pub mod lambda;
 pub mod location;
@@ -19,7 +20,9 @@ pub mod model;
 pub mod pacing;
 pub mod pipeline;
 pub mod point;
+pub mod restore;
 pub mod store;
 pub mod time;
+pub mod translate;
 
 pub use error::{Error, Result};

@@ -1,16 +1,13 @@
-//! `dynamodb://TABLE`: one item per record. Key: `pk` = "point", `sk` = the point id (the table
-//! has partition key `pk` and sort key `sk`, both strings, so later item types such as jobs
-//! share it). The record is kept whole in `doc` (JSON); `created` (milliseconds) and
+//! `dynamodb://TABLE`: one item per record. Key: `pk` = the kind ("point", "job"), `sk` = the
+//! record's id (the table has partition key `pk` and sort key `sk`, both strings). The record is kept whole in `doc` (JSON); `created` (milliseconds) and
 //! `expiresAt` (seconds since the epoch, as DynamoDB TTL wants) stand beside it.
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use super::PointRecord;
+use super::Kind;
 use crate::awsconf::sdk_error;
 use crate::{Error, Result};
-
-const POINT: &str = "point";
 
 #[derive(Debug, Clone)]
 pub struct DynamoCatalog {
@@ -46,47 +43,53 @@ impl DynamoCatalog {
             })
     }
 
-    pub async fn put(&self, rec: &PointRecord) -> Result<()> {
-        let doc = serde_json::to_string(rec).map_err(|e| Error::decode("encoding a record", e))?;
-        self.client
+    /// Writes a document; `numbers` are stored beside it as number attributes.
+    pub async fn put(
+        &self,
+        kind: Kind,
+        id: &str,
+        doc: &[u8],
+        numbers: &[(&str, i64)],
+    ) -> Result<()> {
+        let doc = String::from_utf8_lossy(doc).into_owned();
+        let mut call = self
+            .client
             .put_item()
             .table_name(&self.table)
-            .item("pk", AttributeValue::S(POINT.into()))
-            .item("sk", AttributeValue::S(rec.id.clone()))
-            .item("doc", AttributeValue::S(doc))
-            .item("created", AttributeValue::N(rec.created.to_string()))
-            .item(
-                "expiresAt",
-                AttributeValue::N((rec.expires / 1000).to_string()),
-            )
-            .send()
+            .item("pk", AttributeValue::S(kind.key().into()))
+            .item("sk", AttributeValue::S(id.into()))
+            .item("doc", AttributeValue::S(doc));
+        for (name, n) in numbers {
+            call = call.item(*name, AttributeValue::N(n.to_string()));
+        }
+        call.send()
             .await
             .map(|_| ())
             .map_err(|e| sdk_error(&format!("writing to the catalog {}", self.url()), e))
     }
 
-    pub async fn get(&self, id: &str) -> Result<Option<PointRecord>> {
+    pub async fn get(&self, kind: Kind, id: &str) -> Result<Option<Vec<u8>>> {
         let out = self
             .client
             .get_item()
             .table_name(&self.table)
-            .key("pk", AttributeValue::S(POINT.into()))
+            .key("pk", AttributeValue::S(kind.key().into()))
             .key("sk", AttributeValue::S(id.into()))
             .consistent_read(true)
             .send()
             .await
             .map_err(|e| sdk_error(&format!("reading the catalog {}", self.url()), e))?;
-        out.item().map(decode).transpose()
+        out.item().map(doc).transpose()
     }
 
-    pub async fn list(&self) -> Result<Vec<PointRecord>> {
+    pub async fn list(&self, kind: Kind) -> Result<Vec<Vec<u8>>> {
         let mut out = Vec::new();
         let mut pages = self
             .client
             .query()
             .table_name(&self.table)
             .key_condition_expression("pk = :pk")
-            .expression_attribute_values(":pk", AttributeValue::S(POINT.into()))
+            .expression_attribute_values(":pk", AttributeValue::S(kind.key().into()))
             .consistent_read(true)
             .into_paginator()
             .send();
@@ -94,17 +97,17 @@ impl DynamoCatalog {
             let page =
                 page.map_err(|e| sdk_error(&format!("listing the catalog {}", self.url()), e))?;
             for item in page.items() {
-                out.push(decode(item)?);
+                out.push(doc(item)?);
             }
         }
         Ok(out)
     }
 
-    pub async fn delete(&self, id: &str) -> Result<()> {
+    pub async fn delete(&self, kind: Kind, id: &str) -> Result<()> {
         self.client
             .delete_item()
             .table_name(&self.table)
-            .key("pk", AttributeValue::S(POINT.into()))
+            .key("pk", AttributeValue::S(kind.key().into()))
             .key("sk", AttributeValue::S(id.into()))
             .send()
             .await
@@ -113,10 +116,9 @@ impl DynamoCatalog {
     }
 }
 
-fn decode(item: &std::collections::HashMap<String, AttributeValue>) -> Result<PointRecord> {
-    let doc = item
-        .get("doc")
+fn doc(item: &std::collections::HashMap<String, AttributeValue>) -> Result<Vec<u8>> {
+    item.get("doc")
         .and_then(|v| v.as_s().ok())
-        .ok_or_else(|| Error::Integrity("a catalog item has no 'doc' attribute".into()))?;
-    serde_json::from_str(doc).map_err(|e| Error::decode("decoding a catalog record", e))
+        .map(|s| s.as_bytes().to_vec())
+        .ok_or_else(|| Error::Integrity("a catalog item has no 'doc' attribute".into()))
 }

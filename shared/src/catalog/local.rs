@@ -1,13 +1,12 @@
-//! The local catalog: `DIR/points/<id>.json`, each written atomically (temporary file, sync,
-//! rename).
+//! The local catalog: `DIR/points/<id>.json` and `DIR/jobs/<id>.json`, each written
+//! atomically (temporary file, sync, rename).
 
 use std::io::ErrorKind;
 use std::path::PathBuf;
 
 use tokio::io::AsyncWriteExt;
 
-use super::PointRecord;
-use crate::canonical::is_hash;
+use super::Kind;
 use crate::{Error, Result};
 
 #[derive(Debug, Clone)]
@@ -24,27 +23,26 @@ impl LocalCatalog {
         format!("file://{}", self.dir.display())
     }
 
-    fn points(&self) -> PathBuf {
-        self.dir.join("points")
+    fn folder(&self, kind: Kind) -> PathBuf {
+        self.dir.join(kind.folder())
     }
 
     pub async fn check(&self) -> Result<()> {
-        tokio::fs::create_dir_all(self.points())
+        tokio::fs::create_dir_all(self.folder(Kind::Point))
             .await
             .map_err(|e| Error::io(format!("cannot use the catalog {}", self.url()), e))
     }
 
-    pub async fn put(&self, rec: &PointRecord) -> Result<()> {
-        self.check().await?;
-        let path = self.points().join(format!("{}.json", rec.id));
-        let tmp = self
-            .points()
-            .join(format!(".{}.{}.tmp", rec.id, std::process::id()));
-        let bytes =
-            serde_json::to_vec_pretty(rec).map_err(|e| Error::decode("encoding a record", e))?;
+    pub async fn put(&self, kind: Kind, id: &str, doc: &[u8]) -> Result<()> {
+        let dir = self.folder(kind);
+        tokio::fs::create_dir_all(&dir)
+            .await
+            .map_err(|e| Error::io(format!("cannot use the catalog {}", self.url()), e))?;
+        let path = dir.join(format!("{id}.json"));
+        let tmp = dir.join(format!(".{id}.{}.tmp", std::process::id()));
         let write = async {
             let mut f = tokio::fs::File::create(&tmp).await?;
-            f.write_all(&bytes).await?;
+            f.write_all(doc).await?;
             f.sync_data().await?;
             drop(f);
             tokio::fs::rename(&tmp, &path).await
@@ -54,23 +52,21 @@ impl LocalCatalog {
             .map_err(|e| Error::io(format!("writing {}", path.display()), e))
     }
 
-    pub async fn get(&self, id: &str) -> Result<Option<PointRecord>> {
-        if !is_hash(id) {
+    pub async fn get(&self, kind: Kind, id: &str) -> Result<Option<Vec<u8>>> {
+        if !valid_id(id) {
             return Ok(None);
         }
-        let path = self.points().join(format!("{id}.json"));
+        let path = self.folder(kind).join(format!("{id}.json"));
         match tokio::fs::read(&path).await {
-            Ok(b) => serde_json::from_slice(&b)
-                .map(Some)
-                .map_err(|e| Error::decode(format!("reading {}", path.display()), e)),
+            Ok(b) => Ok(Some(b)),
             Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
             Err(e) => Err(Error::io(format!("reading {}", path.display()), e)),
         }
     }
 
-    pub async fn list(&self) -> Result<Vec<PointRecord>> {
+    pub async fn list(&self, kind: Kind) -> Result<Vec<Vec<u8>>> {
         let mut out = Vec::new();
-        let dir = self.points();
+        let dir = self.folder(kind);
         let mut rd = match tokio::fs::read_dir(&dir).await {
             Ok(rd) => rd,
             Err(e) if e.kind() == ErrorKind::NotFound => return Ok(out),
@@ -85,19 +81,28 @@ impl LocalCatalog {
             let Some(id) = name.strip_suffix(".json") else {
                 continue;
             };
-            if let Some(rec) = self.get(id).await? {
-                out.push(rec);
+            if let Some(doc) = self.get(kind, id).await? {
+                out.push(doc);
             }
         }
         Ok(out)
     }
 
-    pub async fn delete(&self, id: &str) -> Result<()> {
-        let path = self.points().join(format!("{id}.json"));
+    pub async fn delete(&self, kind: Kind, id: &str) -> Result<()> {
+        let path = self.folder(kind).join(format!("{id}.json"));
         match tokio::fs::remove_file(&path).await {
             Ok(()) => Ok(()),
             Err(e) if e.kind() == ErrorKind::NotFound => Ok(()),
             Err(e) => Err(Error::io(format!("deleting {}", path.display()), e)),
         }
     }
+}
+
+/// Ids are file names here: only plain ones are looked up.
+fn valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 128
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
 }

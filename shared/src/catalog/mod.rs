@@ -15,8 +15,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::Result;
 use crate::model::Source;
+use crate::{Error, Result};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -63,9 +63,42 @@ pub struct PointRecord {
     pub bytes: u64,
 }
 
+/// The kinds of record a catalog holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Point,
+    Job,
+}
+
+impl Kind {
+    /// The DynamoDB partition key.
+    pub fn key(self) -> &'static str {
+        match self {
+            Kind::Point => "point",
+            Kind::Job => "job",
+        }
+    }
+    /// The local catalog's folder.
+    pub fn folder(self) -> &'static str {
+        match self {
+            Kind::Point => "points",
+            Kind::Job => "jobs",
+        }
+    }
+}
+
 pub enum Catalog {
     Local(LocalCatalog),
     Dynamo(DynamoCatalog),
+}
+
+fn decode<T: serde::de::DeserializeOwned>(kind: Kind, doc: &[u8]) -> Result<T> {
+    serde_json::from_slice(doc)
+        .map_err(|e| Error::decode(format!("decoding a catalog {} record", kind.key()), e))
+}
+
+fn encode<T: Serialize>(rec: &T) -> Result<Vec<u8>> {
+    serde_json::to_vec_pretty(rec).map_err(|e| Error::decode("encoding a catalog record", e))
 }
 
 impl Catalog {
@@ -84,27 +117,69 @@ impl Catalog {
         }
     }
 
-    /// Creates or replaces the record with this id.
-    pub async fn put(&self, rec: &PointRecord) -> Result<()> {
+    async fn put_doc(
+        &self,
+        kind: Kind,
+        id: &str,
+        doc: &[u8],
+        numbers: &[(&str, i64)],
+    ) -> Result<()> {
         match self {
-            Catalog::Local(c) => c.put(rec).await,
-            Catalog::Dynamo(c) => c.put(rec).await,
+            Catalog::Local(c) => c.put(kind, id, doc).await,
+            Catalog::Dynamo(c) => c.put(kind, id, doc, numbers).await,
         }
+    }
+
+    async fn get_doc<T: serde::de::DeserializeOwned>(
+        &self,
+        kind: Kind,
+        id: &str,
+    ) -> Result<Option<T>> {
+        let doc = match self {
+            Catalog::Local(c) => c.get(kind, id).await?,
+            Catalog::Dynamo(c) => c.get(kind, id).await?,
+        };
+        doc.map(|d| decode(kind, &d)).transpose()
+    }
+
+    async fn list_docs<T: serde::de::DeserializeOwned>(&self, kind: Kind) -> Result<Vec<T>> {
+        let docs = match self {
+            Catalog::Local(c) => c.list(kind).await?,
+            Catalog::Dynamo(c) => c.list(kind).await?,
+        };
+        docs.iter().map(|d| decode(kind, d)).collect()
+    }
+
+    async fn delete_doc(&self, kind: Kind, id: &str) -> Result<()> {
+        match self {
+            Catalog::Local(c) => c.delete(kind, id).await,
+            Catalog::Dynamo(c) => c.delete(kind, id).await,
+        }
+    }
+
+    /// Creates or replaces the point record with this id.
+    pub async fn put(&self, rec: &PointRecord) -> Result<()> {
+        // DynamoDB's TTL wants seconds.
+        self.put_doc(
+            Kind::Point,
+            &rec.id,
+            &encode(rec)?,
+            &[("created", rec.created), ("expiresAt", rec.expires / 1000)],
+        )
+        .await
     }
 
     pub async fn get(&self, id: &str) -> Result<Option<PointRecord>> {
-        match self {
-            Catalog::Local(c) => c.get(id).await,
-            Catalog::Dynamo(c) => c.get(id).await,
+        if !crate::canonical::is_hash(id) {
+            return Ok(None);
         }
+        self.get_doc(Kind::Point, id).await
     }
 
-    /// Every record, newest first (by the time a capture last confirmed it, then by creation).
+    /// Every point record, newest first (by the time a capture last confirmed it, then by
+    /// creation).
     pub async fn list(&self) -> Result<Vec<PointRecord>> {
-        let mut all = match self {
-            Catalog::Local(c) => c.list().await?,
-            Catalog::Dynamo(c) => c.list().await?,
-        };
+        let mut all: Vec<PointRecord> = self.list_docs(Kind::Point).await?;
         all.sort_by(|a, b| {
             (b.confirmed, b.created)
                 .cmp(&(a.confirmed, a.created))
@@ -114,9 +189,28 @@ impl Catalog {
     }
 
     pub async fn delete(&self, id: &str) -> Result<()> {
-        match self {
-            Catalog::Local(c) => c.delete(id).await,
-            Catalog::Dynamo(c) => c.delete(id).await,
-        }
+        self.delete_doc(Kind::Point, id).await
+    }
+
+    /// Creates or replaces a job record.
+    pub async fn put_job(&self, job: &crate::jobs::JobRecord) -> Result<()> {
+        self.put_doc(
+            Kind::Job,
+            &job.id,
+            &encode(job)?,
+            &[("created", job.created)],
+        )
+        .await
+    }
+
+    pub async fn get_job(&self, id: &str) -> Result<Option<crate::jobs::JobRecord>> {
+        self.get_doc(Kind::Job, id).await
+    }
+
+    /// Every job, newest first.
+    pub async fn list_jobs(&self) -> Result<Vec<crate::jobs::JobRecord>> {
+        let mut all: Vec<crate::jobs::JobRecord> = self.list_docs(Kind::Job).await?;
+        all.sort_by(|a, b| b.created.cmp(&a.created).then_with(|| a.id.cmp(&b.id)));
+        Ok(all)
     }
 }

@@ -5,6 +5,7 @@ mod capture;
 mod harness;
 mod lambdas;
 mod points;
+mod restore;
 
 use serde_json::Value;
 

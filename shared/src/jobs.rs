@@ -1,0 +1,209 @@
+//! Restore jobs: a restore recorded in the catalog with its phase (Pending, Planning,
+//! Applying, Verifying, Succeeded, PartiallyFailed, Failed), so that it can be followed
+//! (`apigw-dr status JOB`) from anywhere, started detached, and driven by a Lambda function.
+
+use serde::{Deserialize, Serialize};
+
+use crate::catalog::Catalog;
+use crate::restore::{self, Outcome, RestoreOptions};
+use crate::store::Store;
+use crate::translate::Mapping;
+use crate::{Error, Result};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Phase {
+    Pending,
+    Planning,
+    Applying,
+    Verifying,
+    Succeeded,
+    PartiallyFailed,
+    Failed,
+}
+
+impl Phase {
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            Phase::Succeeded | Phase::PartiallyFailed | Phase::Failed
+        )
+    }
+}
+
+impl std::fmt::Display for Phase {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{self:?}")
+    }
+}
+
+/// What was asked for: enough to run (or run again) the restore anywhere.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JobRequest {
+    /// The recovery point's full id.
+    pub point: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to_region: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to_role_arn: Option<String>,
+    /// The mapping file's text, kept with the job so a resumed job translates alike.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mapping: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mapping_format: Option<String>,
+    #[serde(default)]
+    pub in_place: bool,
+    #[serde(default)]
+    pub replace: bool,
+    #[serde(default)]
+    pub keep_edge: bool,
+    #[serde(default)]
+    pub name_prefix: String,
+}
+
+impl JobRequest {
+    pub fn options(&self) -> Result<RestoreOptions> {
+        let mapping = match &self.mapping {
+            Some(text) => Some(Mapping::parse(text, self.mapping_format.as_deref())?),
+            None => None,
+        };
+        Ok(RestoreOptions {
+            mapping,
+            keep_edge: self.keep_edge,
+            replace: self.replace,
+            name_prefix: self.name_prefix.clone(),
+            in_place: self.in_place,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JobRecord {
+    pub id: String,
+    /// `cli`, `alarm:NAME`, `request`...
+    pub trigger: String,
+    pub created: i64,
+    pub updated: i64,
+    pub phase: Phase,
+    pub request: JobRequest,
+    /// Steps planned and the calls and quota-bound time they need.
+    #[serde(default)]
+    pub steps: u64,
+    #[serde(default)]
+    pub calls: u64,
+    #[serde(default)]
+    pub min_seconds: f64,
+    /// The restore report (JSON), once verified.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub report: Option<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// A new job id: time-ordered and unique enough for one catalog.
+pub fn new_id() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let ms = crate::time::now_ms();
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_i64(ms);
+    h.write_u32(std::process::id());
+    format!("job-{ms:x}-{:04x}", h.finish() & 0xffff)
+}
+
+impl JobRecord {
+    pub fn new(request: JobRequest, trigger: &str) -> JobRecord {
+        let now = crate::time::now_ms();
+        JobRecord {
+            id: new_id(),
+            trigger: trigger.into(),
+            created: now,
+            updated: now,
+            phase: Phase::Pending,
+            request,
+            steps: 0,
+            calls: 0,
+            min_seconds: 0.0,
+            report: None,
+            error: None,
+        }
+    }
+}
+
+async fn set(catalog: &Catalog, job: &mut JobRecord, phase: Phase) -> Result<()> {
+    job.phase = phase;
+    job.updated = crate::time::now_ms();
+    catalog.put_job(job).await
+}
+
+/// Finds a job by id (or `latest`).
+pub async fn find(catalog: &Catalog, id: &str) -> Result<JobRecord> {
+    if id == "latest" {
+        return catalog
+            .list_jobs()
+            .await?
+            .into_iter()
+            .next()
+            .ok_or_else(|| {
+                Error::NotFound(format!("the catalog {} has no restore job", catalog.url()))
+            });
+    }
+    catalog.get_job(id).await?.ok_or_else(|| {
+        Error::NotFound(format!(
+            "no restore job '{id}' in the catalog {}: job ids look like job-19a7c0e1d2f-3b4c",
+            catalog.url()
+        ))
+    })
+}
+
+/// Runs a job to its end: plan, apply, verify, recording each phase. The job's final phase
+/// says how it ended; an error before any write (a bad point, a refused target) is recorded
+/// as Failed and returned.
+pub async fn run(
+    store: &Store,
+    catalog: &Catalog,
+    job: &mut JobRecord,
+    target_sdk: &aws_config::SdkConfig,
+    progress: &(dyn Fn(String) + Send + Sync),
+) -> Result<()> {
+    let result = run_inner(store, catalog, job, target_sdk, progress).await;
+    if let Err(e) = &result {
+        job.error = Some(e.to_string());
+        set(catalog, job, Phase::Failed).await?;
+    }
+    result
+}
+
+async fn run_inner(
+    store: &Store,
+    catalog: &Catalog,
+    job: &mut JobRecord,
+    target_sdk: &aws_config::SdkConfig,
+    progress: &(dyn Fn(String) + Send + Sync),
+) -> Result<()> {
+    set(catalog, job, Phase::Planning).await?;
+    let opts = job.request.options()?;
+    let rec = crate::point::resolve(catalog, &job.request.point).await?;
+    if rec.status != crate::catalog::PointStatus::Available {
+        return Err(Error::Integrity(format!(
+            "point {} is {}: run `apigw-dr verify {}`, or restore another point",
+            crate::point::short(&rec.id),
+            rec.status,
+            crate::point::short(&rec.id)
+        )));
+    }
+    let (_, snap) = crate::point::load(store, &rec.id).await?;
+    let pacer = crate::pacing::Pacer::default();
+    let plan = restore::plan(&rec.id, &snap, target_sdk, &opts, &pacer).await?;
+    job.steps = plan.apis.iter().map(|a| a.steps.len() as u64).sum();
+    job.calls = plan.total_calls;
+    job.min_seconds = plan.min_seconds;
+    set(catalog, job, Phase::Applying).await?;
+    let report = restore::apply(&plan, target_sdk, progress).await?;
+    job.report = serde_json::to_value(&report).ok();
+    let end = match report.outcome {
+        Outcome::Succeeded => Phase::Succeeded,
+        Outcome::PartiallyFailed => Phase::PartiallyFailed,
+    };
+    set(catalog, job, end).await
+}

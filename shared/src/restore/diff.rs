@@ -1,0 +1,421 @@
+//! Comparing two REST APIs resource by resource (pure): what the recovery point says the API
+//! must be (`desired`) against what an API is (`current`, captured live or from another
+//! point). Items are matched by their natural key (a path, a name, a status...), never by
+//! physical id, since ids differ between a source and its copy. Fields that only carry
+//! physical ids or times are left out of the comparison; references to other items by id
+//! (a method's authorizer, its validator) are compared by the referenced item's name.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::model::v1::RestApiSnapshot;
+
+/// Tags this tool puts on what it creates; not part of the comparison.
+pub const TAG_PREFIX: &str = "apigw-dr:";
+/// The tag naming the API a restored API was recovered from: `ACCOUNT/REGION/APIID`.
+pub const TAG_SOURCE: &str = "apigw-dr:source";
+
+/// Item kinds in the order they are created (dependencies first); deletes go in reverse.
+pub const ORDER: &[&str] = &[
+    "RestApi",
+    "Model",
+    "RequestValidator",
+    "Authorizer",
+    "Resource",
+    "Method",
+    "GatewayResponse",
+    "DocumentationPart",
+    "DocumentationVersion",
+    "Stage",
+];
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase", tag = "change")]
+pub enum Change {
+    Create,
+    /// The top-level fields that differ.
+    Update {
+        fields: Vec<String>,
+    },
+    Delete,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Difference {
+    pub kind: &'static str,
+    /// The natural key: `/pets/{id} GET`, a name, a stage name...
+    pub key: String,
+    #[serde(flatten)]
+    pub change: Change,
+    /// The comparable forms (what the point says; what is there).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub desired: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub current: Option<Value>,
+}
+
+/// Fields never compared: physical ids, times, state.
+const VOLATILE: &[&str] = &[
+    "id",
+    "restApiId",
+    "createdDate",
+    "lastUpdatedDate",
+    "rootResourceId",
+    "resourceId",
+    "parentId",
+    "deploymentId",
+    "cacheClusterStatus",
+    "warnings",
+];
+
+fn comparable<T: Serialize>(item: &T, refs: &Refs) -> Value {
+    let mut v = serde_json::to_value(item).unwrap_or(Value::Null);
+    if let Value::Object(m) = &mut v {
+        for k in VOLATILE {
+            m.remove(*k);
+        }
+        if let Some(Value::Object(tags)) = m.get_mut("tags") {
+            tags.retain(|k, _| !k.starts_with(TAG_PREFIX));
+            if tags.is_empty() {
+                m.remove("tags");
+            }
+        }
+        if let Some(Value::Object(canary)) = m.get_mut("canarySettings") {
+            canary.remove("deploymentId");
+        }
+        for (field, names, as_name) in [
+            ("authorizerId", &refs.authorizers, "authorizer"),
+            ("requestValidatorId", &refs.validators, "requestValidator"),
+        ] {
+            if let Some(Value::String(id)) = m.remove(field) {
+                let name = names.get(&id).cloned().unwrap_or(id);
+                m.insert(as_name.into(), Value::String(name));
+            }
+        }
+    }
+    v
+}
+
+/// Physical id -> name of the items other items refer to, within one API.
+#[derive(Debug, Default, Clone)]
+pub struct Refs {
+    pub authorizers: BTreeMap<String, String>,
+    pub validators: BTreeMap<String, String>,
+}
+
+impl Refs {
+    pub fn of(api: &RestApiSnapshot) -> Refs {
+        Refs {
+            authorizers: api
+                .authorizers
+                .iter()
+                .map(|a| (a.id.clone(), a.name.clone()))
+                .collect(),
+            validators: api
+                .request_validators
+                .iter()
+                .map(|v| (v.id.clone(), v.name.clone()))
+                .collect(),
+        }
+    }
+}
+
+/// Every item of an API as (kind, key, comparable value).
+pub fn items(api: &RestApiSnapshot) -> Vec<(&'static str, String, Value)> {
+    let refs = Refs::of(api);
+    let mut out = vec![("RestApi", String::new(), comparable(&api.api, &refs))];
+    out.extend(
+        api.models
+            .iter()
+            .map(|m| ("Model", m.name.clone(), comparable(m, &refs))),
+    );
+    out.extend(
+        api.request_validators
+            .iter()
+            .map(|v| ("RequestValidator", v.name.clone(), comparable(v, &refs))),
+    );
+    out.extend(
+        api.authorizers
+            .iter()
+            .map(|a| ("Authorizer", a.name.clone(), comparable(a, &refs))),
+    );
+    out.extend(
+        api.resources
+            .iter()
+            .map(|r| ("Resource", r.path.clone(), comparable(r, &refs))),
+    );
+    out.extend(api.methods.iter().map(|m| {
+        (
+            "Method",
+            format!("{} {}", m.path, m.http_method),
+            comparable(m, &refs),
+        )
+    }));
+    // Default gateway responses exist in every API; only customized ones are compared.
+    out.extend(
+        api.gateway_responses
+            .iter()
+            .filter(|g| !g.default_response)
+            .map(|g| {
+                (
+                    "GatewayResponse",
+                    g.response_type.clone(),
+                    comparable(g, &refs),
+                )
+            }),
+    );
+    out.extend(
+        api.documentation_parts
+            .iter()
+            .map(|d| ("DocumentationPart", part_key(d), comparable(d, &refs))),
+    );
+    out.extend(api.documentation_versions.iter().map(|d| {
+        (
+            "DocumentationVersion",
+            d.version.clone(),
+            comparable(d, &refs),
+        )
+    }));
+    out.extend(
+        api.stages
+            .iter()
+            .map(|s| ("Stage", s.stage_name.clone(), comparable(s, &refs))),
+    );
+    out
+}
+
+/// A documentation part's natural key: its location.
+pub fn part_key(d: &crate::model::v1::DocumentationPart) -> String {
+    let l = &d.location;
+    [
+        Some(l.location_type.as_str()),
+        l.path.as_deref(),
+        l.method.as_deref(),
+        l.status_code.as_deref(),
+        l.name.as_deref(),
+    ]
+    .iter()
+    .map(|p| p.unwrap_or(""))
+    .collect::<Vec<_>>()
+    .join(" ")
+    .trim_end()
+    .to_string()
+}
+
+/// The (kind, natural key) of a stored object, as [`compare`] names it; None for kinds
+/// restore does not compare (deployments).
+pub fn natural_key(e: &crate::model::Entry) -> Option<(&'static str, String)> {
+    let v = &e.value;
+    let s = |f: &str| v.get(f).and_then(|x| x.as_str()).unwrap_or("").to_string();
+    let kind = ORDER.iter().find(|k| **k == e.kind)?;
+    let key = match *kind {
+        "RestApi" => String::new(),
+        "Model" | "RequestValidator" | "Authorizer" => s("name"),
+        "Resource" => s("path"),
+        "Method" => format!("{} {}", s("path"), s("httpMethod")),
+        "GatewayResponse" => s("responseType"),
+        "DocumentationPart" => {
+            let part: crate::model::v1::DocumentationPart =
+                serde_json::from_value(v.clone()).ok()?;
+            part_key(&part)
+        }
+        "DocumentationVersion" => s("version"),
+        "Stage" => s("stageName"),
+        _ => return None,
+    };
+    Some((kind, key))
+}
+
+fn rank(kind: &str) -> usize {
+    ORDER.iter().position(|k| *k == kind).unwrap_or(ORDER.len())
+}
+
+/// Resource depth, so parents are created before children and deleted after them.
+fn depth(key: &str) -> usize {
+    key.split(' ').next().unwrap_or("").matches('/').count()
+}
+
+/// What must change to turn `current` (None: no such API yet) into `desired`, in the order to
+/// apply it: creates and updates dependencies first, then deletes dependents first.
+pub fn compare(desired: &RestApiSnapshot, current: Option<&RestApiSnapshot>) -> Vec<Difference> {
+    let want = items(desired);
+    let have: BTreeMap<(&str, String), Value> = current
+        .map(items)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(k, key, v)| ((k, key), v))
+        .collect();
+    let mut seen = std::collections::BTreeSet::new();
+    let mut out = Vec::new();
+    for (kind, key, value) in want {
+        seen.insert((kind, key.clone()));
+        match have.get(&(kind, key.clone())) {
+            None => out.push(Difference {
+                kind,
+                key,
+                change: Change::Create,
+                desired: Some(value),
+                current: None,
+            }),
+            Some(cur) if *cur != value => out.push(Difference {
+                kind,
+                key,
+                change: Change::Update {
+                    fields: differing_fields(&value, cur),
+                },
+                desired: Some(value),
+                current: Some(cur.clone()),
+            }),
+            Some(_) => {}
+        }
+    }
+    let mut deletes: Vec<Difference> = have
+        .into_iter()
+        .filter(|((kind, key), _)| !seen.contains(&(*kind, key.clone())))
+        .map(|((kind, key), v)| Difference {
+            kind,
+            key,
+            change: Change::Delete,
+            desired: None,
+            current: Some(v),
+        })
+        .collect();
+    out.sort_by_key(|d| (rank(d.kind), depth(&d.key)));
+    deletes.sort_by_key(|d| {
+        (
+            std::cmp::Reverse(rank(d.kind)),
+            std::cmp::Reverse(depth(&d.key)),
+        )
+    });
+    out.extend(deletes);
+    out
+}
+
+fn differing_fields(a: &Value, b: &Value) -> Vec<String> {
+    let empty = Map::new();
+    let (a, b) = (
+        a.as_object().unwrap_or(&empty),
+        b.as_object().unwrap_or(&empty),
+    );
+    let mut keys: Vec<String> = a
+        .keys()
+        .chain(b.keys())
+        .filter(|k| a.get(*k) != b.get(*k))
+        .cloned()
+        .collect();
+    keys.sort();
+    keys.dedup();
+    keys
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::v1::{Authorizer, Method, Resource, RestApi, Stage};
+
+    fn api(id_suffix: &str) -> RestApiSnapshot {
+        let auth = format!("auth{id_suffix}");
+        RestApiSnapshot {
+            api: RestApi {
+                id: format!("api{id_suffix}"),
+                name: "orders".into(),
+                created_date: Some(format!("2026-01-0{}T00:00:00Z", id_suffix.len())),
+                ..Default::default()
+            },
+            resources: vec![
+                Resource {
+                    id: format!("root{id_suffix}"),
+                    path: "/".into(),
+                    ..Default::default()
+                },
+                Resource {
+                    id: format!("pets{id_suffix}"),
+                    parent_id: Some(format!("root{id_suffix}")),
+                    path: "/pets".into(),
+                    path_part: Some("pets".into()),
+                },
+            ],
+            methods: vec![Method {
+                resource_id: format!("pets{id_suffix}"),
+                path: "/pets".into(),
+                http_method: "GET".into(),
+                authorization_type: Some("CUSTOM".into()),
+                authorizer_id: Some(auth.clone()),
+                ..Default::default()
+            }],
+            authorizers: vec![Authorizer {
+                id: auth,
+                name: "tok".into(),
+                ..Default::default()
+            }],
+            stages: vec![Stage {
+                stage_name: "prod".into(),
+                deployment_id: Some(format!("dep{id_suffix}")),
+                ..Default::default()
+            }],
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn copies_with_other_ids_and_times_are_equal() {
+        let mut copy = api("-copy");
+        copy.api.tags.insert(TAG_SOURCE.into(), "x".into());
+        assert_eq!(compare(&api(""), Some(&copy)), vec![]);
+    }
+
+    #[test]
+    fn nothing_there_means_create_everything_in_dependency_order() {
+        let d = compare(&api(""), None);
+        let order: Vec<(&str, &str)> = d.iter().map(|d| (d.kind, d.key.as_str())).collect();
+        assert_eq!(
+            order,
+            [
+                ("RestApi", ""),
+                ("Authorizer", "tok"),
+                ("Resource", "/"),
+                ("Resource", "/pets"),
+                ("Method", "/pets GET"),
+                ("Stage", "prod")
+            ]
+        );
+        assert!(d.iter().all(|d| d.change == Change::Create));
+    }
+
+    #[test]
+    fn changes_and_extras_are_found() {
+        let want = api("");
+        let mut have = api("-x");
+        have.methods[0].api_key_required = Some(true);
+        have.authorizers[0].name = "other".into();
+        have.resources.push(Resource {
+            id: "extra".into(),
+            parent_id: Some("pets-x".into()),
+            path: "/pets/extra".into(),
+            path_part: Some("extra".into()),
+        });
+        let d = compare(&want, Some(&have));
+        let got: Vec<(&str, &str, &Change)> = d
+            .iter()
+            .map(|d| (d.kind, d.key.as_str(), &d.change))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("Authorizer", "tok", &Change::Create),
+                (
+                    "Method",
+                    "/pets GET",
+                    &Change::Update {
+                        fields: vec!["apiKeyRequired".into(), "authorizer".into()]
+                    }
+                ),
+                ("Resource", "/pets/extra", &Change::Delete),
+                ("Authorizer", "other", &Change::Delete),
+            ]
+        );
+    }
+}

@@ -1,0 +1,167 @@
+//! The mapping file: what translation cannot derive by itself (see the module documentation and
+//! docs/mapping-file.md for the format).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::{Error, Result};
+
+/// The operator's mapping file, parsed. Every table maps a source value to the target's; every
+/// table is optional. See the module documentation for the format and what each table covers.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Mapping {
+    /// Format version; only `1` exists.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<u32>,
+    /// Exact replacements, applied before every other rule: a key matches a whole field value
+    /// or one reference found inside a text (an ARN, a URL, the host name of a URL, a VPC-family
+    /// id, an account id).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub replace: BTreeMap<String, String>,
+    /// ACM certificate ARN -> ARN of the certificate to use in the target.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub certificates: BTreeMap<String, String>,
+    /// Cognito user pool id -> pool id in the target (in provider ARNs and JWT issuers).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub cognito_user_pools: BTreeMap<String, String>,
+    /// Cognito app client id -> client id in the target (JWT audiences).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub cognito_clients: BTreeMap<String, String>,
+    /// Elastic Load Balancing ARN (VPC link targets, listeners) -> ARN in the target.
+    #[serde(alias = "vpc_link_targets", skip_serializing_if = "BTreeMap::is_empty")]
+    pub load_balancers: BTreeMap<String, String>,
+    /// WAF / WAFv2 web ACL ARN -> ARN in the target.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub web_acls: BTreeMap<String, String>,
+    /// VPC endpoint id (`vpce-...`) -> id in the target.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub vpc_endpoints: BTreeMap<String, String>,
+    /// VPC id (`vpc-...`) -> id in the target.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub vpcs: BTreeMap<String, String>,
+    /// Subnet id (`subnet-...`) -> id in the target.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub subnets: BTreeMap<String, String>,
+    /// Security group id (`sg-...`) -> id in the target.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub security_groups: BTreeMap<String, String>,
+    /// Lambda function name -> function name in the target (Region and account are rewritten
+    /// as usual).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub lambda_functions: BTreeMap<String, String>,
+}
+
+/// How the tables are checked: name, and what keys and values must look like.
+enum Shape {
+    Any,
+    Arn(&'static [&'static str]),
+    Prefix(&'static str),
+    Name,
+}
+
+impl Mapping {
+    /// A mapping with nothing in it: everything is derived.
+    pub fn empty() -> Mapping {
+        Mapping::default()
+    }
+
+    /// True when no table has an entry.
+    pub fn is_empty(&self) -> bool {
+        self.tables().iter().all(|(_, t, _)| t.is_empty())
+    }
+
+    /// Parses a mapping file. `format_hint` is `toml`, `json`, or a file name whose extension
+    /// says which (`dr.toml`, `dr.json`); without one, text starting with `{` is JSON and
+    /// anything else TOML.
+    pub fn parse(text: &str, format_hint: Option<&str>) -> Result<Mapping> {
+        let json = match format_hint.map(|h| h.trim().to_ascii_lowercase()) {
+            Some(h) if h == "json" || h.ends_with(".json") => true,
+            Some(h) if h == "toml" || h.ends_with(".toml") => false,
+            _ => text.trim_start().starts_with('{'),
+        };
+        let mapping: Mapping = if json {
+            serde_json::from_str(text).map_err(|e| {
+                Error::Invalid(format!(
+                    "mapping file (JSON): {e}; see docs/mapping-file.md for the format"
+                ))
+            })?
+        } else {
+            toml::from_str(text).map_err(|e| {
+                Error::Invalid(format!(
+                    "mapping file (TOML): {}; see docs/mapping-file.md for the format",
+                    e.to_string().trim_end()
+                ))
+            })?
+        };
+        mapping.check()?;
+        Ok(mapping)
+    }
+
+    fn tables(&self) -> [(&'static str, &BTreeMap<String, String>, Shape); 11] {
+        [
+            ("replace", &self.replace, Shape::Any),
+            ("certificates", &self.certificates, Shape::Arn(&["acm"])),
+            ("cognito_user_pools", &self.cognito_user_pools, Shape::Name),
+            ("cognito_clients", &self.cognito_clients, Shape::Name),
+            (
+                "load_balancers",
+                &self.load_balancers,
+                Shape::Arn(&["elasticloadbalancing"]),
+            ),
+            (
+                "web_acls",
+                &self.web_acls,
+                Shape::Arn(&["wafv2", "waf-regional", "waf"]),
+            ),
+            ("vpc_endpoints", &self.vpc_endpoints, Shape::Prefix("vpce-")),
+            ("vpcs", &self.vpcs, Shape::Prefix("vpc-")),
+            ("subnets", &self.subnets, Shape::Prefix("subnet-")),
+            (
+                "security_groups",
+                &self.security_groups,
+                Shape::Prefix("sg-"),
+            ),
+            ("lambda_functions", &self.lambda_functions, Shape::Name),
+        ]
+    }
+
+    /// Rejects values that cannot be what their table says, naming table and key.
+    fn check(&self) -> Result<()> {
+        if let Some(v) = self.version
+            && v != 1
+        {
+            return Err(Error::Invalid(format!(
+                "mapping file: version {v} is not supported; use version = 1 (see docs/mapping-file.md)"
+            )));
+        }
+        for (table, map, shape) in self.tables() {
+            for (k, v) in map {
+                for (what, s) in [("key", k), ("value", v)] {
+                    let bad = match &shape {
+                        Shape::Any => s.is_empty().then(|| "is empty".to_string()),
+                        Shape::Arn(services) => {
+                            let service = s.split(':').nth(2).unwrap_or("");
+                            (!s.starts_with("arn:") || !services.contains(&service))
+                                .then(|| format!("is not an ARN of {}", services.join(" or ")))
+                        }
+                        Shape::Prefix(p) => (!s.starts_with(p)
+                            || s.len() == p.len()
+                            || s.contains(char::is_whitespace))
+                        .then(|| format!("is not an id starting with `{p}`")),
+                        Shape::Name => (s.is_empty()
+                            || s.contains(|c: char| c == ':' || c == '/' || c.is_whitespace()))
+                        .then(|| "must be a bare name or id (no `:`, `/` or spaces)".to_string()),
+                    };
+                    if let Some(bad) = bad {
+                        return Err(Error::Invalid(format!(
+                            "mapping file: [{table}] {what} \"{s}\" {bad}; see docs/mapping-file.md"
+                        )));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}

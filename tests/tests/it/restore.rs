@@ -1,0 +1,444 @@
+//! Restore against moto: account A / us-east-1 into account B / us-west-2, dry run, resume
+//! after a partial apply, refusal of a foreign API, in-place rollback and diff.
+
+use shared::catalog::Catalog;
+use shared::jobs::{self, JobRecord, JobRequest, Phase};
+use shared::model::Snapshot;
+use shared::pacing::Pacer;
+use shared::pipeline::{SnapshotJob, snapshot};
+use shared::restore::{self, RestoreOptions, diff::Change};
+use shared::store::Store;
+use tests::{Account, Env, acquire, fixtures};
+
+use crate::quiet;
+
+const SOURCE: &str = "us-east-1";
+const TARGET: &str = "us-west-2";
+
+struct Setup {
+    _dir: tempfile::TempDir,
+    store: Store,
+    catalog: Catalog,
+    point: String,
+    snap: Snapshot,
+    api: fixtures::SampleApi,
+}
+
+async fn setup(env: &Env) -> Setup {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("file://{}", dir.path().display());
+    let (store, catalog) = shared::location::open(&url, None, None).await.unwrap();
+    let source = env.sdk(SOURCE, Account::A).await;
+    let api = fixtures::sample_rest_api(&aws_sdk_apigateway::Client::new(&source), "orders")
+        .await
+        .unwrap();
+    let job = SnapshotJob {
+        select: vec!["orders".into()],
+        label: None,
+        trigger: "test".into(),
+        retention_days: 30,
+    };
+    let out = snapshot(&source, &store, &catalog, &job, &quiet)
+        .await
+        .unwrap();
+    let (_, snap) = shared::point::load(&store, &out.report.record.id)
+        .await
+        .unwrap();
+    Setup {
+        _dir: dir,
+        store,
+        catalog,
+        point: out.report.record.id,
+        snap,
+        api,
+    }
+}
+
+/// The operator's mapping file for the sample: the Cognito pool has its own id in the target.
+const MAPPING: &str = r#"
+[cognito_user_pools]
+"us-east-1_PetsPool1" = "us-west-2_PetsPoolB"
+"#;
+
+fn request(point: &str) -> JobRequest {
+    JobRequest {
+        point: point.into(),
+        to_region: Some(TARGET.into()),
+        mapping: Some(MAPPING.into()),
+        mapping_format: Some("toml".into()),
+        ..Default::default()
+    }
+}
+
+async fn rest_apis(sdk: &aws_config::SdkConfig) -> Vec<(String, String)> {
+    shared::capture::list_rest_apis(&shared::capture::apigateway_client(sdk), &Pacer::default())
+        .await
+        .unwrap()
+}
+
+/// Writes the recorder saw against API Gateway.
+async fn apigateway_writes(env: &Env) -> Vec<String> {
+    env.recorded()
+        .await
+        .into_iter()
+        .filter(|r| r.path.starts_with("/restapis") && r.method != "GET")
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect()
+}
+
+#[tokio::test]
+async fn cross_account_and_region_restore_verifies_clean() {
+    let env = acquire().await;
+    let s = setup(&env).await;
+    let target = env.sdk(TARGET, Account::B).await;
+    let mut job = JobRecord::new(request(&s.point), "test");
+    jobs::run(&s.store, &s.catalog, &mut job, &target, &quiet)
+        .await
+        .unwrap();
+    let report = job.report.clone().unwrap();
+    let unexplained: Vec<&serde_json::Value> = report["apis"][0]["remaining"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d.get("explained").is_none())
+        .collect();
+    assert!(
+        unexplained.is_empty(),
+        "unexplained differences: {unexplained:#?}"
+    );
+    assert!(
+        report["apis"][0]["failed"].as_array().unwrap().is_empty(),
+        "{report:#}"
+    );
+    assert_eq!(job.phase, Phase::Succeeded, "{report:#}");
+    assert_eq!(
+        s.catalog.get_job(&job.id).await.unwrap().unwrap().phase,
+        Phase::Succeeded
+    );
+
+    // The target really holds it, translated for account B in us-west-2.
+    let apis = rest_apis(&target).await;
+    assert_eq!(apis.len(), 1);
+    let copy = shared::capture::capture_rest_apis(
+        &shared::capture::apigateway_client(&target),
+        &Pacer::default(),
+        &[apis[0].0.clone()],
+        &quiet,
+    )
+    .await
+    .unwrap()
+    .pop()
+    .unwrap();
+    assert_eq!(copy.methods.len(), s.api.methods.len());
+    assert_eq!(copy.stages.len(), 2);
+    let uris: Vec<String> = copy
+        .methods
+        .iter()
+        .filter_map(|m| m.method_integration.as_ref()?.uri.clone())
+        .filter(|u| u.contains(":lambda:"))
+        .collect();
+    assert!(!uris.is_empty());
+    for u in &uris {
+        assert!(u.contains(TARGET) && u.contains(tests::ACCOUNT_B), "{u}");
+        assert!(!u.contains(SOURCE) && !u.contains(tests::ACCOUNT_A), "{u}");
+    }
+    let cognito = copy
+        .authorizers
+        .iter()
+        .find(|a| a.name == "cognito-auth")
+        .unwrap();
+    assert_eq!(
+        cognito.provider_arns,
+        [format!(
+            "arn:aws:cognito-idp:{TARGET}:{}:userpool/us-west-2_PetsPoolB",
+            tests::ACCOUNT_B
+        )]
+    );
+    let prod = copy
+        .stages
+        .iter()
+        .find(|st| st.stage_name == "prod")
+        .unwrap();
+    assert!(prod.deployment_id.is_some());
+    let src_prod = s.snap.rest_apis[0]
+        .stages
+        .iter()
+        .find(|st| st.stage_name == "prod")
+        .unwrap();
+    assert_eq!(prod.variables, src_prod.variables);
+    assert_eq!(
+        prod.method_settings.keys().collect::<Vec<_>>(),
+        src_prod.method_settings.keys().collect::<Vec<_>>()
+    );
+
+    // Run again: nothing to do, nothing created twice.
+    let mut again = JobRecord::new(request(&s.point), "test");
+    env.start_recording().await;
+    jobs::run(&s.store, &s.catalog, &mut again, &target, &quiet)
+        .await
+        .unwrap();
+    env.stop_recording().await;
+    assert_eq!(again.phase, Phase::Succeeded);
+    assert_eq!(again.steps, 0);
+    assert!(
+        apigateway_writes(&env).await.is_empty(),
+        "{:?}",
+        apigateway_writes(&env).await
+    );
+    assert_eq!(rest_apis(&target).await.len(), 1);
+}
+
+#[tokio::test]
+async fn an_untranslatable_reference_stops_only_what_needs_it() {
+    let env = acquire().await;
+    let s = setup(&env).await;
+    let target = env.sdk(TARGET, Account::B).await;
+    let mut job = JobRecord::new(
+        JobRequest {
+            mapping: None,
+            ..request(&s.point)
+        },
+        "test",
+    );
+    jobs::run(&s.store, &s.catalog, &mut job, &target, &quiet)
+        .await
+        .unwrap();
+    assert_eq!(job.phase, Phase::PartiallyFailed);
+    let report = job.report.unwrap();
+    let failed: Vec<&str> = report["apis"][0]["failed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_str().unwrap())
+        .collect();
+    let cognito = failed
+        .iter()
+        .find(|f| f.starts_with("Authorizer cognito-auth"))
+        .expect("the authorizer is not restored");
+    assert!(
+        cognito.contains("[cognito_user_pools]"),
+        "says what to map: {cognito}"
+    );
+    // The method that uses it fails with a clear reason; everything else is restored.
+    assert!(
+        failed
+            .iter()
+            .any(|f| f.starts_with("Method") && f.contains("authorizer 'cognito-auth' is missing")),
+        "{failed:#?}"
+    );
+    assert_eq!(failed.len(), 2, "{failed:#?}");
+    let id = report["apis"][0]["targetId"].as_str().unwrap().to_string();
+    let copy = shared::capture::capture_rest_apis(
+        &shared::capture::apigateway_client(&target),
+        &Pacer::default(),
+        &[id],
+        &quiet,
+    )
+    .await
+    .unwrap()
+    .pop()
+    .unwrap();
+    assert_eq!(copy.methods.len(), s.api.methods.len() - 1);
+    assert_eq!(copy.stages.len(), 2);
+}
+
+#[tokio::test]
+async fn dry_run_plans_every_step_and_writes_nothing() {
+    let env = acquire().await;
+    let s = setup(&env).await;
+    let target = env.sdk(TARGET, Account::B).await;
+    env.start_recording().await;
+    let plan = restore::plan(
+        &s.point,
+        &s.snap,
+        &target,
+        &RestoreOptions::default(),
+        &Pacer::default(),
+    )
+    .await
+    .unwrap();
+    env.stop_recording().await;
+    assert!(apigateway_writes(&env).await.is_empty());
+    let api = &plan.apis[0];
+    assert_eq!(api.action, "create");
+    assert!(api.steps.iter().all(|st| st.change == Change::Create));
+    let methods = api.steps.iter().filter(|st| st.kind == "Method").count();
+    assert_eq!(methods, s.api.methods.len());
+    assert!(
+        api.rewrites.iter().any(|r| r.contains(TARGET)),
+        "{:#?}",
+        api.rewrites
+    );
+    let calls = plan.calls();
+    assert_eq!(calls["CreateRestApi"], 1);
+    assert_eq!(calls["PutMethod"], methods as u64);
+    assert_eq!(plan.total_calls, calls.values().sum::<u64>());
+    // 38 calls fit in the account-wide burst of 40 and one CreateDeployment is within its own
+    // quota: the quotas allow the sample at once. (The benchmark shows a 300-resource API.)
+    assert_eq!(plan.total_calls, 38, "{calls:?}");
+    assert_eq!(plan.min_seconds, 0.0);
+}
+
+#[tokio::test]
+async fn a_restore_cut_short_finishes_when_run_again_without_duplicates() {
+    let env = acquire().await;
+    let s = setup(&env).await;
+    let target = env.sdk(TARGET, Account::B).await;
+    // The first run dies after creating the API and a few of its resources.
+    let plan = restore::plan(
+        &s.point,
+        &s.snap,
+        &target,
+        &RestoreOptions::default(),
+        &Pacer::default(),
+    )
+    .await
+    .unwrap();
+    let client = shared::capture::apigateway_client(&target);
+    let pacer = Pacer::default();
+    let tag = format!("{}/{}/{}", tests::ACCOUNT_A, SOURCE, s.api.api_id);
+    let desired = &s.snap.rest_apis[0];
+    let (id, _) =
+        restore::apply::Applier::create_api(&client, &pacer, &desired.api, "orders", &tag)
+            .await
+            .unwrap();
+    let current = shared::capture::capture_rest_apis(&client, &pacer, &[id.clone()], &quiet)
+        .await
+        .unwrap()
+        .pop()
+        .unwrap();
+    let mut applier = restore::apply::Applier::new(&client, &pacer, &current, "partial".into());
+    let partial: Vec<_> = plan.apis[0]
+        .steps
+        .iter()
+        .filter(|st| st.kind == "Resource" || st.kind == "Model")
+        .take(4)
+        .collect();
+    assert!(partial.len() >= 3);
+    for st in partial {
+        applier.apply(st, desired).await.unwrap();
+    }
+
+    let mut job = JobRecord::new(request(&s.point), "test");
+    jobs::run(&s.store, &s.catalog, &mut job, &target, &quiet)
+        .await
+        .unwrap();
+    assert_eq!(job.phase, Phase::Succeeded, "{:#}", job.report.unwrap());
+    let apis = rest_apis(&target).await;
+    assert_eq!(
+        apis,
+        vec![(id.clone(), "orders".to_string())],
+        "the same API was finished"
+    );
+    let copy = shared::capture::capture_rest_apis(&client, &pacer, &[id], &quiet)
+        .await
+        .unwrap()
+        .pop()
+        .unwrap();
+    let mut paths: Vec<&str> = copy.resources.iter().map(|r| r.path.as_str()).collect();
+    let n = paths.len();
+    paths.sort();
+    paths.dedup();
+    assert_eq!(paths.len(), n, "no resource was created twice");
+    assert_eq!(n, s.snap.rest_apis[0].resources.len());
+}
+
+#[tokio::test]
+async fn a_foreign_api_of_the_same_name_is_refused_unless_replaced() {
+    let env = acquire().await;
+    let s = setup(&env).await;
+    let target = env.sdk(TARGET, Account::B).await;
+    let theirs = aws_sdk_apigateway::Client::new(&target)
+        .create_rest_api()
+        .name("orders")
+        .send()
+        .await
+        .unwrap()
+        .id
+        .unwrap();
+    env.start_recording().await;
+    let mut job = JobRecord::new(request(&s.point), "test");
+    let e = jobs::run(&s.store, &s.catalog, &mut job, &target, &quiet)
+        .await
+        .unwrap_err()
+        .to_string();
+    env.stop_recording().await;
+    assert!(
+        e.contains("already has a REST API named 'orders'") && e.contains("--replace"),
+        "{e}"
+    );
+    assert_eq!(job.phase, Phase::Failed);
+    assert!(
+        apigateway_writes(&env).await.is_empty(),
+        "no partial damage"
+    );
+
+    let mut replace = JobRecord::new(
+        JobRequest {
+            replace: true,
+            ..request(&s.point)
+        },
+        "test",
+    );
+    jobs::run(&s.store, &s.catalog, &mut replace, &target, &quiet)
+        .await
+        .unwrap();
+    assert_eq!(replace.phase, Phase::Succeeded);
+    let apis = rest_apis(&target).await;
+    assert_eq!(apis.len(), 1);
+    assert_ne!(apis[0].0, theirs);
+}
+
+#[tokio::test]
+async fn in_place_rolls_back_a_bad_change() {
+    let env = acquire().await;
+    let s = setup(&env).await;
+    let source = env.sdk(SOURCE, Account::A).await;
+    let apigw = aws_sdk_apigateway::Client::new(&source);
+    fixtures::change_one_method(
+        &apigw,
+        &s.api.api_id,
+        &s.api.method_resource_id,
+        &s.api.method_verb,
+    )
+    .await
+    .unwrap();
+
+    let before = restore::diff(&s.snap, None, Some(&source)).await.unwrap();
+    let changed: Vec<String> = before[0]
+        .1
+        .iter()
+        .map(|d| format!("{} {}", d.kind, d.key))
+        .collect();
+    assert_eq!(
+        changed,
+        vec![format!("Method /pets/{{id}} {}", s.api.method_verb)]
+    );
+
+    let req = JobRequest {
+        point: s.point.clone(),
+        to_region: Some(SOURCE.into()),
+        in_place: true,
+        ..Default::default()
+    };
+    let mut job = JobRecord::new(req, "test");
+    jobs::run(&s.store, &s.catalog, &mut job, &source, &quiet)
+        .await
+        .unwrap();
+    assert_eq!(job.phase, Phase::Succeeded, "{:#}", job.report.unwrap());
+    let after = restore::diff(&s.snap, None, Some(&source)).await.unwrap();
+    assert!(after[0].1.is_empty(), "{:#?}", after[0].1);
+    // The stages serve the rolled-back copy: a new deployment.
+    let stages = apigw
+        .get_stages()
+        .rest_api_id(&s.api.api_id)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        stages
+            .item()
+            .iter()
+            .all(|st| st.deployment_id() != Some(s.api.deployment_id.as_str()))
+    );
+}
