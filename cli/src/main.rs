@@ -140,6 +140,9 @@ struct RestoreArgs {
     /// Keep edge-optimized APIs edge-optimized (default: Regional).
     #[arg(long)]
     keep_edge: bool,
+    /// Restore only this REST API of the point (by name; repeatable) [default: all].
+    #[arg(long = "api", value_name = "NAME")]
+    apis: Vec<String>,
     /// Start the restore as a job in the background and print its id.
     #[arg(long, conflicts_with = "dry_run")]
     detach: bool,
@@ -473,6 +476,7 @@ async fn restore(
                 replace: a.replace,
                 keep_edge: a.keep_edge,
                 name_prefix: a.name_prefix.clone(),
+                apis: a.apis.clone(),
             };
             if a.dry_run {
                 let target = shared::awsconf::load(
@@ -480,11 +484,7 @@ async fn restore(
                     request.to_role_arn.as_deref(),
                 )
                 .await?;
-                let (_, snap) = point::load(store, &rec.id).await?;
-                let pacer = shared::pacing::Pacer::default();
-                let plan =
-                    shared::restore::plan(&rec.id, &snap, &target, &request.options()?, &pacer)
-                        .await?;
+                let plan = jobs::plan_for(store, catalog, &request, &target).await?;
                 if a.json {
                     println!(
                         "{}",

@@ -21,6 +21,34 @@ pub struct FunctionConfig {
     pub catalog: Option<String>,
     /// `APIGW_DR_RETENTION_DAYS` (default 30).
     pub retention_days: i64,
+    /// `APIGW_DR_ALARM_NAME`: the alarm whose ALARM state starts a failover (default: any
+    /// alarm the rule forwards).
+    pub alarm_name: Option<String>,
+    /// `APIGW_DR_RECOVERY_REGION`: where the recovery function restores (default: its own
+    /// Region).
+    pub recovery_region: Option<String>,
+    /// `APIGW_DR_RECOVERY_ROLE_ARN`: role to assume in the recovery account (default: none).
+    pub recovery_role_arn: Option<String>,
+    /// `APIGW_DR_MAPPING`: the mapping file's text (TOML or JSON) for restores.
+    pub mapping: Option<String>,
+    /// `APIGW_DR_DEBOUNCE_QUEUE_URL`: the SQS queue that delays change checks; without it,
+    /// every change event asks for a snapshot at once.
+    pub debounce_queue_url: Option<String>,
+    /// `APIGW_DR_QUIET_SECONDS` (default 60): a burst of changes is over when the API has
+    /// been quiet this long.
+    pub quiet_seconds: u64,
+    /// `APIGW_DR_MAX_DEFER_SECONDS` (default 300): a continuous stream of changes still gets
+    /// a point at least this often.
+    pub max_defer_seconds: u64,
+}
+
+fn seconds(v: Option<String>, name: &str, default: u64) -> Result<u64> {
+    match v {
+        None => Ok(default),
+        Some(v) => v
+            .parse()
+            .map_err(|_| Error::Invalid(format!("{name}='{v}' is not a whole number of seconds"))),
+    }
 }
 
 impl FunctionConfig {
@@ -57,6 +85,17 @@ impl FunctionConfig {
             store: get("APIGW_DR_STORE"),
             catalog: get("APIGW_DR_CATALOG"),
             retention_days,
+            alarm_name: get("APIGW_DR_ALARM_NAME"),
+            recovery_region: get("APIGW_DR_RECOVERY_REGION"),
+            recovery_role_arn: get("APIGW_DR_RECOVERY_ROLE_ARN"),
+            mapping: get("APIGW_DR_MAPPING"),
+            debounce_queue_url: get("APIGW_DR_DEBOUNCE_QUEUE_URL"),
+            quiet_seconds: seconds(get("APIGW_DR_QUIET_SECONDS"), "APIGW_DR_QUIET_SECONDS", 60)?,
+            max_defer_seconds: seconds(
+                get("APIGW_DR_MAX_DEFER_SECONDS"),
+                "APIGW_DR_MAX_DEFER_SECONDS",
+                300,
+            )?,
         })
     }
 

@@ -38,11 +38,12 @@ pub struct SnapshotRequest {
 pub enum Discovery {
     /// Capture every selected API.
     Sweep { cause: Option<String> },
-    /// Capture this one REST API.
+    /// Capture this one REST API (changed at `at_ms`, the event's time, when it has one).
     Api {
         id: String,
         trigger: String,
         cause: Option<String>,
+        at_ms: Option<i64>,
     },
     /// A well-formed event that needs no recovery point (a failed or read-only call...).
     Ignored(String),
@@ -60,7 +61,12 @@ pub fn classify_discovery(event: &Value) -> Result<Discovery> {
         ("aws.events", SCHEDULED) => Ok(Discovery::Sweep { cause: ev.id }),
         ("aws.apigateway", CLOUDTRAIL) => {
             let call: AWSAPICall = parse(&ev.detail, "CloudTrail event detail")?;
-            classify_call(&call, &ev.detail, ev.id)
+            classify_call(
+                &call,
+                &ev.detail,
+                ev.id,
+                ev.time.map(|t| t.timestamp_millis()),
+            )
         }
         (source, detail_type) => Err(Error::Invalid(format!(
             "unexpected event (source '{source}', detail-type '{detail_type}'): discovery takes \
@@ -69,7 +75,12 @@ pub fn classify_discovery(event: &Value) -> Result<Discovery> {
     }
 }
 
-fn classify_call(call: &AWSAPICall, detail: &Value, cause: Option<String>) -> Result<Discovery> {
+fn classify_call(
+    call: &AWSAPICall,
+    detail: &Value,
+    cause: Option<String>,
+    at_ms: Option<i64>,
+) -> Result<Discovery> {
     if call.event_source != "apigateway.amazonaws.com" {
         return Err(Error::Invalid(format!(
             "CloudTrail event from '{}': discovery takes only apigateway.amazonaws.com",
@@ -105,6 +116,7 @@ fn classify_call(call: &AWSAPICall, detail: &Value, cause: Option<String>) -> Re
             id: id.to_string(),
             trigger: format!("change:{name}"),
             cause,
+            at_ms,
         }),
         _ => Ok(Discovery::Ignored(format!(
             "{name} changes no REST API (the scheduled sweep covers the rest)"
@@ -340,5 +352,263 @@ mod tests {
             parse_snapshot_request(&foreign),
             Err(Error::Invalid(_))
         ));
+    }
+}
+
+pub const RESTORE_CONTINUES: &str = "Restore Continues";
+const ALARM_STATE_CHANGE: &str = "CloudWatch Alarm State Change";
+
+/// The target of a direct recovery request: a Region, or a Region and a role.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum TargetSpec {
+    Region(String),
+    Full {
+        region: Option<String>,
+        #[serde(default, alias = "role_arn", rename = "roleArn")]
+        role_arn: Option<String>,
+    },
+}
+
+/// A direct request to the recovery function: `{"point": "latest", "target": "us-west-2",
+/// "dry_run": true}` (every field optional: the function's configuration fills the rest).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecoveryRequest {
+    #[serde(default)]
+    pub point: Option<String>,
+    #[serde(default)]
+    pub target: Option<TargetSpec>,
+    #[serde(default, alias = "dryRun")]
+    pub dry_run: bool,
+    /// REST API names to restore (default: the configured selection).
+    #[serde(default)]
+    pub apis: Vec<String>,
+}
+
+/// What an event given to the recovery function means.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Recovery {
+    /// An alarm went to ALARM: fail over. `event_id` makes a redelivered event start no
+    /// second job.
+    Alarm {
+        alarm: String,
+        event_id: String,
+    },
+    Request(RecoveryRequest),
+    /// A job that ran out of time in an earlier invocation.
+    Continue {
+        job: String,
+    },
+    Ignored(String),
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct AlarmDetail {
+    alarm_name: String,
+    state: AlarmState,
+    #[serde(default)]
+    previous_state: Option<AlarmState>,
+}
+
+#[derive(Deserialize)]
+struct AlarmState {
+    value: String,
+}
+
+/// Classifies an event given to the recovery function. `alarm_name`, when set, is the only
+/// alarm that starts a failover.
+pub fn classify_recovery(event: &Value, alarm_name: Option<&str>) -> Result<Recovery> {
+    let is_eventbridge = event.get("detail-type").is_some() && event.get("source").is_some();
+    if !is_eventbridge {
+        let req: RecoveryRequest = parse(
+            event,
+            "recovery request (expected {\"point\", \"target\", \"dry_run\"} or an EventBridge event)",
+        )?;
+        return Ok(Recovery::Request(req));
+    }
+    let ev: EventBridgeEvent<Value> = parse(event, "EventBridge event")?;
+    match (ev.source.as_str(), ev.detail_type.as_str()) {
+        ("aws.cloudwatch", ALARM_STATE_CHANGE) => {
+            let d: AlarmDetail = parse(&ev.detail, "alarm state change detail")?;
+            if let Some(want) = alarm_name
+                && want != d.alarm_name
+            {
+                return Ok(Recovery::Ignored(format!(
+                    "alarm '{}' is not the configured alarm '{want}'",
+                    d.alarm_name
+                )));
+            }
+            if d.state.value != "ALARM" {
+                return Ok(Recovery::Ignored(format!(
+                    "alarm '{}' went to {}: only ALARM starts a failover",
+                    d.alarm_name, d.state.value
+                )));
+            }
+            if d.previous_state
+                .as_ref()
+                .is_some_and(|p| p.value == "ALARM")
+            {
+                return Ok(Recovery::Ignored(format!(
+                    "alarm '{}' was already in ALARM",
+                    d.alarm_name
+                )));
+            }
+            let event_id = ev
+                .id
+                .filter(|i| !i.is_empty())
+                .ok_or_else(|| Error::Invalid("alarm state change event without an id".into()))?;
+            Ok(Recovery::Alarm {
+                alarm: d.alarm_name,
+                event_id,
+            })
+        }
+        (SOURCE, RESTORE_CONTINUES) => {
+            let job = ev
+                .detail
+                .get("job")
+                .and_then(Value::as_str)
+                .filter(|j| !j.is_empty())
+                .ok_or_else(|| Error::Invalid("'Restore Continues' event names no job".into()))?;
+            Ok(Recovery::Continue {
+                job: job.to_string(),
+            })
+        }
+        (source, detail_type) => Err(Error::Invalid(format!(
+            "unexpected event (source '{source}', detail-type '{detail_type}'): the recovery function \
+             takes 'CloudWatch Alarm State Change' events, '{RESTORE_CONTINUES}' events and direct requests"
+        ))),
+    }
+}
+
+/// Asks for the next run of a job that ran out of time.
+pub async fn send_continue(
+    client: &aws_sdk_eventbridge::Client,
+    bus: &str,
+    job: &str,
+) -> Result<()> {
+    use aws_sdk_eventbridge::types::PutEventsRequestEntry;
+    let out = client
+        .put_events()
+        .entries(
+            PutEventsRequestEntry::builder()
+                .event_bus_name(bus)
+                .source(SOURCE)
+                .detail_type(RESTORE_CONTINUES)
+                .detail(serde_json::json!({ "job": job }).to_string())
+                .build(),
+        )
+        .send()
+        .await
+        .map_err(|e| {
+            crate::awsconf::sdk_error(&format!("asking the bus '{bus}' to continue job {job}"), e)
+        })?;
+    if out.failed_entry_count() > 0 {
+        return Err(Error::Unavailable(format!(
+            "EventBridge refused to continue job {job}"
+        )));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod recovery_tests {
+    use super::*;
+    use serde_json::json;
+
+    /// As EventBridge delivers it (shape from the AWS documentation).
+    fn alarm(name: &str, from: &str, to: &str) -> Value {
+        json!({
+            "version": "0",
+            "id": "c4c1c1c9-6542-e61b-6ef0-8c4d36933a92",
+            "detail-type": "CloudWatch Alarm State Change",
+            "source": "aws.cloudwatch",
+            "account": "123456789012",
+            "time": "2019-10-02T17:04:40Z",
+            "region": "us-east-1",
+            "resources": [format!("arn:aws:cloudwatch:us-east-1:123456789012:alarm:{name}")],
+            "detail": {
+                "alarmName": name,
+                "configuration": {"description": "5xx on the orders API", "metrics": []},
+                "previousState": {"reason": "ok", "timestamp": "2019-10-02T17:04:40.985+0000", "value": from},
+                "state": {"reason": "threshold crossed", "timestamp": "2019-10-02T17:04:40.989+0000", "value": to}
+            }
+        })
+    }
+
+    #[test]
+    fn only_the_configured_alarm_going_to_alarm_starts_a_failover() {
+        assert_eq!(
+            classify_recovery(&alarm("orders-5xx", "OK", "ALARM"), Some("orders-5xx")).unwrap(),
+            Recovery::Alarm {
+                alarm: "orders-5xx".into(),
+                event_id: "c4c1c1c9-6542-e61b-6ef0-8c4d36933a92".into()
+            }
+        );
+        for (ev, cfg) in [
+            (alarm("orders-5xx", "ALARM", "OK"), Some("orders-5xx")),
+            (alarm("orders-5xx", "OK", "INSUFFICIENT_DATA"), None),
+            (alarm("orders-5xx", "ALARM", "ALARM"), None),
+            (alarm("other", "OK", "ALARM"), Some("orders-5xx")),
+        ] {
+            assert!(
+                matches!(classify_recovery(&ev, cfg).unwrap(), Recovery::Ignored(_)),
+                "{ev}"
+            );
+        }
+    }
+
+    #[test]
+    fn direct_requests_and_continuations() {
+        let r = classify_recovery(
+            &json!({"point": "latest", "target": "us-west-2", "dry_run": true}),
+            None,
+        )
+        .unwrap();
+        assert_eq!(
+            r,
+            Recovery::Request(RecoveryRequest {
+                point: Some("latest".into()),
+                target: Some(TargetSpec::Region("us-west-2".into())),
+                dry_run: true,
+                apis: vec![],
+            })
+        );
+        let r = classify_recovery(
+            &json!({"target": {"region": "eu-west-1", "roleArn": "arn:aws:iam::1:role/r"}}),
+            None,
+        )
+        .unwrap();
+        assert!(matches!(
+            r,
+            Recovery::Request(RecoveryRequest {
+                target: Some(TargetSpec::Full { .. }),
+                ..
+            })
+        ));
+        let cont = json!({"version": "0", "id": "x", "detail-type": RESTORE_CONTINUES, "source": SOURCE,
+            "account": "1", "time": "2026-11-22T00:00:00Z", "region": "us-west-2", "resources": [], "detail": {"job": "job-1"}});
+        assert_eq!(
+            classify_recovery(&cont, None).unwrap(),
+            Recovery::Continue {
+                job: "job-1".into()
+            }
+        );
+    }
+
+    #[test]
+    fn foreign_and_malformed_events_are_rejected() {
+        for bad in [
+            json!({"pointt": "x"}),
+            json!(7),
+            json!({"detail-type": "Scheduled Event", "source": "aws.events", "detail": {}}),
+            json!({"detail-type": ALARM_STATE_CHANGE, "source": "aws.cloudwatch", "detail": {"alarmName": 3}}),
+        ] {
+            assert!(
+                matches!(classify_recovery(&bad, None), Err(Error::Invalid(_))),
+                "{bad}"
+            );
+        }
     }
 }

@@ -59,6 +59,9 @@ pub struct JobRequest {
     pub keep_edge: bool,
     #[serde(default)]
     pub name_prefix: String,
+    /// Restore only these APIs of the point (by name); empty = all.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub apis: Vec<String>,
 }
 
 impl JobRequest {
@@ -136,6 +139,45 @@ async fn set(catalog: &Catalog, job: &mut JobRecord, phase: Phase) -> Result<()>
     catalog.put_job(job).await
 }
 
+/// The plan of a request: resolves and checks the point, reads it, keeps the requested APIs,
+/// and plans against the target. Reads only.
+pub async fn plan_for(
+    store: &Store,
+    catalog: &Catalog,
+    request: &JobRequest,
+    target_sdk: &aws_config::SdkConfig,
+) -> Result<restore::Plan> {
+    let opts = request.options()?;
+    let rec = crate::point::resolve(catalog, &request.point).await?;
+    if rec.status != crate::catalog::PointStatus::Available {
+        return Err(Error::Integrity(format!(
+            "point {} is {}: run `apigw-dr verify {}`, or restore another point",
+            crate::point::short(&rec.id),
+            rec.status,
+            crate::point::short(&rec.id)
+        )));
+    }
+    let (_, mut snap) = crate::point::load(store, &rec.id).await?;
+    if !request.apis.is_empty() {
+        let missing: Vec<&String> = request
+            .apis
+            .iter()
+            .filter(|n| !snap.rest_apis.iter().any(|a| &a.api.name == *n))
+            .collect();
+        if !missing.is_empty() {
+            return Err(Error::NotFound(format!(
+                "point {} holds no REST API named {:?}",
+                crate::point::short(&rec.id),
+                missing
+            )));
+        }
+        snap.rest_apis
+            .retain(|a| request.apis.contains(&a.api.name));
+    }
+    let pacer = crate::pacing::Pacer::default();
+    restore::plan(&rec.id, &snap, target_sdk, &opts, &pacer).await
+}
+
 /// Finds a job by id (or `latest`).
 pub async fn find(catalog: &Catalog, id: &str) -> Result<JobRecord> {
     if id == "latest" {
@@ -166,7 +208,20 @@ pub async fn run(
     target_sdk: &aws_config::SdkConfig,
     progress: &(dyn Fn(String) + Send + Sync),
 ) -> Result<()> {
-    let result = run_inner(store, catalog, job, target_sdk, progress).await;
+    run_until(store, catalog, job, target_sdk, None, progress).await
+}
+
+/// [`run`] that stops between two steps once `deadline` has passed, leaving the job in phase
+/// Applying; running it again continues it.
+pub async fn run_until(
+    store: &Store,
+    catalog: &Catalog,
+    job: &mut JobRecord,
+    target_sdk: &aws_config::SdkConfig,
+    deadline: Option<std::time::Instant>,
+    progress: &(dyn Fn(String) + Send + Sync),
+) -> Result<()> {
+    let result = run_inner(store, catalog, job, target_sdk, deadline, progress).await;
     if let Err(e) = &result {
         job.error = Some(e.to_string());
         set(catalog, job, Phase::Failed).await?;
@@ -179,31 +234,22 @@ async fn run_inner(
     catalog: &Catalog,
     job: &mut JobRecord,
     target_sdk: &aws_config::SdkConfig,
+    deadline: Option<std::time::Instant>,
     progress: &(dyn Fn(String) + Send + Sync),
 ) -> Result<()> {
     set(catalog, job, Phase::Planning).await?;
-    let opts = job.request.options()?;
-    let rec = crate::point::resolve(catalog, &job.request.point).await?;
-    if rec.status != crate::catalog::PointStatus::Available {
-        return Err(Error::Integrity(format!(
-            "point {} is {}: run `apigw-dr verify {}`, or restore another point",
-            crate::point::short(&rec.id),
-            rec.status,
-            crate::point::short(&rec.id)
-        )));
-    }
-    let (_, snap) = crate::point::load(store, &rec.id).await?;
-    let pacer = crate::pacing::Pacer::default();
-    let plan = restore::plan(&rec.id, &snap, target_sdk, &opts, &pacer).await?;
+    let plan = plan_for(store, catalog, &job.request, target_sdk).await?;
     job.steps = plan.apis.iter().map(|a| a.steps.len() as u64).sum();
     job.calls = plan.total_calls;
     job.min_seconds = plan.min_seconds;
     set(catalog, job, Phase::Applying).await?;
-    let report = restore::apply(&plan, target_sdk, progress).await?;
+    let report = restore::apply(&plan, target_sdk, deadline, progress).await?;
     job.report = serde_json::to_value(&report).ok();
     let end = match report.outcome {
         Outcome::Succeeded => Phase::Succeeded,
         Outcome::PartiallyFailed => Phase::PartiallyFailed,
+        // Still applying: the next run continues it.
+        Outcome::Interrupted => Phase::Applying,
     };
     set(catalog, job, end).await
 }

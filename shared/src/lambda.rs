@@ -17,15 +17,23 @@ pub fn diagnostic(e: &Error) -> Diagnostic {
     }
 }
 
-/// Runs `handler` for every invocation until the runtime stops.
+/// How long before the invocation's deadline a handler stops its work, so that it can record
+/// where it stopped and ask for the next invocation.
+pub const MARGIN: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Runs `handler` for every invocation until the runtime stops. The handler gets the event
+/// and the moment its work must stop ([`MARGIN`] before the invocation's deadline).
 pub async fn run<F, Fut>(handler: F) -> Result<(), lambda_runtime::Error>
 where
-    F: Fn(Value) -> Fut,
+    F: Fn(Value, Option<std::time::Instant>) -> Fut,
     Fut: Future<Output = crate::Result<Value>>,
 {
     lambda_runtime::run(service_fn(|ev: LambdaEvent<Value>| {
         let request_id = ev.context.request_id.clone();
-        let fut = handler(ev.payload);
+        let left_ms = (ev.context.deadline as i64).saturating_sub(crate::time::now_ms()).max(0);
+        let stop = std::time::Instant::now()
+            + std::time::Duration::from_millis(left_ms as u64).saturating_sub(MARGIN);
+        let fut = handler(ev.payload, (ev.context.deadline > 0).then_some(stop));
         async move {
             fut.await.map_err(|e| {
                 tracing::error!(request_id, error_type = e.lambda_error_type(), error = %e, "invocation failed");

@@ -10,6 +10,7 @@ pub mod canonical;
 pub mod capture;
 pub mod catalog;
 pub mod config;
+pub mod debounce;
 pub mod error;
 pub mod events;
 pub mod jobs;

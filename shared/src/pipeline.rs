@@ -81,6 +81,9 @@ pub struct DiscoveryOutcome {
     pub requested: Vec<SnapshotRequest>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ignored: Option<String>,
+    /// The REST API whose change was recorded; its snapshot is asked for once it is quiet.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub debounced: Option<String>,
 }
 
 /// Discovery: classifies the event, works out which REST APIs need a recovery point (applying
@@ -92,6 +95,7 @@ pub async fn discover(
     bus_client: &aws_sdk_eventbridge::Client,
     bus: &str,
     select: &[String],
+    debouncer: Option<&crate::debounce::Debouncer>,
 ) -> Result<DiscoveryOutcome> {
     let selected =
         |id: &str, name: &str| select.is_empty() || select.iter().any(|s| s == id || s == name);
@@ -100,6 +104,7 @@ pub async fn discover(
             return Ok(DiscoveryOutcome {
                 requested: vec![],
                 ignored: Some(why),
+                debounced: None,
             });
         }
         Discovery::Sweep { cause } => {
@@ -116,7 +121,12 @@ pub async fn discover(
                 })
                 .collect::<Vec<_>>()
         }
-        Discovery::Api { id, trigger, cause } => {
+        Discovery::Api {
+            id,
+            trigger,
+            cause,
+            at_ms,
+        } => {
             if !select.is_empty() {
                 let client = apigateway_client(source);
                 let pacer = Pacer::new(RetryPolicy::default());
@@ -126,8 +136,19 @@ pub async fn discover(
                     return Ok(DiscoveryOutcome {
                         requested: vec![],
                         ignored: Some(format!("REST API {id} is not in the selection")),
+                        debounced: None,
                     });
                 }
+            }
+            if let Some(d) = debouncer {
+                // A burst of changes makes one point: the check comes when the API is quiet.
+                d.record_change(&id, at_ms.unwrap_or_else(crate::time::now_ms), &trigger)
+                    .await?;
+                return Ok(DiscoveryOutcome {
+                    requested: vec![],
+                    ignored: None,
+                    debounced: Some(id),
+                });
             }
             vec![SnapshotRequest {
                 apis: vec![id],
@@ -140,11 +161,13 @@ pub async fn discover(
     Ok(DiscoveryOutcome {
         requested,
         ignored: None,
+        debounced: None,
     })
 }
 
 /// The discovery function: a schedule or change event in, snapshot requests out.
 pub struct DiscoveryFunction {
+    debouncer: Option<crate::debounce::Debouncer>,
     cfg: crate::config::FunctionConfig,
     source: SdkConfig,
     bus: aws_sdk_eventbridge::Client,
@@ -160,20 +183,63 @@ impl DiscoveryFunction {
             cfg.source_role_arn.as_deref(),
         )
         .await?;
+        let debouncer = match (&cfg.debounce_queue_url, &cfg.catalog) {
+            (None, _) => None,
+            (Some(queue), Some(catalog)) if catalog.starts_with("dynamodb://") => {
+                Some(crate::debounce::Debouncer::new(
+                    home,
+                    catalog,
+                    queue,
+                    std::time::Duration::from_secs(cfg.quiet_seconds),
+                    std::time::Duration::from_secs(cfg.max_defer_seconds),
+                ))
+            }
+            (Some(_), _) => {
+                return Err(Error::Invalid(
+                    "APIGW_DR_DEBOUNCE_QUEUE_URL needs APIGW_DR_CATALOG=dynamodb://TABLE (changes are recorded there)"
+                        .into(),
+                ));
+            }
+        };
         Ok(DiscoveryFunction {
             source,
             bus: aws_sdk_eventbridge::Client::new(home),
             cfg,
+            debouncer,
         })
     }
 
+    /// A schedule or change event (EventBridge), or due change checks (SQS, debounce queue).
     pub async fn handle(&self, event: Value) -> Result<Value> {
+        if event.get("Records").is_some() {
+            let Some(d) = &self.debouncer else {
+                return Err(Error::Invalid(
+                    "an SQS event, but no debounce queue is configured (APIGW_DR_DEBOUNCE_QUEUE_URL)".into(),
+                ));
+            };
+            let mut requested = vec![];
+            for body in crate::debounce::parse_sqs_event(&event)? {
+                if let Some(req) = d.on_due(&body, crate::time::now_ms()).await? {
+                    requested.push(req);
+                }
+            }
+            send_snapshot_requests(&self.bus, &self.cfg.event_bus, &requested).await?;
+            tracing::info!(requests = requested.len(), "due change checks handled");
+            let out = DiscoveryOutcome {
+                requested,
+                ignored: None,
+                debounced: None,
+            };
+            return serde_json::to_value(&out)
+                .map_err(|e| Error::decode("encoding the outcome", e));
+        }
         let out = discover(
             &event,
             &self.source,
             &self.bus,
             &self.cfg.event_bus,
             &self.cfg.select,
+            self.debouncer.as_ref(),
         )
         .await?;
         match &out.ignored {
@@ -240,5 +306,199 @@ impl SnapshotFunction {
             }
             Err(e) => Err(e),
         }
+    }
+}
+
+/// The recovery function: an alarm going to ALARM, a direct request, or the continuation of
+/// a job that ran out of time -> a restore job from the latest good point(s), recorded in
+/// the catalog.
+pub struct RecoveryFunction {
+    cfg: crate::config::FunctionConfig,
+    home: SdkConfig,
+    store: Store,
+    catalog: Catalog,
+    bus: aws_sdk_eventbridge::Client,
+}
+
+impl RecoveryFunction {
+    pub async fn new(cfg: crate::config::FunctionConfig, home: &SdkConfig) -> Result<Self> {
+        let (store_url, catalog_url) = cfg.store_and_catalog()?;
+        let (store, catalog) =
+            crate::location::open(store_url, Some(catalog_url), Some(home)).await?;
+        if let Some(m) = &cfg.mapping {
+            crate::translate::Mapping::parse(m, None)
+                .map_err(|e| Error::Invalid(format!("APIGW_DR_MAPPING: {e}")))?;
+        }
+        Ok(RecoveryFunction {
+            bus: aws_sdk_eventbridge::Client::new(home),
+            home: home.clone(),
+            store,
+            catalog,
+            cfg,
+        })
+    }
+
+    /// Handles one event; work stops by `deadline` (then the job continues in a next
+    /// invocation, asked for on the event bus).
+    pub async fn handle(
+        &self,
+        event: Value,
+        deadline: Option<std::time::Instant>,
+    ) -> Result<Value> {
+        use crate::events::{Recovery, TargetSpec, classify_recovery};
+        use crate::jobs::{self, JobRecord};
+        let recovery = classify_recovery(&event, self.cfg.alarm_name.as_deref())?;
+        let (mut jobs_to_run, trigger) = match recovery {
+            Recovery::Ignored(why) => {
+                tracing::info!(reason = %why, "event ignored");
+                return Ok(serde_json::json!({ "ignored": why }));
+            }
+            Recovery::Continue { job } => (
+                vec![jobs::find(&self.catalog, &job).await?],
+                "continue".to_string(),
+            ),
+            Recovery::Alarm { alarm, event_id } => {
+                let base = format!(
+                    "job-alarm-{}",
+                    &crate::canonical::sha256_hex(event_id.as_bytes())[..16]
+                );
+                let mut out = vec![];
+                for (i, (point, apis)) in self.points_for(&[]).await?.into_iter().enumerate() {
+                    let id = format!("{base}-{i}");
+                    if let Some(existing) = self.catalog.get_job(&id).await? {
+                        tracing::info!(job = %id, phase = %existing.phase, "this alarm event already started its job");
+                        continue;
+                    }
+                    let mut job =
+                        JobRecord::new(self.request(point, apis, None), &format!("alarm:{alarm}"));
+                    job.id = id;
+                    out.push(job);
+                }
+                if out.is_empty() {
+                    return Ok(
+                        serde_json::json!({ "ignored": "this alarm event has already started its jobs" }),
+                    );
+                }
+                (out, format!("alarm:{alarm}"))
+            }
+            Recovery::Request(req) => {
+                let target = match &req.target {
+                    None => None,
+                    Some(TargetSpec::Region(r)) => Some((Some(r.clone()), None)),
+                    Some(TargetSpec::Full { region, role_arn }) => {
+                        Some((region.clone(), role_arn.clone()))
+                    }
+                };
+                let chosen = match &req.point {
+                    Some(p) => {
+                        let rec = crate::point::resolve(&self.catalog, p).await?;
+                        vec![(rec.id, req.apis.clone())]
+                    }
+                    None => self.points_for(&req.apis).await?,
+                };
+                let jobs: Vec<JobRecord> = chosen
+                    .into_iter()
+                    .map(|(point, apis)| {
+                        JobRecord::new(self.request(point, apis, target.clone()), "request")
+                    })
+                    .collect();
+                if req.dry_run {
+                    let mut plans = vec![];
+                    for job in &jobs {
+                        let target_sdk = self.target_sdk(&job.request).await?;
+                        let plan =
+                            jobs::plan_for(&self.store, &self.catalog, &job.request, &target_sdk)
+                                .await?;
+                        plans.push(serde_json::to_value(&plan).unwrap_or_default());
+                    }
+                    return Ok(serde_json::json!({ "dryRun": true, "plans": plans }));
+                }
+                (jobs, "request".to_string())
+            }
+        };
+        let mut out = vec![];
+        for job in jobs_to_run.iter_mut() {
+            self.catalog.put_job(job).await?;
+            tracing::info!(job = %job.id, point = %job.request.point, trigger = %trigger, "restore job started");
+            let target_sdk = self.target_sdk(&job.request).await?;
+            let log = |line: String| tracing::info!("{line}");
+            let result =
+                jobs::run_until(&self.store, &self.catalog, job, &target_sdk, deadline, &log).await;
+            if job.phase == jobs::Phase::Applying {
+                crate::events::send_continue(&self.bus, &self.cfg.event_bus, &job.id).await?;
+                tracing::info!(job = %job.id, "out of time: continues in the next invocation");
+            }
+            match result {
+                Ok(()) => tracing::info!(job = %job.id, phase = %job.phase, "restore job ended"),
+                Err(e) => tracing::error!(job = %job.id, error = %e, "restore job failed"),
+            }
+            out.push(serde_json::json!({ "job": job.id, "phase": job.phase, "error": job.error }));
+        }
+        Ok(serde_json::json!({ "jobs": out }))
+    }
+
+    fn request(
+        &self,
+        point: String,
+        apis: Vec<String>,
+        target: Option<(Option<String>, Option<String>)>,
+    ) -> crate::jobs::JobRequest {
+        let (region, role) = target.unwrap_or((None, None));
+        crate::jobs::JobRequest {
+            point,
+            to_region: region
+                .or_else(|| self.cfg.recovery_region.clone())
+                .or_else(|| self.home.region().map(|r| r.to_string())),
+            to_role_arn: role.or_else(|| self.cfg.recovery_role_arn.clone()),
+            mapping: self.cfg.mapping.clone(),
+            apis,
+            ..Default::default()
+        }
+    }
+
+    async fn target_sdk(&self, req: &crate::jobs::JobRequest) -> Result<SdkConfig> {
+        crate::awsconf::derive(
+            &self.home,
+            req.to_region.as_deref(),
+            req.to_role_arn.as_deref(),
+        )
+        .await
+    }
+
+    /// The latest good point for each selected API (`apis`, else the configured selection,
+    /// else every API of the latest good point), grouped by point.
+    async fn points_for(&self, apis: &[String]) -> Result<Vec<(String, Vec<String>)>> {
+        let records = self.catalog.list().await?;
+        let good: Vec<&crate::catalog::PointRecord> = records
+            .iter()
+            .filter(|r| r.status == crate::catalog::PointStatus::Available)
+            .collect();
+        let selection: Vec<String> = if !apis.is_empty() {
+            apis.to_vec()
+        } else {
+            self.cfg.select.clone()
+        };
+        if selection.is_empty() {
+            let latest = good.first().ok_or_else(|| {
+                Error::NotFound(format!(
+                    "the catalog {} has no good recovery point to restore",
+                    self.catalog.url()
+                ))
+            })?;
+            return Ok(vec![(latest.id.clone(), vec![])]);
+        }
+        let mut by_point: Vec<(String, Vec<String>)> = vec![];
+        for name in &selection {
+            let rec = good.iter().find(|r| r.apis.contains(name)).ok_or_else(|| {
+                Error::NotFound(format!(
+                    "no good recovery point holds the REST API '{name}'"
+                ))
+            })?;
+            match by_point.iter_mut().find(|(p, _)| *p == rec.id) {
+                Some((_, names)) => names.push(name.clone()),
+                None => by_point.push((rec.id.clone(), vec![name.clone()])),
+            }
+        }
+        Ok(by_point)
     }
 }

@@ -11,5 +11,5 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     shared::lambda::init_logging();
     let home = shared::awsconf::load(None, None).await?;
     let function = DiscoveryFunction::new(FunctionConfig::from_env()?, &home).await?;
-    shared::lambda::run(|event| function.handle(event)).await
+    shared::lambda::run(|event, _| function.handle(event)).await
 }

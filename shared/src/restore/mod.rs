@@ -352,7 +352,7 @@ pub async fn plan(
             .map(|((kind, key), why)| format!("{kind} {key}: {why}"))
             .collect();
         let mut calls = BTreeMap::new();
-        if let Some(_) = &replace_id {
+        if replace_id.is_some() {
             calls.insert("DeleteRestApi", 1);
         }
         for s in &steps {
@@ -407,6 +407,8 @@ pub async fn plan(
 pub enum Outcome {
     Succeeded,
     PartiallyFailed,
+    /// The deadline came first: run the job again to continue where it stopped.
+    Interrupted,
 }
 
 /// What a restore did to one API, and what verify found afterwards.
@@ -484,12 +486,16 @@ fn explain(d: &Difference, local: bool) -> Option<String> {
     (reasons.len() == fields.len()).then(|| reasons.join("; "))
 }
 
-/// Carries out the plan, then verifies. Progress lines go to `progress`.
+/// Carries out the plan, then verifies. Progress lines go to `progress`. With a `deadline`,
+/// stops between two steps once it has passed (outcome [`Outcome::Interrupted`]); planning
+/// and applying again continues where it stopped, since the plan is what still differs.
 pub async fn apply(
     plan: &Plan,
     target_sdk: &SdkConfig,
+    deadline: Option<Instant>,
     progress: &(dyn Fn(String) + Send + Sync),
 ) -> Result<RestoreReport> {
+    let mut interrupted = false;
     let started = Instant::now();
     let client = apigateway_client(target_sdk);
     let pacer = Pacer::new(RetryPolicy::default());
@@ -562,6 +568,14 @@ pub async fn apply(
         let mut applier = Applier::new(&client, &pacer, &current, marker.clone());
         let total = steps.len();
         for (i, step) in steps.iter().enumerate() {
+            if deadline.is_some_and(|d| Instant::now() >= d) {
+                progress(format!(
+                    "{}: stopping after {i}/{total} steps; the job continues in the next run",
+                    p.name
+                ));
+                interrupted = true;
+                break;
+            }
             if step.change != Change::Delete
                 && let Some(why) = p.blocked.get(&(step.kind, step.key.clone()))
             {
@@ -579,6 +593,10 @@ pub async fn apply(
             if (i + 1) % 50 == 0 || i + 1 == total {
                 progress(format!("{}: {}/{} steps", p.name, i + 1, total));
             }
+        }
+        if interrupted {
+            reports.push(report);
+            break;
         }
         // Stages serve deployments, not the working copy: after any change to the working
         // copy, every existing stage is pointed at a deployment of the restored copy.
@@ -616,7 +634,9 @@ pub async fn apply(
     Ok(RestoreReport {
         point: plan.point.clone(),
         target: plan.target.clone(),
-        outcome: if unexplained {
+        outcome: if interrupted {
+            Outcome::Interrupted
+        } else if unexplained {
             Outcome::PartiallyFailed
         } else {
             Outcome::Succeeded

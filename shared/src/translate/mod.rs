@@ -28,7 +28,7 @@
 //! | `endpoint` | `https://SERVICE.R.amazonaws.com/...` | Region and DNS suffix; any other AWS host name naming the source Region (load balancers, VPC endpoint DNS names, bucket websites) is a problem (`[replace]`) |
 //! | `network-id` | `vpce-`, `vpc-`, `subnet-`, `sg-` ids | through `[vpc_endpoints]`, `[vpcs]`, `[subnets]`, `[security_groups]`; a problem when the target is another place |
 //! | `account` | the source account id as a whole value or quoted (`"111111111111"`) | the target account |
-//! | `apigw-id` | API Gateway's own ids in the fields of [`id_fields`] | through [`Context::ids`]; pending while unknown, never a problem |
+//! | `apigw-id` | API Gateway's own ids in the fields of [`id_fields`]; stage variables whose value is a known id | through [`Context::ids`]; pending while unknown, never a problem |
 //!
 //! References are found anywhere in a string (VTL templates, stage variables, static values in
 //! single quotes, the resource policy as a JSON text, escaped or not) and only they are rewritten:
@@ -40,6 +40,14 @@
 //! type to recover an edge-optimized API as is the planner's decision, not translation's.
 //! API Gateway ids include `restApiId`, which ties a stored child to its API: translated
 //! entries are for writing to the target, not for [`crate::model::Snapshot::from_entries`].
+//!
+//! # Tests
+//!
+//! One fixture per rule, `fixtures/RULE.json` beside this file: a source, a target, a mapping
+//! and ids shared by its cases, and cases that each override them and give an `input` string with
+//! its `output` (`null`: unchanged) or `problem`, or an `entry` with its `value` afterwards and
+//! the pointers of its `problems` and the ids `pending`. One test runs them all, checks that
+//! translating each result again (target as source) changes nothing, and names every failing case.
 //!
 //! # Mapping file
 //!
@@ -208,6 +216,11 @@ impl Report {
     pub fn blocked(&self) -> std::collections::BTreeSet<&str> {
         self.problems.iter().map(|p| p.object.as_str()).collect()
     }
+
+    /// The source ids the target does not have yet, each once.
+    pub fn pending_ids(&self) -> std::collections::BTreeSet<&str> {
+        self.pending.iter().map(|p| p.id.as_str()).collect()
+    }
 }
 
 /// A field known to hold an API Gateway id, mapped through [`Context::ids`].
@@ -286,6 +299,14 @@ const NOT_SEARCHED: &[&str] = &[
     "/lastUpdatedDate",
     "/properties",
     "/schema",
+];
+
+/// Stage variables: a value that is a known API Gateway id (`vpcLinkId = abc123`, used as
+/// `${stageVariables.vpcLinkId}`) is mapped like an id field; other values are searched as text.
+const STAGE_VARIABLES: &[&str] = &[
+    "/variables/*",
+    "/canarySettings/stageVariableOverrides/*",
+    "/stageVariables/*",
 ];
 
 /// Where JWT audiences are (HTTP API authorizers), and the issuer they belong to.
@@ -421,6 +442,13 @@ fn translate_entry(e: &mut Entry, ctx: &Context, report: &mut Report) {
         } else if let Some(to) = ctx.mapping.replace.get(&old) {
             report.rewrites.push(rewrite(&old, to, Rule::Exact));
             new = Some(to.clone());
+        } else if let Some(to) = ctx.ids.get(&old)
+            && STAGE_VARIABLES.iter().any(|p| matches(p, &segs))
+        {
+            if *to != old {
+                report.rewrites.push(rewrite(&old, to, Rule::ApigwId));
+                new = Some(to.clone());
+            }
         } else {
             let t = scan::translate_text(&old, ctx);
             for f in &t.found {

@@ -131,7 +131,7 @@ fn token_at(text: &str, i: usize, ctx: &Context) -> Option<(usize, Out)> {
         let end = i + arn_len(&b[i..]);
         return translate_arn(&text[i..end], ctx).map(|o| (end, o));
     }
-    if rest.len() > 6 && rest[..6].eq_ignore_ascii_case("arn%3a") {
+    if rest.len() > 6 && rest.as_bytes()[..6].eq_ignore_ascii_case(b"arn%3a") {
         let end = i + encoded_arn_len(&b[i..]);
         return translate_encoded_arn(&text[i..end], ctx).map(|o| (end, o));
     }
@@ -712,16 +712,21 @@ pub(super) fn translate_url(token: &str, ctx: &Context) -> Out {
                 .iter()
                 .any(|l| l.contains(ctx.source.region.as_str())) =>
         {
-            Out::problem(
-                host,
-                format!(
-                    "host name bound to the source Region (load balancer, VPC endpoint, bucket \
-                 website...): add \"{host}\" = \"<host name in {}>\" under [replace] in the \
-                 mapping file",
-                    ctx.target.short()
-                ),
-                Rule::Endpoint,
-            )
+            // The host stays (and is a problem); references in the path still move.
+            let mut out = with_path(token, scheme, host, rest, ctx);
+            out.problems.insert(
+                0,
+                Trouble {
+                    value: host.to_string(),
+                    why: format!(
+                        "host name bound to the source Region (load balancer, VPC endpoint, \
+                         bucket website...): add \"{host}\" = \"<host name in {}>\" under \
+                         [replace] in the mapping file",
+                        ctx.target.short()
+                    ),
+                },
+            );
+            out
         }
         _ => with_path(token, scheme, host, rest, ctx),
     }

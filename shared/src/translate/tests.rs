@@ -432,3 +432,73 @@ fn docs_show_the_same_example() {
         assert!(doc.contains(&format!("`{key}`")), "docs name `{key}`");
     }
 }
+
+#[test]
+fn any_text_translates_without_panic_and_a_second_pass_changes_nothing() {
+    const PIECES: &[&str] = &[
+        "arn:aws:lambda:us-east-1:111111111111:function:f",
+        "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/",
+        "/invocations",
+        "arn:aws:iam::111111111111:role/r",
+        "arn:aws-cn:sqs:cn-north-1:111111111111:q",
+        "arn:aws:execute-api:us-east-1:111111111111:abc/*",
+        "arn%3Aaws%3Asns%3Aus-east-1%3A111111111111%3At",
+        "arn:",
+        "arn%3A",
+        "https://",
+        "https://sqs.us-east-1.amazonaws.com/111111111111/q",
+        "https://queue.amazonaws.com/111111111111/q",
+        "https://cognito-idp.us-east-1.amazonaws.com/",
+        "us-east-1_Pool",
+        "http://x.us-east-1.elb.amazonaws.com",
+        ".amazonaws.com",
+        "vpce-0123456789abcdef0",
+        "sg-12345678",
+        "111111111111",
+        "${stageVariables.x}",
+        "{",
+        "}",
+        "'",
+        "\"",
+        "\\\"",
+        ":",
+        "/",
+        "%",
+        ".",
+        " ",
+        "é",
+        "日本",
+        "$",
+        "&",
+        "?",
+    ];
+    let st = Context::new(src(), dst());
+    let tt = Context::new(dst(), dst());
+    let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+    for _ in 0..20_000 {
+        let mut s = String::new();
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        let n = 1 + (seed % 6) as usize;
+        let mut r = seed;
+        for _ in 0..n {
+            s.push_str(PIECES[(r % PIECES.len() as u64) as usize]);
+            r /= PIECES.len() as u64;
+        }
+        let _ = translate_str(&s, &st);
+        let mut entries = vec![Entry {
+            id: "x".into(),
+            kind: "Stage".into(),
+            value: json!({ "v": s }),
+        }];
+        translate_entries(&mut entries, &st);
+        let once = entries[0].value.clone();
+        let again = translate_entries(&mut entries, &tt);
+        assert!(
+            again.rewrites.is_empty(),
+            "{s:?} -> {once} -> {:?}",
+            again.rewrites
+        );
+    }
+}

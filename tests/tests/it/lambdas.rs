@@ -301,3 +301,101 @@ async fn malformed_and_foreign_events_are_rejected_and_write_nothing() {
     assert!(catalog_items(&d).await.is_empty(), "no record was written");
     assert_eq!(stored_objects(&d).await, 0, "no object was written");
 }
+
+/// An SQS event as Lambda delivers it (shape from the AWS documentation) for these messages.
+fn sqs_event(msgs: &[aws_sdk_sqs::types::Message], queue_arn: &str) -> Value {
+    let records: Vec<Value> = msgs
+        .iter()
+        .map(|m| {
+            json!({
+                "messageId": m.message_id().unwrap_or_default(),
+                "receiptHandle": m.receipt_handle().unwrap_or_default(),
+                "body": m.body().unwrap_or_default(),
+                "attributes": {
+                    "ApproximateReceiveCount": "1",
+                    "SentTimestamp": "1545082649183",
+                    "SenderId": "AIDAIENQZJOLO23YVJ4VO",
+                    "ApproximateFirstReceiveTimestamp": "1545082649185"
+                },
+                "messageAttributes": {},
+                "md5OfBody": m.md5_of_body().unwrap_or_default(),
+                "eventSource": "aws:sqs",
+                "eventSourceARN": queue_arn,
+                "awsRegion": HOME
+            })
+        })
+        .collect();
+    json!({ "Records": records })
+}
+
+#[tokio::test]
+async fn a_burst_of_changes_gives_one_point() {
+    let env = acquire().await;
+    let d = deploy(&env).await;
+    let sqs = aws_sdk_sqs::Client::new(&d.home);
+    let debounce_url = sqs
+        .create_queue()
+        .queue_name("debounce")
+        .send()
+        .await
+        .unwrap()
+        .queue_url
+        .unwrap();
+    let debounce_arn = format!("arn:aws:sqs:{HOME}:{}:debounce", tests::ACCOUNT_A);
+    let source = env.sdk(SOURCE, Account::A).await;
+    let orders = fixtures::sample_rest_api(&aws_sdk_apigateway::Client::new(&source), "orders")
+        .await
+        .unwrap();
+    let cfg = config(&[
+        ("APIGW_DR_DEBOUNCE_QUEUE_URL", debounce_url.as_str()),
+        ("APIGW_DR_QUIET_SECONDS", "0"),
+    ]);
+    let discovery = DiscoveryFunction::new(cfg.clone(), &d.home).await.unwrap();
+
+    // A deployment pipeline's burst: 20 change events within a minute.
+    let start = shared::time::now_ms() - 40_000;
+    for i in 0..20 {
+        let mut ev = event("cloudtrail-put-method.json", &orders.api_id);
+        ev["time"] = json!(shared::time::rfc3339(start + i * 2_000));
+        ev["id"] = json!(format!("burst-{i}"));
+        let out = discovery.handle(ev).await.unwrap();
+        assert_eq!(out["debounced"], orders.api_id.as_str(), "{out}");
+    }
+    assert!(
+        delivered(&d).await.is_empty(),
+        "no snapshot is asked for during the burst"
+    );
+
+    // The checks come due (in Lambda: the queue's event source mapping, batches of 10).
+    let mut msgs = vec![];
+    while msgs.len() < 20 {
+        let got = sqs
+            .receive_message()
+            .queue_url(&debounce_url)
+            .max_number_of_messages(10)
+            .send()
+            .await
+            .unwrap();
+        msgs.extend(got.messages().to_vec());
+    }
+    for batch in msgs.chunks(10) {
+        discovery
+            .handle(sqs_event(batch, &debounce_arn))
+            .await
+            .unwrap();
+    }
+    let requests = delivered(&d).await;
+    assert_eq!(requests.len(), 1, "{requests:#?}");
+    assert!(
+        requests[0]["detail"]["trigger"]
+            .as_str()
+            .unwrap()
+            .contains("20 changes"),
+        "{}",
+        requests[0]
+    );
+
+    let snapshot = SnapshotFunction::new(cfg, &d.home).await.unwrap();
+    snapshot.handle(requests[0].clone()).await.unwrap();
+    assert_eq!(catalog_items(&d).await.len(), 1, "one point");
+}

@@ -2,9 +2,11 @@
 //! starts and resets for every test.
 
 mod capture;
+mod debounce;
 mod harness;
 mod lambdas;
 mod points;
+mod recovery;
 mod restore;
 
 use serde_json::Value;

@@ -302,11 +302,12 @@ async fn a_restore_cut_short_finishes_when_run_again_without_duplicates() {
         restore::apply::Applier::create_api(&client, &pacer, &desired.api, "orders", &tag)
             .await
             .unwrap();
-    let current = shared::capture::capture_rest_apis(&client, &pacer, &[id.clone()], &quiet)
-        .await
-        .unwrap()
-        .pop()
-        .unwrap();
+    let current =
+        shared::capture::capture_rest_apis(&client, &pacer, std::slice::from_ref(&id), &quiet)
+            .await
+            .unwrap()
+            .pop()
+            .unwrap();
     let mut applier = restore::apply::Applier::new(&client, &pacer, &current, "partial".into());
     let partial: Vec<_> = plan.apis[0]
         .steps

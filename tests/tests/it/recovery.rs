@@ -1,0 +1,215 @@
+//! The recovery function's handler, fed AWS-shaped events, restoring from S3/DynamoDB into
+//! another account and Region on moto.
+
+use serde_json::{Value, json};
+use shared::config::FunctionConfig;
+use shared::pipeline::{RecoveryFunction, SnapshotJob, snapshot};
+use tests::{Account, Env, acquire, fixtures};
+
+use crate::{event, quiet};
+
+const HOME: &str = "us-west-2";
+const SOURCE: &str = "us-east-1";
+const BUS: &str = "apigw-dr";
+
+/// The recovery Region's stack: bucket, table, bus with a rule for continuations (to a
+/// queue the test reads), and one recovery point of the sample API.
+async fn deployed(env: &Env) -> (aws_config::SdkConfig, String) {
+    let home = env.sdk(HOME, Account::A).await;
+    env.create_bucket(&home, "dr-points").await.unwrap();
+    env.create_catalog_table(&home, "dr-catalog").await.unwrap();
+    let sqs = aws_sdk_sqs::Client::new(&home);
+    let queue = sqs
+        .create_queue()
+        .queue_name("continues")
+        .send()
+        .await
+        .unwrap()
+        .queue_url
+        .unwrap();
+    let eb = aws_sdk_eventbridge::Client::new(&home);
+    eb.create_event_bus().name(BUS).send().await.unwrap();
+    eb.put_rule()
+        .name("continues")
+        .event_bus_name(BUS)
+        .event_pattern(
+            json!({"source": ["apigw-dr"], "detail-type": ["Restore Continues"]}).to_string(),
+        )
+        .send()
+        .await
+        .unwrap();
+    eb.put_targets()
+        .rule("continues")
+        .event_bus_name(BUS)
+        .targets(
+            aws_sdk_eventbridge::types::Target::builder()
+                .id("q")
+                .arn(format!("arn:aws:sqs:{HOME}:{}:continues", tests::ACCOUNT_A))
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let source = env.sdk(SOURCE, Account::A).await;
+    fixtures::sample_rest_api(&aws_sdk_apigateway::Client::new(&source), "orders")
+        .await
+        .unwrap();
+    let (store, catalog) = shared::location::open(
+        "s3://dr-points/p",
+        Some("dynamodb://dr-catalog"),
+        Some(&home),
+    )
+    .await
+    .unwrap();
+    let job = SnapshotJob {
+        select: vec![],
+        label: None,
+        trigger: "test".into(),
+        retention_days: 30,
+    };
+    snapshot(&source, &store, &catalog, &job, &quiet)
+        .await
+        .unwrap();
+    (home, queue)
+}
+
+fn config() -> FunctionConfig {
+    let role = tests::role_arn(Account::B);
+    let vars = [
+        ("APIGW_DR_STORE", "s3://dr-points/p".to_string()),
+        ("APIGW_DR_CATALOG", "dynamodb://dr-catalog".to_string()),
+        ("APIGW_DR_EVENT_BUS", BUS.to_string()),
+        ("APIGW_DR_ALARM_NAME", "orders-api-5xx".to_string()),
+        ("APIGW_DR_RECOVERY_ROLE_ARN", role),
+        ("APIGW_DR_SELECT", "orders".to_string()),
+        (
+            "APIGW_DR_MAPPING",
+            "[cognito_user_pools]\n\"us-east-1_PetsPool1\" = \"us-west-2_PetsPoolB\"\n".to_string(),
+        ),
+    ];
+    FunctionConfig::from_lookup(|k| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone()))
+        .unwrap()
+}
+
+async fn target_apis(env: &Env) -> Vec<(String, String)> {
+    let b = env.sdk(HOME, Account::B).await;
+    shared::capture::list_rest_apis(
+        &shared::capture::apigateway_client(&b),
+        &shared::pacing::Pacer::default(),
+    )
+    .await
+    .unwrap()
+}
+
+async fn jobs(home: &aws_config::SdkConfig) -> Vec<Value> {
+    let ddb = aws_sdk_dynamodb::Client::new(home);
+    let out = ddb
+        .query()
+        .table_name("dr-catalog")
+        .key_condition_expression("pk = :pk")
+        .expression_attribute_values(
+            ":pk",
+            aws_sdk_dynamodb::types::AttributeValue::S("job".into()),
+        )
+        .send()
+        .await
+        .unwrap();
+    out.items()
+        .iter()
+        .map(|i| serde_json::from_str(i["doc"].as_s().unwrap()).unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn an_alarm_fails_over_once() {
+    let env = acquire().await;
+    let (home, _) = deployed(&env).await;
+    let f = RecoveryFunction::new(config(), &home).await.unwrap();
+    let alarm = event("alarm-state-change.json", "");
+    let out = f.handle(alarm.clone(), None).await.unwrap();
+    assert_eq!(out["jobs"][0]["phase"], "Succeeded", "{out:#}");
+    let apis = target_apis(&env).await;
+    assert_eq!(apis.len(), 1);
+    assert_eq!(apis[0].1, "orders");
+    let recorded = jobs(&home).await;
+    assert_eq!(recorded.len(), 1);
+    assert_eq!(recorded[0]["phase"], "Succeeded");
+    assert_eq!(recorded[0]["trigger"], "alarm:orders-api-5xx");
+
+    // The same alarm event delivered again starts no second job.
+    let again = f.handle(alarm.clone(), None).await.unwrap();
+    assert!(
+        again["ignored"].as_str().unwrap().contains("already"),
+        "{again:#}"
+    );
+    assert_eq!(jobs(&home).await.len(), 1);
+    assert_eq!(target_apis(&env).await.len(), 1);
+
+    // The way back to OK, and other alarms, start nothing.
+    let mut ok = alarm.clone();
+    ok["id"] = json!("another-event");
+    ok["detail"]["previousState"]["value"] = json!("ALARM");
+    ok["detail"]["state"]["value"] = json!("OK");
+    assert!(f.handle(ok, None).await.unwrap()["ignored"].is_string());
+    let mut other = alarm.clone();
+    other["id"] = json!("yet-another");
+    other["detail"]["alarmName"] = json!("billing");
+    assert!(f.handle(other, None).await.unwrap()["ignored"].is_string());
+    assert_eq!(jobs(&home).await.len(), 1);
+}
+
+#[tokio::test]
+async fn a_direct_dry_run_plans_and_writes_nothing() {
+    let env = acquire().await;
+    let (home, _) = deployed(&env).await;
+    let f = RecoveryFunction::new(config(), &home).await.unwrap();
+    env.start_recording().await;
+    let out = f
+        .handle(json!({"point": "latest", "dry_run": true}), None)
+        .await
+        .unwrap();
+    env.stop_recording().await;
+    let writes: Vec<_> = env
+        .recorded()
+        .await
+        .into_iter()
+        .filter(|r| r.path.starts_with("/restapis") && r.method != "GET")
+        .collect();
+    assert!(writes.is_empty(), "{writes:?}");
+    assert_eq!(out["plans"][0]["apis"][0]["action"], "create", "{out:#}");
+    assert!(out["plans"][0]["totalCalls"].as_u64().unwrap() > 20);
+    assert!(jobs(&home).await.is_empty());
+    let e = f.handle(json!({"pointt": 1}), None).await.unwrap_err();
+    assert_eq!(e.lambda_error_type(), "InvalidEvent");
+}
+
+#[tokio::test]
+async fn a_job_out_of_time_continues_in_the_next_invocation() {
+    let env = acquire().await;
+    let (home, queue) = deployed(&env).await;
+    let f = RecoveryFunction::new(config(), &home).await.unwrap();
+    // No time at all: the job stops before its first step and asks to be continued.
+    let out = f
+        .handle(json!({"point": "latest"}), Some(std::time::Instant::now()))
+        .await
+        .unwrap();
+    assert_eq!(out["jobs"][0]["phase"], "Applying", "{out:#}");
+    let job = out["jobs"][0]["job"].as_str().unwrap().to_string();
+    let sqs = aws_sdk_sqs::Client::new(&home);
+    let msgs = sqs
+        .receive_message()
+        .queue_url(&queue)
+        .max_number_of_messages(10)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(msgs.messages().len(), 1);
+    let cont: Value = serde_json::from_str(msgs.messages()[0].body().unwrap()).unwrap();
+    assert_eq!(cont["detail"]["job"], job.as_str());
+
+    let done = f.handle(cont, None).await.unwrap();
+    assert_eq!(done["jobs"][0]["job"], job.as_str());
+    assert_eq!(done["jobs"][0]["phase"], "Succeeded", "{done:#}");
+    assert_eq!(target_apis(&env).await.len(), 1);
+}
