@@ -11,6 +11,7 @@
 
 pub mod apply;
 pub mod diff;
+pub mod lambda;
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -60,6 +61,8 @@ pub struct ApiPlan {
     pub problems: Vec<String>,
     pub notes: Vec<String>,
     pub calls: BTreeMap<&'static str, u64>,
+    /// Lambda functions the API calls (each gets the invoke permission for the new API).
+    pub functions: Vec<String>,
     #[serde(skip)]
     desired: RestApiSnapshot,
     #[serde(skip)]
@@ -368,6 +371,14 @@ pub async fn plan(
         {
             *calls.entry("CreateDeployment").or_insert(0) += 1;
         }
+        let called = lambda::functions_called(&desired);
+        let mut notes = notes;
+        for f in lambda::missing(target_sdk, &called).await? {
+            notes.push(format!(
+                "Lambda function {f} does not exist in the target: {} are restored but fail until it does",
+                called[&f].join(", ")
+            ));
+        }
         let action = match (&current, &replace_id) {
             (Some(_), _) => "update",
             (None, Some(_)) => "replace",
@@ -386,6 +397,7 @@ pub async fn plan(
             desired,
             replace_id,
             blocked,
+            functions: called.into_keys().collect(),
         });
     }
     let mut plan = Plan {
@@ -426,6 +438,8 @@ pub struct ApiReport {
     pub remaining: Vec<Remaining>,
     pub problems: Vec<String>,
     pub notes: Vec<String>,
+    /// Lambda functions the recovered API may now invoke.
+    pub permissions: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -515,6 +529,7 @@ pub async fn apply(
             remaining: vec![],
             problems: p.problems.clone(),
             notes: p.notes.clone(),
+            permissions: vec![],
         };
         if let Some(old) = &p.replace_id {
             progress(format!(
@@ -611,6 +626,21 @@ pub async fn apply(
                 }
             }
         }
+        // API Gateway needs leave to invoke the functions the API calls (those that exist).
+        let present: Vec<String> = p
+            .functions
+            .iter()
+            .filter(|f| {
+                !p.notes
+                    .iter()
+                    .any(|n| n.starts_with(&format!("Lambda function {f} ")))
+            })
+            .cloned()
+            .collect();
+        let (granted, failed) =
+            lambda::grant(target_sdk, &present, &applier.api_id, &plan.target).await;
+        report.permissions = granted;
+        report.failed.extend(failed);
         let after = capture_rest_apis(
             &client,
             &pacer,

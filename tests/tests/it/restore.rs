@@ -70,6 +70,42 @@ fn request(point: &str) -> JobRequest {
     }
 }
 
+/// A Lambda function in moto (which needs its role to exist; the code is an empty zip).
+async fn create_function(sdk: &aws_config::SdkConfig, name: &str) {
+    let iam = aws_sdk_iam::Client::new(sdk);
+    let role = match iam.get_role().role_name("lambda-exec").send().await {
+        Ok(r) => r.role.unwrap().arn,
+        Err(_) => {
+            let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+            iam.create_role()
+                .role_name("lambda-exec")
+                .assume_role_policy_document(trust)
+                .send()
+                .await
+                .unwrap()
+                .role
+                .unwrap()
+                .arn
+        }
+    };
+    let mut empty_zip = b"PK\x05\x06".to_vec();
+    empty_zip.extend([0u8; 18]);
+    aws_sdk_lambda::Client::new(sdk)
+        .create_function()
+        .function_name(name)
+        .runtime(aws_sdk_lambda::types::Runtime::Providedal2023)
+        .role(role)
+        .handler("bootstrap")
+        .code(
+            aws_sdk_lambda::types::FunctionCode::builder()
+                .zip_file(empty_zip.into())
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+}
+
 async fn rest_apis(sdk: &aws_config::SdkConfig) -> Vec<(String, String)> {
     shared::capture::list_rest_apis(&shared::capture::apigateway_client(sdk), &Pacer::default())
         .await
@@ -91,11 +127,42 @@ async fn cross_account_and_region_restore_verifies_clean() {
     let env = acquire().await;
     let s = setup(&env).await;
     let target = env.sdk(TARGET, Account::B).await;
+    // Two of the three functions the API calls exist in the target.
+    create_function(&target, "pets").await;
+    create_function(&target, "token-authorizer").await;
     let mut job = JobRecord::new(request(&s.point), "test");
     jobs::run(&s.store, &s.catalog, &mut job, &target, &quiet)
         .await
         .unwrap();
     let report = job.report.clone().unwrap();
+    let api_report = &report["apis"][0];
+    let notes = api_report["notes"].to_string();
+    assert!(
+        notes.contains("function:request-authorizer does not exist in the target"),
+        "{notes}"
+    );
+    let granted: Vec<&str> = api_report["permissions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_str().unwrap())
+        .collect();
+    assert_eq!(granted.len(), 2, "{granted:?}");
+    let new_id = api_report["targetId"].as_str().unwrap();
+    let policy = aws_sdk_lambda::Client::new(&target)
+        .get_policy()
+        .function_name("pets")
+        .send()
+        .await
+        .unwrap();
+    let policy = policy.policy().unwrap();
+    assert!(
+        policy.contains(&format!(
+            "arn:aws:execute-api:{TARGET}:{}:{new_id}/*",
+            tests::ACCOUNT_B
+        )) && policy.contains("apigateway.amazonaws.com"),
+        "{policy}"
+    );
     let unexplained: Vec<&serde_json::Value> = report["apis"][0]["remaining"]
         .as_array()
         .unwrap()
