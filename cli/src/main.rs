@@ -627,7 +627,7 @@ struct ApiView {
 
 fn print_report(r: &ReportView) {
     println!(
-        "\nrestore {} in {:.1} s into {} ({} calls; the quotas allow {:.1} s at the fastest)",
+        "\nrestore {} in {:.1} s into {} ({} control-plane calls with the reads of verify; the quotas allow the writes in {:.1} s at the fastest)",
         r.outcome,
         r.seconds,
         r.target.short(),

@@ -252,6 +252,10 @@ pub fn compare(desired: &RestApiSnapshot, current: Option<&RestApiSnapshot>) -> 
     let mut out = Vec::new();
     for (kind, key, value) in want {
         seen.insert((kind, key.clone()));
+        // Every new API comes with its root resource.
+        if current.is_none() && kind == "Resource" && key == "/" {
+            continue;
+        }
         match have.get(&(kind, key.clone())) {
             None => out.push(Difference {
                 kind,
@@ -376,7 +380,6 @@ mod tests {
             [
                 ("RestApi", ""),
                 ("Authorizer", "tok"),
-                ("Resource", "/"),
                 ("Resource", "/pets"),
                 ("Method", "/pets GET"),
                 ("Stage", "prod")

@@ -375,7 +375,7 @@ pub async fn plan(
         let mut notes = notes;
         for f in lambda::missing(target_sdk, &called).await? {
             notes.push(format!(
-                "Lambda function {f} does not exist in the target: {} are restored but fail until it does",
+                "Lambda function {f} does not exist in the target: what calls it ({}) is restored but fails until it does",
                 called[&f].join(", ")
             ));
         }
