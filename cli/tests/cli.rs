@@ -293,3 +293,79 @@ async fn role_arn_region_and_aws_store() {
         "nothing went to the local store"
     );
 }
+
+#[tokio::test]
+async fn restore_plan_detach_status_and_diff() {
+    let env = acquire().await;
+    let api = orders(&env).await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path();
+    let vars = env.cli_env(REGION);
+    let id = last_line(&run(&vars, store, &["snapshot", "--label", "v1"]).stdout).to_string();
+    let map = store.join("map.toml");
+    std::fs::write(&map, "[cognito_user_pools]\n\"us-east-1_PetsPool1\" = \"us-west-2_PetsPoolB\"\n").unwrap();
+    let map = map.to_str().unwrap();
+    let role = tests::role_arn(Account::B);
+    let to = ["--to-region", "us-west-2", "--to-role-arn", role.as_str(), "--map", map];
+
+    // Dry run: the plan, and not one write call.
+    env.start_recording().await;
+    let plan = run(&vars, store, &[&["restore", "v1", "--dry-run", "--json"][..], &to[..]].concat());
+    env.stop_recording().await;
+    assert_eq!(plan.code, 0, "{}", plan.stderr);
+    let plan: Value = serde_json::from_str(&plan.stdout).unwrap();
+    assert_eq!(plan["apis"][0]["action"], "create");
+    assert_eq!(plan["target"]["account"], tests::ACCOUNT_B);
+    let writes = env.recorded().await.into_iter().filter(|r| r.path.starts_with("/restapis") && r.method != "GET").count();
+    assert_eq!(writes, 0);
+    let text = run(&vars, store, &[&["restore", "v1", "--dry-run"][..], &to[..]].concat());
+    assert!(text.stdout.contains("+ Method /pets/{id} GET") && text.stdout.contains("(lambda-uri)"), "{}", text.stdout);
+
+    // A bad mapping file stops before anything happens.
+    let bad = store.join("bad.toml");
+    std::fs::write(&bad, "[no_such_table]\nx = 1\n").unwrap();
+    let r = run(&vars, store, &["restore", "v1", "--to-region", "us-west-2", "--map", bad.to_str().unwrap()]);
+    assert_one_line_error(&r, "mapping file");
+    assert!(!store.join("catalog/jobs").exists(), "no job was recorded");
+
+    // Detached: the job id now, the outcome through status.
+    let started = run(&vars, store, &[&["restore", "v1", "--detach"][..], &to[..]].concat());
+    assert_eq!(started.code, 0, "{}", started.stderr);
+    let job = last_line(&started.stdout).to_string();
+    assert!(job.starts_with("job-"), "{}", started.stdout);
+    let mut phase = String::new();
+    for _ in 0..300 {
+        let st = run(&vars, store, &["status", &job, "--json"]);
+        let doc: Value = serde_json::from_str(&st.stdout).unwrap();
+        phase = doc["phase"].as_str().unwrap().to_string();
+        if ["Succeeded", "PartiallyFailed", "Failed"].contains(&phase.as_str()) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert_eq!(phase, "Succeeded");
+    let st = run(&vars, store, &["status", &job]);
+    assert_eq!(st.code, 0);
+    assert!(st.stdout.contains("verified: the target matches the point"), "{}", st.stdout);
+
+    // Restoring again into the same target changes nothing and says so.
+    let again = run(&vars, store, &[&["restore", &id[..8], "--dry-run"][..], &to[..]].concat());
+    assert!(again.stdout.contains("-> update") && again.stdout.contains("(nothing to change)"), "{}", again.stdout);
+
+    // Into a target that has a foreign API of that name: refused, one line.
+    let r = run(&vars, store, &["restore", "v1", "--to-region", "us-west-2", "--map", map]);
+    assert_eq!(r.code, 0, "account A's us-west-2 is empty: {}", r.stderr);
+    let sdk = env.sdk("eu-west-1", Account::A).await;
+    aws_sdk_apigateway::Client::new(&sdk).create_rest_api().name("orders").send().await.unwrap();
+    let r = run(&vars, store, &["restore", "v1", "--to-region", "eu-west-1", "--map", map]);
+    assert_one_line_error(&r, "--replace");
+
+    // diff: a change to the source shows, method by method.
+    let sdk = env.sdk(REGION, Account::A).await;
+    fixtures::change_one_method(&aws_sdk_apigateway::Client::new(&sdk), &api.api_id, &api.method_resource_id, &api.method_verb)
+        .await
+        .unwrap();
+    let d = run(&vars, store, &["diff", "v1"]);
+    assert_eq!(d.code, 0, "{}", d.stderr);
+    assert!(d.stdout.contains(&format!("~ Method /pets/{{id}} {}: methodResponses", api.method_verb)), "{}", d.stdout);
+}
