@@ -303,33 +303,76 @@ async fn restore_plan_detach_status_and_diff() {
     let vars = env.cli_env(REGION);
     let id = last_line(&run(&vars, store, &["snapshot", "--label", "v1"]).stdout).to_string();
     let map = store.join("map.toml");
-    std::fs::write(&map, "[cognito_user_pools]\n\"us-east-1_PetsPool1\" = \"us-west-2_PetsPoolB\"\n").unwrap();
+    std::fs::write(
+        &map,
+        "[cognito_user_pools]\n\"us-east-1_PetsPool1\" = \"us-west-2_PetsPoolB\"\n",
+    )
+    .unwrap();
     let map = map.to_str().unwrap();
     let role = tests::role_arn(Account::B);
-    let to = ["--to-region", "us-west-2", "--to-role-arn", role.as_str(), "--map", map];
+    let to = [
+        "--to-region",
+        "us-west-2",
+        "--to-role-arn",
+        role.as_str(),
+        "--map",
+        map,
+    ];
 
     // Dry run: the plan, and not one write call.
     env.start_recording().await;
-    let plan = run(&vars, store, &[&["restore", "v1", "--dry-run", "--json"][..], &to[..]].concat());
+    let plan = run(
+        &vars,
+        store,
+        &[&["restore", "v1", "--dry-run", "--json"][..], &to[..]].concat(),
+    );
     env.stop_recording().await;
     assert_eq!(plan.code, 0, "{}", plan.stderr);
     let plan: Value = serde_json::from_str(&plan.stdout).unwrap();
     assert_eq!(plan["apis"][0]["action"], "create");
     assert_eq!(plan["target"]["account"], tests::ACCOUNT_B);
-    let writes = env.recorded().await.into_iter().filter(|r| r.path.starts_with("/restapis") && r.method != "GET").count();
+    let writes = env
+        .recorded()
+        .await
+        .into_iter()
+        .filter(|r| r.path.starts_with("/restapis") && r.method != "GET")
+        .count();
     assert_eq!(writes, 0);
-    let text = run(&vars, store, &[&["restore", "v1", "--dry-run"][..], &to[..]].concat());
-    assert!(text.stdout.contains("+ Method /pets/{id} GET") && text.stdout.contains("(lambda-uri)"), "{}", text.stdout);
+    let text = run(
+        &vars,
+        store,
+        &[&["restore", "v1", "--dry-run"][..], &to[..]].concat(),
+    );
+    assert!(
+        text.stdout.contains("+ Method /pets/{id} GET") && text.stdout.contains("(lambda-uri)"),
+        "{}",
+        text.stdout
+    );
 
     // A bad mapping file stops before anything happens.
     let bad = store.join("bad.toml");
     std::fs::write(&bad, "[no_such_table]\nx = 1\n").unwrap();
-    let r = run(&vars, store, &["restore", "v1", "--to-region", "us-west-2", "--map", bad.to_str().unwrap()]);
+    let r = run(
+        &vars,
+        store,
+        &[
+            "restore",
+            "v1",
+            "--to-region",
+            "us-west-2",
+            "--map",
+            bad.to_str().unwrap(),
+        ],
+    );
     assert_one_line_error(&r, "mapping file");
     assert!(!store.join("catalog/jobs").exists(), "no job was recorded");
 
     // Detached: the job id now, the outcome through status.
-    let started = run(&vars, store, &[&["restore", "v1", "--detach"][..], &to[..]].concat());
+    let started = run(
+        &vars,
+        store,
+        &[&["restore", "v1", "--detach"][..], &to[..]].concat(),
+    );
     assert_eq!(started.code, 0, "{}", started.stderr);
     let job = last_line(&started.stdout).to_string();
     assert!(job.starts_with("job-"), "{}", started.stdout);
@@ -346,26 +389,152 @@ async fn restore_plan_detach_status_and_diff() {
     assert_eq!(phase, "Succeeded");
     let st = run(&vars, store, &["status", &job]);
     assert_eq!(st.code, 0);
-    assert!(st.stdout.contains("verified: the target matches the point"), "{}", st.stdout);
+    assert!(
+        st.stdout.contains("verified: the target matches the point"),
+        "{}",
+        st.stdout
+    );
 
     // Restoring again into the same target changes nothing and says so.
-    let again = run(&vars, store, &[&["restore", &id[..8], "--dry-run"][..], &to[..]].concat());
-    assert!(again.stdout.contains("-> update") && again.stdout.contains("(nothing to change)"), "{}", again.stdout);
+    let again = run(
+        &vars,
+        store,
+        &[&["restore", &id[..8], "--dry-run"][..], &to[..]].concat(),
+    );
+    assert!(
+        again.stdout.contains("-> update") && again.stdout.contains("(nothing to change)"),
+        "{}",
+        again.stdout
+    );
 
     // Into a target that has a foreign API of that name: refused, one line.
-    let r = run(&vars, store, &["restore", "v1", "--to-region", "us-west-2", "--map", map]);
+    let r = run(
+        &vars,
+        store,
+        &["restore", "v1", "--to-region", "us-west-2", "--map", map],
+    );
     assert_eq!(r.code, 0, "account A's us-west-2 is empty: {}", r.stderr);
     let sdk = env.sdk("eu-west-1", Account::A).await;
-    aws_sdk_apigateway::Client::new(&sdk).create_rest_api().name("orders").send().await.unwrap();
-    let r = run(&vars, store, &["restore", "v1", "--to-region", "eu-west-1", "--map", map]);
+    aws_sdk_apigateway::Client::new(&sdk)
+        .create_rest_api()
+        .name("orders")
+        .send()
+        .await
+        .unwrap();
+    let r = run(
+        &vars,
+        store,
+        &["restore", "v1", "--to-region", "eu-west-1", "--map", map],
+    );
     assert_one_line_error(&r, "--replace");
 
     // diff: a change to the source shows, method by method.
     let sdk = env.sdk(REGION, Account::A).await;
-    fixtures::change_one_method(&aws_sdk_apigateway::Client::new(&sdk), &api.api_id, &api.method_resource_id, &api.method_verb)
-        .await
-        .unwrap();
+    fixtures::change_one_method(
+        &aws_sdk_apigateway::Client::new(&sdk),
+        &api.api_id,
+        &api.method_resource_id,
+        &api.method_verb,
+    )
+    .await
+    .unwrap();
     let d = run(&vars, store, &["diff", "v1"]);
     assert_eq!(d.code, 0, "{}", d.stderr);
-    assert!(d.stdout.contains(&format!("~ Method /pets/{{id}} {}: methodResponses", api.method_verb)), "{}", d.stdout);
+    assert!(
+        d.stdout.contains(&format!(
+            "~ Method /pets/{{id}} {}: methodResponses",
+            api.method_verb
+        )),
+        "{}",
+        d.stdout
+    );
+}
+
+#[tokio::test]
+async fn a_restore_killed_mid_apply_finishes_when_run_again() {
+    let env = acquire().await;
+    let source = env.sdk(REGION, Account::A).await;
+    fixtures::big_rest_api(&aws_sdk_apigateway::Client::new(&source), "big", 60, 2)
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path();
+    let vars = env.cli_env(REGION);
+    assert_eq!(run(&vars, store, &["snapshot", "--label", "big"]).code, 0);
+    let role = tests::role_arn(Account::B);
+    let args = [
+        "--store",
+        &format!("file://{}", store.display()),
+        "restore",
+        "big",
+        "--to-region",
+        "us-west-2",
+        "--to-role-arn",
+        role.as_str(),
+    ];
+
+    // Paced to the quotas, this restore takes about half a minute: kill it part-way.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_apigw-dr"))
+        .envs(vars.iter().cloned())
+        .env_remove("APIGW_DR_CATALOG")
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let target = env.sdk("us-west-2", Account::B).await;
+    let client = aws_sdk_apigateway::Client::new(&target);
+    let resources = |id: String| {
+        let client = client.clone();
+        async move {
+            let out = client
+                .get_resources()
+                .rest_api_id(id)
+                .limit(500)
+                .send()
+                .await
+                .unwrap();
+            out.items()
+                .iter()
+                .map(|r| r.path().unwrap_or_default().to_string())
+                .collect::<Vec<_>>()
+        }
+    };
+    let mut api_id = None;
+    for _ in 0..300 {
+        let apis = client.get_rest_apis().send().await.unwrap();
+        if let Some(id) = apis.items().first().and_then(|a| a.id.clone())
+            && resources(id.clone()).await.len() > 20
+        {
+            api_id = Some(id);
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let api_id = api_id.expect("the restore got under way");
+    let halfway = resources(api_id.clone()).await.len();
+    assert!(halfway < 61, "killed before the end: {halfway} resources");
+
+    let again = run(
+        &vars,
+        store,
+        &args[2..].iter().map(|s| &**s).collect::<Vec<_>>(),
+    );
+    assert_eq!(again.code, 0, "{}\n{}", again.stdout, again.stderr);
+    assert!(
+        again
+            .stdout
+            .contains("verified: the target matches the point"),
+        "{}",
+        again.stdout
+    );
+    let apis = client.get_rest_apis().send().await.unwrap();
+    assert_eq!(apis.items().len(), 1, "the same API was finished");
+    let mut paths = resources(api_id).await;
+    let n = paths.len();
+    paths.sort();
+    paths.dedup();
+    assert_eq!((n, paths.len()), (61, 61), "every resource once");
 }

@@ -741,3 +741,80 @@ pub async fn diff(
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::v1::{EndpointConfiguration, RestApi};
+
+    fn src(account: &str, region: &str) -> Source {
+        Source {
+            partition: "aws".into(),
+            account: account.into(),
+            region: region.into(),
+        }
+    }
+
+    fn edge_api() -> RestApiSnapshot {
+        RestApiSnapshot {
+            api: RestApi {
+                id: "a1".into(),
+                name: "orders".into(),
+                endpoint_configuration: Some(EndpointConfiguration {
+                    types: vec!["EDGE".into()],
+                    ..Default::default()
+                }),
+                policy: Some(
+                    r#"{"Resource":"arn:aws:execute-api:us-east-1:111111111111:a1/*"}"#.into(),
+                ),
+                ..Default::default()
+            },
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn edge_apis_come_back_regional_unless_told() {
+        let (s, t) = (
+            src("111111111111", "us-east-1"),
+            src("222222222222", "us-west-2"),
+        );
+        let d = desired_for(&edge_api(), &s, &t, &RestoreOptions::default(), None).unwrap();
+        assert_eq!(
+            d.api.api.endpoint_configuration.unwrap().types,
+            ["REGIONAL"]
+        );
+        assert!(d.notes.iter().any(|n| n.contains("edge-optimized")));
+        let keep = RestoreOptions {
+            keep_edge: true,
+            ..Default::default()
+        };
+        let d = desired_for(&edge_api(), &s, &t, &keep, None).unwrap();
+        assert_eq!(d.api.api.endpoint_configuration.unwrap().types, ["EDGE"]);
+    }
+
+    #[test]
+    fn the_policy_follows_the_api_to_its_new_id_and_place() {
+        let (s, t) = (
+            src("111111111111", "us-east-1"),
+            src("222222222222", "us-west-2"),
+        );
+        let d = desired_for(&edge_api(), &s, &t, &RestoreOptions::default(), Some("b2")).unwrap();
+        assert_eq!(
+            d.api.api.policy.as_deref(),
+            Some(r#"{"Resource":"arn:aws:execute-api:us-west-2:222222222222:b2/*"}"#)
+        );
+        let prefixed = RestoreOptions {
+            name_prefix: "dr-".into(),
+            ..Default::default()
+        };
+        assert_eq!(
+            desired_for(&edge_api(), &s, &t, &prefixed, None)
+                .unwrap()
+                .api
+                .api
+                .name,
+            "dr-orders"
+        );
+    }
+}
