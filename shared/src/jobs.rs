@@ -221,35 +221,27 @@ pub async fn run_until(
     deadline: Option<std::time::Instant>,
     progress: &(dyn Fn(String) + Send + Sync),
 ) -> Result<()> {
-    let result = run_inner(store, catalog, job, target_sdk, deadline, progress).await;
+    let result: Result<()> = async {
+        set(catalog, job, Phase::Planning).await?;
+        let plan = plan_for(store, catalog, &job.request, target_sdk).await?;
+        job.steps = plan.apis.iter().map(|a| a.steps.len() as u64).sum();
+        job.calls = plan.total_calls;
+        job.min_seconds = plan.min_seconds;
+        set(catalog, job, Phase::Applying).await?;
+        let report = restore::apply(&plan, target_sdk, deadline, progress).await?;
+        job.report = serde_json::to_value(&report).ok();
+        let end = match report.outcome {
+            Outcome::Succeeded => Phase::Succeeded,
+            Outcome::PartiallyFailed => Phase::PartiallyFailed,
+            // Still applying: the next run continues it.
+            Outcome::Interrupted => Phase::Applying,
+        };
+        set(catalog, job, end).await
+    }
+    .await;
     if let Err(e) = &result {
         job.error = Some(e.to_string());
         set(catalog, job, Phase::Failed).await?;
     }
     result
-}
-
-async fn run_inner(
-    store: &Store,
-    catalog: &Catalog,
-    job: &mut JobRecord,
-    target_sdk: &aws_config::SdkConfig,
-    deadline: Option<std::time::Instant>,
-    progress: &(dyn Fn(String) + Send + Sync),
-) -> Result<()> {
-    set(catalog, job, Phase::Planning).await?;
-    let plan = plan_for(store, catalog, &job.request, target_sdk).await?;
-    job.steps = plan.apis.iter().map(|a| a.steps.len() as u64).sum();
-    job.calls = plan.total_calls;
-    job.min_seconds = plan.min_seconds;
-    set(catalog, job, Phase::Applying).await?;
-    let report = restore::apply(&plan, target_sdk, deadline, progress).await?;
-    job.report = serde_json::to_value(&report).ok();
-    let end = match report.outcome {
-        Outcome::Succeeded => Phase::Succeeded,
-        Outcome::PartiallyFailed => Phase::PartiallyFailed,
-        // Still applying: the next run continues it.
-        Outcome::Interrupted => Phase::Applying,
-    };
-    set(catalog, job, end).await
 }

@@ -55,29 +55,7 @@ async fn setup(env: &Env, quiet: Duration, max_defer: Duration) -> Setup {
 
 /// Receives (and deletes) every message visible now.
 async fn receive(s: &Setup) -> Vec<String> {
-    let sqs = aws_sdk_sqs::Client::new(&s.home);
-    let mut out = vec![];
-    loop {
-        let got = sqs
-            .receive_message()
-            .queue_url(&s.queue_url)
-            .max_number_of_messages(10)
-            .send()
-            .await
-            .unwrap();
-        if got.messages().is_empty() {
-            return out;
-        }
-        for m in got.messages() {
-            out.push(m.body().unwrap().to_string());
-            sqs.delete_message()
-                .queue_url(&s.queue_url)
-                .receipt_handle(m.receipt_handle().unwrap())
-                .send()
-                .await
-                .unwrap();
-        }
-    }
+    tests::drain_queue(&s.home, &s.queue_url).await
 }
 
 /// The SQS event Lambda would be started with for these bodies.

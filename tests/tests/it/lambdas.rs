@@ -81,30 +81,11 @@ fn config(extra: &[(&str, &str)]) -> FunctionConfig {
 
 /// The events EventBridge delivered for the snapshot function.
 async fn delivered(d: &Deployed) -> Vec<Value> {
-    let sqs = aws_sdk_sqs::Client::new(&d.home);
-    let mut out = vec![];
-    loop {
-        let got = sqs
-            .receive_message()
-            .queue_url(&d.queue_url)
-            .max_number_of_messages(10)
-            .send()
-            .await
-            .unwrap();
-        let msgs = got.messages();
-        if msgs.is_empty() {
-            return out;
-        }
-        for m in msgs {
-            out.push(serde_json::from_str(m.body().unwrap()).unwrap());
-            sqs.delete_message()
-                .queue_url(&d.queue_url)
-                .receipt_handle(m.receipt_handle().unwrap())
-                .send()
-                .await
-                .unwrap();
-        }
-    }
+    tests::drain_queue(&d.home, &d.queue_url)
+        .await
+        .iter()
+        .map(|b| serde_json::from_str(b).unwrap())
+        .collect()
 }
 
 async fn catalog_items(d: &Deployed) -> Vec<Value> {

@@ -196,16 +196,9 @@ async fn a_job_out_of_time_continues_in_the_next_invocation() {
         .unwrap();
     assert_eq!(out["jobs"][0]["phase"], "Applying", "{out:#}");
     let job = out["jobs"][0]["job"].as_str().unwrap().to_string();
-    let sqs = aws_sdk_sqs::Client::new(&home);
-    let msgs = sqs
-        .receive_message()
-        .queue_url(&queue)
-        .max_number_of_messages(10)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(msgs.messages().len(), 1);
-    let cont: Value = serde_json::from_str(msgs.messages()[0].body().unwrap()).unwrap();
+    let msgs = tests::drain_queue(&home, &queue).await;
+    assert_eq!(msgs.len(), 1);
+    let cont: Value = serde_json::from_str(&msgs[0]).unwrap();
     assert_eq!(cont["detail"]["job"], job.as_str());
 
     let done = f.handle(cont, None).await.unwrap();
