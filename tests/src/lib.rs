@@ -710,6 +710,33 @@ fn base64_decode(s: &str) -> Vec<u8> {
     out
 }
 
+/// Receives and deletes every message visible in the queue now; returns their bodies.
+pub async fn drain_queue(sdk: &SdkConfig, queue_url: &str) -> Vec<String> {
+    let sqs = aws_sdk_sqs::Client::new(sdk);
+    let mut out = vec![];
+    loop {
+        let got = sqs
+            .receive_message()
+            .queue_url(queue_url)
+            .max_number_of_messages(10)
+            .send()
+            .await
+            .expect("ReceiveMessage");
+        if got.messages().is_empty() {
+            return out;
+        }
+        for m in got.messages() {
+            out.push(m.body().unwrap_or_default().to_string());
+            sqs.delete_message()
+                .queue_url(queue_url)
+                .receipt_handle(m.receipt_handle().unwrap_or_default())
+                .send()
+                .await
+                .expect("DeleteMessage");
+        }
+    }
+}
+
 #[cfg(test)]
 mod unit {
     use super::*;
@@ -744,32 +771,5 @@ mod unit {
         assert_eq!(r[1].operation.as_deref(), Some("DynamoDB_20120810.PutItem"));
         assert_eq!(r[1].body, "{}");
         assert_eq!(r[2].operation.as_deref(), Some("AssumeRole"));
-    }
-}
-
-/// Receives and deletes every message visible in the queue now; returns their bodies.
-pub async fn drain_queue(sdk: &SdkConfig, queue_url: &str) -> Vec<String> {
-    let sqs = aws_sdk_sqs::Client::new(sdk);
-    let mut out = vec![];
-    loop {
-        let got = sqs
-            .receive_message()
-            .queue_url(queue_url)
-            .max_number_of_messages(10)
-            .send()
-            .await
-            .expect("ReceiveMessage");
-        if got.messages().is_empty() {
-            return out;
-        }
-        for m in got.messages() {
-            out.push(m.body().unwrap_or_default().to_string());
-            sqs.delete_message()
-                .queue_url(queue_url)
-                .receipt_handle(m.receipt_handle().unwrap_or_default())
-                .send()
-                .await
-                .expect("DeleteMessage");
-        }
     }
 }
