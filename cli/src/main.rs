@@ -574,6 +574,9 @@ fn print_plan(plan: &shared::restore::Plan) {
             println!("  note: {n}");
         }
     }
+    for u in &plan.unsupported {
+        println!("\nnot restored: {u}");
+    }
     let calls: Vec<String> = plan
         .calls()
         .iter()
@@ -611,6 +614,8 @@ struct ReportView {
     min_seconds: f64,
     target: shared::model::Source,
     apis: Vec<ApiView>,
+    #[serde(default)]
+    unsupported: Vec<String>,
 }
 
 #[derive(serde::Deserialize)]
@@ -634,6 +639,9 @@ fn print_report(r: &ReportView) {
         r.calls,
         r.min_seconds
     );
+    for u in &r.unsupported {
+        println!("not restored: {u}");
+    }
     for a in &r.apis {
         println!(
             "REST API {} -> {} ({} steps applied)",
@@ -657,7 +665,9 @@ fn print_report(r: &ReportView) {
                 None => println!("  difference {kind} {key}: {what}"),
             }
         }
-        if a.remaining.is_empty() && a.failed.is_empty() {
+        if r.outcome == "Interrupted" {
+            println!("  interrupted: the next run of the job continues where it stopped");
+        } else if a.remaining.is_empty() && a.failed.is_empty() {
             println!("  verified: the target matches the point");
         }
         for p in &a.problems {

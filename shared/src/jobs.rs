@@ -162,17 +162,21 @@ pub async fn plan_for(
         let missing: Vec<&String> = request
             .apis
             .iter()
-            .filter(|n| !snap.rest_apis.iter().any(|a| &a.api.name == *n))
+            .filter(|n| {
+                !snap.rest_apis.iter().any(|a| &a.api.name == *n)
+                    && !snap.apis_v2.iter().any(|a| &a.api.name == *n)
+            })
             .collect();
         if !missing.is_empty() {
             return Err(Error::NotFound(format!(
-                "point {} holds no REST API named {:?}",
+                "point {} holds no API named {:?}",
                 crate::point::short(&rec.id),
                 missing
             )));
         }
         snap.rest_apis
             .retain(|a| request.apis.contains(&a.api.name));
+        snap.apis_v2.retain(|a| request.apis.contains(&a.api.name));
     }
     let pacer = crate::pacing::Pacer::default();
     restore::plan(&rec.id, &snap, target_sdk, &opts, &pacer).await

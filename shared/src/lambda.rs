@@ -18,8 +18,15 @@ pub fn diagnostic(e: &Error) -> Diagnostic {
 }
 
 /// How long before the invocation's deadline a handler stops its work, so that it can record
-/// where it stopped and ask for the next invocation.
+/// where it stopped and ask for the next invocation: a minute, or a fifth of the time left
+/// when an invocation is shorter.
 pub const MARGIN: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// When work must stop, given the milliseconds left in the invocation.
+pub fn stop_after(left_ms: u64) -> std::time::Duration {
+    let left = std::time::Duration::from_millis(left_ms);
+    left.saturating_sub(MARGIN.min(left / 5))
+}
 
 /// Runs `handler` for every invocation until the runtime stops. The handler gets the event
 /// and the moment its work must stop ([`MARGIN`] before the invocation's deadline).
@@ -31,9 +38,11 @@ where
     lambda_runtime::run(service_fn(|ev: LambdaEvent<Value>| {
         let request_id = ev.context.request_id.clone();
         let left_ms = (ev.context.deadline as i64).saturating_sub(crate::time::now_ms()).max(0);
-        let stop = std::time::Instant::now()
-            + std::time::Duration::from_millis(left_ms as u64).saturating_sub(MARGIN);
-        let fut = handler(ev.payload, (ev.context.deadline > 0).then_some(stop));
+        let stop = std::time::Instant::now() + stop_after(left_ms as u64);
+        tracing::debug!(request_id, left_ms, "invocation starts");
+        // Lambda always starts an invocation before its deadline; one that is already past
+        // (local emulators send such) is no deadline at all.
+        let fut = handler(ev.payload, (left_ms > 0).then_some(stop));
         async move {
             fut.await.map_err(|e| {
                 tracing::error!(request_id, error_type = e.lambda_error_type(), error = %e, "invocation failed");
@@ -47,4 +56,16 @@ where
 /// Logging setup for a function (call first in main).
 pub fn init_logging() {
     lambda_runtime::tracing::init_default_subscriber();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn margins() {
+        assert_eq!(stop_after(900_000).as_secs(), 840);
+        assert_eq!(stop_after(30_000).as_secs(), 24);
+        assert_eq!(stop_after(0).as_secs(), 0);
+    }
 }

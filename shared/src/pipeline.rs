@@ -46,21 +46,69 @@ pub async fn snapshot(
     catalog.check().await?;
     let who = crate::awsconf::whoami(source).await?;
     progress(format!(
-        "capturing REST APIs of account {} in {}",
+        "capturing APIs of account {} in {}",
         who.account, who.region
     ));
     let client = apigateway_client(source);
+    let client_v2 = crate::capture::v2::client(source);
     let pacer = Pacer::new(RetryPolicy::default());
-    let rest_apis = capture_rest_apis(&client, &pacer, &job.select, progress).await?;
-    if rest_apis.is_empty() {
+    // One selection for both kinds of API: each name or id goes to the kind that has it.
+    let (select_v1, select_v2) = if job.select.is_empty() {
+        (None, None)
+    } else {
+        let v1 = list_rest_apis(&client, &pacer).await?;
+        let v2 = crate::capture::v2::list_apis(&client_v2, &pacer).await?;
+        let (mut s1, mut s2, mut unknown) = (vec![], vec![], vec![]);
+        for s in &job.select {
+            let in_v1 = v1.iter().any(|(id, name)| id == s || name == s);
+            let in_v2 = v2.iter().any(|(id, name, _)| id == s || name == s);
+            if in_v1 {
+                s1.push(s.clone());
+            }
+            if in_v2 {
+                s2.push(s.clone());
+            }
+            if !in_v1 && !in_v2 {
+                unknown.push(s.as_str());
+            }
+        }
+        if !unknown.is_empty() {
+            return Err(Error::NotFound(format!(
+                "no REST, HTTP or WebSocket API named or with id {} in account {} in {}: \
+                 `aws apigateway get-rest-apis` and `aws apigatewayv2 get-apis` list them",
+                unknown.join(", "),
+                who.account,
+                who.region
+            )));
+        }
+        (Some(s1), Some(s2))
+    };
+    let rest_apis = match &select_v1 {
+        Some(s) if s.is_empty() => vec![],
+        s => capture_rest_apis(&client, &pacer, s.as_deref().unwrap_or(&[]), progress).await?,
+    };
+    let apis_v2 = match &select_v2 {
+        Some(s) if s.is_empty() => vec![],
+        s => {
+            crate::capture::v2::capture_apis(
+                &client_v2,
+                &pacer,
+                s.as_deref().unwrap_or(&[]),
+                progress,
+            )
+            .await?
+        }
+    };
+    if rest_apis.is_empty() && apis_v2.is_empty() {
         return Err(Error::NotFound(format!(
-            "account {} has no REST API in {}: nothing to snapshot",
+            "account {} has no REST, HTTP or WebSocket API in {}: nothing to snapshot",
             who.account, who.region
         )));
     }
     let snap = Snapshot {
         source: who,
         rest_apis,
+        apis_v2,
     };
     let opts = WriteOptions {
         label: job.label.clone(),

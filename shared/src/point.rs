@@ -184,7 +184,7 @@ pub async fn write(
             status: PointStatus::Available,
             apis: entries
                 .iter()
-                .filter(|e| e.kind == "RestApi")
+                .filter(|e| e.kind == "RestApi" || e.kind == "Api")
                 .filter_map(|e| {
                     e.value
                         .get("name")

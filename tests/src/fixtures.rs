@@ -776,3 +776,328 @@ pub async fn change_one_method(
         .context("PutMethodResponse")?;
     Ok(status)
 }
+
+/// What [`http_api`] created.
+#[derive(Debug, Clone)]
+pub struct HttpApi {
+    pub api_id: String,
+    pub name: String,
+    pub jwt_authorizer_id: String,
+    /// The AWS_PROXY (Lambda) integration: `GET /orders/{id}` and `POST /orders`.
+    pub lambda_integration_id: String,
+    /// The HTTP_PROXY integration: `$default`.
+    pub http_integration_id: String,
+    /// Every route key, sorted.
+    pub route_keys: Vec<String>,
+    pub stage: String,
+}
+
+/// What [`websocket_api`] created.
+#[derive(Debug, Clone)]
+pub struct WebSocketApi {
+    pub api_id: String,
+    pub name: String,
+    pub request_authorizer_id: String,
+    /// `$connect`, `$default`, `$disconnect`.
+    pub route_keys: Vec<String>,
+    /// One AWS_PROXY integration per route, each with a `$default` integration response.
+    pub integration_ids: Vec<String>,
+    pub stage: String,
+}
+
+fn v2_region(client: &aws_sdk_apigatewayv2::Client) -> Result<String> {
+    Ok(client
+        .config()
+        .region()
+        .context("the API Gateway v2 client has no Region")?
+        .as_ref()
+        .to_string())
+}
+
+/// Creates an HTTP API named `name` in `account` (the account the client acts in): CORS, tags,
+/// a JWT authorizer (Cognito issuer), an AWS_PROXY Lambda integration and an HTTP_PROXY one,
+/// routes `GET /orders/{id}` (JWT, scopes), `POST /orders` and `$default`, and a stage `prod`
+/// with auto deploy, stage variables, default and per-route settings and access logs.
+pub async fn http_api(
+    client: &aws_sdk_apigatewayv2::Client,
+    name: &str,
+    account: &str,
+) -> Result<HttpApi> {
+    use aws_sdk_apigatewayv2::types::{
+        AccessLogSettings, AuthorizationType, AuthorizerType, Cors, IntegrationType,
+        JwtConfiguration, ProtocolType, RouteSettings,
+    };
+    let region = v2_region(client)?;
+    let api = client
+        .create_api()
+        .name(name)
+        .protocol_type(ProtocolType::Http)
+        .description("orders over HTTP")
+        .version("1.0")
+        .cors_configuration(
+            Cors::builder()
+                .allow_origins("https://example.com")
+                .allow_methods("GET")
+                .allow_methods("POST")
+                .allow_headers("authorization")
+                .max_age(300)
+                .build(),
+        )
+        .tags("team", "orders")
+        .send()
+        .await
+        .context("CreateApi (HTTP)")?;
+    let api_id = api
+        .api_id()
+        .context("CreateApi returned no id")?
+        .to_string();
+    let auth = client
+        .create_authorizer()
+        .api_id(&api_id)
+        .name("cognito")
+        .authorizer_type(AuthorizerType::Jwt)
+        .identity_source("$request.header.Authorization")
+        .jwt_configuration(
+            JwtConfiguration::builder()
+                .issuer(format!(
+                    "https://cognito-idp.{region}.amazonaws.com/{region}_orders"
+                ))
+                .audience("orders-client")
+                .build(),
+        )
+        .send()
+        .await
+        .context("CreateAuthorizer (JWT)")?;
+    let jwt_authorizer_id = auth
+        .authorizer_id()
+        .context("no authorizer id")?
+        .to_string();
+    let lambda = client
+        .create_integration()
+        .api_id(&api_id)
+        .integration_type(IntegrationType::AwsProxy)
+        .integration_uri(format!("arn:aws:lambda:{region}:{account}:function:orders"))
+        .integration_method("POST")
+        .payload_format_version("2.0")
+        .timeout_in_millis(10000)
+        .send()
+        .await
+        .context("CreateIntegration (AWS_PROXY)")?;
+    let lambda_integration_id = lambda
+        .integration_id()
+        .context("no integration id")?
+        .to_string();
+    let http = client
+        .create_integration()
+        .api_id(&api_id)
+        .integration_type(IntegrationType::HttpProxy)
+        .integration_uri("https://backend.example.com/{proxy}")
+        .integration_method("ANY")
+        .payload_format_version("1.0")
+        .send()
+        .await
+        .context("CreateIntegration (HTTP_PROXY)")?;
+    let http_integration_id = http
+        .integration_id()
+        .context("no integration id")?
+        .to_string();
+    client
+        .create_route()
+        .api_id(&api_id)
+        .route_key("GET /orders/{id}")
+        .target(format!("integrations/{lambda_integration_id}"))
+        .authorization_type(AuthorizationType::Jwt)
+        .authorizer_id(&jwt_authorizer_id)
+        .authorization_scopes("orders/read")
+        .operation_name("GetOrder")
+        .send()
+        .await
+        .context("CreateRoute GET /orders/{id}")?;
+    client
+        .create_route()
+        .api_id(&api_id)
+        .route_key("POST /orders")
+        .target(format!("integrations/{lambda_integration_id}"))
+        .send()
+        .await
+        .context("CreateRoute POST /orders")?;
+    client
+        .create_route()
+        .api_id(&api_id)
+        .route_key("$default")
+        .target(format!("integrations/{http_integration_id}"))
+        .send()
+        .await
+        .context("CreateRoute $default")?;
+    client
+        .create_stage()
+        .api_id(&api_id)
+        .stage_name("prod")
+        .auto_deploy(true)
+        .description("production")
+        .stage_variables("backend", "prod")
+        .default_route_settings(
+            RouteSettings::builder()
+                .detailed_metrics_enabled(true)
+                .throttling_burst_limit(100)
+                .throttling_rate_limit(50.0)
+                .build(),
+        )
+        .route_settings(
+            "GET /orders/{id}",
+            RouteSettings::builder()
+                .throttling_burst_limit(10)
+                .throttling_rate_limit(5.0)
+                .build(),
+        )
+        .access_log_settings(
+            AccessLogSettings::builder()
+                .destination_arn(format!(
+                    "arn:aws:logs:{region}:{account}:log-group:orders-access"
+                ))
+                .format("$context.requestId $context.status")
+                .build(),
+        )
+        .tags("env", "prod")
+        .send()
+        .await
+        .context("CreateStage prod")?;
+    let mut route_keys: Vec<String> = ["GET /orders/{id}", "POST /orders", "$default"]
+        .map(String::from)
+        .to_vec();
+    route_keys.sort();
+    Ok(HttpApi {
+        api_id,
+        name: name.to_string(),
+        jwt_authorizer_id,
+        lambda_integration_id,
+        http_integration_id,
+        route_keys,
+        stage: "prod".into(),
+    })
+}
+
+/// Creates a WebSocket API named `name` in `account`: routes `$connect` (REQUEST authorizer,
+/// API key required), `$disconnect` and `$default`, each with an AWS_PROXY Lambda integration
+/// that has a `$default` integration response and a `$default` route response; a model; and a
+/// stage `prod` with data trace and INFO logging.
+pub async fn websocket_api(
+    client: &aws_sdk_apigatewayv2::Client,
+    name: &str,
+    account: &str,
+) -> Result<WebSocketApi> {
+    use aws_sdk_apigatewayv2::types::{
+        AuthorizationType, AuthorizerType, IntegrationType, LoggingLevel, ProtocolType,
+        RouteSettings,
+    };
+    let region = v2_region(client)?;
+    let api = client
+        .create_api()
+        .name(name)
+        .protocol_type(ProtocolType::Websocket)
+        .route_selection_expression("$request.body.action")
+        .api_key_selection_expression("$request.header.x-api-key")
+        .tags("team", "chat")
+        .send()
+        .await
+        .context("CreateApi (WEBSOCKET)")?;
+    let api_id = api
+        .api_id()
+        .context("CreateApi returned no id")?
+        .to_string();
+    let auth = client
+        .create_authorizer()
+        .api_id(&api_id)
+        .name("gate")
+        .authorizer_type(AuthorizerType::Request)
+        .authorizer_uri(lambda_invocation_uri(&region, account, "chat-auth"))
+        .identity_source("route.request.header.Auth")
+        .send()
+        .await
+        .context("CreateAuthorizer (REQUEST)")?;
+    let request_authorizer_id = auth
+        .authorizer_id()
+        .context("no authorizer id")?
+        .to_string();
+    client
+        .create_model()
+        .api_id(&api_id)
+        .name("Message")
+        .content_type("application/json")
+        .schema(r#"{"type":"object"}"#)
+        .send()
+        .await
+        .context("CreateModel")?;
+    let route_keys: Vec<String> = ["$connect", "$default", "$disconnect"]
+        .map(String::from)
+        .to_vec();
+    let mut integration_ids = Vec::new();
+    for key in &route_keys {
+        let function = format!("chat-{}", key.trim_start_matches('$'));
+        let i = client
+            .create_integration()
+            .api_id(&api_id)
+            .integration_type(IntegrationType::AwsProxy)
+            .integration_uri(lambda_invocation_uri(&region, account, &function))
+            .integration_method("POST")
+            .send()
+            .await
+            .with_context(|| format!("CreateIntegration for {key}"))?;
+        let integration_id = i.integration_id().context("no integration id")?.to_string();
+        client
+            .create_integration_response()
+            .api_id(&api_id)
+            .integration_id(&integration_id)
+            .integration_response_key("$default")
+            .send()
+            .await
+            .with_context(|| format!("CreateIntegrationResponse for {key}"))?;
+        let mut route = client
+            .create_route()
+            .api_id(&api_id)
+            .route_key(key)
+            .target(format!("integrations/{integration_id}"))
+            .route_response_selection_expression("$default");
+        if key == "$connect" {
+            route = route
+                .authorization_type(AuthorizationType::Custom)
+                .authorizer_id(&request_authorizer_id)
+                .api_key_required(true);
+        }
+        let r = route
+            .send()
+            .await
+            .with_context(|| format!("CreateRoute {key}"))?;
+        client
+            .create_route_response()
+            .api_id(&api_id)
+            .route_id(r.route_id().context("no route id")?)
+            .route_response_key("$default")
+            .send()
+            .await
+            .with_context(|| format!("CreateRouteResponse for {key}"))?;
+        integration_ids.push(integration_id);
+    }
+    client
+        .create_stage()
+        .api_id(&api_id)
+        .stage_name("prod")
+        .stage_variables("room", "lobby")
+        .default_route_settings(
+            RouteSettings::builder()
+                .data_trace_enabled(true)
+                .logging_level(LoggingLevel::Info)
+                .build(),
+        )
+        .send()
+        .await
+        .context("CreateStage prod")?;
+    Ok(WebSocketApi {
+        api_id,
+        name: name.to_string(),
+        request_authorizer_id,
+        route_keys,
+        integration_ids,
+        stage: "prod".into(),
+    })
+}

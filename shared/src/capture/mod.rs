@@ -10,6 +10,7 @@
 mod convert;
 #[cfg(test)]
 mod tests;
+pub mod v2;
 
 use std::collections::{BTreeSet, HashSet};
 use std::future::Future;

@@ -5,6 +5,7 @@
 //! [`Snapshot`] explodes into [`Entry`]s (one stored object each) and is assembled back from them.
 
 pub mod v1;
+pub mod v2;
 
 use serde::{Deserialize, Serialize};
 
@@ -28,6 +29,9 @@ impl Source {
 pub struct Snapshot {
     pub source: Source,
     pub rest_apis: Vec<v1::RestApiSnapshot>,
+    /// HTTP and WebSocket APIs (absent in snapshots taken before they were captured).
+    #[serde(default)]
+    pub apis_v2: Vec<v2::ApiSnapshot>,
 }
 
 /// One stored object of a recovery point: its logical id, its kind (a type name such as
@@ -45,14 +49,23 @@ impl Snapshot {
         let mut out = Vec::new();
         // APIs that share a name get `name~apiid` as the NAME in their ids.
         v1::explode_all(&self.rest_apis, &mut out)?;
+        v2::explode_all(&self.apis_v2, &mut out)?;
         out.sort_by(|a, b| a.id.cmp(&b.id));
         Ok(out)
     }
 
     /// The inverse of [`Snapshot::entries`].
     pub fn from_entries(source: Source, entries: Vec<Entry>) -> crate::Result<Snapshot> {
-        let rest_apis = v1::RestApiSnapshot::assemble(entries)?;
-        Ok(Snapshot { source, rest_apis })
+        let (v2_entries, v1_entries): (Vec<Entry>, Vec<Entry>) = entries
+            .into_iter()
+            .partition(|e| v2::KINDS.contains(&e.kind.as_str()));
+        let rest_apis = v1::RestApiSnapshot::assemble(v1_entries)?;
+        let apis_v2 = v2::ApiSnapshot::assemble(v2_entries)?;
+        Ok(Snapshot {
+            source,
+            rest_apis,
+            apis_v2,
+        })
     }
 
     /// Count of objects per kind, for listings.

@@ -1135,6 +1135,7 @@ mod tests {
         let snap = super::super::Snapshot {
             source: source.clone(),
             rest_apis: apis,
+            apis_v2: vec![],
         };
         let entries = snap.entries().unwrap();
         assert!(entries.iter().any(|e| e.id == "restapi:pets~a1"));

@@ -82,6 +82,8 @@ pub struct Plan {
     pub total_calls: u64,
     /// The shortest time API Gateway's quotas allow for those calls.
     pub min_seconds: f64,
+    /// What the point holds that this restore cannot restore yet, with the reason.
+    pub unsupported: Vec<String>,
 }
 
 impl Plan {
@@ -400,6 +402,16 @@ pub async fn plan(
             functions: called.into_keys().collect(),
         });
     }
+    let unsupported = snap
+        .apis_v2
+        .iter()
+        .map(|a| {
+            format!(
+                "{} API {} ({}): restoring HTTP and WebSocket APIs is not available yet",
+                a.api.protocol_type, a.api.name, a.api.api_id
+            )
+        })
+        .collect();
     let mut plan = Plan {
         point: point_id.to_string(),
         source: source.clone(),
@@ -407,6 +419,7 @@ pub async fn plan(
         apis,
         total_calls: 0,
         min_seconds: 0.0,
+        unsupported,
     };
     let calls = plan.calls();
     plan.total_calls = calls.values().sum();
@@ -461,6 +474,8 @@ pub struct RestoreReport {
     pub calls: u64,
     pub min_seconds: f64,
     pub seconds: f64,
+    /// What the point holds that was not restored, with the reason.
+    pub unsupported: Vec<String>,
 }
 
 /// Differences a local AWS (moto) is known to leave, by kind and field: attributed in the
@@ -658,9 +673,10 @@ pub async fn apply(
             .collect();
         reports.push(report);
     }
-    let unexplained = reports
-        .iter()
-        .any(|r| !r.failed.is_empty() || r.remaining.iter().any(|d| d.explained.is_none()));
+    let unexplained = !plan.unsupported.is_empty()
+        || reports
+            .iter()
+            .any(|r| !r.failed.is_empty() || r.remaining.iter().any(|d| d.explained.is_none()));
     Ok(RestoreReport {
         point: plan.point.clone(),
         target: plan.target.clone(),
@@ -675,6 +691,7 @@ pub async fn apply(
         calls: pacer.total_calls(),
         min_seconds: plan.min_seconds,
         seconds: started.elapsed().as_secs_f64(),
+        unsupported: plan.unsupported.clone(),
     })
 }
 

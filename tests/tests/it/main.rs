@@ -2,6 +2,7 @@
 //! starts and resets for every test.
 
 mod capture;
+mod capture_v2;
 mod debounce;
 mod harness;
 mod lambdas;

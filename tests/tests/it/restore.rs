@@ -515,3 +515,59 @@ async fn in_place_rolls_back_a_bad_change() {
             .all(|st| st.deployment_id() != Some(s.api.deployment_id.as_str()))
     );
 }
+
+#[tokio::test]
+async fn http_apis_in_a_point_are_never_reported_as_restored() {
+    let env = acquire().await;
+    let source = env.sdk(SOURCE, Account::A).await;
+    fixtures::sample_rest_api(&aws_sdk_apigateway::Client::new(&source), "orders")
+        .await
+        .unwrap();
+    fixtures::http_api(
+        &aws_sdk_apigatewayv2::Client::new(&source),
+        "edge-http",
+        tests::ACCOUNT_A,
+    )
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (store, catalog) =
+        shared::location::open(&format!("file://{}", dir.path().display()), None, None)
+            .await
+            .unwrap();
+    let job = SnapshotJob {
+        select: vec![],
+        label: None,
+        trigger: "test".into(),
+        retention_days: 30,
+    };
+    let out = snapshot(&source, &store, &catalog, &job, &quiet)
+        .await
+        .unwrap();
+    let mut apis = out.report.record.apis.clone();
+    apis.sort();
+    assert_eq!(apis, ["edge-http", "orders"]);
+    let target = env.sdk(TARGET, Account::B).await;
+
+    let mut whole = JobRecord::new(request(&out.report.record.id), "test");
+    jobs::run(&store, &catalog, &mut whole, &target, &quiet)
+        .await
+        .unwrap();
+    assert_eq!(whole.phase, Phase::PartiallyFailed);
+    let report = whole.report.unwrap();
+    let unsupported = report["unsupported"].to_string();
+    assert!(
+        unsupported.contains("edge-http") && unsupported.contains("not available yet"),
+        "{unsupported}"
+    );
+
+    let only_rest = JobRequest {
+        apis: vec!["orders".into()],
+        ..request(&out.report.record.id)
+    };
+    let mut job = JobRecord::new(only_rest, "test");
+    jobs::run(&store, &catalog, &mut job, &target, &quiet)
+        .await
+        .unwrap();
+    assert_eq!(job.phase, Phase::Succeeded);
+}

@@ -1,0 +1,128 @@
+"""Helper for scripts/lambda-local: sets up the recovery Region's resources in the local AWS
+(moto) as the SAM template would, makes AWS-shaped events, and reads queues. Runs with the
+local AWS's own virtualenv (boto3 comes with moto). Every command prints JSON or a number."""
+
+import json
+import os
+import sys
+import time
+import uuid
+from datetime import datetime, timezone
+
+import boto3
+
+HOME = os.environ.get("AWS_REGION", "us-west-2")
+ACCOUNT = "123456789012"
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def client(name, region=HOME):
+    return boto3.client(name, region_name=region, endpoint_url=os.environ["AWS_ENDPOINT_URL"])
+
+
+def setup():
+    """Bucket, catalog table, event bus, and queues standing in for the rules' targets."""
+    client("s3").create_bucket(
+        Bucket="dr-points", CreateBucketConfiguration={"LocationConstraint": HOME}
+    )
+    client("dynamodb").create_table(
+        TableName="dr-catalog",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    sqs, events = client("sqs"), client("events")
+    urls = {q: sqs.create_queue(QueueName=q)["QueueUrl"] for q in ("debounce", "snapshot-requests", "continues")}
+    events.create_event_bus(Name="apigw-dr")
+    for rule, detail_type, queue in (
+        ("snapshot-requested", "Snapshot Requested", "snapshot-requests"),
+        ("restore-continues", "Restore Continues", "continues"),
+    ):
+        events.put_rule(
+            Name=rule,
+            EventBusName="apigw-dr",
+            EventPattern=json.dumps({"source": ["apigw-dr"], "detail-type": [detail_type]}),
+        )
+        events.put_targets(
+            Rule=rule,
+            EventBusName="apigw-dr",
+            Targets=[{"Id": "q", "Arn": f"arn:aws:sqs:{HOME}:{ACCOUNT}:{queue}"}],
+        )
+    print(json.dumps(urls))
+
+
+def drain(url):
+    """Every message visible now (deleted), as a list of bodies."""
+    sqs, out = client("sqs"), []
+    while True:
+        got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+        if not got:
+            return out
+        for m in got:
+            out.append(m)
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+
+
+def first_event(url, out_file):
+    """Writes the first pending event of a rule's queue to a file; prints how many there were."""
+    msgs = drain(url)
+    if msgs:
+        with open(out_file, "w") as f:
+            f.write(msgs[0]["Body"])
+    print(len(msgs))
+
+
+def sqs_event(url, name, out_file):
+    """The due debounce messages as the SQS event Lambda's event source mapping delivers."""
+    records = [
+        {
+            "messageId": m["MessageId"],
+            "receiptHandle": m["ReceiptHandle"],
+            "body": m["Body"],
+            "attributes": {
+                "ApproximateReceiveCount": "1",
+                "SentTimestamp": str(int(time.time() * 1000)),
+                "SenderId": "AIDAIENQZJOLO23YVJ4VO",
+                "ApproximateFirstReceiveTimestamp": str(int(time.time() * 1000)),
+            },
+            "messageAttributes": {},
+            "md5OfBody": m["MD5OfBody"],
+            "eventSource": "aws:sqs",
+            "eventSourceARN": f"arn:aws:sqs:{HOME}:{ACCOUNT}:{name}",
+            "awsRegion": HOME,
+        }
+        for m in drain(url)
+    ]
+    with open(out_file, "w") as f:
+        json.dump({"Records": records}, f)
+    print(len(records))
+
+
+def change(api_id, n):
+    """A real change in the source: the prod stage's variable `release` becomes n."""
+    client("apigateway", "us-east-1").update_stage(
+        restApiId=api_id,
+        stageName="prod",
+        patchOperations=[{"op": "replace", "path": "/variables/release", "value": str(n)}],
+    )
+
+
+def cloudtrail(api_id, out_file):
+    """The CloudTrail event of that change, as EventBridge delivers it, timed now."""
+    with open(os.path.join(ROOT, "tests/fixtures/events/cloudtrail-put-method.json")) as f:
+        ev = json.loads(f.read().replace("REST_API_ID", api_id))
+    now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    ev["id"] = str(uuid.uuid4())
+    ev["time"] = now
+    ev["detail"]["eventTime"] = now
+    ev["detail"]["eventName"] = "UpdateStage"
+    with open(out_file, "w") as f:
+        json.dump(ev, f)
+
+
+if __name__ == "__main__":
+    cmd, args = sys.argv[1], sys.argv[2:]
+    {"setup": setup, "first-event": first_event, "sqs-event": sqs_event, "change": change, "cloudtrail": cloudtrail}[cmd](*args)
