@@ -96,19 +96,29 @@ fn classify_call(
     if name.starts_with("Get") || name.starts_with("List") {
         return Ok(Discovery::Ignored(format!("{name} is read-only")));
     }
-    if name == "DeleteRestApi" {
-        return Ok(Discovery::Ignored(
-            "DeleteRestApi: the API is gone; its recovery points stay".into(),
-        ));
+    if name == "DeleteRestApi" || name == "DeleteApi" {
+        return Ok(Discovery::Ignored(format!(
+            "{name}: the API is gone; its recovery points stay"
+        )));
     }
-    let id = call
-        .request_parameters
-        .get("restApiId")
-        .and_then(Value::as_str)
+    // REST APIs are `restApiId`, HTTP and WebSocket APIs `apiId`; a new API is named only
+    // in the response.
+    let id = ["restApiId", "apiId"]
+        .iter()
+        .find_map(|k| call.request_parameters.get(*k).and_then(Value::as_str))
         .or_else(|| {
-            // CreateRestApi / ImportRestApi name the new API only in the response.
-            matches!(name, "CreateRestApi" | "ImportRestApi")
-                .then(|| call.response_elements.as_ref()?.get("id")?.as_str())
+            let created = matches!(
+                name,
+                "CreateRestApi" | "ImportRestApi" | "CreateApi" | "ImportApi"
+            );
+            let response = call.response_elements.as_ref()?;
+            created
+                .then(|| {
+                    response
+                        .get("id")
+                        .or_else(|| response.get("apiId"))?
+                        .as_str()
+                })
                 .flatten()
         });
     match id {
@@ -119,7 +129,7 @@ fn classify_call(
             at_ms,
         }),
         _ => Ok(Discovery::Ignored(format!(
-            "{name} changes no REST API (the scheduled sweep covers the rest)"
+            "{name} changes no API (the scheduled sweep covers the rest)"
         ))),
     }
 }
@@ -281,6 +291,18 @@ mod tests {
             classify_discovery(&get).unwrap(),
             Discovery::Ignored(_)
         ));
+        let v2 = cloudtrail(
+            "CreateRoute",
+            json!({"apiId": "h77", "routeKey": "GET /x"}),
+            json!({}),
+        );
+        assert!(
+            matches!(classify_discovery(&v2).unwrap(), Discovery::Api { id, .. } if id == "h77")
+        );
+        let new_v2 = cloudtrail("CreateApi", json!({"name": "x"}), json!({"apiId": "h88"}));
+        assert!(
+            matches!(classify_discovery(&new_v2).unwrap(), Discovery::Api { id, .. } if id == "h88")
+        );
         let del = cloudtrail("DeleteRestApi", json!({"restApiId": "a"}), Value::Null);
         assert!(matches!(
             classify_discovery(&del).unwrap(),

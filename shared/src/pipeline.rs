@@ -122,6 +122,15 @@ pub async fn snapshot(
     })
 }
 
+/// Every API of the source, REST and HTTP/WebSocket alike: `(id, name)`.
+async fn list_all_apis(source: &SdkConfig) -> Result<Vec<(String, String)>> {
+    let pacer = Pacer::new(RetryPolicy::default());
+    let mut all = list_rest_apis(&apigateway_client(source), &pacer).await?;
+    let v2 = crate::capture::v2::list_apis(&crate::capture::v2::client(source), &pacer).await?;
+    all.extend(v2.into_iter().map(|(id, name, _)| (id, name)));
+    Ok(all)
+}
+
 /// What discovery did with an event.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -155,20 +164,16 @@ pub async fn discover(
                 debounced: None,
             });
         }
-        Discovery::Sweep { cause } => {
-            let client = apigateway_client(source);
-            let pacer = Pacer::new(RetryPolicy::default());
-            list_rest_apis(&client, &pacer)
-                .await?
-                .into_iter()
-                .filter(|(id, name)| selected(id, name))
-                .map(|(id, _)| SnapshotRequest {
-                    apis: vec![id],
-                    trigger: "schedule".into(),
-                    cause: cause.clone(),
-                })
-                .collect::<Vec<_>>()
-        }
+        Discovery::Sweep { cause } => list_all_apis(source)
+            .await?
+            .into_iter()
+            .filter(|(id, name)| selected(id, name))
+            .map(|(id, _)| SnapshotRequest {
+                apis: vec![id],
+                trigger: "schedule".into(),
+                cause: cause.clone(),
+            })
+            .collect::<Vec<_>>(),
         Discovery::Api {
             id,
             trigger,
@@ -176,14 +181,12 @@ pub async fn discover(
             at_ms,
         } => {
             if !select.is_empty() {
-                let client = apigateway_client(source);
-                let pacer = Pacer::new(RetryPolicy::default());
-                let apis = list_rest_apis(&client, &pacer).await?;
+                let apis = list_all_apis(source).await?;
                 let name = apis.iter().find(|(i, _)| *i == id).map(|(_, n)| n.as_str());
                 if !name.is_some_and(|n| selected(&id, n)) {
                     return Ok(DiscoveryOutcome {
                         requested: vec![],
-                        ignored: Some(format!("REST API {id} is not in the selection")),
+                        ignored: Some(format!("API {id} is not in the selection")),
                         debounced: None,
                     });
                 }

@@ -121,19 +121,30 @@ async fn schedule_sweeps_every_api_into_points_in_s3_and_dynamodb() {
     let apigw = aws_sdk_apigateway::Client::new(&source);
     let orders = fixtures::sample_rest_api(&apigw, "orders").await.unwrap();
     let pets = fixtures::sample_rest_api(&apigw, "pets").await.unwrap();
+    let http = fixtures::http_api(
+        &aws_sdk_apigatewayv2::Client::new(&source),
+        "edge",
+        tests::ACCOUNT_A,
+    )
+    .await
+    .unwrap();
 
     let discovery = DiscoveryFunction::new(config(&[]), &d.home).await.unwrap();
     let out = discovery.handle(event("scheduled.json", "")).await.unwrap();
-    assert_eq!(out["requested"].as_array().unwrap().len(), 2, "{out}");
+    assert_eq!(out["requested"].as_array().unwrap().len(), 3, "{out}");
 
     let events = delivered(&d).await;
-    assert_eq!(events.len(), 2);
+    assert_eq!(events.len(), 3, "the HTTP API is swept too");
     let mut asked: Vec<String> = events
         .iter()
         .map(|e| e["detail"]["apis"][0].as_str().unwrap().to_string())
         .collect();
     asked.sort();
-    let mut want = vec![orders.api_id.clone(), pets.api_id.clone()];
+    let mut want = vec![
+        orders.api_id.clone(),
+        pets.api_id.clone(),
+        http.api_id.clone(),
+    ];
     want.sort();
     assert_eq!(asked, want);
     assert!(
@@ -148,13 +159,13 @@ async fn schedule_sweeps_every_api_into_points_in_s3_and_dynamodb() {
         assert!(out["point"].is_string(), "{out}");
     }
     let records = catalog_items(&d).await;
-    assert_eq!(records.len(), 2);
+    assert_eq!(records.len(), 3);
     let mut apis: Vec<&str> = records
         .iter()
         .map(|r| r["apis"][0].as_str().unwrap())
         .collect();
     apis.sort();
-    assert_eq!(apis, ["orders", "pets"]);
+    assert_eq!(apis, ["edge", "orders", "pets"]);
     assert!(
         records
             .iter()
