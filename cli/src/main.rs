@@ -36,7 +36,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Take a recovery point of REST APIs; prints its id as the last line.
+    /// Take a recovery point of the APIs; prints its id as the last line.
     Snapshot(SnapshotArgs),
     /// List recovery points, newest first.
     List {
@@ -98,7 +98,7 @@ struct SnapshotArgs {
     /// Role to assume in the source account.
     #[arg(long)]
     role_arn: Option<String>,
-    /// REST API name or id to capture (repeatable) [default: every REST API].
+    /// API name or id to capture, REST, HTTP or WebSocket (repeatable) [default: every API].
     #[arg(long = "api", value_name = "NAME_OR_ID")]
     apis: Vec<String>,
     /// A label for the point (1-64 of a-z 0-9 . _ -).
