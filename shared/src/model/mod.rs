@@ -77,3 +77,68 @@ impl Snapshot {
         m
     }
 }
+
+/// Reads a stored object into a model type.
+pub(crate) fn decode<T: serde::de::DeserializeOwned>(
+    id: &str,
+    v: serde_json::Value,
+) -> crate::Result<T> {
+    serde_json::from_value(v)
+        .map_err(|e| crate::Error::decode(format!("reading stored object {id}"), e))
+}
+
+/// Groups stored objects by the API they belong to, for each version's `assemble`: the
+/// objects of `api_kind` are the APIs (`new` decodes one and gives its physical id); each
+/// object of `kinds` says its API in the field `tie` (removed here) and is handed to `add`.
+/// Other kinds are ignored; an object whose API is missing, or an API held twice, is
+/// `Integrity`. `what` names the API kind in messages.
+pub(crate) fn group_by_api<S>(
+    entries: Vec<Entry>,
+    api_kind: &str,
+    kinds: &[&str],
+    tie: &str,
+    what: &str,
+    new: impl Fn(&str, serde_json::Value) -> crate::Result<(String, S)>,
+    mut add: impl FnMut(&mut S, Entry) -> crate::Result<()>,
+) -> crate::Result<Vec<S>> {
+    use crate::Error;
+    let mut apis: std::collections::BTreeMap<String, S> = std::collections::BTreeMap::new();
+    let mut children = Vec::new();
+    for e in entries {
+        if e.kind == api_kind {
+            let (api_id, snap) = new(&e.id, e.value)?;
+            if apis.contains_key(&api_id) {
+                return Err(Error::Integrity(format!(
+                    "the recovery point holds {what} {api_id} twice (object {}); it is damaged",
+                    e.id
+                )));
+            }
+            apis.insert(api_id, snap);
+        } else if kinds.contains(&e.kind.as_str()) {
+            children.push(e);
+        }
+    }
+    for mut e in children {
+        let api_id = match &mut e.value {
+            serde_json::Value::Object(m) => match m.remove(tie) {
+                Some(serde_json::Value::String(s)) => Some(s),
+                _ => None,
+            },
+            _ => None,
+        };
+        let Some(api_id) = api_id else {
+            return Err(Error::Integrity(format!(
+                "stored object {} ({}) does not say which {what} it belongs to (no {tie})",
+                e.id, e.kind
+            )));
+        };
+        let Some(s) = apis.get_mut(&api_id) else {
+            return Err(Error::Integrity(format!(
+                "stored object {} belongs to {what} {api_id}, which the recovery point does not hold",
+                e.id
+            )));
+        };
+        add(s, e)?;
+    }
+    Ok(apis.into_values().collect())
+}

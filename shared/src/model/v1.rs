@@ -31,9 +31,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use super::Entry;
+use super::{Entry, decode};
 use crate::{Error, Result};
-use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 fn is_false(b: &bool) -> bool {
@@ -673,64 +672,40 @@ impl RestApiSnapshot {
     /// objects, in canonical order (by name, then id). Entries of kinds other than this module's
     /// are ignored (they belong to other parts of the model).
     pub fn assemble(entries: Vec<Entry>) -> crate::Result<Vec<RestApiSnapshot>> {
-        let mut apis: BTreeMap<String, RestApiSnapshot> = BTreeMap::new();
-        let mut children = Vec::new();
-        for e in entries {
-            if e.kind == KIND_REST_API {
-                let api: RestApi = decode(&e.id, e.value)?;
-                if apis.contains_key(&api.id) {
-                    return Err(Error::Integrity(format!(
-                        "the recovery point holds REST API {} twice (object {}); it is damaged",
-                        api.id, e.id
-                    )));
-                }
-                apis.insert(
+        let mut out = super::group_by_api(
+            entries,
+            KIND_REST_API,
+            KINDS,
+            REST_API_ID,
+            "REST API",
+            |id, v| {
+                let api: RestApi = decode(id, v)?;
+                Ok((
                     api.id.clone(),
                     RestApiSnapshot {
                         api,
                         ..Default::default()
                     },
-                );
-            } else if KINDS.contains(&e.kind.as_str()) {
-                children.push(e);
-            }
-        }
-        for mut e in children {
-            let api_id = match &mut e.value {
-                serde_json::Value::Object(m) => match m.remove(REST_API_ID) {
-                    Some(serde_json::Value::String(s)) => Some(s),
-                    _ => None,
-                },
-                _ => None,
-            };
-            let Some(api_id) = api_id else {
-                return Err(Error::Integrity(format!(
-                    "stored object {} ({}) does not say which REST API it belongs to (no {REST_API_ID})",
-                    e.id, e.kind
-                )));
-            };
-            let Some(s) = apis.get_mut(&api_id) else {
-                return Err(Error::Integrity(format!(
-                    "stored object {} belongs to REST API {api_id}, which the recovery point does not hold",
-                    e.id
-                )));
-            };
-            let (id, v) = (e.id.as_str(), e.value);
-            match e.kind.as_str() {
-                KIND_RESOURCE => s.resources.push(decode(id, v)?),
-                KIND_METHOD => s.methods.push(decode(id, v)?),
-                KIND_AUTHORIZER => s.authorizers.push(decode(id, v)?),
-                KIND_MODEL => s.models.push(decode(id, v)?),
-                KIND_REQUEST_VALIDATOR => s.request_validators.push(decode(id, v)?),
-                KIND_GATEWAY_RESPONSE => s.gateway_responses.push(decode(id, v)?),
-                KIND_DOCUMENTATION_PART => s.documentation_parts.push(decode(id, v)?),
-                KIND_DOCUMENTATION_VERSION => s.documentation_versions.push(decode(id, v)?),
-                KIND_DEPLOYMENT => s.deployments.push(decode(id, v)?),
-                KIND_STAGE => s.stages.push(decode(id, v)?),
-                _ => unreachable!("KINDS lists every kind handled here"),
-            }
-        }
-        let mut out: Vec<RestApiSnapshot> = apis.into_values().collect();
+                ))
+            },
+            |s, e| {
+                let (id, v) = (e.id.as_str(), e.value);
+                match e.kind.as_str() {
+                    KIND_RESOURCE => s.resources.push(decode(id, v)?),
+                    KIND_METHOD => s.methods.push(decode(id, v)?),
+                    KIND_AUTHORIZER => s.authorizers.push(decode(id, v)?),
+                    KIND_MODEL => s.models.push(decode(id, v)?),
+                    KIND_REQUEST_VALIDATOR => s.request_validators.push(decode(id, v)?),
+                    KIND_GATEWAY_RESPONSE => s.gateway_responses.push(decode(id, v)?),
+                    KIND_DOCUMENTATION_PART => s.documentation_parts.push(decode(id, v)?),
+                    KIND_DOCUMENTATION_VERSION => s.documentation_versions.push(decode(id, v)?),
+                    KIND_DEPLOYMENT => s.deployments.push(decode(id, v)?),
+                    KIND_STAGE => s.stages.push(decode(id, v)?),
+                    _ => unreachable!("KINDS lists every kind handled here"),
+                }
+                Ok(())
+            },
+        )?;
         for s in &mut out {
             s.normalize();
         }
@@ -794,10 +769,6 @@ pub fn explode_all(apis: &[RestApiSnapshot], out: &mut Vec<Entry>) -> crate::Res
 /// Sorts APIs into the canonical order: by name, then id.
 pub fn sort_apis(apis: &mut [RestApiSnapshot]) {
     apis.sort_by(|a, b| (&a.api.name, &a.api.id).cmp(&(&b.api.name, &b.api.id)));
-}
-
-fn decode<T: DeserializeOwned>(id: &str, v: serde_json::Value) -> Result<T> {
-    serde_json::from_value(v).map_err(|e| Error::decode(format!("reading stored object {id}"), e))
 }
 
 #[cfg(test)]

@@ -34,9 +34,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use super::Entry;
+use super::{Entry, decode};
 use crate::{Error, Result};
-use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 fn is_false(b: &bool) -> bool {
@@ -436,10 +435,6 @@ fn encode<T: Serialize>(what: &str, v: &T) -> Result<serde_json::Value> {
     serde_json::to_value(v).map_err(|e| Error::decode(format!("encoding {what}"), e))
 }
 
-fn decode<T: DeserializeOwned>(id: &str, v: serde_json::Value) -> Result<T> {
-    serde_json::from_value(v).map_err(|e| Error::decode(format!("reading stored object {id}"), e))
-}
-
 /// An entry under construction: the physical id breaks ties between equal logical ids.
 struct Pending {
     id: String,
@@ -575,60 +570,36 @@ impl ApiSnapshot {
     /// objects, in canonical order (by name, then id). Entries of kinds other than this module's
     /// (v1's, for instance) are ignored.
     pub fn assemble(entries: Vec<Entry>) -> Result<Vec<ApiSnapshot>> {
-        let mut apis: BTreeMap<String, ApiSnapshot> = BTreeMap::new();
-        let mut children = Vec::new();
-        for e in entries {
-            if e.kind == KIND_API {
-                let api: Api = decode(&e.id, e.value)?;
-                if apis.contains_key(&api.api_id) {
-                    return Err(Error::Integrity(format!(
-                        "the recovery point holds API {} twice (object {}); it is damaged",
-                        api.api_id, e.id
-                    )));
-                }
-                apis.insert(
+        let mut out = super::group_by_api(
+            entries,
+            KIND_API,
+            KINDS,
+            API_ID,
+            "API",
+            |id, v| {
+                let api: Api = decode(id, v)?;
+                Ok((
                     api.api_id.clone(),
                     ApiSnapshot {
                         api,
                         ..Default::default()
                     },
-                );
-            } else if KINDS.contains(&e.kind.as_str()) {
-                children.push(e);
-            }
-        }
-        for mut e in children {
-            let api_id = match &mut e.value {
-                serde_json::Value::Object(m) => match m.remove(API_ID) {
-                    Some(serde_json::Value::String(s)) => Some(s),
-                    _ => None,
-                },
-                _ => None,
-            };
-            let Some(api_id) = api_id else {
-                return Err(Error::Integrity(format!(
-                    "stored object {} ({}) does not say which API it belongs to (no {API_ID})",
-                    e.id, e.kind
-                )));
-            };
-            let Some(s) = apis.get_mut(&api_id) else {
-                return Err(Error::Integrity(format!(
-                    "stored object {} belongs to API {api_id}, which the recovery point does not hold",
-                    e.id
-                )));
-            };
-            let (id, v) = (e.id.as_str(), e.value);
-            match e.kind.as_str() {
-                KIND_ROUTE => s.routes.push(decode(id, v)?),
-                KIND_INTEGRATION => s.integrations.push(decode(id, v)?),
-                KIND_AUTHORIZER => s.authorizers.push(decode(id, v)?),
-                KIND_MODEL => s.models.push(decode(id, v)?),
-                KIND_STAGE => s.stages.push(decode(id, v)?),
-                KIND_DEPLOYMENT => s.deployments.push(decode(id, v)?),
-                _ => unreachable!("KINDS lists every kind handled here"),
-            }
-        }
-        let mut out: Vec<ApiSnapshot> = apis.into_values().collect();
+                ))
+            },
+            |s, e| {
+                let (id, v) = (e.id.as_str(), e.value);
+                match e.kind.as_str() {
+                    KIND_ROUTE => s.routes.push(decode(id, v)?),
+                    KIND_INTEGRATION => s.integrations.push(decode(id, v)?),
+                    KIND_AUTHORIZER => s.authorizers.push(decode(id, v)?),
+                    KIND_MODEL => s.models.push(decode(id, v)?),
+                    KIND_STAGE => s.stages.push(decode(id, v)?),
+                    KIND_DEPLOYMENT => s.deployments.push(decode(id, v)?),
+                    _ => unreachable!("KINDS lists every kind handled here"),
+                }
+                Ok(())
+            },
+        )?;
         for s in &mut out {
             s.normalize();
         }
