@@ -84,7 +84,13 @@ pub async fn capture_rest_apis(
 ) -> Result<Vec<RestApiSnapshot>> {
     let all = get_rest_apis(client, pacer).await?;
     let listed = all.len();
-    let chosen = choose(all, select)?;
+    let chosen = choose(
+        all,
+        select,
+        |a| (a.id(), a.name()),
+        "REST API",
+        "`aws apigateway get-rest-apis --query 'items[].[id,name]'`",
+    )?;
     tracing::info!(listed, selected = chosen.len(), "capturing REST APIs");
     let skip_if_gone = select.is_empty();
     let jobs: Vec<_> = chosen
@@ -102,7 +108,15 @@ pub async fn capture_rest_apis(
 }
 
 /// Applies the selection to the listed APIs (keeping their listing order).
-fn choose(all: Vec<sdk::RestApi>, select: &[String]) -> Result<Vec<sdk::RestApi>> {
+/// The APIs `select` names (by id or exact name; all when empty). An entry that names none
+/// is [`Error::NotFound`]: `what` names the kind of API, `hint` says how to list them.
+pub(crate) fn choose<T>(
+    all: Vec<T>,
+    select: &[String],
+    id_and_name: impl Fn(&T) -> (Option<&str>, Option<&str>),
+    what: &str,
+    hint: &str,
+) -> Result<Vec<T>> {
     if select.is_empty() {
         return Ok(all);
     }
@@ -111,7 +125,8 @@ fn choose(all: Vec<sdk::RestApi>, select: &[String]) -> Result<Vec<sdk::RestApi>
     for want in select {
         let mut hit = false;
         for (i, a) in all.iter().enumerate() {
-            if a.id() == Some(want.as_str()) || a.name() == Some(want.as_str()) {
+            let (id, name) = id_and_name(a);
+            if id == Some(want.as_str()) || name == Some(want.as_str()) {
                 chosen.insert(i);
                 hit = true;
             }
@@ -122,8 +137,7 @@ fn choose(all: Vec<sdk::RestApi>, select: &[String]) -> Result<Vec<sdk::RestApi>
     }
     if !missing.is_empty() {
         return Err(Error::NotFound(format!(
-            "no REST API has the id or name {} in this account and Region; list them with \
-             `aws apigateway get-rest-apis --query 'items[].[id,name]'` (same account and Region)",
+            "no {what} has the id or name {} in this account and Region; list them with {hint} (same account and Region)",
             missing.join(", ")
         )));
     }

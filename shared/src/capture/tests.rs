@@ -473,11 +473,17 @@ async fn selection_by_id_or_name_and_unknown_entries() {
 
     let ids = |sel: &[&str]| -> Vec<String> {
         let sel: Vec<String> = sel.iter().map(|s| s.to_string()).collect();
-        choose(listing.clone(), &sel)
-            .unwrap()
-            .iter()
-            .map(|a| a.id().unwrap().to_string())
-            .collect()
+        choose(
+            listing.clone(),
+            &sel,
+            |a| (a.id(), a.name()),
+            "REST API",
+            "-",
+        )
+        .unwrap()
+        .iter()
+        .map(|a| a.id().unwrap().to_string())
+        .collect()
     };
     assert_eq!(ids(&[]), ["a1", "b2", "c3"]);
     assert_eq!(ids(&["orders"]), ["a1", "b2"]);

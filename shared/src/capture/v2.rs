@@ -26,11 +26,11 @@ use aws_sdk_apigatewayv2::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_apigatewayv2::types as sdk;
 
 use super::{is_not_found, paged, run_bounded};
+use crate::Result;
 use crate::awsconf::{sdk_error, status_of};
 use crate::model::v2::{self, ApiSnapshot};
 use crate::pacing::Pacer;
 use crate::time::from_sdk;
-use crate::{Error, Result};
 
 /// Page size for every paged Get call (`MaxResults` is a string in this API).
 const PAGE: &str = "500";
@@ -102,7 +102,13 @@ pub async fn capture_apis(
 ) -> Result<Vec<ApiSnapshot>> {
     let all = get_apis(client, pacer).await?;
     let listed = all.len();
-    let chosen = choose(all, select)?;
+    let chosen = super::choose(
+        all,
+        select,
+        |a| (a.api_id(), a.name()),
+        "HTTP or WebSocket API",
+        "`aws apigatewayv2 get-apis --query 'Items[].[ApiId,Name]'`",
+    )?;
     tracing::info!(
         listed,
         selected = chosen.len(),
@@ -124,40 +130,6 @@ pub async fn capture_apis(
 }
 
 /// Applies the selection to the listed APIs (keeping their listing order).
-fn choose(all: Vec<sdk::Api>, select: &[String]) -> Result<Vec<sdk::Api>> {
-    if select.is_empty() {
-        return Ok(all);
-    }
-    let mut chosen = BTreeSet::new();
-    let mut missing = Vec::new();
-    for want in select {
-        let mut hit = false;
-        for (i, a) in all.iter().enumerate() {
-            if a.api_id() == Some(want.as_str()) || a.name() == Some(want.as_str()) {
-                chosen.insert(i);
-                hit = true;
-            }
-        }
-        if !hit {
-            missing.push(format!("'{want}'"));
-        }
-    }
-    if !missing.is_empty() {
-        return Err(Error::NotFound(format!(
-            "no HTTP or WebSocket API has the id or name {} in this account and Region; list \
-             them with `aws apigatewayv2 get-apis --query 'Items[].[ApiId,Name]'` (same account \
-             and Region)",
-            missing.join(", ")
-        )));
-    }
-    Ok(all
-        .into_iter()
-        .enumerate()
-        .filter(|(i, _)| chosen.contains(i))
-        .map(|(_, a)| a)
-        .collect())
-}
-
 /// Whether an error is an AWS look-alike saying it lacks the operation: 404 or 5xx with no AWS
 /// error code (moto answers an HTML page). AWS's own errors always carry a code.
 fn unimplemented<E: ProvideErrorMetadata>(e: &SdkError<E, HttpResponse>) -> bool {

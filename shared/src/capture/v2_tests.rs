@@ -512,6 +512,20 @@ async fn aws_errors_on_those_lists_stay_errors() {
     assert_eq!(pacer.calls()["GetAuthorizers"], 4, "retried to the limit");
 }
 
+/// The selection as v2 capture makes it.
+fn choose(
+    all: Vec<aws_sdk_apigatewayv2::types::Api>,
+    select: &[String],
+) -> crate::Result<Vec<aws_sdk_apigatewayv2::types::Api>> {
+    crate::capture::choose(
+        all,
+        select,
+        |a| (a.api_id(), a.name()),
+        "HTTP or WebSocket API",
+        "-",
+    )
+}
+
 #[tokio::test]
 async fn selection_by_id_or_name_and_unknown_entries() {
     let listing = vec![
@@ -524,7 +538,7 @@ async fn selection_by_id_or_name_and_unknown_entries() {
     let err = capture_apis(&client, &pacer, &["chat".into(), "nope".into()], &|_| {})
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::NotFound(_)), "{err:?}");
+    assert!(matches!(err, crate::Error::NotFound(_)), "{err:?}");
     assert!(err.to_string().contains("'nope'"), "{err}");
     assert_eq!(pacer.total_calls(), 1, "nothing read after a bad selection");
 
