@@ -78,6 +78,87 @@ impl Snapshot {
     }
 }
 
+/// Builds one API's entries for `explode`: every child object carries its API's physical id
+/// in the field `tie` (so `assemble` can group it without parsing logical ids), and equal
+/// logical ids within one API (duplicate paths or names) are told apart by physical id
+/// (`ID~PHYSICAL`), so no object overwrites another.
+pub(crate) struct ApiEntries {
+    tie: &'static str,
+    api_id: String,
+    pending: Vec<(String, String, &'static str, serde_json::Value)>,
+}
+
+/// A model object as stored JSON.
+pub(crate) fn encode<T: Serialize>(what: &str, v: &T) -> crate::Result<serde_json::Value> {
+    serde_json::to_value(v).map_err(|e| crate::Error::decode(format!("encoding {what}"), e))
+}
+
+impl ApiEntries {
+    pub(crate) fn new(tie: &'static str, api_id: &str) -> Self {
+        ApiEntries {
+            tie,
+            api_id: api_id.to_string(),
+            pending: Vec::new(),
+        }
+    }
+
+    /// Adds a child object under its logical id, with its physical id for ties.
+    pub(crate) fn push<T: Serialize>(
+        &mut self,
+        id: String,
+        physical: &str,
+        kind: &'static str,
+        object: &T,
+    ) -> crate::Result<()> {
+        let mut value = encode(&id, object)?;
+        if let serde_json::Value::Object(m) = &mut value {
+            m.insert(
+                self.tie.to_string(),
+                serde_json::Value::String(self.api_id.clone()),
+            );
+        }
+        self.pending.push((id, physical.to_string(), kind, value));
+        Ok(())
+    }
+
+    /// Writes the API's own entry, then its children.
+    pub(crate) fn finish<T: Serialize>(
+        self,
+        id: String,
+        kind: &str,
+        api: &T,
+        out: &mut Vec<Entry>,
+    ) -> crate::Result<()> {
+        let mut seen: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+        for (id, ..) in &self.pending {
+            *seen.entry(id.as_str()).or_insert(0) += 1;
+        }
+        let unique: Vec<bool> = self
+            .pending
+            .iter()
+            .map(|(id, ..)| seen[id.as_str()] == 1)
+            .collect();
+        out.push(Entry {
+            value: encode(&id, api)?,
+            id,
+            kind: kind.to_string(),
+        });
+        for ((id, physical, kind, value), unique) in self.pending.into_iter().zip(unique) {
+            let id = if unique {
+                id
+            } else {
+                format!("{id}~{physical}")
+            };
+            out.push(Entry {
+                id,
+                kind: kind.to_string(),
+                value,
+            });
+        }
+        Ok(())
+    }
+}
+
 /// Reads a stored object into a model type.
 pub(crate) fn decode<T: serde::de::DeserializeOwned>(
     id: &str,

@@ -32,7 +32,6 @@
 use std::collections::{BTreeMap, HashMap};
 
 use super::{Entry, decode};
-use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
 
 fn is_false(b: &bool) -> bool {
@@ -537,18 +536,6 @@ pub mod ids {
     }
 }
 
-fn encode<T: Serialize>(what: &str, v: &T) -> Result<serde_json::Value> {
-    serde_json::to_value(v).map_err(|e| Error::decode(format!("encoding {what}"), e))
-}
-
-/// An entry under construction: the physical id breaks ties between equal logical ids.
-struct Pending {
-    id: String,
-    physical: String,
-    kind: &'static str,
-    value: serde_json::Value,
-}
-
 impl RestApiSnapshot {
     /// Explodes this API under its own name. Where several APIs of one snapshot may share a
     /// name, use [`explode_all`] (which [`super::Snapshot::entries`] does).
@@ -558,114 +545,49 @@ impl RestApiSnapshot {
 
     /// Explodes this API with `name` as the NAME part of its logical ids.
     pub fn explode_as(&self, name: &str, out: &mut Vec<Entry>) -> crate::Result<()> {
-        let api_id = self.api.id.as_str();
-        let mut pending: Vec<Pending> = Vec::new();
-        let mut push = |id: String, physical: &str, kind: &'static str, v: serde_json::Value| {
-            let mut value = v;
-            if let serde_json::Value::Object(m) = &mut value {
-                m.insert(
-                    REST_API_ID.to_string(),
-                    serde_json::Value::String(api_id.to_string()),
-                );
-            }
-            pending.push(Pending {
-                id,
-                physical: physical.to_string(),
-                kind,
-                value,
-            });
-        };
+        let mut entries = super::ApiEntries::new(REST_API_ID, &self.api.id);
         for r in &self.resources {
-            push(
-                ids::resource(name, &r.path),
-                &r.id,
-                KIND_RESOURCE,
-                encode(&r.path, r)?,
-            );
+            entries.push(ids::resource(name, &r.path), &r.id, KIND_RESOURCE, r)?;
         }
         for m in &self.methods {
             let id = ids::method(name, &m.path, &m.http_method);
-            push(id.clone(), &m.resource_id, KIND_METHOD, encode(&id, m)?);
+            entries.push(id, &m.resource_id, KIND_METHOD, m)?;
         }
         for a in &self.authorizers {
-            push(
-                ids::authorizer(name, &a.name),
-                &a.id,
-                KIND_AUTHORIZER,
-                encode(&a.name, a)?,
-            );
+            entries.push(ids::authorizer(name, &a.name), &a.id, KIND_AUTHORIZER, a)?;
         }
         for m in &self.models {
-            push(
-                ids::model(name, &m.name),
-                &m.id,
-                KIND_MODEL,
-                encode(&m.name, m)?,
-            );
+            entries.push(ids::model(name, &m.name), &m.id, KIND_MODEL, m)?;
         }
         for v in &self.request_validators {
-            push(
+            entries.push(
                 ids::validator(name, &v.name),
                 &v.id,
                 KIND_REQUEST_VALIDATOR,
-                encode(&v.name, v)?,
-            );
+                v,
+            )?;
         }
         for g in &self.gateway_responses {
             let id = ids::gateway_response(name, &g.response_type);
-            push(
-                id.clone(),
-                &g.response_type,
-                KIND_GATEWAY_RESPONSE,
-                encode(&id, g)?,
-            );
+            entries.push(id, &g.response_type, KIND_GATEWAY_RESPONSE, g)?;
         }
         for d in &self.documentation_parts {
             let id = ids::documentation_part(name, &d.location);
-            push(id.clone(), &d.id, KIND_DOCUMENTATION_PART, encode(&id, d)?);
+            entries.push(id, &d.id, KIND_DOCUMENTATION_PART, d)?;
         }
         for d in &self.documentation_versions {
             let id = ids::documentation_version(name, &d.version);
-            push(
-                id.clone(),
-                &d.version,
-                KIND_DOCUMENTATION_VERSION,
-                encode(&id, d)?,
-            );
+            entries.push(id, &d.version, KIND_DOCUMENTATION_VERSION, d)?;
         }
         for d in &self.deployments {
             let id = ids::deployment(name, &d.id);
-            push(id.clone(), &d.id, KIND_DEPLOYMENT, encode(&id, d)?);
+            entries.push(id, &d.id, KIND_DEPLOYMENT, d)?;
         }
         for s in &self.stages {
             let id = ids::stage(name, &s.stage_name);
-            push(id.clone(), &s.stage_name, KIND_STAGE, encode(&id, s)?);
+            entries.push(id, &s.stage_name, KIND_STAGE, s)?;
         }
-
-        // Equal logical ids within one API (duplicate paths, names): tell them apart by
-        // physical id, so no object overwrites another.
-        let mut seen: HashMap<String, usize> = HashMap::new();
-        for p in &pending {
-            *seen.entry(p.id.clone()).or_insert(0) += 1;
-        }
-        out.push(Entry {
-            id: ids::rest_api(name),
-            kind: KIND_REST_API.to_string(),
-            value: encode(&ids::rest_api(name), &self.api)?,
-        });
-        for p in pending {
-            let id = if seen[&p.id] > 1 {
-                format!("{}~{}", p.id, p.physical)
-            } else {
-                p.id
-            };
-            out.push(Entry {
-                id,
-                kind: p.kind.to_string(),
-                value: p.value,
-            });
-        }
-        Ok(())
+        entries.finish(ids::rest_api(name), KIND_REST_API, &self.api, out)
     }
 
     /// The inverse of explode (of [`explode_all`]): puts the APIs back together from their
@@ -774,6 +696,7 @@ pub fn sort_apis(apis: &mut [RestApiSnapshot]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Error;
 
     fn map<V: Clone>(kv: &[(&str, V)]) -> BTreeMap<String, V> {
         kv.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()

@@ -35,7 +35,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use super::{Entry, decode};
-use crate::{Error, Result};
+use crate::Result;
 use serde::{Deserialize, Serialize};
 
 fn is_false(b: &bool) -> bool {
@@ -431,18 +431,6 @@ pub mod ids {
     }
 }
 
-fn encode<T: Serialize>(what: &str, v: &T) -> Result<serde_json::Value> {
-    serde_json::to_value(v).map_err(|e| Error::decode(format!("encoding {what}"), e))
-}
-
-/// An entry under construction: the physical id breaks ties between equal logical ids.
-struct Pending {
-    id: String,
-    physical: String,
-    kind: &'static str,
-    value: serde_json::Value,
-}
-
 impl Route {
     /// The id of the integration this route targets, if it targets one.
     pub fn integration_id(&self) -> Option<&str> {
@@ -484,86 +472,34 @@ impl ApiSnapshot {
 
     /// Explodes this API with `name` as the NAME part of its logical ids.
     pub fn explode_as(&self, name: &str, out: &mut Vec<Entry>) -> Result<()> {
-        let api_id = self.api.api_id.as_str();
-        let mut pending: Vec<Pending> = Vec::new();
-        let mut push = |id: String, physical: &str, kind: &'static str, v: serde_json::Value| {
-            let mut value = v;
-            if let serde_json::Value::Object(m) = &mut value {
-                m.insert(
-                    API_ID.to_string(),
-                    serde_json::Value::String(api_id.to_string()),
-                );
-            }
-            pending.push(Pending {
-                id,
-                physical: physical.to_string(),
-                kind,
-                value,
-            });
-        };
+        let mut entries = super::ApiEntries::new(API_ID, &self.api.api_id);
         for r in &self.routes {
             let id = ids::route(name, &r.route_key);
-            push(id.clone(), &r.route_id, KIND_ROUTE, encode(&id, r)?);
+            entries.push(id, &r.route_id, KIND_ROUTE, r)?;
         }
         let keys = self.integration_keys();
         for i in &self.integrations {
             let id = ids::integration(name, &keys[&i.integration_id]);
-            push(
-                id.clone(),
-                &i.integration_id,
-                KIND_INTEGRATION,
-                encode(&id, i)?,
-            );
+            entries.push(id, &i.integration_id, KIND_INTEGRATION, i)?;
         }
         for a in &self.authorizers {
             let id = ids::authorizer(name, &a.name);
-            push(
-                id.clone(),
-                &a.authorizer_id,
-                KIND_AUTHORIZER,
-                encode(&id, a)?,
-            );
+            entries.push(id, &a.authorizer_id, KIND_AUTHORIZER, a)?;
         }
         for m in &self.models {
             let id = ids::model(name, &m.name);
-            push(id.clone(), &m.model_id, KIND_MODEL, encode(&id, m)?);
+            entries.push(id, &m.model_id, KIND_MODEL, m)?;
         }
         for s in &self.stages {
             let id = ids::stage(name, &s.stage_name);
-            push(id.clone(), &s.stage_name, KIND_STAGE, encode(&id, s)?);
+            entries.push(id, &s.stage_name, KIND_STAGE, s)?;
         }
         for d in &self.deployments {
             let id = ids::deployment(name, &d.deployment_id);
-            push(
-                id.clone(),
-                &d.deployment_id,
-                KIND_DEPLOYMENT,
-                encode(&id, d)?,
-            );
+            entries.push(id, &d.deployment_id, KIND_DEPLOYMENT, d)?;
         }
 
-        let mut seen: HashMap<String, usize> = HashMap::new();
-        for p in &pending {
-            *seen.entry(p.id.clone()).or_insert(0) += 1;
-        }
-        out.push(Entry {
-            id: ids::api(name),
-            kind: KIND_API.to_string(),
-            value: encode(&ids::api(name), &self.api)?,
-        });
-        for p in pending {
-            let id = if seen[&p.id] > 1 {
-                format!("{}~{}", p.id, p.physical)
-            } else {
-                p.id
-            };
-            out.push(Entry {
-                id,
-                kind: p.kind.to_string(),
-                value: p.value,
-            });
-        }
-        Ok(())
+        entries.finish(ids::api(name), KIND_API, &self.api, out)
     }
 
     /// The inverse of explode (of [`explode_all`]): puts the APIs back together from their
@@ -651,6 +587,7 @@ pub fn sort_apis(apis: &mut [ApiSnapshot]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Error;
 
     fn map<V: Clone>(kv: &[(&str, V)]) -> BTreeMap<String, V> {
         kv.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()
