@@ -65,6 +65,12 @@ pub struct ApiPlan {
     pub functions: Vec<String>,
     #[serde(skip)]
     desired: RestApiSnapshot,
+    /// The API as the point holds it (before translation).
+    #[serde(skip)]
+    source_api: RestApiSnapshot,
+    /// The target API as planning captured it.
+    #[serde(skip)]
+    current: Option<RestApiSnapshot>,
     #[serde(skip)]
     replace_id: Option<String>,
     #[serde(skip)]
@@ -84,6 +90,8 @@ pub struct Plan {
     pub min_seconds: f64,
     /// What the point holds that this restore cannot restore yet, with the reason.
     pub unsupported: Vec<String>,
+    #[serde(skip)]
+    opts: RestoreOptions,
 }
 
 impl Plan {
@@ -124,26 +132,33 @@ fn desired_for(
 ) -> Result<Desired> {
     let mut entries = Vec::new();
     api.explode(&mut entries)?;
-    // The API's own id is not given to translation: objects are tied to their API by it.
-    // References to the API in its policy are retargeted once the target's id is known.
+    // Once the target API's id is known, references to the API itself (execute-api ARNs
+    // and URLs in the policy, stage variables, templates) follow it.
     let ctx = translate::Context {
         source: source.clone(),
         target: target.clone(),
         mapping: opts.mapping.clone().unwrap_or_else(Mapping::empty),
-        ids: BTreeMap::new(),
+        ids: target_id
+            .map(|t| (api.api.id.clone(), t.to_string()))
+            .into_iter()
+            .collect(),
     };
     let keys: BTreeMap<String, (&'static str, String)> = entries
         .iter()
         .filter_map(|e| Some((e.id.clone(), diff::natural_key(e)?)))
         .collect();
     let report = translate::translate_entries(&mut entries, &ctx);
+    // Translation maps the `restApiId` that ties every object to its API; the API's own id
+    // (never translated) follows, so the objects still group under it.
+    if let Some(t) = target_id {
+        for e in entries.iter_mut().filter(|e| e.kind == "RestApi") {
+            e.value["id"] = serde_json::Value::String(t.to_string());
+        }
+    }
     let mut apis = RestApiSnapshot::assemble(entries)?;
     let mut desired = apis
         .pop()
         .ok_or_else(|| Error::Integrity("translation lost the API".into()))?;
-    if let Some(t) = target_id {
-        retarget_policy(&mut desired, &api.api.id, t);
-    }
     let mut notes = Vec::new();
     desired.api.name = format!("{}{}", opts.name_prefix, desired.api.name);
     if !opts.keep_edge
@@ -168,6 +183,7 @@ fn desired_for(
     let rewrites = report
         .rewrites
         .iter()
+        .filter(|r| r.pointer != "/restApiId")
         .map(|r| {
             format!(
                 "{} {}: {} -> {} ({})",
@@ -188,14 +204,6 @@ fn desired_for(
         blocked,
         notes,
     })
-}
-
-/// execute-api ARNs in the API's resource policy name the API itself:
-/// `arn:PARTITION:execute-api:REGION:ACCOUNT:APIID/...`. They follow the API to its new id.
-fn retarget_policy(desired: &mut RestApiSnapshot, source_id: &str, target_id: &str) {
-    if let Some(policy) = desired.api.policy.as_mut() {
-        *policy = policy.replace(&format!(":{source_id}/"), &format!(":{target_id}/"));
-    }
 }
 
 /// Calls one step needs.
@@ -400,6 +408,8 @@ pub async fn plan(
             replace_id,
             blocked,
             functions: called.into_keys().collect(),
+            source_api: api.clone(),
+            current,
         });
     }
     let unsupported = snap
@@ -420,6 +430,7 @@ pub async fn plan(
         total_calls: 0,
         min_seconds: 0.0,
         unsupported,
+        opts: opts.clone(),
     };
     let calls = plan.calls();
     plan.total_calls = calls.values().sum();
@@ -564,13 +575,11 @@ pub async fn apply(
                 })?;
         }
         let (desired, steps, current) = match &p.target_id {
+            // Planning captured the target moments ago (in the same job).
             Some(id) => {
-                let current = capture_rest_apis(&client, &pacer, std::slice::from_ref(id), &|_| {})
-                    .await?
-                    .pop()
-                    .ok_or_else(|| {
-                        Error::NotFound(format!("the target REST API {id} disappeared"))
-                    })?;
+                let current = p.current.clone().ok_or_else(|| {
+                    Error::Integrity(format!("the plan lost its capture of REST API {id}"))
+                })?;
                 (p.desired.clone(), p.steps.clone(), current)
             }
             None => {
@@ -586,10 +595,15 @@ pub async fn apply(
                         .ok_or_else(|| {
                             Error::NotFound(format!("the new REST API {id} cannot be read"))
                         })?;
-                // Now that the API's id is known, references to it (execute-api ARNs in the
-                // policy) translate too.
-                let mut desired = p.desired.clone();
-                retarget_policy(&mut desired, &p.source_id, &id);
+                // Now that the API's id is known, references to it translate too.
+                let desired = desired_for(
+                    &p.source_api,
+                    &plan.source,
+                    &plan.target,
+                    &plan.opts,
+                    Some(&id),
+                )?
+                .api;
                 let steps = compare(&desired, Some(&current));
                 (desired, steps, current)
             }
