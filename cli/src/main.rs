@@ -140,7 +140,7 @@ struct RestoreArgs {
     /// Keep edge-optimized APIs edge-optimized (default: Regional).
     #[arg(long)]
     keep_edge: bool,
-    /// Restore only this REST API of the point (by name; repeatable) [default: all].
+    /// Restore only this API of the point (REST, HTTP or WebSocket; by name; repeatable) [default: all].
     #[arg(long = "api", value_name = "NAME")]
     apis: Vec<String>,
     /// Start the restore as a job in the background and print its id.
@@ -546,7 +546,8 @@ fn print_plan(plan: &shared::restore::Plan) {
     );
     for api in &plan.apis {
         println!(
-            "\nREST API {} (source {}) -> {}{}",
+            "\n{} {} (source {}) -> {}{}",
+            api.what(),
             api.name,
             api.source_id,
             api.action,
@@ -621,6 +622,8 @@ struct ReportView {
 #[derive(serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct ApiView {
+    #[serde(default)]
+    protocol: String,
     name: String,
     target_id: Option<String>,
     applied: u64,
@@ -644,7 +647,12 @@ fn print_report(r: &ReportView) {
     }
     for a in &r.apis {
         println!(
-            "REST API {} -> {} ({} steps applied)",
+            "{} API {} -> {} ({} steps applied)",
+            if a.protocol.is_empty() {
+                "REST"
+            } else {
+                &a.protocol
+            },
             a.name,
             a.target_id.as_deref().unwrap_or("-"),
             a.applied

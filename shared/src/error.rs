@@ -19,6 +19,10 @@ pub enum Error {
     /// An AWS call failed in a way retrying does not mend (access denied, bad request...).
     #[error("{0}")]
     Aws(String),
+    /// The service does not implement an operation (an AWS look-alike, such as the local AWS,
+    /// answering 404 or 5xx without an AWS error code).
+    #[error("{0}")]
+    Unimplemented(String),
     /// The endpoint could not be reached or kept failing after retries.
     #[error("{0}")]
     Unavailable(String),

@@ -76,6 +76,7 @@ impl JobRequest {
             replace: self.replace,
             name_prefix: self.name_prefix.clone(),
             in_place: self.in_place,
+            ids: Default::default(),
         })
     }
 }

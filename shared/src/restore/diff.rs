@@ -29,6 +29,13 @@ pub const ORDER: &[&str] = &[
     "DocumentationPart",
     "DocumentationVersion",
     "Stage",
+    // HTTP and WebSocket APIs.
+    "Api",
+    "ModelV2",
+    "AuthorizerV2",
+    "Integration",
+    "Route",
+    "StageV2",
 ];
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -73,16 +80,8 @@ const VOLATILE: &[&str] = &[
 
 fn comparable<T: Serialize>(item: &T, refs: &Refs) -> Value {
     let mut v = serde_json::to_value(item).unwrap_or(Value::Null);
+    strip(&mut v, VOLATILE);
     if let Value::Object(m) = &mut v {
-        for k in VOLATILE {
-            m.remove(*k);
-        }
-        if let Some(Value::Object(tags)) = m.get_mut("tags") {
-            tags.retain(|k, _| !k.starts_with(TAG_PREFIX));
-            if tags.is_empty() {
-                m.remove("tags");
-            }
-        }
         if let Some(Value::Object(canary)) = m.get_mut("canarySettings") {
             canary.remove("deploymentId");
         }
@@ -241,9 +240,21 @@ fn depth(key: &str) -> usize {
 /// What must change to turn `current` (None: no such API yet) into `desired`, in the order to
 /// apply it: creates and updates dependencies first, then deletes dependents first.
 pub fn compare(desired: &RestApiSnapshot, current: Option<&RestApiSnapshot>) -> Vec<Difference> {
-    let want = items(desired);
+    // Every new API comes with its root resource.
+    let comes_with_api = |kind: &str, key: &str| kind == "Resource" && key == "/";
+    compare_items(items(desired), current.map(items), &comes_with_api)
+}
+
+/// The comparison itself, over (kind, natural key, comparable value) items of any API: what
+/// to create, update and delete, in the order of [`ORDER`] (deletes in reverse). Where there
+/// is no current API at all (`None`), items for which `comes_with_api` holds are not created.
+pub fn compare_items(
+    want: Vec<(&'static str, String, Value)>,
+    current: Option<Vec<(&'static str, String, Value)>>,
+    comes_with_api: &dyn Fn(&str, &str) -> bool,
+) -> Vec<Difference> {
+    let fresh = current.is_none();
     let have: BTreeMap<(&str, String), Value> = current
-        .map(items)
         .unwrap_or_default()
         .into_iter()
         .map(|(k, key, v)| ((k, key), v))
@@ -252,8 +263,7 @@ pub fn compare(desired: &RestApiSnapshot, current: Option<&RestApiSnapshot>) -> 
     let mut out = Vec::new();
     for (kind, key, value) in want {
         seen.insert((kind, key.clone()));
-        // Every new API comes with its root resource.
-        if current.is_none() && kind == "Resource" && key == "/" {
+        if fresh && comes_with_api(kind, &key) {
             continue;
         }
         match have.get(&(kind, key.clone())) {
@@ -296,6 +306,21 @@ pub fn compare(desired: &RestApiSnapshot, current: Option<&RestApiSnapshot>) -> 
     });
     out.extend(deletes);
     out
+}
+
+/// Removes `fields` from a comparable object, and this tool's own tags.
+pub fn strip(v: &mut Value, fields: &[&str]) {
+    if let Value::Object(m) = v {
+        for k in fields {
+            m.remove(*k);
+        }
+        if let Some(Value::Object(tags)) = m.get_mut("tags") {
+            tags.retain(|k, _| !k.starts_with(TAG_PREFIX));
+            if tags.is_empty() {
+                m.remove("tags");
+            }
+        }
+    }
 }
 
 fn differing_fields(a: &Value, b: &Value) -> Vec<String> {

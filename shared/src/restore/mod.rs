@@ -12,6 +12,7 @@
 pub mod apply;
 pub mod diff;
 pub mod lambda;
+pub mod v2;
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -21,12 +22,14 @@ use serde::Serialize;
 
 use crate::capture::{apigateway_client, capture_rest_apis, list_rest_apis};
 use crate::model::v1::RestApiSnapshot;
-use crate::model::{Snapshot, Source};
+use crate::model::v2::ApiSnapshot;
+use crate::model::{Entry, Snapshot, Source};
 use crate::pacing::{Pacer, RetryPolicy};
 use crate::translate::{self, Mapping};
 use crate::{Error, Result};
 use apply::Applier;
 use diff::{Change, Difference, TAG_SOURCE, compare};
+use v2::ApplierV2;
 
 /// How to restore.
 #[derive(Debug, Clone, Default)]
@@ -41,12 +44,17 @@ pub struct RestoreOptions {
     pub name_prefix: String,
     /// Bring the source APIs themselves back to the point.
     pub in_place: bool,
+    /// Source id -> target id of API Gateway resources restored before the APIs (VPC links,
+    /// ...): references to them are translated.
+    pub ids: BTreeMap<String, String>,
 }
 
 /// What will be done to one API.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ApiPlan {
+    /// `REST`, `HTTP` or `WEBSOCKET`.
+    pub protocol: String,
     pub name: String,
     pub source_id: String,
     /// The target API, when there is one already.
@@ -64,17 +72,34 @@ pub struct ApiPlan {
     /// Lambda functions the API calls (each gets the invoke permission for the new API).
     pub functions: Vec<String>,
     #[serde(skip)]
-    desired: RestApiSnapshot,
-    /// The API as the point holds it (before translation).
-    #[serde(skip)]
-    source_api: RestApiSnapshot,
-    /// The target API as planning captured it.
-    #[serde(skip)]
-    current: Option<RestApiSnapshot>,
+    body: Body,
     #[serde(skip)]
     replace_id: Option<String>,
     #[serde(skip)]
     blocked: BTreeMap<(&'static str, String), String>,
+}
+
+/// One API of a plan: as the target must hold it (`desired`), as the point holds it
+/// (`source_api`, before translation), and the target API as planning captured it.
+#[derive(Debug, Clone)]
+enum Body {
+    Rest {
+        desired: RestApiSnapshot,
+        source_api: RestApiSnapshot,
+        current: Option<RestApiSnapshot>,
+    },
+    V2 {
+        desired: ApiSnapshot,
+        source_api: ApiSnapshot,
+        current: Option<ApiSnapshot>,
+    },
+}
+
+impl ApiPlan {
+    /// `REST API`, `HTTP API` or `WEBSOCKET API`.
+    pub fn what(&self) -> String {
+        format!("{} API", self.protocol)
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -111,16 +136,75 @@ fn source_tag(source: &Source, api_id: &str) -> String {
     format!("{}/{}/{}", source.account, source.region, api_id)
 }
 
-/// Translates one API of the point for the target; `target_id` maps the API's own id (in
-/// execute-api ARNs) once known.
 /// One API of the point as the target must hold it.
-struct Desired {
-    api: RestApiSnapshot,
+struct Desired<A> {
+    api: A,
     rewrites: Vec<String>,
     /// Items that hold a reference translation could not handle, with the reason: they are
     /// not restored (and what depends on them fails with a clear message).
     blocked: BTreeMap<(&'static str, String), String>,
     notes: Vec<String>,
+}
+
+/// Translates one API's objects for the target (REST and HTTP/WebSocket alike). `keys` names
+/// each object by (kind, natural key); `api_id` is the API's source id and `target_id` its
+/// target id once known, so references to the API itself (execute-api ARNs and URLs in the
+/// policy, stage variables, templates) follow it; `own` is the API object's (kind, id field),
+/// set to the target id so the objects still group under their API; `tie` is the pointer
+/// that ties a child object to its API (not listed as a rewrite).
+#[allow(clippy::too_many_arguments)]
+fn translate_api(
+    mut entries: Vec<Entry>,
+    keys: &BTreeMap<String, (&'static str, String)>,
+    source: &Source,
+    target: &Source,
+    opts: &RestoreOptions,
+    api_id: &str,
+    target_id: Option<&str>,
+    (own_kind, own_field): (&str, &str),
+    tie: &str,
+) -> Desired<Vec<Entry>> {
+    let mut ids = opts.ids.clone();
+    if let Some(t) = target_id {
+        ids.insert(api_id.to_string(), t.to_string());
+    }
+    let ctx = translate::Context {
+        source: source.clone(),
+        target: target.clone(),
+        mapping: opts.mapping.clone().unwrap_or_else(Mapping::empty),
+        ids,
+    };
+    let report = translate::translate_entries(&mut entries, &ctx);
+    if let Some(t) = target_id {
+        for e in entries.iter_mut().filter(|e| e.kind == own_kind) {
+            e.value[own_field] = serde_json::Value::String(t.to_string());
+        }
+    }
+    // Ids the target does not have yet are resolved by name as the restore goes: not listed.
+    let rewrites = report
+        .rewrites
+        .iter()
+        .filter(|r| r.pointer != tie)
+        .map(|r| {
+            format!(
+                "{} {}: {} -> {} ({})",
+                r.object, r.pointer, r.from, r.to, r.rule
+            )
+        })
+        .collect();
+    let mut blocked: BTreeMap<(&'static str, String), String> = BTreeMap::new();
+    for p in &report.problems {
+        let why = format!("{}: cannot translate {} ({})", p.pointer, p.value, p.why);
+        if let Some(k) = keys.get(&p.object) {
+            blocked.entry(k.clone()).or_insert(why);
+        }
+    }
+    Desired {
+        api: entries,
+        rewrites,
+        blocked,
+        notes: vec![],
+    }
 }
 
 fn desired_for(
@@ -129,37 +213,28 @@ fn desired_for(
     target: &Source,
     opts: &RestoreOptions,
     target_id: Option<&str>,
-) -> Result<Desired> {
+) -> Result<Desired<RestApiSnapshot>> {
     let mut entries = Vec::new();
     api.explode(&mut entries)?;
-    // Once the target API's id is known, references to the API itself (execute-api ARNs
-    // and URLs in the policy, stage variables, templates) follow it.
-    let ctx = translate::Context {
-        source: source.clone(),
-        target: target.clone(),
-        mapping: opts.mapping.clone().unwrap_or_else(Mapping::empty),
-        ids: target_id
-            .map(|t| (api.api.id.clone(), t.to_string()))
-            .into_iter()
-            .collect(),
-    };
     let keys: BTreeMap<String, (&'static str, String)> = entries
         .iter()
         .filter_map(|e| Some((e.id.clone(), diff::natural_key(e)?)))
         .collect();
-    let report = translate::translate_entries(&mut entries, &ctx);
-    // Translation maps the `restApiId` that ties every object to its API; the API's own id
-    // (never translated) follows, so the objects still group under it.
-    if let Some(t) = target_id {
-        for e in entries.iter_mut().filter(|e| e.kind == "RestApi") {
-            e.value["id"] = serde_json::Value::String(t.to_string());
-        }
-    }
-    let mut apis = RestApiSnapshot::assemble(entries)?;
-    let mut desired = apis
+    let t = translate_api(
+        entries,
+        &keys,
+        source,
+        target,
+        opts,
+        &api.api.id,
+        target_id,
+        ("RestApi", "id"),
+        "/restApiId",
+    );
+    let mut desired = RestApiSnapshot::assemble(t.api)?
         .pop()
         .ok_or_else(|| Error::Integrity("translation lost the API".into()))?;
-    let mut notes = Vec::new();
+    let mut notes = t.notes;
     desired.api.name = format!("{}{}", opts.name_prefix, desired.api.name);
     if !opts.keep_edge
         && let Some(ec) = desired.api.endpoint_configuration.as_mut()
@@ -179,30 +254,44 @@ fn desired_for(
             served.len()
         ));
     }
-    // Ids the target does not have yet are resolved by name as the restore goes: not listed.
-    let rewrites = report
-        .rewrites
-        .iter()
-        .filter(|r| r.pointer != "/restApiId")
-        .map(|r| {
-            format!(
-                "{} {}: {} -> {} ({})",
-                r.object, r.pointer, r.from, r.to, r.rule
-            )
-        })
-        .collect();
-    let mut blocked: BTreeMap<(&'static str, String), String> = BTreeMap::new();
-    for p in &report.problems {
-        let why = format!("{}: cannot translate {} ({})", p.pointer, p.value, p.why);
-        if let Some(k) = keys.get(&p.object) {
-            blocked.entry(k.clone()).or_insert(why);
-        }
-    }
     Ok(Desired {
         api: desired,
-        rewrites,
-        blocked,
+        rewrites: t.rewrites,
+        blocked: t.blocked,
         notes,
+    })
+}
+
+fn desired_for_v2(
+    api: &ApiSnapshot,
+    source: &Source,
+    target: &Source,
+    opts: &RestoreOptions,
+    target_id: Option<&str>,
+) -> Result<Desired<ApiSnapshot>> {
+    let mut entries = Vec::new();
+    api.explode(&mut entries)?;
+    let keys = v2::natural_keys(api, &api.api.name);
+    let t = translate_api(
+        entries,
+        &keys,
+        source,
+        target,
+        opts,
+        &api.api.api_id,
+        target_id,
+        ("Api", "apiId"),
+        "/apiId",
+    );
+    let mut desired = ApiSnapshot::assemble(t.api)?
+        .pop()
+        .ok_or_else(|| Error::Integrity("translation lost the API".into()))?;
+    desired.api.name = format!("{}{}", opts.name_prefix, desired.api.name);
+    Ok(Desired {
+        api: desired,
+        rewrites: t.rewrites,
+        blocked: t.blocked,
+        notes: t.notes,
     })
 }
 
@@ -292,6 +381,94 @@ async fn same_named(
     capture_rest_apis(client, pacer, &ids, &|_| {}).await
 }
 
+/// Of the target's APIs that carry the restored name (or, in place, the source's id), the one
+/// this tool restored before (`ours`), and the one `--replace` deletes first. Any other is
+/// refused: a same-named API that apigw-dr did not make is never touched unless told.
+fn pick_target<T>(
+    candidates: Vec<T>,
+    id_ours: impl Fn(&T) -> (String, bool),
+    opts: &RestoreOptions,
+    what: &str,
+    name: &str,
+    target: &Source,
+) -> Result<(Option<T>, Option<String>)> {
+    let (mut current, mut replace_id) = (None, None);
+    for c in candidates {
+        let (id, ours) = id_ours(&c);
+        let ours = opts.in_place || ours;
+        if ours && current.is_none() {
+            current = Some(c);
+        } else if !ours && opts.replace && replace_id.is_none() {
+            replace_id = Some(id);
+        } else if !ours {
+            return Err(Error::Invalid(format!(
+                "the target {} already has {what} named '{name}' (id {id}) that apigw-dr did not restore: \
+                 pass --replace to delete it and restore in its place, or --name-prefix to restore beside it",
+                target.short(),
+            )));
+        }
+    }
+    Ok((current, replace_id))
+}
+
+/// One API's plan, with the Lambda functions it calls checked in the target.
+#[allow(clippy::too_many_arguments)]
+async fn api_plan<A>(
+    target_sdk: &SdkConfig,
+    protocol: &str,
+    name: String,
+    source_id: &str,
+    target_id: Option<String>,
+    replace_id: Option<String>,
+    steps: Vec<Difference>,
+    d: Desired<A>,
+    mut calls: BTreeMap<&'static str, u64>,
+    called: BTreeMap<String, Vec<String>>,
+    body: Body,
+) -> Result<ApiPlan> {
+    if replace_id.is_some() {
+        let op = if protocol == "REST" {
+            "DeleteRestApi"
+        } else {
+            "DeleteApi"
+        };
+        calls.insert(op, 1);
+    }
+    let problems = d
+        .blocked
+        .iter()
+        .map(|((kind, key), why)| format!("{kind} {key}: {why}"))
+        .collect();
+    let mut notes = d.notes;
+    for f in lambda::missing(target_sdk, &called).await? {
+        notes.push(format!(
+            "Lambda function {f} does not exist in the target: what calls it ({}) is restored but fails until it does",
+            called[&f].join(", ")
+        ));
+    }
+    let action = match (&target_id, &replace_id) {
+        (Some(_), _) => "update",
+        (None, Some(_)) => "replace",
+        (None, None) => "create",
+    };
+    Ok(ApiPlan {
+        protocol: protocol.to_string(),
+        name,
+        source_id: source_id.to_string(),
+        target_id,
+        action,
+        steps,
+        rewrites: d.rewrites,
+        problems,
+        notes,
+        calls,
+        functions: called.into_keys().collect(),
+        body,
+        replace_id,
+        blocked: d.blocked,
+    })
+}
+
 /// Computes the plan: reads the point and the target, writes nothing.
 pub async fn plan(
     point_id: &str,
@@ -324,8 +501,6 @@ pub async fn plan(
     for api in &snap.rest_apis {
         let tag = source_tag(source, &api.api.id);
         let name = format!("{}{}", opts.name_prefix, api.api.name);
-        let mut current = None;
-        let mut replace_id = None;
         let candidates = if opts.in_place {
             match capture_rest_apis(&client, pacer, std::slice::from_ref(&api.api.id), &|_| {})
                 .await
@@ -337,91 +512,130 @@ pub async fn plan(
         } else {
             same_named(&client, pacer, &name).await?
         };
-        for c in candidates {
-            let ours = opts.in_place || c.api.tags.get(TAG_SOURCE) == Some(&tag);
-            if ours && current.is_none() {
-                current = Some(c);
-            } else if !ours && opts.replace && replace_id.is_none() {
-                replace_id = Some(c.api.id.clone());
-            } else if !ours {
-                return Err(Error::Invalid(format!(
-                    "the target {} already has a REST API named '{name}' (id {}) that apigw-dr did not restore: \
-                     pass --replace to delete it and restore in its place, or --name-prefix to restore beside it",
-                    target.short(),
-                    c.api.id
-                )));
-            }
-        }
+        let (current, replace_id) = pick_target(
+            candidates,
+            |c| (c.api.id.clone(), c.api.tags.get(TAG_SOURCE) == Some(&tag)),
+            opts,
+            "a REST API",
+            &name,
+            &target,
+        )?;
         let target_id = current.as_ref().map(|c| c.api.id.clone());
-        let Desired {
-            api: desired,
-            rewrites,
-            blocked,
-            notes,
-        } = desired_for(api, source, &target, opts, target_id.as_deref())?;
-        let steps = compare(&desired, current.as_ref());
-        let problems = blocked
-            .iter()
-            .map(|((kind, key), why)| format!("{kind} {key}: {why}"))
-            .collect();
+        let d = desired_for(api, source, &target, opts, target_id.as_deref())?;
+        let steps = compare(&d.api, current.as_ref());
         let mut calls = BTreeMap::new();
-        if replace_id.is_some() {
-            calls.insert("DeleteRestApi", 1);
-        }
         for s in &steps {
-            step_calls(s, &desired, &mut calls);
+            step_calls(s, &d.api, &mut calls);
         }
         let changes_copy = steps.iter().any(|s| !matches!(s.kind, "Stage"));
-        if changes_copy && current.is_some() && !desired.stages.is_empty() {
+        if changes_copy && current.is_some() && !d.api.stages.is_empty() {
             *calls.entry("CreateDeployment").or_insert(0) += 1;
-            *calls.entry("UpdateStage").or_insert(0) += desired.stages.len() as u64;
+            *calls.entry("UpdateStage").or_insert(0) += d.api.stages.len() as u64;
         } else if steps
             .iter()
             .any(|s| s.kind == "Stage" && s.change == Change::Create)
         {
             *calls.entry("CreateDeployment").or_insert(0) += 1;
         }
-        let called = lambda::functions_called(&desired);
-        let mut notes = notes;
-        for f in lambda::missing(target_sdk, &called).await? {
-            notes.push(format!(
-                "Lambda function {f} does not exist in the target: what calls it ({}) is restored but fails until it does",
-                called[&f].join(", ")
-            ));
-        }
-        let action = match (&current, &replace_id) {
-            (Some(_), _) => "update",
-            (None, Some(_)) => "replace",
-            (None, None) => "create",
-        };
-        apis.push(ApiPlan {
-            name,
-            source_id: api.api.id.clone(),
-            target_id,
-            action,
-            steps,
-            rewrites,
-            problems,
-            notes,
-            calls,
-            desired,
-            replace_id,
-            blocked,
-            functions: called.into_keys().collect(),
+        let called = lambda::functions_called(&d.api);
+        let body = Body::Rest {
+            desired: d.api.clone(),
             source_api: api.clone(),
             current,
-        });
-    }
-    let unsupported = snap
-        .apis_v2
-        .iter()
-        .map(|a| {
-            format!(
-                "{} API {} ({}): restoring HTTP and WebSocket APIs is not available yet",
-                a.api.protocol_type, a.api.name, a.api.api_id
+        };
+        apis.push(
+            api_plan(
+                target_sdk,
+                "REST",
+                name,
+                &api.api.id,
+                target_id,
+                replace_id,
+                steps,
+                d,
+                calls,
+                called,
+                body,
             )
-        })
-        .collect();
+            .await?,
+        );
+    }
+    if !snap.apis_v2.is_empty() {
+        let client2 = crate::capture::v2::client(target_sdk);
+        let listed = crate::capture::v2::list_apis(&client2, pacer).await?;
+        for api in &snap.apis_v2 {
+            let tag = source_tag(source, &api.api.api_id);
+            let name = format!("{}{}", opts.name_prefix, api.api.name);
+            let ids: Vec<String> = listed
+                .iter()
+                .filter(|(id, n, _)| {
+                    if opts.in_place {
+                        *id == api.api.api_id
+                    } else {
+                        *n == name
+                    }
+                })
+                .map(|(id, ..)| id.clone())
+                .collect();
+            let candidates = if ids.is_empty() {
+                vec![]
+            } else {
+                crate::capture::v2::capture_apis(&client2, pacer, &ids, &|_| {}).await?
+            };
+            let (current, replace_id) = pick_target(
+                candidates,
+                |c| {
+                    (
+                        c.api.api_id.clone(),
+                        c.api.tags.get(TAG_SOURCE) == Some(&tag),
+                    )
+                },
+                opts,
+                &format!("an {} API", api.api.protocol_type),
+                &name,
+                &target,
+            )?;
+            let target_id = current.as_ref().map(|c| c.api.api_id.clone());
+            let d = desired_for_v2(api, source, &target, opts, target_id.as_deref())?;
+            let steps = v2::compare(&d.api, current.as_ref());
+            let mut calls = BTreeMap::new();
+            if current.is_none() {
+                calls.insert("CreateApi", 1);
+            }
+            for s in &steps {
+                v2::step_calls(s, &d.api, &mut calls);
+            }
+            if !steps.is_empty() {
+                let manual = d.api.stages.iter().filter(|s| !s.auto_deploy).count() as u64;
+                if manual > 0 {
+                    calls.insert("CreateDeployment", manual);
+                }
+            }
+            let called = v2::functions_called(&d.api);
+            let body = Body::V2 {
+                desired: d.api.clone(),
+                source_api: api.clone(),
+                current,
+            };
+            apis.push(
+                api_plan(
+                    target_sdk,
+                    &api.api.protocol_type,
+                    name,
+                    &api.api.api_id,
+                    target_id,
+                    replace_id,
+                    steps,
+                    d,
+                    calls,
+                    called,
+                    body,
+                )
+                .await?,
+            );
+        }
+    }
+    let unsupported = vec![];
     let mut plan = Plan {
         point: point_id.to_string(),
         source: source.clone(),
@@ -451,6 +665,8 @@ pub enum Outcome {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ApiReport {
+    /// `REST`, `HTTP` or `WEBSOCKET`.
+    pub protocol: String,
     pub name: String,
     pub source_id: String,
     pub target_id: Option<String>,
@@ -464,6 +680,9 @@ pub struct ApiReport {
     pub notes: Vec<String>,
     /// Lambda functions the recovered API may now invoke.
     pub permissions: Vec<String>,
+    /// Steps a local target could not carry out because it lacks the operation.
+    #[serde(skip)]
+    gaps: BTreeMap<(&'static str, String), String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -538,6 +757,7 @@ pub async fn apply(
     let mut interrupted = false;
     let started = Instant::now();
     let client = apigateway_client(target_sdk);
+    let client2 = crate::capture::v2::client(target_sdk);
     let pacer = Pacer::new(RetryPolicy::default());
     let local = target_sdk.endpoint_url().is_some();
     let marker = format!(
@@ -546,146 +766,27 @@ pub async fn apply(
     );
     let mut reports = Vec::new();
     for p in &plan.apis {
-        let mut report = ApiReport {
-            name: p.name.clone(),
-            source_id: p.source_id.clone(),
-            target_id: p.target_id.clone(),
-            applied: 0,
-            failed: vec![],
-            remaining: vec![],
-            problems: p.problems.clone(),
-            notes: p.notes.clone(),
-            permissions: vec![],
+        let run = Run {
+            plan,
+            pacer: &pacer,
+            marker: &marker,
+            deadline,
+            progress,
+            local,
         };
-        if let Some(old) = &p.replace_id {
-            progress(format!(
-                "{}: deleting the REST API {old} it replaces",
-                p.name
-            ));
-            pacer
-                .call("DeleteRestApi", || {
-                    client.delete_rest_api().rest_api_id(old).send()
-                })
-                .await
-                .map_err(|e| {
-                    crate::awsconf::sdk_error(
-                        &format!("deleting REST API {old} (DeleteRestApi)"),
-                        e,
-                    )
-                })?;
-        }
-        let (desired, steps, current) = match &p.target_id {
-            // Planning captured the target moments ago (in the same job).
-            Some(id) => {
-                let current = p.current.clone().ok_or_else(|| {
-                    Error::Integrity(format!("the plan lost its capture of REST API {id}"))
-                })?;
-                (p.desired.clone(), p.steps.clone(), current)
-            }
-            None => {
-                let tag = source_tag(&plan.source, &p.source_id);
-                let (id, _root) =
-                    Applier::create_api(&client, &pacer, &p.desired.api, &p.name, &tag).await?;
-                progress(format!("{}: created REST API {id}", p.name));
-                report.applied += 1;
-                let current =
-                    capture_rest_apis(&client, &pacer, std::slice::from_ref(&id), &|_| {})
-                        .await?
-                        .pop()
-                        .ok_or_else(|| {
-                            Error::NotFound(format!("the new REST API {id} cannot be read"))
-                        })?;
-                // Now that the API's id is known, references to it translate too.
-                let desired = desired_for(
-                    &p.source_api,
-                    &plan.source,
-                    &plan.target,
-                    &plan.opts,
-                    Some(&id),
-                )?
-                .api;
-                let steps = compare(&desired, Some(&current));
-                (desired, steps, current)
-            }
+        let (report, stopped) = match &p.body {
+            Body::Rest { .. } => apply_rest(&run, p, &client).await?,
+            Body::V2 { .. } => apply_v2(&run, p, &client2).await?,
         };
-        report.target_id = Some(current.api.id.clone());
-        let mut applier = Applier::new(&client, &pacer, &current, marker.clone());
-        let total = steps.len();
-        for (i, step) in steps.iter().enumerate() {
-            if deadline.is_some_and(|d| Instant::now() >= d) {
-                progress(format!(
-                    "{}: stopping after {i}/{total} steps; the job continues in the next run",
-                    p.name
-                ));
-                interrupted = true;
-                break;
-            }
-            if step.change != Change::Delete
-                && let Some(why) = p.blocked.get(&(step.kind, step.key.clone()))
-            {
-                report
-                    .failed
-                    .push(format!("{} {}: not restored: {why}", step.kind, step.key));
-                continue;
-            }
-            match applier.apply(step, &desired).await {
-                Ok(()) => report.applied += 1,
-                Err(e) => report
-                    .failed
-                    .push(format!("{} {}: {e}", step.kind, step.key)),
-            }
-            if (i + 1) % 50 == 0 || i + 1 == total {
-                progress(format!("{}: {}/{} steps", p.name, i + 1, total));
-            }
+        let mut report = report;
+        if !stopped {
+            grant(plan, p, target_sdk, &mut report).await;
         }
-        if interrupted {
-            reports.push(report);
+        reports.push(report);
+        if stopped {
+            interrupted = true;
             break;
         }
-        // Stages serve deployments, not the working copy: after any change to the working
-        // copy, every existing stage is pointed at a deployment of the restored copy.
-        let copy_changed = steps.iter().any(|s| s.kind != "Stage");
-        if copy_changed {
-            for s in &desired.stages {
-                let created_now = steps.iter().any(|d| {
-                    d.kind == "Stage" && d.key == s.stage_name && d.change == Change::Create
-                });
-                if !created_now && let Err(e) = applier.point_stage(&s.stage_name).await {
-                    report.failed.push(format!("Stage {}: {e}", s.stage_name));
-                }
-            }
-        }
-        // API Gateway needs leave to invoke the functions the API calls (those that exist).
-        let present: Vec<String> = p
-            .functions
-            .iter()
-            .filter(|f| {
-                !p.notes
-                    .iter()
-                    .any(|n| n.starts_with(&format!("Lambda function {f} ")))
-            })
-            .cloned()
-            .collect();
-        let (granted, failed) =
-            lambda::grant(target_sdk, &present, &applier.api_id, &plan.target).await;
-        report.permissions = granted;
-        report.failed.extend(failed);
-        let after = capture_rest_apis(
-            &client,
-            &pacer,
-            std::slice::from_ref(&applier.api_id),
-            &|_| {},
-        )
-        .await?
-        .pop();
-        report.remaining = compare(&desired, after.as_ref())
-            .into_iter()
-            .map(|d| Remaining {
-                explained: explain(&d, local),
-                difference: d,
-            })
-            .collect();
-        reports.push(report);
     }
     let unexplained = !plan.unsupported.is_empty()
         || reports
@@ -707,6 +808,327 @@ pub async fn apply(
         seconds: started.elapsed().as_secs_f64(),
         unsupported: plan.unsupported.clone(),
     })
+}
+
+/// The applier of one API, REST or HTTP/WebSocket, with the API as the target must hold it.
+enum Target<'a> {
+    Rest(Applier<'a>, RestApiSnapshot),
+    V2(ApplierV2<'a>, ApiSnapshot),
+}
+
+impl Target<'_> {
+    async fn step(&mut self, d: &Difference) -> Result<()> {
+        match self {
+            Target::Rest(a, desired) => a.apply(d, desired).await,
+            Target::V2(a, desired) => a.apply(d, desired).await,
+        }
+    }
+}
+
+fn new_report(p: &ApiPlan) -> ApiReport {
+    ApiReport {
+        protocol: p.protocol.clone(),
+        name: p.name.clone(),
+        source_id: p.source_id.clone(),
+        target_id: p.target_id.clone(),
+        applied: 0,
+        failed: vec![],
+        remaining: vec![],
+        problems: p.problems.clone(),
+        notes: p.notes.clone(),
+        permissions: vec![],
+        gaps: BTreeMap::new(),
+    }
+}
+
+/// Runs the steps in order until done or the deadline; true when the deadline stopped it.
+async fn run_steps(
+    run: &Run<'_>,
+    p: &ApiPlan,
+    target: &mut Target<'_>,
+    steps: &[Difference],
+    report: &mut ApiReport,
+) -> bool {
+    let Run {
+        deadline,
+        progress,
+        local,
+        ..
+    } = *run;
+    let total = steps.len();
+    for (i, step) in steps.iter().enumerate() {
+        if deadline.is_some_and(|d| Instant::now() >= d) {
+            progress(format!(
+                "{}: stopping after {i}/{total} steps; the job continues in the next run",
+                p.name
+            ));
+            return true;
+        }
+        if step.change != Change::Delete
+            && let Some(why) = p.blocked.get(&(step.kind, step.key.clone()))
+        {
+            report
+                .failed
+                .push(format!("{} {}: not restored: {why}", step.kind, step.key));
+            continue;
+        }
+        match target.step(step).await {
+            Ok(()) => report.applied += 1,
+            Err(Error::Unimplemented(m)) if local => {
+                report.gaps.insert((step.kind, step.key.clone()), m);
+            }
+            Err(e) => report
+                .failed
+                .push(format!("{} {}: {e}", step.kind, step.key)),
+        }
+        if (i + 1) % 50 == 0 || i + 1 == total {
+            progress(format!("{}: {}/{} steps", p.name, i + 1, total));
+        }
+    }
+    false
+}
+
+/// What verify found: each difference, explained where a known limit of a local target (or
+/// an operation it lacked during the apply) explains it.
+fn remaining(diffs: Vec<Difference>, report: &ApiReport, local: bool) -> Vec<Remaining> {
+    diffs
+        .into_iter()
+        .map(|d| Remaining {
+            explained: explain(&d, local)
+                .or_else(|| report.gaps.get(&(d.kind, d.key.clone())).cloned()),
+            difference: d,
+        })
+        .collect()
+}
+
+/// Lets API Gateway invoke the functions the API calls (those that exist in the target).
+async fn grant(plan: &Plan, p: &ApiPlan, target_sdk: &SdkConfig, report: &mut ApiReport) {
+    let Some(api_id) = report.target_id.clone() else {
+        return;
+    };
+    let present: Vec<String> = p
+        .functions
+        .iter()
+        .filter(|f| {
+            !p.notes
+                .iter()
+                .any(|n| n.starts_with(&format!("Lambda function {f} ")))
+        })
+        .cloned()
+        .collect();
+    let (granted, failed) = lambda::grant(target_sdk, &present, &api_id, &plan.target).await;
+    report.permissions = granted;
+    report.failed.extend(failed);
+}
+
+/// What every API's apply shares within one run.
+struct Run<'a> {
+    plan: &'a Plan,
+    pacer: &'a Pacer,
+    marker: &'a str,
+    deadline: Option<Instant>,
+    progress: &'a (dyn Fn(String) + Send + Sync),
+    local: bool,
+}
+
+/// Restores one REST API: create it if needed, apply the steps, point the stages at a
+/// deployment of the restored copy, verify. True when the deadline stopped it.
+async fn apply_rest(
+    run: &Run<'_>,
+    p: &ApiPlan,
+    client: &aws_sdk_apigateway::Client,
+) -> Result<(ApiReport, bool)> {
+    let Run {
+        plan,
+        pacer,
+        marker,
+        progress,
+        local,
+        ..
+    } = *run;
+    let Body::Rest {
+        desired,
+        source_api,
+        current,
+    } = &p.body
+    else {
+        return Err(Error::Integrity(
+            "a REST API plan without a REST API".into(),
+        ));
+    };
+    let mut report = new_report(p);
+    if let Some(old) = &p.replace_id {
+        progress(format!(
+            "{}: deleting the REST API {old} it replaces",
+            p.name
+        ));
+        pacer
+            .call("DeleteRestApi", || {
+                client.delete_rest_api().rest_api_id(old).send()
+            })
+            .await
+            .map_err(|e| {
+                crate::awsconf::sdk_error(&format!("deleting REST API {old} (DeleteRestApi)"), e)
+            })?;
+    }
+    let (desired, steps, current) = match &p.target_id {
+        // Planning captured the target moments ago (in the same job).
+        Some(id) => {
+            let current = current.clone().ok_or_else(|| {
+                Error::Integrity(format!("the plan lost its capture of REST API {id}"))
+            })?;
+            (desired.clone(), p.steps.clone(), current)
+        }
+        None => {
+            let tag = source_tag(&plan.source, &p.source_id);
+            let (id, _root) =
+                Applier::create_api(client, pacer, &desired.api, &p.name, &tag).await?;
+            progress(format!("{}: created REST API {id}", p.name));
+            report.applied += 1;
+            let current = capture_rest_apis(client, pacer, std::slice::from_ref(&id), &|_| {})
+                .await?
+                .pop()
+                .ok_or_else(|| Error::NotFound(format!("the new REST API {id} cannot be read")))?;
+            // Now that the API's id is known, references to it translate too.
+            let desired = desired_for(
+                source_api,
+                &plan.source,
+                &plan.target,
+                &plan.opts,
+                Some(&id),
+            )?
+            .api;
+            let steps = compare(&desired, Some(&current));
+            (desired, steps, current)
+        }
+    };
+    report.target_id = Some(current.api.id.clone());
+    let applier = Applier::new(client, pacer, &current, marker.to_string());
+    let mut target = Target::Rest(applier, desired);
+    if run_steps(run, p, &mut target, &steps, &mut report).await {
+        return Ok((report, true));
+    }
+    let Target::Rest(mut applier, desired) = target else {
+        unreachable!("made as Rest above")
+    };
+    // Stages serve deployments, not the working copy: after any change to the working
+    // copy, every existing stage is pointed at a deployment of the restored copy.
+    let copy_changed = steps.iter().any(|s| s.kind != "Stage");
+    if copy_changed {
+        for s in &desired.stages {
+            let created_now = steps
+                .iter()
+                .any(|d| d.kind == "Stage" && d.key == s.stage_name && d.change == Change::Create);
+            if !created_now && let Err(e) = applier.point_stage(&s.stage_name).await {
+                report.failed.push(format!("Stage {}: {e}", s.stage_name));
+            }
+        }
+    }
+    let after = capture_rest_apis(
+        client,
+        pacer,
+        std::slice::from_ref(&applier.api_id),
+        &|_| {},
+    )
+    .await?
+    .pop();
+    report.remaining = remaining(compare(&desired, after.as_ref()), &report, local);
+    Ok((report, false))
+}
+
+/// Restores one HTTP or WebSocket API: create it if needed, apply the steps, deploy the
+/// stages that do not deploy themselves, verify. True when the deadline stopped it.
+async fn apply_v2(
+    run: &Run<'_>,
+    p: &ApiPlan,
+    client: &aws_sdk_apigatewayv2::Client,
+) -> Result<(ApiReport, bool)> {
+    let Run {
+        plan,
+        pacer,
+        marker,
+        progress,
+        local,
+        ..
+    } = *run;
+    let Body::V2 {
+        desired,
+        source_api,
+        current,
+    } = &p.body
+    else {
+        return Err(Error::Integrity(
+            "an HTTP API plan without an HTTP API".into(),
+        ));
+    };
+    let mut report = new_report(p);
+    let what = p.what();
+    if let Some(old) = &p.replace_id {
+        progress(format!("{}: deleting the {what} {old} it replaces", p.name));
+        pacer
+            .call("DeleteApi", || client.delete_api().api_id(old).send())
+            .await
+            .map_err(|e| {
+                crate::awsconf::sdk_error(&format!("deleting {what} {old} (DeleteApi)"), e)
+            })?;
+    }
+    let capture = |id: String| async move {
+        crate::capture::v2::capture_apis(client, pacer, std::slice::from_ref(&id), &|_| {})
+            .await
+            .map(|mut v| v.pop())
+    };
+    let (desired, steps, current) = match &p.target_id {
+        Some(id) => {
+            let current = current.clone().ok_or_else(|| {
+                Error::Integrity(format!("the plan lost its capture of {what} {id}"))
+            })?;
+            (desired.clone(), p.steps.clone(), current)
+        }
+        None => {
+            let tag = source_tag(&plan.source, &p.source_id);
+            let id = ApplierV2::create_api(client, pacer, &desired.api, &p.name, &tag).await?;
+            progress(format!("{}: created {what} {id}", p.name));
+            report.applied += 1;
+            let current = capture(id.clone())
+                .await?
+                .ok_or_else(|| Error::NotFound(format!("the new {what} {id} cannot be read")))?;
+            let desired = desired_for_v2(
+                source_api,
+                &plan.source,
+                &plan.target,
+                &plan.opts,
+                Some(&id),
+            )?
+            .api;
+            let steps = v2::compare(&desired, Some(&current));
+            (desired, steps, current)
+        }
+    };
+    report.target_id = Some(current.api.api_id.clone());
+    let applier = ApplierV2::new(client, pacer, &current);
+    let mut target = Target::V2(applier, desired);
+    if run_steps(run, p, &mut target, &steps, &mut report).await {
+        return Ok((report, true));
+    }
+    let Target::V2(applier, desired) = target else {
+        unreachable!("made as V2 above")
+    };
+    if !steps.is_empty() {
+        for s in desired.stages.iter().filter(|s| !s.auto_deploy) {
+            match applier.deploy(&s.stage_name, marker).await {
+                Ok(()) => {}
+                Err(Error::Unimplemented(m)) if local => {
+                    report
+                        .notes
+                        .push(format!("stage {} not deployed: {m}", s.stage_name));
+                }
+                Err(e) => report.failed.push(format!("StageV2 {}: {e}", s.stage_name)),
+            }
+        }
+    }
+    let after = capture(applier.api_id.clone()).await?;
+    report.remaining = remaining(v2::compare(&desired, after.as_ref()), &report, local);
+    Ok((report, false))
 }
 
 /// The shortest time the quotas allow for a plan's calls.

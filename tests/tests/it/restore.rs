@@ -517,7 +517,7 @@ async fn in_place_rolls_back_a_bad_change() {
 }
 
 #[tokio::test]
-async fn http_apis_in_a_point_are_never_reported_as_restored() {
+async fn a_reference_that_cannot_be_translated_stops_only_what_needs_it() {
     let env = acquire().await;
     let source = env.sdk(SOURCE, Account::A).await;
     fixtures::sample_rest_api(&aws_sdk_apigateway::Client::new(&source), "orders")
@@ -553,13 +553,32 @@ async fn http_apis_in_a_point_are_never_reported_as_restored() {
     jobs::run(&store, &catalog, &mut whole, &target, &quiet)
         .await
         .unwrap();
+    // The mapping names no Cognito pool for the HTTP API's JWT issuer: its authorizer and the
+    // route that uses it are not restored, and the rest of both APIs is.
     assert_eq!(whole.phase, Phase::PartiallyFailed);
     let report = whole.report.unwrap();
-    let unsupported = report["unsupported"].to_string();
+    let http = report["apis"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["name"] == "edge-http")
+        .unwrap();
+    let failed = http["failed"].to_string();
     assert!(
-        unsupported.contains("edge-http") && unsupported.contains("not available yet"),
-        "{unsupported}"
+        failed.contains("AuthorizerV2 cognito: not restored")
+            && failed.contains("cognito_clients")
+            && failed.contains("GET /orders/{id}"),
+        "{failed}"
     );
+    assert_eq!(http["failed"].as_array().unwrap().len(), 2, "{failed}");
+    assert!(report["unsupported"].as_array().unwrap().is_empty());
+    let rest = report["apis"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["name"] == "orders")
+        .unwrap();
+    assert!(rest["failed"].as_array().unwrap().is_empty(), "{rest:#}");
 
     let only_rest = JobRequest {
         apis: vec!["orders".into()],

@@ -1,0 +1,975 @@
+//! Restoring HTTP and WebSocket APIs (API Gateway v2): their items by natural key for the
+//! comparison ([`items`], [`compare`]), the calls each difference needs ([`step_calls`]), and
+//! carrying the differences out call by call ([`ApplierV2`]), as [`super::apply`] does for
+//! REST APIs.
+//!
+//! Natural keys: a route by its route key, an integration by the smallest route key that
+//! targets it (the key of its logical id, [`ApiSnapshot::integration_keys`]), authorizers and
+//! models by name, stages by name. A route's target and authorizer are compared by the key or
+//! name of what they point at, never by physical id.
+//!
+//! Stages serve deployments: after the routes and integrations are in place, each stage that
+//! does not deploy itself (`autoDeploy`) gets one CreateDeployment; an auto-deploying stage is
+//! created after everything else, so its first deployment holds the restored API.
+
+use std::collections::{BTreeMap, HashMap};
+
+use aws_sdk_apigatewayv2::Client;
+use aws_sdk_apigatewayv2::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_apigatewayv2::types as t;
+use serde::Serialize;
+use serde_json::Value;
+
+use super::diff::{Change, Difference, TAG_SOURCE, compare_items, strip};
+use crate::awsconf::{sdk_error, status_of};
+use crate::model::v2::{self, ApiSnapshot};
+use crate::pacing::Pacer;
+use crate::{Error, Result};
+
+/// Fields never compared: physical ids and times.
+const VOLATILE: &[&str] = &[
+    "apiId",
+    "createdDate",
+    "lastUpdatedDate",
+    "routeId",
+    "integrationId",
+    "authorizerId",
+    "modelId",
+    "deploymentId",
+    // Set by API Gateway, not through the API.
+    "integrationResponseSelectionExpression",
+];
+
+fn comparable<T: Serialize>(item: &T) -> Value {
+    let mut v = serde_json::to_value(item).unwrap_or(Value::Null);
+    strip(&mut v, VOLATILE);
+    v
+}
+
+/// Removes `id_field` from every value of the map at `field` (responses keyed by their key).
+fn strip_nested(v: &mut Value, field: &str, id_field: &str) {
+    if let Some(Value::Object(m)) = v.get_mut(field) {
+        for r in m.values_mut() {
+            strip(r, &[id_field]);
+        }
+    }
+}
+
+/// Every item of an HTTP or WebSocket API as (kind, natural key, comparable value).
+pub fn items(api: &ApiSnapshot) -> Vec<(&'static str, String, Value)> {
+    let keys = api.integration_keys();
+    let authorizers: HashMap<&str, &str> = api
+        .authorizers
+        .iter()
+        .map(|a| (a.authorizer_id.as_str(), a.name.as_str()))
+        .collect();
+    let mut out = vec![("Api", String::new(), comparable(&api.api))];
+    out.extend(
+        api.models
+            .iter()
+            .map(|m| ("ModelV2", m.name.clone(), comparable(m))),
+    );
+    out.extend(
+        api.authorizers
+            .iter()
+            .map(|a| ("AuthorizerV2", a.name.clone(), comparable(a))),
+    );
+    out.extend(api.integrations.iter().map(|i| {
+        let mut v = comparable(i);
+        strip_nested(&mut v, "integrationResponses", "integrationResponseId");
+        let key = keys
+            .get(&i.integration_id)
+            .cloned()
+            .unwrap_or_else(|| format!("~{}", i.integration_id));
+        ("Integration", key, v)
+    }));
+    out.extend(api.routes.iter().map(|r| {
+        let mut v = comparable(r);
+        strip_nested(&mut v, "routeResponses", "routeResponseId");
+        if let Value::Object(m) = &mut v {
+            if let Some(a) = &r.authorizer_id {
+                let name = authorizers.get(a.as_str()).copied().unwrap_or(a);
+                m.insert("authorizer".into(), Value::String(name.to_string()));
+            }
+            if let Some(i) = r.integration_id() {
+                let key = keys.get(i).map(String::as_str).unwrap_or(i);
+                m.insert(
+                    "target".into(),
+                    Value::String(format!("{}{key}", v2::TARGET_PREFIX)),
+                );
+            }
+        }
+        ("Route", r.route_key.clone(), v)
+    }));
+    out.extend(
+        api.stages
+            .iter()
+            .map(|s| ("StageV2", s.stage_name.clone(), comparable(s))),
+    );
+    out
+}
+
+/// What must change to turn `current` (None: no such API yet) into `desired`.
+pub fn compare(desired: &ApiSnapshot, current: Option<&ApiSnapshot>) -> Vec<Difference> {
+    compare_items(items(desired), current.map(items), &|_, _| false)
+}
+
+/// The (kind, natural key) of each stored object of `api` exploded as `name`, by logical id.
+pub fn natural_keys(api: &ApiSnapshot, name: &str) -> BTreeMap<String, (&'static str, String)> {
+    let mut out = BTreeMap::new();
+    out.insert(v2::ids::api(name), ("Api", String::new()));
+    for m in &api.models {
+        out.insert(v2::ids::model(name, &m.name), ("ModelV2", m.name.clone()));
+    }
+    for a in &api.authorizers {
+        out.insert(
+            v2::ids::authorizer(name, &a.name),
+            ("AuthorizerV2", a.name.clone()),
+        );
+    }
+    for key in api.integration_keys().into_values() {
+        out.insert(v2::ids::integration(name, &key), ("Integration", key));
+    }
+    for r in &api.routes {
+        out.insert(
+            v2::ids::route(name, &r.route_key),
+            ("Route", r.route_key.clone()),
+        );
+    }
+    for s in &api.stages {
+        out.insert(
+            v2::ids::stage(name, &s.stage_name),
+            ("StageV2", s.stage_name.clone()),
+        );
+    }
+    out
+}
+
+/// Calls one step needs.
+pub fn step_calls(d: &Difference, desired: &ApiSnapshot, out: &mut BTreeMap<&'static str, u64>) {
+    let mut add = |op: &'static str, n: u64| *out.entry(op).or_insert(0) += n;
+    let verb = |create: &'static str, update: &'static str, delete: &'static str| match d.change {
+        Change::Create => create,
+        Change::Update { .. } => update,
+        Change::Delete => delete,
+    };
+    match d.kind {
+        "Api" => add(verb("CreateApi", "UpdateApi", "DeleteApi"), 1),
+        "ModelV2" => add(verb("CreateModel", "UpdateModel", "DeleteModel"), 1),
+        "AuthorizerV2" => add(
+            verb("CreateAuthorizer", "UpdateAuthorizer", "DeleteAuthorizer"),
+            1,
+        ),
+        "Integration" => {
+            add(
+                verb(
+                    "CreateIntegration",
+                    "UpdateIntegration",
+                    "DeleteIntegration",
+                ),
+                1,
+            );
+            if d.change != Change::Delete {
+                let keys = desired.integration_keys();
+                let n = desired
+                    .integrations
+                    .iter()
+                    .find(|i| keys.get(&i.integration_id) == Some(&d.key))
+                    .map_or(0, |i| i.integration_responses.len() as u64);
+                add("CreateIntegrationResponse", n);
+            }
+        }
+        "Route" => {
+            add(verb("CreateRoute", "UpdateRoute", "DeleteRoute"), 1);
+            if d.change != Change::Delete {
+                let n = desired
+                    .routes
+                    .iter()
+                    .find(|r| r.route_key == d.key)
+                    .map_or(0, |r| r.route_responses.len() as u64);
+                add("CreateRouteResponse", n);
+            }
+        }
+        "StageV2" => add(verb("CreateStage", "UpdateStage", "DeleteStage"), 1),
+        _ => {}
+    }
+}
+
+fn hm<V: Clone>(m: &BTreeMap<String, V>) -> Option<HashMap<String, V>> {
+    (!m.is_empty()).then(|| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+}
+
+fn vec_or_none(v: &[String]) -> Option<Vec<String>> {
+    (!v.is_empty()).then(|| v.to_vec())
+}
+
+fn cors(c: &v2::Cors) -> t::Cors {
+    t::Cors::builder()
+        .allow_credentials(c.allow_credentials)
+        .set_allow_headers(vec_or_none(&c.allow_headers))
+        .set_allow_methods(vec_or_none(&c.allow_methods))
+        .set_allow_origins(vec_or_none(&c.allow_origins))
+        .set_expose_headers(vec_or_none(&c.expose_headers))
+        .set_max_age(c.max_age)
+        .build()
+}
+
+fn route_settings(s: &v2::RouteSettings) -> t::RouteSettings {
+    t::RouteSettings::builder()
+        .data_trace_enabled(s.data_trace_enabled)
+        .detailed_metrics_enabled(s.detailed_metrics_enabled)
+        .set_logging_level(s.logging_level.as_deref().map(t::LoggingLevel::from))
+        .set_throttling_burst_limit(s.throttling_burst_limit)
+        .set_throttling_rate_limit(s.throttling_rate_limit)
+        .build()
+}
+
+fn constraints(
+    m: &BTreeMap<String, v2::ParameterConstraints>,
+) -> Option<HashMap<String, t::ParameterConstraints>> {
+    (!m.is_empty()).then(|| {
+        m.iter()
+            .map(|(k, c)| {
+                (
+                    k.clone(),
+                    t::ParameterConstraints::builder()
+                        .required(c.required)
+                        .build(),
+                )
+            })
+            .collect()
+    })
+}
+
+/// The settable fields of an API, on a CreateApi or UpdateApi request.
+macro_rules! api_fields {
+    ($b:expr, $a:expr) => {
+        $b.name(&$a.name)
+            .set_description($a.description.clone())
+            .set_version($a.version.clone())
+            .set_cors_configuration($a.cors_configuration.as_ref().map(cors))
+            .set_route_selection_expression($a.route_selection_expression.clone())
+            .set_api_key_selection_expression($a.api_key_selection_expression.clone())
+            .disable_execute_api_endpoint($a.disable_execute_api_endpoint)
+            .disable_schema_validation($a.disable_schema_validation)
+            .set_ip_address_type($a.ip_address_type.as_deref().map(t::IpAddressType::from))
+    };
+}
+
+macro_rules! model_fields {
+    ($b:expr, $m:expr) => {
+        $b.name(&$m.name)
+            .set_content_type($m.content_type.clone())
+            .set_description($m.description.clone())
+            .set_schema($m.schema.clone())
+    };
+}
+
+macro_rules! authorizer_fields {
+    ($b:expr, $a:expr) => {
+        $b.name(&$a.name)
+            .set_authorizer_type($a.authorizer_type.as_deref().map(t::AuthorizerType::from))
+            .set_jwt_configuration($a.jwt_configuration.as_ref().map(|j| {
+                t::JwtConfiguration::builder()
+                    .set_audience(vec_or_none(&j.audience))
+                    .set_issuer(j.issuer.clone())
+                    .build()
+            }))
+            .set_authorizer_uri($a.authorizer_uri.clone())
+            .set_authorizer_credentials_arn($a.authorizer_credentials_arn.clone())
+            .set_authorizer_payload_format_version($a.authorizer_payload_format_version.clone())
+            .set_authorizer_result_ttl_in_seconds($a.authorizer_result_ttl_in_seconds)
+            .set_enable_simple_responses($a.enable_simple_responses.then_some(true))
+            .set_identity_source(vec_or_none(&$a.identity_source))
+            .set_identity_validation_expression($a.identity_validation_expression.clone())
+    };
+}
+
+macro_rules! integration_fields {
+    ($b:expr, $i:expr) => {
+        $b.set_integration_type($i.integration_type.as_deref().map(t::IntegrationType::from))
+            .set_integration_subtype($i.integration_subtype.clone())
+            .set_integration_uri($i.integration_uri.clone())
+            .set_integration_method($i.integration_method.clone())
+            .set_connection_type($i.connection_type.as_deref().map(t::ConnectionType::from))
+            .set_connection_id($i.connection_id.clone())
+            .set_credentials_arn($i.credentials_arn.clone())
+            .set_description($i.description.clone())
+            .set_payload_format_version($i.payload_format_version.clone())
+            .set_timeout_in_millis($i.timeout_in_millis)
+            .set_request_parameters(hm(&$i.request_parameters))
+            .set_request_templates(hm(&$i.request_templates))
+            .set_response_parameters((!$i.response_parameters.is_empty()).then(|| {
+                $i.response_parameters
+                    .iter()
+                    .map(|(k, v)| {
+                        (
+                            k.clone(),
+                            v.iter().map(|(a, b)| (a.clone(), b.clone())).collect(),
+                        )
+                    })
+                    .collect()
+            }))
+            .set_template_selection_expression($i.template_selection_expression.clone())
+            .set_passthrough_behavior(
+                $i.passthrough_behavior
+                    .as_deref()
+                    .map(t::PassthroughBehavior::from),
+            )
+            .set_content_handling_strategy(
+                $i.content_handling_strategy
+                    .as_deref()
+                    .map(t::ContentHandlingStrategy::from),
+            )
+            .set_tls_config($i.tls_config.as_ref().map(|c| {
+                t::TlsConfigInput::builder()
+                    .set_server_name_to_verify(c.server_name_to_verify.clone())
+                    .build()
+            }))
+    };
+}
+
+macro_rules! integration_response_fields {
+    ($b:expr, $r:expr) => {
+        $b.integration_response_key(&$r.integration_response_key)
+            .set_content_handling_strategy(
+                $r.content_handling_strategy
+                    .as_deref()
+                    .map(t::ContentHandlingStrategy::from),
+            )
+            .set_response_parameters(hm(&$r.response_parameters))
+            .set_response_templates(hm(&$r.response_templates))
+            .set_template_selection_expression($r.template_selection_expression.clone())
+    };
+}
+
+macro_rules! route_fields {
+    ($b:expr, $r:expr, $target:expr, $authorizer:expr) => {
+        $b.route_key(&$r.route_key)
+            .set_target($target)
+            .set_authorization_type(
+                $r.authorization_type
+                    .as_deref()
+                    .map(t::AuthorizationType::from),
+            )
+            .set_authorizer_id($authorizer)
+            .set_authorization_scopes(vec_or_none(&$r.authorization_scopes))
+            .api_key_required($r.api_key_required)
+            .set_operation_name($r.operation_name.clone())
+            .set_request_models(hm(&$r.request_models))
+            .set_request_parameters(constraints(&$r.request_parameters))
+            .set_model_selection_expression($r.model_selection_expression.clone())
+            .set_route_response_selection_expression($r.route_response_selection_expression.clone())
+    };
+}
+
+macro_rules! route_response_fields {
+    ($b:expr, $r:expr) => {
+        $b.route_response_key(&$r.route_response_key)
+            .set_model_selection_expression($r.model_selection_expression.clone())
+            .set_response_models(hm(&$r.response_models))
+            .set_response_parameters(constraints(&$r.response_parameters))
+    };
+}
+
+macro_rules! stage_fields {
+    ($b:expr, $s:expr) => {
+        $b.stage_name(&$s.stage_name)
+            .set_description($s.description.clone())
+            .auto_deploy($s.auto_deploy)
+            .set_client_certificate_id($s.client_certificate_id.clone())
+            .set_default_route_settings($s.default_route_settings.as_ref().map(route_settings))
+            .set_route_settings((!$s.route_settings.is_empty()).then(|| {
+                $s.route_settings
+                    .iter()
+                    .map(|(k, v)| (k.clone(), route_settings(v)))
+                    .collect()
+            }))
+            .set_stage_variables(hm(&$s.stage_variables))
+            .set_access_log_settings($s.access_log_settings.as_ref().map(|l| {
+                t::AccessLogSettings::builder()
+                    .set_destination_arn(l.destination_arn.clone())
+                    .set_format(l.format.clone())
+                    .build()
+            }))
+    };
+}
+
+/// Target-side state while applying: natural key -> target physical id.
+pub struct ApplierV2<'a> {
+    client: &'a Client,
+    pacer: &'a Pacer,
+    pub api_id: String,
+    models: BTreeMap<String, String>,
+    authorizers: BTreeMap<String, String>,
+    /// By integration key.
+    integrations: BTreeMap<String, String>,
+    /// By (integration key, integration response key).
+    integration_responses: BTreeMap<(String, String), String>,
+    routes: BTreeMap<String, String>,
+    /// By (route key, route response key).
+    route_responses: BTreeMap<(String, String), String>,
+}
+
+impl<'a> ApplierV2<'a> {
+    /// Starts from what the target API already holds (`current`, captured).
+    pub fn new(client: &'a Client, pacer: &'a Pacer, current: &ApiSnapshot) -> Self {
+        let keys = current.integration_keys();
+        let key_of = |id: &str| keys.get(id).cloned().unwrap_or_else(|| format!("~{id}"));
+        ApplierV2 {
+            client,
+            pacer,
+            api_id: current.api.api_id.clone(),
+            models: current
+                .models
+                .iter()
+                .map(|m| (m.name.clone(), m.model_id.clone()))
+                .collect(),
+            authorizers: current
+                .authorizers
+                .iter()
+                .map(|a| (a.name.clone(), a.authorizer_id.clone()))
+                .collect(),
+            integrations: current
+                .integrations
+                .iter()
+                .map(|i| (key_of(&i.integration_id), i.integration_id.clone()))
+                .collect(),
+            integration_responses: current
+                .integrations
+                .iter()
+                .flat_map(|i| {
+                    let key = key_of(&i.integration_id);
+                    i.integration_responses.values().map(move |r| {
+                        (
+                            (key.clone(), r.integration_response_key.clone()),
+                            r.integration_response_id.clone(),
+                        )
+                    })
+                })
+                .collect(),
+            routes: current
+                .routes
+                .iter()
+                .map(|r| (r.route_key.clone(), r.route_id.clone()))
+                .collect(),
+            route_responses: current
+                .routes
+                .iter()
+                .flat_map(|r| {
+                    r.route_responses.values().map(|rr| {
+                        (
+                            (r.route_key.clone(), rr.route_response_key.clone()),
+                            rr.route_response_id.clone(),
+                        )
+                    })
+                })
+                .collect(),
+        }
+    }
+
+    /// Creates the API itself, tagged with its source. Returns the new API's id.
+    pub async fn create_api(
+        client: &Client,
+        pacer: &Pacer,
+        api: &v2::Api,
+        name: &str,
+        tag: &str,
+    ) -> Result<String> {
+        let mut tags: HashMap<String, String> = api
+            .tags
+            .iter()
+            .filter(|(k, _)| !k.starts_with(super::diff::TAG_PREFIX))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        tags.insert(TAG_SOURCE.into(), tag.into());
+        let mut api = api.clone();
+        api.name = name.to_string();
+        let out = pacer
+            .call("CreateApi", || {
+                api_fields!(client.create_api(), api)
+                    .protocol_type(t::ProtocolType::from(api.protocol_type.as_str()))
+                    .set_tags(Some(tags.clone()))
+                    .send()
+            })
+            .await
+            .map_err(|e| {
+                sdk_error(
+                    &format!("creating {} API {name} (CreateApi)", api.protocol_type),
+                    e,
+                )
+            })?;
+        out.api_id
+            .ok_or_else(|| Error::Aws(format!("CreateApi for {name} returned no id")))
+    }
+
+    fn what(&self, op: &str, key: &str) -> String {
+        format!("restoring {key} into API {} ({op})", self.api_id)
+    }
+
+    /// One pacer call; a look-alike's missing operation is [`Error::Unimplemented`].
+    async fn call<T, E, F, Fut>(&self, op: &'static str, key: &str, f: F) -> Result<T>
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<
+                Output = std::result::Result<
+                    T,
+                    SdkError<E, aws_sdk_apigatewayv2::config::http::HttpResponse>,
+                >,
+            >,
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    {
+        self.pacer.call(op, f).await.map_err(|e| {
+            if matches!(status_of(&e), Some(404 | 500 | 501)) && e.code().is_none() {
+                Error::Unimplemented(format!(
+                    "the target does not implement {op} ({key} left as it is)"
+                ))
+            } else {
+                sdk_error(&self.what(op, key), e)
+            }
+        })
+    }
+
+    /// Carries out one difference.
+    pub async fn apply(&mut self, d: &Difference, desired: &ApiSnapshot) -> Result<()> {
+        let api_id = self.api_id.clone();
+        let key = d.key.as_str();
+        let gone = || Error::Integrity(format!("{} {key} is not in the desired API", d.kind));
+        match (d.kind, &d.change) {
+            ("Api", Change::Update { .. }) => {
+                let a = &desired.api;
+                self.call("UpdateApi", key, || {
+                    api_fields!(self.client.update_api().api_id(&api_id), a).send()
+                })
+                .await?;
+            }
+            ("ModelV2", Change::Delete) => {
+                let id = self.id_of(&self.models, d)?;
+                self.call("DeleteModel", key, || {
+                    self.client
+                        .delete_model()
+                        .api_id(&api_id)
+                        .model_id(&id)
+                        .send()
+                })
+                .await?;
+                self.models.remove(key);
+            }
+            ("ModelV2", change) => {
+                let m = desired
+                    .models
+                    .iter()
+                    .find(|m| m.name == key)
+                    .ok_or_else(gone)?;
+                if let (Change::Update { .. }, Some(id)) = (change, self.models.get(key)) {
+                    let id = id.clone();
+                    self.call("UpdateModel", key, || {
+                        model_fields!(self.client.update_model().api_id(&api_id).model_id(&id), m)
+                            .send()
+                    })
+                    .await?;
+                } else {
+                    let out = self
+                        .call("CreateModel", key, || {
+                            model_fields!(self.client.create_model().api_id(&api_id), m).send()
+                        })
+                        .await?;
+                    self.models
+                        .insert(key.to_string(), out.model_id.unwrap_or_default());
+                }
+            }
+            ("AuthorizerV2", Change::Delete) => {
+                let id = self.id_of(&self.authorizers, d)?;
+                self.call("DeleteAuthorizer", key, || {
+                    self.client
+                        .delete_authorizer()
+                        .api_id(&api_id)
+                        .authorizer_id(&id)
+                        .send()
+                })
+                .await?;
+                self.authorizers.remove(key);
+            }
+            ("AuthorizerV2", change) => {
+                let a = desired
+                    .authorizers
+                    .iter()
+                    .find(|a| a.name == key)
+                    .ok_or_else(gone)?;
+                if let (Change::Update { .. }, Some(id)) = (change, self.authorizers.get(key)) {
+                    let id = id.clone();
+                    self.call("UpdateAuthorizer", key, || {
+                        authorizer_fields!(
+                            self.client
+                                .update_authorizer()
+                                .api_id(&api_id)
+                                .authorizer_id(&id),
+                            a
+                        )
+                        .send()
+                    })
+                    .await?;
+                } else {
+                    let out = self
+                        .call("CreateAuthorizer", key, || {
+                            authorizer_fields!(self.client.create_authorizer().api_id(&api_id), a)
+                                .send()
+                        })
+                        .await?;
+                    self.authorizers
+                        .insert(key.to_string(), out.authorizer_id.unwrap_or_default());
+                }
+            }
+            ("Integration", Change::Delete) => {
+                let id = self.id_of(&self.integrations, d)?;
+                self.call("DeleteIntegration", key, || {
+                    self.client
+                        .delete_integration()
+                        .api_id(&api_id)
+                        .integration_id(&id)
+                        .send()
+                })
+                .await?;
+                self.integrations.remove(key);
+            }
+            ("Integration", change) => {
+                let keys = desired.integration_keys();
+                let i = desired
+                    .integrations
+                    .iter()
+                    .find(|i| keys.get(&i.integration_id).map(String::as_str) == Some(key))
+                    .ok_or_else(gone)?;
+                let id = match (change, self.integrations.get(key)) {
+                    (Change::Update { .. }, Some(id)) => {
+                        let id = id.clone();
+                        self.call("UpdateIntegration", key, || {
+                            integration_fields!(
+                                self.client
+                                    .update_integration()
+                                    .api_id(&api_id)
+                                    .integration_id(&id),
+                                i
+                            )
+                            .send()
+                        })
+                        .await?;
+                        id
+                    }
+                    _ => {
+                        let out = self
+                            .call("CreateIntegration", key, || {
+                                integration_fields!(
+                                    self.client.create_integration().api_id(&api_id),
+                                    i
+                                )
+                                .send()
+                            })
+                            .await?;
+                        let id = out.integration_id.unwrap_or_default();
+                        self.integrations.insert(key.to_string(), id.clone());
+                        id
+                    }
+                };
+                self.sync_integration_responses(key, &id, i).await?;
+            }
+            ("Route", Change::Delete) => {
+                let id = self.id_of(&self.routes, d)?;
+                self.call("DeleteRoute", key, || {
+                    self.client
+                        .delete_route()
+                        .api_id(&api_id)
+                        .route_id(&id)
+                        .send()
+                })
+                .await?;
+                self.routes.remove(key);
+            }
+            ("Route", change) => {
+                let r = desired
+                    .routes
+                    .iter()
+                    .find(|r| r.route_key == key)
+                    .ok_or_else(gone)?;
+                let target = match r.integration_id() {
+                    None => r.target.clone(),
+                    Some(source) => {
+                        let keys = desired.integration_keys();
+                        let ikey = keys.get(source).cloned().unwrap_or_default();
+                        let id = self.integrations.get(&ikey).ok_or_else(|| {
+                            Error::NotFound(format!(
+                                "route {key} targets integration {ikey}, which was not restored"
+                            ))
+                        })?;
+                        Some(format!("{}{id}", v2::TARGET_PREFIX))
+                    }
+                };
+                let authorizer = match &r.authorizer_id {
+                    None => None,
+                    Some(source) => {
+                        let name = desired
+                            .authorizers
+                            .iter()
+                            .find(|a| &a.authorizer_id == source)
+                            .map(|a| a.name.clone())
+                            .unwrap_or_default();
+                        Some(self.authorizers.get(&name).cloned().ok_or_else(|| {
+                            Error::NotFound(format!(
+                                "route {key} uses authorizer '{name}', which was not restored"
+                            ))
+                        })?)
+                    }
+                };
+                let id = match (change, self.routes.get(key)) {
+                    (Change::Update { .. }, Some(id)) => {
+                        let id = id.clone();
+                        self.call("UpdateRoute", key, || {
+                            route_fields!(
+                                self.client.update_route().api_id(&api_id).route_id(&id),
+                                r,
+                                target.clone(),
+                                authorizer.clone()
+                            )
+                            .send()
+                        })
+                        .await?;
+                        id
+                    }
+                    _ => {
+                        let out = self
+                            .call("CreateRoute", key, || {
+                                route_fields!(
+                                    self.client.create_route().api_id(&api_id),
+                                    r,
+                                    target.clone(),
+                                    authorizer.clone()
+                                )
+                                .send()
+                            })
+                            .await?;
+                        let id = out.route_id.unwrap_or_default();
+                        self.routes.insert(key.to_string(), id.clone());
+                        id
+                    }
+                };
+                self.sync_route_responses(key, &id, r).await?;
+            }
+            ("StageV2", Change::Delete) => {
+                self.call("DeleteStage", key, || {
+                    self.client
+                        .delete_stage()
+                        .api_id(&api_id)
+                        .stage_name(key)
+                        .send()
+                })
+                .await?;
+            }
+            ("StageV2", change) => {
+                let s = desired
+                    .stages
+                    .iter()
+                    .find(|s| s.stage_name == key)
+                    .ok_or_else(gone)?;
+                if matches!(change, Change::Create) {
+                    let tags = hm(&s.tags);
+                    self.call("CreateStage", key, || {
+                        stage_fields!(self.client.create_stage().api_id(&api_id), s)
+                            .set_tags(tags.clone())
+                            .send()
+                    })
+                    .await?;
+                } else {
+                    self.call("UpdateStage", key, || {
+                        stage_fields!(self.client.update_stage().api_id(&api_id), s).send()
+                    })
+                    .await?;
+                }
+            }
+            (kind, _) => {
+                return Err(Error::Invalid(format!(
+                    "restoring {kind} {key} into an HTTP or WebSocket API is not supported"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    fn id_of(&self, map: &BTreeMap<String, String>, d: &Difference) -> Result<String> {
+        map.get(&d.key).cloned().ok_or_else(|| {
+            Error::NotFound(format!(
+                "{} {} is not in API {} any more",
+                d.kind, d.key, self.api_id
+            ))
+        })
+    }
+
+    /// Makes the integration's responses those of `i`: create, update, delete by key.
+    async fn sync_integration_responses(
+        &mut self,
+        key: &str,
+        id: &str,
+        i: &v2::Integration,
+    ) -> Result<()> {
+        let api_id = self.api_id.clone();
+        for r in i.integration_responses.values() {
+            let k = (key.to_string(), r.integration_response_key.clone());
+            let what = format!("{key} {}", r.integration_response_key);
+            match self.integration_responses.get(&k).cloned() {
+                Some(rid) => {
+                    self.call("UpdateIntegrationResponse", &what, || {
+                        integration_response_fields!(
+                            self.client
+                                .update_integration_response()
+                                .api_id(&api_id)
+                                .integration_id(id)
+                                .integration_response_id(&rid),
+                            r
+                        )
+                        .send()
+                    })
+                    .await?;
+                }
+                None => {
+                    let out = self
+                        .call("CreateIntegrationResponse", &what, || {
+                            integration_response_fields!(
+                                self.client
+                                    .create_integration_response()
+                                    .api_id(&api_id)
+                                    .integration_id(id),
+                                r
+                            )
+                            .send()
+                        })
+                        .await?;
+                    self.integration_responses
+                        .insert(k, out.integration_response_id.unwrap_or_default());
+                }
+            }
+        }
+        let extra: Vec<((String, String), String)> = self
+            .integration_responses
+            .iter()
+            .filter(|((k, rk), _)| k == key && !i.integration_responses.contains_key(rk))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        for (k, rid) in extra {
+            self.call(
+                "DeleteIntegrationResponse",
+                &format!("{key} {}", k.1),
+                || {
+                    self.client
+                        .delete_integration_response()
+                        .api_id(&api_id)
+                        .integration_id(id)
+                        .integration_response_id(&rid)
+                        .send()
+                },
+            )
+            .await?;
+            self.integration_responses.remove(&k);
+        }
+        Ok(())
+    }
+
+    /// Makes the route's responses those of `r`.
+    async fn sync_route_responses(&mut self, key: &str, id: &str, r: &v2::Route) -> Result<()> {
+        let api_id = self.api_id.clone();
+        for rr in r.route_responses.values() {
+            let k = (key.to_string(), rr.route_response_key.clone());
+            let what = format!("{key} {}", rr.route_response_key);
+            match self.route_responses.get(&k).cloned() {
+                Some(rid) => {
+                    self.call("UpdateRouteResponse", &what, || {
+                        route_response_fields!(
+                            self.client
+                                .update_route_response()
+                                .api_id(&api_id)
+                                .route_id(id)
+                                .route_response_id(&rid),
+                            rr
+                        )
+                        .send()
+                    })
+                    .await?;
+                }
+                None => {
+                    let out = self
+                        .call("CreateRouteResponse", &what, || {
+                            route_response_fields!(
+                                self.client
+                                    .create_route_response()
+                                    .api_id(&api_id)
+                                    .route_id(id),
+                                rr
+                            )
+                            .send()
+                        })
+                        .await?;
+                    self.route_responses
+                        .insert(k, out.route_response_id.unwrap_or_default());
+                }
+            }
+        }
+        let extra: Vec<((String, String), String)> = self
+            .route_responses
+            .iter()
+            .filter(|((k, rk), _)| k == key && !r.route_responses.contains_key(rk))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        for (k, rid) in extra {
+            self.call("DeleteRouteResponse", &format!("{key} {}", k.1), || {
+                self.client
+                    .delete_route_response()
+                    .api_id(&api_id)
+                    .route_id(id)
+                    .route_response_id(&rid)
+                    .send()
+            })
+            .await?;
+            self.route_responses.remove(&k);
+        }
+        Ok(())
+    }
+
+    /// Deploys the API to `stage` (for stages that do not deploy themselves).
+    pub async fn deploy(&self, stage: &str, marker: &str) -> Result<()> {
+        let api_id = self.api_id.clone();
+        self.call("CreateDeployment", stage, || {
+            self.client
+                .create_deployment()
+                .api_id(&api_id)
+                .stage_name(stage)
+                .description(marker)
+                .send()
+        })
+        .await
+        .map(|_| ())
+    }
+}
+
+/// Function ARN -> what calls it, for an HTTP or WebSocket API: Lambda integrations (the
+/// function ARN itself, or the `.../functions/ARN/invocations` URI) and REQUEST authorizers.
+pub fn functions_called(api: &ApiSnapshot) -> BTreeMap<String, Vec<String>> {
+    let of = |uri: &str| {
+        super::lambda::function_of_uri(uri).or_else(|| {
+            (uri.starts_with("arn:") && uri.contains(":lambda:") && !uri.contains("${"))
+                .then(|| uri.to_string())
+        })
+    };
+    let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let keys = api.integration_keys();
+    for i in &api.integrations {
+        if let Some(f) = i.integration_uri.as_deref().and_then(of) {
+            let key = keys.get(&i.integration_id).cloned().unwrap_or_default();
+            out.entry(f).or_default().push(format!("Integration {key}"));
+        }
+    }
+    for a in &api.authorizers {
+        if let Some(f) = a.authorizer_uri.as_deref().and_then(of) {
+            out.entry(f)
+                .or_default()
+                .push(format!("Authorizer {}", a.name));
+        }
+    }
+    out
+}
