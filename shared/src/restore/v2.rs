@@ -973,3 +973,219 @@ pub fn functions_called(api: &ApiSnapshot) -> BTreeMap<String, Vec<String>> {
     }
     out
 }
+
+/// What moto cannot show, at the HTTP layer (aws-smithy-mocks through the real client
+/// configuration): UpdateStage, CreateDeployment, a look-alike's missing operation, and the
+/// references a created route carries.
+#[cfg(test)]
+mod tests {
+    use aws_config::{BehaviorVersion, SdkConfig};
+    use aws_sdk_apigatewayv2::config::{Credentials, Region, SharedCredentialsProvider};
+    use aws_sdk_apigatewayv2::operation::create_deployment::CreateDeploymentOutput;
+    use aws_sdk_apigatewayv2::operation::create_route::CreateRouteOutput;
+    use aws_sdk_apigatewayv2::operation::update_stage::UpdateStageOutput;
+    use aws_smithy_mocks::{
+        MockResponseInterceptor, Rule, RuleMode, create_mock_http_client, mock,
+    };
+
+    use super::*;
+
+    fn client(rules: &[&Rule]) -> Client {
+        let sdk = SdkConfig::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new("eu-west-1"))
+            .credentials_provider(SharedCredentialsProvider::new(Credentials::new(
+                "AKIDTEST", "secret", None, None, "test",
+            )))
+            .http_client(create_mock_http_client())
+            .build();
+        let mut mocks = MockResponseInterceptor::new().rule_mode(RuleMode::MatchAny);
+        for r in rules {
+            mocks = mocks.with_rule(r);
+        }
+        Client::from_conf(
+            crate::capture::v2::client_config(&sdk)
+                .interceptor(mocks)
+                .build(),
+        )
+    }
+
+    /// The target as captured: one integration (`GET /a`), one authorizer, one stage.
+    fn current() -> ApiSnapshot {
+        ApiSnapshot {
+            api: v2::Api {
+                api_id: "tgt".into(),
+                name: "orders".into(),
+                protocol_type: "HTTP".into(),
+                ..Default::default()
+            },
+            integrations: vec![v2::Integration {
+                integration_id: "int-t".into(),
+                ..Default::default()
+            }],
+            routes: vec![v2::Route {
+                route_id: "r-t".into(),
+                route_key: "GET /a".into(),
+                target: Some("integrations/int-t".into()),
+                ..Default::default()
+            }],
+            authorizers: vec![v2::Authorizer {
+                authorizer_id: "auth-t".into(),
+                name: "cognito".into(),
+                ..Default::default()
+            }],
+            ..Default::default()
+        }
+    }
+
+    /// The point's API: the same integration and authorizer under source ids, and a new route.
+    fn desired() -> ApiSnapshot {
+        let mut stage = v2::Stage {
+            stage_name: "prod".into(),
+            ..Default::default()
+        };
+        stage
+            .stage_variables
+            .insert("backend".into(), "prod".into());
+        ApiSnapshot {
+            api: v2::Api {
+                api_id: "src".into(),
+                name: "orders".into(),
+                protocol_type: "HTTP".into(),
+                ..Default::default()
+            },
+            integrations: vec![v2::Integration {
+                integration_id: "int-s".into(),
+                ..Default::default()
+            }],
+            routes: vec![
+                v2::Route {
+                    route_id: "r-s".into(),
+                    route_key: "GET /a".into(),
+                    target: Some("integrations/int-s".into()),
+                    ..Default::default()
+                },
+                v2::Route {
+                    route_id: "r-s2".into(),
+                    route_key: "GET /b".into(),
+                    target: Some("integrations/int-s".into()),
+                    authorization_type: Some("JWT".into()),
+                    authorizer_id: Some("auth-s".into()),
+                    ..Default::default()
+                },
+            ],
+            authorizers: vec![v2::Authorizer {
+                authorizer_id: "auth-s".into(),
+                name: "cognito".into(),
+                ..Default::default()
+            }],
+            stages: vec![stage],
+            ..Default::default()
+        }
+    }
+
+    fn step(kind: &'static str, key: &str, change: Change) -> Difference {
+        Difference {
+            kind,
+            key: key.into(),
+            change,
+            desired: None,
+            current: None,
+        }
+    }
+
+    #[test]
+    fn routes_compare_by_what_they_point_at_not_by_id() {
+        let d = desired();
+        let diffs = compare(&d, Some(&current()));
+        let kinds: Vec<(&str, &str)> = diffs.iter().map(|d| (d.kind, d.key.as_str())).collect();
+        // The integration and the authorizer are the same; route GET /b and the stage are new.
+        assert_eq!(kinds, [("Route", "GET /b"), ("StageV2", "prod")]);
+    }
+
+    #[tokio::test]
+    async fn a_new_route_points_at_the_restored_integration_and_authorizer() {
+        let create = mock!(Client::create_route)
+            .match_requests(|r| {
+                r.api_id() == Some("tgt")
+                    && r.route_key() == Some("GET /b")
+                    && r.target() == Some("integrations/int-t")
+                    && r.authorizer_id() == Some("auth-t")
+                    && r.authorization_type() == Some(&t::AuthorizationType::Jwt)
+            })
+            .then_output(|| CreateRouteOutput::builder().route_id("r-new").build());
+        let c = client(&[&create]);
+        let pacer = Pacer::for_tests();
+        let mut a = ApplierV2::new(&c, &pacer, &current());
+        a.apply(&step("Route", "GET /b", Change::Create), &desired())
+            .await
+            .unwrap();
+        assert_eq!(create.num_calls(), 1);
+        assert_eq!(a.routes.get("GET /b").map(String::as_str), Some("r-new"));
+    }
+
+    #[tokio::test]
+    async fn a_changed_stage_is_updated_and_deployed() {
+        let update = mock!(Client::update_stage)
+            .match_requests(|r| {
+                r.api_id() == Some("tgt")
+                    && r.stage_name() == Some("prod")
+                    && r.auto_deploy() == Some(false)
+                    && r.stage_variables()
+                        .is_some_and(|v| v.get("backend").map(String::as_str) == Some("prod"))
+            })
+            .then_output(|| UpdateStageOutput::builder().stage_name("prod").build());
+        let deploy = mock!(Client::create_deployment)
+            .match_requests(|r| {
+                r.api_id() == Some("tgt")
+                    && r.stage_name() == Some("prod")
+                    && r.description() == Some("apigw-dr restore of point abc")
+            })
+            .then_output(|| {
+                CreateDeploymentOutput::builder()
+                    .deployment_id("d1")
+                    .build()
+            });
+        let c = client(&[&update, &deploy]);
+        let pacer = Pacer::for_tests();
+        let mut a = ApplierV2::new(&c, &pacer, &current());
+        let fields = Change::Update {
+            fields: vec!["stageVariables".into()],
+        };
+        a.apply(&step("StageV2", "prod", fields), &desired())
+            .await
+            .unwrap();
+        a.deploy("prod", "apigw-dr restore of point abc")
+            .await
+            .unwrap();
+        assert_eq!((update.num_calls(), deploy.num_calls()), (1, 1));
+    }
+
+    #[tokio::test]
+    async fn a_missing_operation_of_a_look_alike_is_unimplemented_and_an_aws_error_is_not() {
+        let html = Some("<!doctype html>\n<html lang=en>\n<title>404</title>".to_string());
+        let missing = mock!(Client::create_deployment)
+            .match_requests(|r| r.stage_name() == Some("prod"))
+            .sequence()
+            .http_status(404, html)
+            .build();
+        let refused = mock!(Client::create_deployment)
+            .match_requests(|r| r.stage_name() == Some("beta"))
+            .sequence()
+            .http_status(
+                400,
+                Some(r#"{"__type":"BadRequestException","message":"no routes"}"#.into()),
+            )
+            .build();
+        let c = client(&[&missing, &refused]);
+        let pacer = Pacer::for_tests();
+        let a = ApplierV2::new(&c, &pacer, &current());
+        let e = a.deploy("prod", "m").await.unwrap_err();
+        assert!(matches!(e, Error::Unimplemented(_)), "{e:?}");
+        let e = a.deploy("beta", "m").await.unwrap_err();
+        assert!(
+            matches!(&e, Error::Aws(m) if m.contains("no routes") && m.contains("CreateDeployment")),
+            "{e:?}"
+        );
+    }
+}
