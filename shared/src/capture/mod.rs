@@ -10,6 +10,8 @@
 mod convert;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod mocks;
 pub mod v2;
 
 use std::collections::{BTreeSet, HashSet};
