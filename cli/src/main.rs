@@ -10,6 +10,7 @@ use shared::catalog::{Catalog, PointRecord};
 use shared::location::DEFAULT_STORE;
 use shared::pipeline::{self, SnapshotJob};
 use shared::point::{self, DEFAULT_GRACE_SECS, DEFAULT_KEEP, DEFAULT_RETENTION_DAYS, short};
+use shared::secret::{KeyOptions, Sealer};
 use shared::store::Store;
 use shared::time::rfc3339;
 
@@ -27,6 +28,13 @@ struct Cli {
     /// [default: the local catalog beside a file:// store]
     #[arg(long, global = true, env = "APIGW_DR_CATALOG")]
     catalog: Option<String>,
+    /// The key file that seals API key values [default: DIR/secret.key of a file://DIR store].
+    #[arg(long, global = true, env = "APIGW_DR_KEY_FILE", value_name = "PATH")]
+    key_file: Option<std::path::PathBuf>,
+    /// The KMS key (id, ARN or alias) that seals API key values (envelope encryption; needed for
+    /// an s3:// store when the source has API keys).
+    #[arg(long, global = true, env = "APIGW_DR_KMS_KEY", value_name = "KEYID")]
+    kms_key: Option<String>,
     /// No progress lines on stderr.
     #[arg(short, long, global = true)]
     quiet: bool,
@@ -189,8 +197,15 @@ async fn run(cli: Cli) -> shared::Result<ExitCode> {
         }
     };
     let (store, catalog) = shared::location::open(&cli.store, cli.catalog.as_deref(), None).await?;
+    let keys = KeyOptions {
+        key_file: cli.key_file.clone(),
+        kms_key: cli.kms_key.clone(),
+    };
     match cli.command {
-        Command::Snapshot(a) => snapshot(a, &store, &catalog, &progress).await,
+        Command::Snapshot(a) => {
+            let sealer = Sealer::for_store(&store, &keys, None);
+            snapshot(a, &store, &catalog, &sealer, &progress).await
+        }
         Command::List { json } => list(&catalog, json).await,
         Command::Show { point, json } => show(&store, &catalog, &point, json).await,
         Command::Verify { point } => {
@@ -308,6 +323,7 @@ async fn snapshot(
     a: SnapshotArgs,
     store: &Store,
     catalog: &Catalog,
+    sealer: &Sealer,
     progress: &(dyn Fn(String) + Send + Sync),
 ) -> shared::Result<ExitCode> {
     let source = shared::awsconf::load(a.region.as_deref(), a.role_arn.as_deref()).await?;
@@ -317,7 +333,7 @@ async fn snapshot(
         trigger: "cli".into(),
         retention_days: a.retention_days,
     };
-    let out = pipeline::snapshot(&source, store, catalog, &job, progress).await?;
+    let out = pipeline::snapshot(&source, store, catalog, sealer, &job, progress).await?;
     let r = &out.report;
     if r.unchanged {
         progress(format!(

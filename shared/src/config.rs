@@ -40,6 +40,9 @@ pub struct FunctionConfig {
     /// `APIGW_DR_MAX_DEFER_SECONDS` (default 300): a continuous stream of changes still gets
     /// a point at least this often.
     pub max_defer_seconds: u64,
+    /// `APIGW_DR_KMS_KEY`: the KMS key (id, ARN or alias) that seals API key values in the
+    /// store (envelope encryption, see `secret`); needed when the source has API keys.
+    pub kms_key: Option<String>,
 }
 
 fn seconds(v: Option<String>, name: &str, default: u64) -> Result<u64> {
@@ -96,7 +99,16 @@ impl FunctionConfig {
                 "APIGW_DR_MAX_DEFER_SECONDS",
                 300,
             )?,
+            kms_key: get("APIGW_DR_KMS_KEY"),
         })
+    }
+
+    /// How the functions seal and open API key values: with the configured KMS key.
+    pub fn key_options(&self) -> crate::secret::KeyOptions {
+        crate::secret::KeyOptions {
+            key_file: None,
+            kms_key: self.kms_key.clone(),
+        }
     }
 
     /// The store and catalog URLs, which the snapshot function cannot do without.
@@ -140,5 +152,8 @@ mod tests {
         assert_eq!(c.retention_days, 7);
         assert!(cfg(&[("APIGW_DR_RETENTION_DAYS", "-1")]).is_err());
         assert!(cfg(&[("APIGW_DR_RETENTION_DAYS", "x")]).is_err());
+        assert_eq!(c.kms_key, None);
+        let c = cfg(&[("APIGW_DR_KMS_KEY", " alias/apigw-dr ")]).unwrap();
+        assert_eq!(c.key_options().kms_key.as_deref(), Some("alias/apigw-dr"));
     }
 }

@@ -22,6 +22,7 @@ pub mod pacing;
 pub mod pipeline;
 pub mod point;
 pub mod restore;
+pub mod secret;
 pub mod select;
 pub mod store;
 pub mod time;

@@ -11,6 +11,7 @@ use crate::events::{Discovery, SnapshotRequest, classify_discovery, send_snapsho
 use crate::model::Snapshot;
 use crate::pacing::{Pacer, RetryPolicy};
 use crate::point::{self, WriteOptions, WriteReport};
+use crate::secret::Sealer;
 use crate::store::Store;
 use crate::{Error, Result};
 
@@ -29,13 +30,15 @@ pub struct SnapshotOutcome {
     pub calls: u64,
 }
 
-/// Captures the selected REST APIs of the source that `source` acts in and writes them as a
-/// recovery point. Store and catalog are checked first, so an unreachable one fails before
-/// any capture work.
+/// Captures the selected APIs of the source that `source` acts in, with the source's whole
+/// account-level estate (API key values sealed by `sealer`), and writes them as a recovery
+/// point. Store and catalog are checked first, so an unreachable one fails before any capture
+/// work.
 pub async fn snapshot(
     source: &SdkConfig,
     store: &Store,
     catalog: &Catalog,
+    sealer: &Sealer,
     job: &SnapshotJob,
     progress: &(dyn Fn(String) + Send + Sync),
 ) -> Result<SnapshotOutcome> {
@@ -99,9 +102,11 @@ pub async fn snapshot(
             .await?
         }
     };
-    if rest_apis.is_empty() && apis_v2.is_empty() {
+    // The whole estate of the source, whatever the selection (for now).
+    let estate = crate::capture::estate::capture_estate(source, &pacer, sealer, progress).await?;
+    if rest_apis.is_empty() && apis_v2.is_empty() && estate.is_empty() {
         return Err(Error::NotFound(format!(
-            "account {} has no REST, HTTP or WebSocket API in {}: nothing to snapshot",
+            "account {} has no REST, HTTP or WebSocket API and no custom domain, VPC link, usage plan, API key or client certificate in {}: nothing to snapshot",
             who.account, who.region
         )));
     }
@@ -109,6 +114,7 @@ pub async fn snapshot(
         source: who,
         rest_apis,
         apis_v2,
+        estate,
     };
     let opts = WriteOptions {
         label: job.label.clone(),
@@ -309,6 +315,7 @@ pub struct SnapshotFunction {
     source: SdkConfig,
     store: Store,
     catalog: Catalog,
+    sealer: Sealer,
 }
 
 impl SnapshotFunction {
@@ -322,11 +329,13 @@ impl SnapshotFunction {
             cfg.source_role_arn.as_deref(),
         )
         .await?;
+        let sealer = Sealer::for_store(&store, &cfg.key_options(), Some(home));
         Ok(SnapshotFunction {
             cfg,
             source,
             store,
             catalog,
+            sealer,
         })
     }
 
@@ -339,7 +348,16 @@ impl SnapshotFunction {
             retention_days: self.cfg.retention_days,
         };
         let log = |line: String| tracing::info!("{line}");
-        match snapshot(&self.source, &self.store, &self.catalog, &job, &log).await {
+        match snapshot(
+            &self.source,
+            &self.store,
+            &self.catalog,
+            &self.sealer,
+            &job,
+            &log,
+        )
+        .await
+        {
             Ok(out) => {
                 let r = &out.report;
                 tracing::info!(point = %r.record.id, new_objects = r.new_objects, unchanged = r.unchanged, calls = out.calls, "recovery point written");

@@ -1101,3 +1101,197 @@ pub async fn websocket_api(
         stage: "prod".into(),
     })
 }
+
+/// What [`estate`] created.
+#[derive(Debug, Clone)]
+pub struct Estate {
+    pub rest: SampleApi,
+    pub http: HttpApi,
+    pub websocket: WebSocketApi,
+    /// `api.example.com`, Regional, created through both APIs (moto keeps them apart).
+    pub domain: String,
+    pub certificate_arn: String,
+    /// The base path mapping `orders` -> the REST API's stage `prod`.
+    pub base_path: String,
+    /// The API mapping `http` -> the HTTP API's stage `prod`, and its id.
+    pub api_mapping_key: String,
+    pub api_mapping_id: String,
+    pub vpc_link_v1_id: String,
+    pub nlb_arn: String,
+    pub vpc_link_v2_id: String,
+    pub subnet_ids: Vec<String>,
+    pub security_group_ids: Vec<String>,
+    pub usage_plan_id: String,
+    /// `(id, name, value)` of the two API keys, by name.
+    pub api_keys: Vec<(String, String, String)>,
+}
+
+/// The API key values [`estate`] uses: known, so tests can look for them.
+pub const ESTATE_KEY_VALUES: [(&str, &str); 2] = [
+    ("alice", "apigw-dr-estate-value-alice-0123456789"),
+    ("bob", "apigw-dr-estate-value-bob-9876543210zz"),
+];
+
+/// Builds an account-level estate in `account` (the account the clients act in): a REST API
+/// ([`sample_rest_api`], stages `prod` and `beta`), an HTTP API ([`http_api`]) and a WebSocket
+/// API ([`websocket_api`]); the Regional custom domain `api.example.com` (an ACM-looking
+/// certificate) created through v1 and v2, with the base path mapping `orders` to the REST API's
+/// `prod` and the API mapping `http` to the HTTP API's `prod`; a v1 VPC link to a network load
+/// balancer and a v2 VPC link (two subnets, one security group); the usage plan `gold` on the
+/// REST API's `prod` with throttle and quota; and the API keys `alice` and `bob`
+/// ([`ESTATE_KEY_VALUES`]) in that plan.
+pub async fn estate(
+    v1: &Client,
+    v2: &aws_sdk_apigatewayv2::Client,
+    account: &str,
+) -> Result<Estate> {
+    use aws_sdk_apigateway::types::{QuotaPeriodType, QuotaSettings, ThrottleSettings};
+    use aws_sdk_apigatewayv2::types::{DomainNameConfiguration, EndpointType as V2Endpoint};
+    let region = region_of(v1)?;
+    let rest = sample_rest_api(v1, "orders").await?;
+    let http = http_api(v2, "orders-http", account).await?;
+    let websocket = websocket_api(v2, "chat", account).await?;
+
+    let domain = "api.example.com".to_string();
+    let certificate_arn =
+        format!("arn:aws:acm:{region}:{account}:certificate/8f6c1b2e-1111-4a5b-9c0d-estate000001");
+    v1.create_domain_name()
+        .domain_name(&domain)
+        .regional_certificate_arn(&certificate_arn)
+        .endpoint_configuration(
+            EndpointConfiguration::builder()
+                .types(EndpointType::Regional)
+                .build(),
+        )
+        .security_policy(aws_sdk_apigateway::types::SecurityPolicy::Tls12)
+        .tags("team", "edge")
+        .send()
+        .await
+        .context("CreateDomainName (v1)")?;
+    v2.create_domain_name()
+        .domain_name(&domain)
+        .domain_name_configurations(
+            DomainNameConfiguration::builder()
+                .endpoint_type(V2Endpoint::Regional)
+                .certificate_arn(&certificate_arn)
+                .build(),
+        )
+        .tags("team", "edge")
+        .send()
+        .await
+        .context("CreateDomainName (v2)")?;
+    let base_path = "orders".to_string();
+    v1.create_base_path_mapping()
+        .domain_name(&domain)
+        .base_path(&base_path)
+        .rest_api_id(&rest.api_id)
+        .stage("prod")
+        .send()
+        .await
+        .context("CreateBasePathMapping")?;
+    let api_mapping_key = "http".to_string();
+    let mapping = v2
+        .create_api_mapping()
+        .domain_name(&domain)
+        .api_mapping_key(&api_mapping_key)
+        .api_id(&http.api_id)
+        .stage(&http.stage)
+        .send()
+        .await
+        .context("CreateApiMapping")?;
+    let api_mapping_id = mapping
+        .api_mapping_id()
+        .context("no API mapping id")?
+        .to_string();
+
+    let nlb_arn = format!(
+        "arn:aws:elasticloadbalancing:{region}:{account}:loadbalancer/net/orders-nlb/0123456789abcdef"
+    );
+    let link = v1
+        .create_vpc_link()
+        .name("orders-nlb")
+        .description("to the orders NLB")
+        .target_arns(&nlb_arn)
+        .tags("team", "orders")
+        .send()
+        .await
+        .context("CreateVpcLink (v1)")?;
+    let vpc_link_v1_id = link.id().context("no VPC link id")?.to_string();
+    let subnet_ids = vec!["subnet-0a1b2c3d".to_string(), "subnet-4e5f6a7b".to_string()];
+    let security_group_ids = vec!["sg-0123abcd".to_string()];
+    let link = v2
+        .create_vpc_link()
+        .name("orders-private")
+        .set_subnet_ids(Some(subnet_ids.clone()))
+        .set_security_group_ids(Some(security_group_ids.clone()))
+        .tags("team", "orders")
+        .send()
+        .await
+        .context("CreateVpcLink (v2)")?;
+    let vpc_link_v2_id = link.vpc_link_id().context("no VPC link id")?.to_string();
+
+    let plan = v1
+        .create_usage_plan()
+        .name("gold")
+        .description("gold customers")
+        .api_stages(
+            aws_sdk_apigateway::types::ApiStage::builder()
+                .api_id(&rest.api_id)
+                .stage("prod")
+                .build(),
+        )
+        .throttle(
+            ThrottleSettings::builder()
+                .burst_limit(100)
+                .rate_limit(50.0)
+                .build(),
+        )
+        .quota(
+            QuotaSettings::builder()
+                .limit(10000)
+                .period(QuotaPeriodType::Month)
+                .build(),
+        )
+        .send()
+        .await
+        .context("CreateUsagePlan")?;
+    let usage_plan_id = plan.id().context("no usage plan id")?.to_string();
+    let mut api_keys = Vec::new();
+    for (name, value) in ESTATE_KEY_VALUES {
+        let key = v1
+            .create_api_key()
+            .name(name)
+            .value(value)
+            .enabled(true)
+            .description(format!("{name}'s key"))
+            .send()
+            .await
+            .with_context(|| format!("CreateApiKey {name}"))?;
+        let id = key.id().context("no API key id")?.to_string();
+        v1.create_usage_plan_key()
+            .usage_plan_id(&usage_plan_id)
+            .key_id(&id)
+            .key_type("API_KEY")
+            .send()
+            .await
+            .with_context(|| format!("CreateUsagePlanKey {name}"))?;
+        api_keys.push((id, name.to_string(), value.to_string()));
+    }
+    Ok(Estate {
+        rest,
+        http,
+        websocket,
+        domain,
+        certificate_arn,
+        base_path,
+        api_mapping_key,
+        api_mapping_id,
+        vpc_link_v1_id,
+        nlb_arn,
+        vpc_link_v2_id,
+        subnet_ids,
+        security_group_ids,
+        usage_plan_id,
+        api_keys,
+    })
+}

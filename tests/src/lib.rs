@@ -710,6 +710,12 @@ fn base64_decode(s: &str) -> Vec<u8> {
     out
 }
 
+/// The keyring a snapshot of `store` uses when the operator names no key: a file store's
+/// `DIR/secret.key` (made on first use); an S3 store has none (fine for sources without API keys).
+pub fn sealer(store: &shared::store::Store) -> shared::secret::Sealer {
+    shared::secret::Sealer::for_store(store, &Default::default(), None)
+}
+
 /// Receives and deletes every message visible in the queue now; returns their bodies.
 pub async fn drain_queue(sdk: &SdkConfig, queue_url: &str) -> Vec<String> {
     let sqs = aws_sdk_sqs::Client::new(sdk);

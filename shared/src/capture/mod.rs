@@ -8,6 +8,9 @@
 //! come from GetRestApis. A 300-resource API therefore costs 10 calls in all.
 
 mod convert;
+pub mod estate;
+#[cfg(test)]
+mod mocks;
 #[cfg(test)]
 mod tests;
 pub mod v2;
@@ -15,6 +18,7 @@ pub mod v2;
 use std::collections::{BTreeSet, HashSet};
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::Poll;
 
 use aws_sdk_apigateway::Client;
@@ -271,6 +275,37 @@ async fn capture_one(
         "captured REST API"
     );
     Ok(Some(snap))
+}
+
+/// Whether an error is an AWS look-alike saying it lacks the operation: 404 or 5xx with no AWS
+/// error code (moto answers an HTML page), or an `UnknownOperationException`. AWS's own errors
+/// always carry a code, and never that one for an operation it has.
+pub(crate) fn unimplemented<E: ProvideErrorMetadata>(e: &SdkError<E, HttpResponse>) -> bool {
+    (matches!(status_of(e), Some(404 | 500 | 501)) && e.code().is_none())
+        || e.code() == Some("UnknownOperationException")
+}
+
+/// One page's result, with a look-alike's "not implemented" (see [`unimplemented`]) turned into
+/// an empty last page (so the pacer does not retry it) and recorded in `gap`.
+#[allow(clippy::result_large_err)] // the SDK's own error, passed through as `paged` wants it
+pub(crate) fn or_gap<T, E: ProvideErrorMetadata>(
+    r: std::result::Result<(Vec<T>, Option<String>), SdkError<E, HttpResponse>>,
+    gap: &AtomicBool,
+) -> std::result::Result<(Vec<T>, Option<String>), SdkError<E, HttpResponse>> {
+    match r {
+        Err(e) if unimplemented(&e) => {
+            gap.store(true, Ordering::Relaxed);
+            Ok((Vec::new(), None))
+        }
+        r => r,
+    }
+}
+
+/// Logs, once per list, that the service lacked `op` (of `of`, an API id or `estate`).
+pub(crate) fn note_gap(gap: &AtomicBool, of: &str, op: &str) {
+    if gap.load(Ordering::Relaxed) {
+        tracing::debug!(of, op, "not implemented by the service; taken as none");
+    }
 }
 
 /// A list read where NotFound means "none" (see the documentation reads in [`capture_one`]).

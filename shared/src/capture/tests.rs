@@ -3,9 +3,7 @@
 
 use std::sync::Mutex;
 
-use aws_config::{BehaviorVersion, SdkConfig};
 use aws_sdk_apigateway::Client;
-use aws_sdk_apigateway::config::{Credentials, Region, SharedCredentialsProvider};
 use aws_sdk_apigateway::operation::get_authorizers::GetAuthorizersOutput;
 use aws_sdk_apigateway::operation::get_deployments::GetDeploymentsOutput;
 use aws_sdk_apigateway::operation::get_documentation_parts::GetDocumentationPartsOutput;
@@ -22,28 +20,17 @@ use aws_sdk_apigateway::types::{
     GatewayResponse, GatewayResponseType, Integration, IntegrationResponse, IntegrationType,
     Method, MethodResponse, MethodSetting, Model, RequestValidator, Resource, RestApi, Stage,
 };
-use aws_smithy_mocks::{MockResponseInterceptor, Rule, RuleMode, create_mock_http_client, mock};
+use aws_smithy_mocks::{Rule, mock};
 
 use super::*;
+use crate::capture::mocks::{self, error_body};
 
 fn client(rules: &[Rule]) -> Client {
-    let sdk = SdkConfig::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("eu-west-1"))
-        .credentials_provider(SharedCredentialsProvider::new(Credentials::new(
-            "AKIDTEST", "secret", None, None, "test",
-        )))
-        .http_client(create_mock_http_client())
-        .build();
-    let mut mocks = MockResponseInterceptor::new().rule_mode(RuleMode::MatchAny);
-    for r in rules {
-        mocks = mocks.with_rule(r);
-    }
-    Client::from_conf(client_config(&sdk).interceptor(mocks).build())
-}
-
-fn error_body(code: &str, message: &str) -> Option<String> {
-    Some(format!(r#"{{"__type":"{code}","message":"{message}"}}"#))
+    Client::from_conf(
+        client_config(&mocks::sdk())
+            .interceptor(mocks::interceptor(rules))
+            .build(),
+    )
 }
 
 /// Collects progress lines.

@@ -20,14 +20,12 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use aws_sdk_apigatewayv2::Client;
-use aws_sdk_apigatewayv2::config::http::HttpResponse;
 use aws_sdk_apigatewayv2::config::retry::RetryConfig;
-use aws_sdk_apigatewayv2::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_apigatewayv2::types as sdk;
 
-use super::{is_not_found, paged, run_bounded};
+use super::{is_not_found, note_gap, or_gap, paged, run_bounded};
 use crate::Result;
-use crate::awsconf::{sdk_error, status_of};
+use crate::awsconf::sdk_error;
 use crate::model::v2::{self, ApiSnapshot};
 use crate::pacing::Pacer;
 use crate::time::from_sdk;
@@ -127,35 +125,6 @@ pub async fn capture_apis(
     }
     v2::sort_apis(&mut out);
     Ok(out)
-}
-
-/// Applies the selection to the listed APIs (keeping their listing order).
-/// Whether an error is an AWS look-alike saying it lacks the operation: 404 or 5xx with no AWS
-/// error code (moto answers an HTML page). AWS's own errors always carry a code.
-fn unimplemented<E: ProvideErrorMetadata>(e: &SdkError<E, HttpResponse>) -> bool {
-    matches!(status_of(e), Some(404 | 500 | 501)) && e.code().is_none()
-}
-
-/// One page's result, with a look-alike's "not implemented" (see [`unimplemented`]) turned into
-/// an empty last page (so the pacer does not retry it) and recorded in `gap`.
-#[allow(clippy::result_large_err)] // the SDK's own error, passed through as `paged` wants it
-fn or_gap<T, E: ProvideErrorMetadata>(
-    r: std::result::Result<(Vec<T>, Option<String>), SdkError<E, HttpResponse>>,
-    gap: &AtomicBool,
-) -> std::result::Result<(Vec<T>, Option<String>), SdkError<E, HttpResponse>> {
-    match r {
-        Err(e) if unimplemented(&e) => {
-            gap.store(true, Ordering::Relaxed);
-            Ok((Vec::new(), None))
-        }
-        r => r,
-    }
-}
-
-fn note_gap(gap: &AtomicBool, api_id: &str, op: &str) {
-    if gap.load(Ordering::Relaxed) {
-        tracing::debug!(api_id, op, "not implemented by the service; taken as none");
-    }
 }
 
 /// Reads one API's contents. `None` when the API was deleted meanwhile and `skip_if_gone` is set.

@@ -3,8 +3,6 @@
 //! This is where what moto cannot show is proven: paging over `NextToken`, GetAuthorizers,
 //! GetDeployments, GetRouteResponses, and throttling.
 
-use aws_config::{BehaviorVersion, SdkConfig};
-use aws_sdk_apigatewayv2::config::{Credentials, Region, SharedCredentialsProvider};
 use aws_sdk_apigatewayv2::operation::get_apis::GetApisOutput;
 use aws_sdk_apigatewayv2::operation::get_authorizer::GetAuthorizerOutput;
 use aws_sdk_apigatewayv2::operation::get_authorizers::GetAuthorizersOutput;
@@ -20,35 +18,17 @@ use aws_sdk_apigatewayv2::types::{
     IntegrationResponse, IntegrationType, JwtConfiguration, Model, ProtocolType, Route,
     RouteResponse, RouteSettings, Stage,
 };
-use aws_smithy_mocks::{MockResponseInterceptor, Rule, RuleMode, create_mock_http_client, mock};
+use aws_smithy_mocks::{Rule, mock};
 
 use super::*;
+use crate::capture::mocks::{self, error_body, html};
 
 fn client(rules: &[Rule]) -> Client {
-    let sdk = SdkConfig::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("eu-west-1"))
-        .credentials_provider(SharedCredentialsProvider::new(Credentials::new(
-            "AKIDTEST", "secret", None, None, "test",
-        )))
-        .http_client(create_mock_http_client())
-        .build();
-    let mut mocks = MockResponseInterceptor::new().rule_mode(RuleMode::MatchAny);
-    for r in rules {
-        mocks = mocks.with_rule(r);
-    }
-    Client::from_conf(client_config(&sdk).interceptor(mocks).build())
-}
-
-fn error_body(code: &str, message: &str) -> Option<String> {
-    Some(format!(r#"{{"__type":"{code}","message":"{message}"}}"#))
-}
-
-/// What moto answers for an operation it lacks: an HTML page, no AWS error code.
-fn html(status: u16) -> Option<String> {
-    Some(format!(
-        "<!doctype html>\n<html lang=en>\n<title>{status}</title>\n<h1>Error</h1>"
-    ))
+    Client::from_conf(
+        client_config(&mocks::sdk())
+            .interceptor(mocks::interceptor(rules))
+            .build(),
+    )
 }
 
 fn api(id: &str, name: &str, protocol: ProtocolType) -> Api {

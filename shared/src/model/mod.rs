@@ -4,6 +4,7 @@
 //! `method:orders:/pets/{id}:GET`, ...) and keeps the source's physical id beside it. A
 //! [`Snapshot`] explodes into [`Entry`]s (one stored object each) and is assembled back from them.
 
+pub mod estate;
 pub mod v1;
 pub mod v2;
 
@@ -32,6 +33,9 @@ pub struct Snapshot {
     /// HTTP and WebSocket APIs (absent in snapshots taken before they were captured).
     #[serde(default)]
     pub apis_v2: Vec<v2::ApiSnapshot>,
+    /// The account-level resources around the APIs (absent in older snapshots).
+    #[serde(default)]
+    pub estate: estate::Estate,
 }
 
 /// One stored object of a recovery point: its logical id, its kind (a type name such as
@@ -50,21 +54,29 @@ impl Snapshot {
         // APIs that share a name get `name~apiid` as the NAME in their ids.
         v1::explode_all(&self.rest_apis, &mut out)?;
         v2::explode_all(&self.apis_v2, &mut out)?;
+        self.estate.explode(&mut out)?;
         out.sort_by(|a, b| a.id.cmp(&b.id));
         Ok(out)
     }
 
     /// The inverse of [`Snapshot::entries`].
     pub fn from_entries(source: Source, entries: Vec<Entry>) -> crate::Result<Snapshot> {
-        let (v2_entries, v1_entries): (Vec<Entry>, Vec<Entry>) = entries
-            .into_iter()
-            .partition(|e| v2::KINDS.contains(&e.kind.as_str()));
-        let rest_apis = v1::RestApiSnapshot::assemble(v1_entries)?;
-        let apis_v2 = v2::ApiSnapshot::assemble(v2_entries)?;
+        let (mut v1_entries, mut v2_entries, mut estate_entries) = (vec![], vec![], vec![]);
+        for e in entries {
+            let kind = e.kind.as_str();
+            if v2::KINDS.contains(&kind) {
+                v2_entries.push(e);
+            } else if estate::KINDS.contains(&kind) {
+                estate_entries.push(e);
+            } else {
+                v1_entries.push(e);
+            }
+        }
         Ok(Snapshot {
             source,
-            rest_apis,
-            apis_v2,
+            rest_apis: v1::RestApiSnapshot::assemble(v1_entries)?,
+            apis_v2: v2::ApiSnapshot::assemble(v2_entries)?,
+            estate: estate::Estate::assemble(estate_entries)?,
         })
     }
 
@@ -157,6 +169,27 @@ impl ApiEntries {
         }
         Ok(())
     }
+}
+
+/// The NAME part of logical ids for things named by their owner: each thing's name, or
+/// `name~id` where several of `items` (`(name, physical id)`) share that name, so that no object
+/// overwrites another. Same order as `items`.
+pub fn unique_names<'a>(items: impl IntoIterator<Item = (&'a str, &'a str)>) -> Vec<String> {
+    let items: Vec<(&str, &str)> = items.into_iter().collect();
+    let mut count: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for (name, _) in &items {
+        *count.entry(name).or_insert(0) += 1;
+    }
+    items
+        .iter()
+        .map(|(name, id)| {
+            if count[name] > 1 {
+                format!("{name}~{id}")
+            } else {
+                name.to_string()
+            }
+        })
+        .collect()
 }
 
 /// Reads a stored object into a model type.

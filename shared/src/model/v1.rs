@@ -29,7 +29,7 @@
 //! in-memory types. No object embeds another stored object, so changing one thing changes
 //! exactly one stored object.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use super::{Entry, decode};
 use serde::{Deserialize, Serialize};
@@ -474,19 +474,10 @@ const REST_API_ID: &str = "restApiId";
 /// The NAME part of the logical ids of each API, in the same order: the API's name, or
 /// `name~apiid` where several of `apis` share that name.
 pub fn logical_names(apis: &[RestApiSnapshot]) -> Vec<String> {
-    let mut count: HashMap<&str, usize> = HashMap::new();
-    for a in apis {
-        *count.entry(a.api.name.as_str()).or_insert(0) += 1;
-    }
-    apis.iter()
-        .map(|a| {
-            if count[a.api.name.as_str()] > 1 {
-                format!("{}~{}", a.api.name, a.api.id)
-            } else {
-                a.api.name.clone()
-            }
-        })
-        .collect()
+    super::unique_names(
+        apis.iter()
+            .map(|a| (a.api.name.as_str(), a.api.id.as_str())),
+    )
 }
 
 /// Logical ids, for planning and reports. `name` is the API's NAME part (see [`logical_names`]).
@@ -1030,6 +1021,7 @@ mod tests {
             source: source.clone(),
             rest_apis: apis,
             apis_v2: vec![],
+            estate: Default::default(),
         };
         let entries = snap.entries().unwrap();
         assert!(entries.iter().any(|e| e.id == "restapi:pets~a1"));

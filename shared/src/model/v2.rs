@@ -390,19 +390,10 @@ pub const TARGET_PREFIX: &str = "integrations/";
 /// The NAME part of the logical ids of each API, in the same order: the API's name, or
 /// `name~apiid` where several of `apis` share that name.
 pub fn logical_names(apis: &[ApiSnapshot]) -> Vec<String> {
-    let mut count: HashMap<&str, usize> = HashMap::new();
-    for a in apis {
-        *count.entry(a.api.name.as_str()).or_insert(0) += 1;
-    }
-    apis.iter()
-        .map(|a| {
-            if count[a.api.name.as_str()] > 1 {
-                format!("{}~{}", a.api.name, a.api.api_id)
-            } else {
-                a.api.name.clone()
-            }
-        })
-        .collect()
+    super::unique_names(
+        apis.iter()
+            .map(|a| (a.api.name.as_str(), a.api.api_id.as_str())),
+    )
 }
 
 /// Logical ids, for planning and reports. `name` is the API's NAME part (see [`logical_names`]).
@@ -1106,6 +1097,7 @@ mod tests {
             source: source.clone(),
             rest_apis: vec![rest],
             apis_v2: apis,
+            estate: Default::default(),
         };
         let entries = snap.entries().unwrap();
         find(&entries, "restapi:orders");
@@ -1119,5 +1111,6 @@ mod tests {
         }))
         .unwrap();
         assert!(old.apis_v2.is_empty());
+        assert!(old.estate.is_empty(), "and no estate");
     }
 }

@@ -3,6 +3,7 @@
 
 use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use tokio::io::AsyncWriteExt;
 
@@ -66,32 +67,13 @@ impl FileStore {
     /// Writes the object whether or not one is there (used to repair a damaged object).
     pub async fn overwrite(&self, hash: &str, bytes: &[u8]) -> Result<()> {
         let path = self.path(hash);
-        let dir = path.parent().expect("object paths have a parent");
-        tokio::fs::create_dir_all(dir)
+        write_via_tmp(&path, bytes, false)
             .await
-            .map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
-        let tmp = dir.join(format!(".{hash}.{}.tmp", std::process::id()));
-        let write = async {
-            let mut f = tokio::fs::File::create(&tmp).await?;
-            f.write_all(bytes).await?;
-            f.sync_data().await?;
-            drop(f);
-            tokio::fs::rename(&tmp, &path).await
-        };
-        if let Err(e) = write.await {
-            let _ = tokio::fs::remove_file(&tmp).await;
-            return Err(Error::io(format!("writing object {}", path.display()), e));
-        }
-        Ok(())
+            .map_err(|e| Error::io(format!("writing object {}", path.display()), e))
     }
 
     pub async fn get_raw(&self, hash: &str) -> Result<Option<Vec<u8>>> {
-        let path = self.path(hash);
-        match tokio::fs::read(&path).await {
-            Ok(b) => Ok(Some(b)),
-            Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(Error::io(format!("reading object {}", path.display()), e)),
-        }
+        read_if_there(&self.path(hash), "object").await
     }
 
     pub async fn list(&self) -> Result<Vec<ObjectInfo>> {
@@ -130,6 +112,20 @@ impl FileStore {
         Ok(out)
     }
 
+    /// Writes `root/NAME` only if nothing has that name: true when this call wrote it.
+    pub async fn put_named(&self, name: &str, bytes: &[u8]) -> Result<bool> {
+        let path = self.root.join(name);
+        match write_via_tmp(&path, bytes, true).await {
+            Ok(()) => Ok(true),
+            Err(e) if e.kind() == ErrorKind::AlreadyExists => Ok(false),
+            Err(e) => Err(Error::io(format!("writing {}", path.display()), e)),
+        }
+    }
+
+    pub async fn get_named(&self, name: &str) -> Result<Option<Vec<u8>>> {
+        read_if_there(&self.root.join(name), "file").await
+    }
+
     pub async fn delete(&self, hash: &str) -> Result<()> {
         let path = self.path(hash);
         match tokio::fs::remove_file(&path).await {
@@ -137,5 +133,43 @@ impl FileStore {
             Err(e) if e.kind() == ErrorKind::NotFound => Ok(()),
             Err(e) => Err(Error::io(format!("deleting {}", path.display()), e)),
         }
+    }
+}
+
+/// Writes `bytes` to `path` through a synced temporary file in the same folder (created if
+/// missing), then puts it in place: renamed over whatever is there, or with `only_new`
+/// hard-linked, which fails with `AlreadyExists` when the name is taken. A reader never sees a
+/// partial file.
+async fn write_via_tmp(path: &Path, bytes: &[u8], only_new: bool) -> std::io::Result<()> {
+    static SEQ: AtomicU64 = AtomicU64::new(0);
+    let dir = path.parent().expect("store paths have a parent");
+    tokio::fs::create_dir_all(dir).await?;
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    let seq = SEQ.fetch_add(1, Ordering::Relaxed);
+    let tmp = dir.join(format!(".{name}.{}.{seq}.tmp", std::process::id()));
+    let write = async {
+        let mut f = tokio::fs::File::create(&tmp).await?;
+        f.write_all(bytes).await?;
+        f.sync_data().await?;
+        drop(f);
+        if only_new {
+            tokio::fs::hard_link(&tmp, path).await
+        } else {
+            tokio::fs::rename(&tmp, path).await
+        }
+    };
+    let r = write.await;
+    if only_new || r.is_err() {
+        let _ = tokio::fs::remove_file(&tmp).await;
+    }
+    r
+}
+
+/// The file's bytes, or None when it does not exist. `what` names it in errors.
+async fn read_if_there(path: &Path, what: &str) -> Result<Option<Vec<u8>>> {
+    match tokio::fs::read(path).await {
+        Ok(b) => Ok(Some(b)),
+        Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(Error::io(format!("reading {what} {}", path.display()), e)),
     }
 }

@@ -23,6 +23,7 @@ pub struct ObjectInfo {
     pub modified: i64,
 }
 
+#[derive(Debug, Clone)]
 pub enum Store {
     File(FileStore),
     S3(S3Store),
@@ -117,5 +118,46 @@ impl Store {
             Store::File(s) => s.delete(hash).await,
             Store::S3(s) => s.delete(hash).await,
         }
+    }
+
+    /// Writes a named object (such as `keys/kms-....json`) unless one of that name exists; true
+    /// when this call wrote it. Named objects live beside `objects/`, are never overwritten, and
+    /// are not part of any recovery point (prune leaves them alone).
+    pub async fn put_named(&self, name: &str, bytes: &[u8]) -> Result<bool> {
+        check_name(name)?;
+        match self {
+            Store::File(s) => s.put_named(name, bytes).await,
+            Store::S3(s) => s.put_named(name, bytes).await,
+        }
+    }
+
+    /// A named object's bytes, or None when there is none of that name.
+    pub async fn get_named(&self, name: &str) -> Result<Option<Vec<u8>>> {
+        check_name(name)?;
+        match self {
+            Store::File(s) => s.get_named(name).await,
+            Store::S3(s) => s.get_named(name).await,
+        }
+    }
+}
+
+/// A named object's name: relative, `/`-separated parts of `a-z 0-9 . _ -`, not below
+/// `objects/` (the content-addressed part) and without `.` or `..` parts.
+fn check_name(name: &str) -> Result<()> {
+    let ok = !name.is_empty()
+        && !name.starts_with("objects/")
+        && name.split('/').all(|p| {
+            !p.is_empty()
+                && p != "."
+                && p != ".."
+                && p.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
+        });
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::Invalid(format!(
+            "'{name}' is not a named object's name"
+        )))
     }
 }

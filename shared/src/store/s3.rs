@@ -7,7 +7,7 @@ use aws_sdk_s3::types::ChecksumAlgorithm;
 
 use super::{ObjectInfo, object_key};
 use crate::awsconf::{sdk_error, status_of};
-use crate::canonical::is_hash;
+use crate::canonical::{is_hash, sha256_hex};
 use crate::{Error, Result};
 
 #[derive(Debug, Clone)]
@@ -73,12 +73,24 @@ impl S3Store {
     }
 
     async fn write(&self, hash: &str, bytes: &[u8], only_new: bool) -> Result<bool> {
-        let digest = hex::decode(hash).map_err(|_| Error::Invalid(format!("bad hash {hash}")))?;
+        self.put_key(
+            &object_key(hash),
+            bytes,
+            only_new,
+            &format!("object {hash}"),
+        )
+        .await
+    }
+
+    /// Writes `PREFIX/REL` with a SHA-256 checksum S3 verifies; with `only_new`, only if the key
+    /// is free (`If-None-Match: *`; false when it is taken). `what` names it in errors.
+    async fn put_key(&self, rel: &str, bytes: &[u8], only_new: bool, what: &str) -> Result<bool> {
+        let digest = hex::decode(sha256_hex(bytes)).expect("hex of a digest");
         let res = self
             .client
             .put_object()
             .bucket(&self.bucket)
-            .key(self.key(&object_key(hash)))
+            .key(self.key(rel))
             .set_if_none_match(only_new.then(|| "*".to_string()))
             .checksum_algorithm(ChecksumAlgorithm::Sha256)
             .checksum_sha256(aws_smithy_types::base64::encode(digest))
@@ -88,35 +100,35 @@ impl S3Store {
             .await;
         match res {
             Ok(_) => Ok(true),
-            // 412: the object exists already; 409: a concurrent write of the same object.
+            // 412: the key is taken already; 409: a concurrent write of the same key.
             Err(e) if matches!(status_of(&e), Some(412) | Some(409)) => Ok(false),
-            Err(e) => Err(sdk_error(
-                &format!("writing object {hash} to {}", self.url()),
-                e,
-            )),
+            Err(e) => Err(sdk_error(&format!("writing {what} to {}", self.url()), e)),
         }
     }
 
     pub async fn get_raw(&self, hash: &str) -> Result<Option<Vec<u8>>> {
+        self.read(&self.key(&object_key(hash)), &format!("object {hash}"))
+            .await
+    }
+
+    /// The bytes at `key`, None when there is no such key. `what` names it in errors.
+    async fn read(&self, key: &str, what: &str) -> Result<Option<Vec<u8>>> {
         let res = self
             .client
             .get_object()
             .bucket(&self.bucket)
-            .key(self.key(&object_key(hash)))
+            .key(key)
             .send()
             .await;
         match res {
             Ok(out) => {
                 let body = out.body.collect().await.map_err(|e| {
-                    Error::Unavailable(format!("reading object {hash} from {}: {e}", self.url()))
+                    Error::Unavailable(format!("reading {what} from {}: {e}", self.url()))
                 })?;
                 Ok(Some(body.into_bytes().to_vec()))
             }
             Err(e) if status_of(&e) == Some(404) => Ok(None),
-            Err(e) => Err(sdk_error(
-                &format!("reading object {hash} from {}", self.url()),
-                e,
-            )),
+            Err(e) => Err(sdk_error(&format!("reading {what} from {}", self.url()), e)),
         }
     }
 
@@ -148,6 +160,15 @@ impl S3Store {
             }
         }
         Ok(out)
+    }
+
+    /// Writes `PREFIX/NAME` unless it exists; false when it does.
+    pub async fn put_named(&self, name: &str, bytes: &[u8]) -> Result<bool> {
+        self.put_key(name, bytes, true, name).await
+    }
+
+    pub async fn get_named(&self, name: &str) -> Result<Option<Vec<u8>>> {
+        self.read(&self.key(name), name).await
     }
 
     pub async fn delete(&self, hash: &str) -> Result<()> {

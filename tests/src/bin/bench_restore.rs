@@ -53,11 +53,18 @@ async fn bench(args: &Args) -> Result<()> {
         trigger: "bench".into(),
         retention_days: 1,
     };
-    let point = snapshot(&source, &store, &catalog, &job, &|_| {})
-        .await?
-        .report
-        .record
-        .id;
+    let point = snapshot(
+        &source,
+        &store,
+        &catalog,
+        &tests::sealer(&store),
+        &job,
+        &|_| {},
+    )
+    .await?
+    .report
+    .record
+    .id;
 
     let request = JobRequest {
         point: point.clone(),

@@ -15,6 +15,7 @@ fn entries(apis: &[ApiSnapshot]) -> Vec<shared::model::Entry> {
         source: source(),
         rest_apis: vec![],
         apis_v2: apis.to_vec(),
+        estate: Default::default(),
     }
     .entries()
     .unwrap()

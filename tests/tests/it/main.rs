@@ -4,6 +4,7 @@
 mod capture;
 mod capture_v2;
 mod debounce;
+mod estate;
 mod harness;
 mod lambdas;
 mod points;

@@ -83,9 +83,16 @@ async fn suite(
     let api = fixtures::sample_rest_api(&apigw, "orders").await.unwrap();
 
     // First point: everything is new.
-    let first = snapshot(&source, &store, &catalog, &job("orders"), &quiet)
-        .await
-        .unwrap();
+    let first = snapshot(
+        &source,
+        &store,
+        &catalog,
+        &tests::sealer(&store),
+        &job("orders"),
+        &quiet,
+    )
+    .await
+    .unwrap();
     let r1 = &first.report;
     assert!(!r1.unchanged);
     assert_eq!(
@@ -104,9 +111,16 @@ async fn suite(
     let after_first = hashes(&store).await;
 
     // Unchanged source: same point, zero new objects.
-    let second = snapshot(&source, &store, &catalog, &job("orders"), &quiet)
-        .await
-        .unwrap();
+    let second = snapshot(
+        &source,
+        &store,
+        &catalog,
+        &tests::sealer(&store),
+        &job("orders"),
+        &quiet,
+    )
+    .await
+    .unwrap();
     assert!(second.report.unchanged);
     assert_eq!(second.report.new_objects, 0);
     assert_eq!(second.report.record.id, r1.record.id);
@@ -122,9 +136,16 @@ async fn suite(
     )
     .await
     .unwrap();
-    let third = snapshot(&source, &store, &catalog, &job("orders"), &quiet)
-        .await
-        .unwrap();
+    let third = snapshot(
+        &source,
+        &store,
+        &catalog,
+        &tests::sealer(&store),
+        &job("orders"),
+        &quiet,
+    )
+    .await
+    .unwrap();
     let r3 = &third.report;
     assert_ne!(r3.record.id, r1.record.id);
     assert_eq!(r3.new_objects, 2);
@@ -219,9 +240,16 @@ async fn suite(
     );
 
     // A new snapshot of the same source heals the damaged object.
-    let healed = snapshot(&source, &store, &catalog, &job("orders"), &quiet)
-        .await
-        .unwrap();
+    let healed = snapshot(
+        &source,
+        &store,
+        &catalog,
+        &tests::sealer(&store),
+        &job("orders"),
+        &quiet,
+    )
+    .await
+    .unwrap();
     assert_eq!(healed.report.record.id, r3.record.id);
     assert_eq!(healed.report.record.status, PointStatus::Available);
     assert!(
@@ -344,9 +372,16 @@ async fn missing_bucket_or_table_is_one_clear_error_before_any_capture() {
     .await
     .unwrap();
     env.start_recording().await;
-    let e = snapshot(&source, &store, &catalog, &job("orders"), &quiet)
-        .await
-        .unwrap_err();
+    let e = snapshot(
+        &source,
+        &store,
+        &catalog,
+        &tests::sealer(&store),
+        &job("orders"),
+        &quiet,
+    )
+    .await
+    .unwrap_err();
     env.stop_recording().await;
     assert!(
         e.to_string()
@@ -361,9 +396,16 @@ async fn missing_bucket_or_table_is_one_clear_error_before_any_capture() {
         .count();
     assert_eq!(apigw_calls, 0, "nothing was captured");
     env.create_bucket(&home, "no-such-bucket").await.unwrap();
-    let e = snapshot(&source, &store, &catalog, &job("orders"), &quiet)
-        .await
-        .unwrap_err();
+    let e = snapshot(
+        &source,
+        &store,
+        &catalog,
+        &tests::sealer(&store),
+        &job("orders"),
+        &quiet,
+    )
+    .await
+    .unwrap_err();
     assert!(
         e.to_string()
             .contains("catalog table 'no-such-table' does not exist"),

@@ -68,9 +68,16 @@ async fn deployed(env: &Env) -> (aws_config::SdkConfig, String) {
         trigger: "test".into(),
         retention_days: 30,
     };
-    snapshot(&source, &store, &catalog, &job, &quiet)
-        .await
-        .unwrap();
+    snapshot(
+        &source,
+        &store,
+        &catalog,
+        &tests::sealer(&store),
+        &job,
+        &quiet,
+    )
+    .await
+    .unwrap();
     (home, queue)
 }
 

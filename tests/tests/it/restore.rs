@@ -38,9 +38,16 @@ async fn setup(env: &Env) -> Setup {
         trigger: "test".into(),
         retention_days: 30,
     };
-    let out = snapshot(&source, &store, &catalog, &job, &quiet)
-        .await
-        .unwrap();
+    let out = snapshot(
+        &source,
+        &store,
+        &catalog,
+        &tests::sealer(&store),
+        &job,
+        &quiet,
+    )
+    .await
+    .unwrap();
     let (_, snap) = shared::point::load(&store, &out.report.record.id)
         .await
         .unwrap();
@@ -541,9 +548,16 @@ async fn a_reference_that_cannot_be_translated_stops_only_what_needs_it() {
         trigger: "test".into(),
         retention_days: 30,
     };
-    let out = snapshot(&source, &store, &catalog, &job, &quiet)
-        .await
-        .unwrap();
+    let out = snapshot(
+        &source,
+        &store,
+        &catalog,
+        &tests::sealer(&store),
+        &job,
+        &quiet,
+    )
+    .await
+    .unwrap();
     let mut apis = out.report.record.apis.clone();
     apis.sort();
     assert_eq!(apis, ["edge-http", "orders"]);
