@@ -151,6 +151,15 @@ struct RestoreArgs {
     /// Restore only this API of the point (REST, HTTP or WebSocket; by name; repeatable) [default: all].
     #[arg(long = "api", value_name = "NAME")]
     apis: Vec<String>,
+    /// Restore only what this selects, closed over its dependencies (repeatable): NAME-GLOB,
+    /// id:ID, type:TYPE (rest, http, websocket, api, stage, domain, mapping, vpclink,
+    /// usageplan, apikey, clientcert, account) or tag:KEY=VALUE. The plan says what came in
+    /// by closure, and why.
+    #[arg(long = "select", value_name = "SELECTOR")]
+    select: Vec<String>,
+    /// Leave out what this selects (repeatable; wins over --select and the closure).
+    #[arg(long = "exclude", value_name = "SELECTOR")]
+    exclude: Vec<String>,
     /// Start the restore as a job in the background and print its id.
     #[arg(long, conflicts_with = "dry_run")]
     detach: bool,
@@ -234,6 +243,7 @@ async fn run(cli: Cli) -> shared::Result<ExitCode> {
         Command::Restore(a) => {
             restore(
                 a,
+                &keys,
                 &store,
                 &catalog,
                 &cli.store,
@@ -451,6 +461,7 @@ fn phase_exit(phase: shared::jobs::Phase) -> ExitCode {
 
 async fn restore(
     a: RestoreArgs,
+    keys: &KeyOptions,
     store: &Store,
     catalog: &Catalog,
     store_url: &str,
@@ -493,7 +504,14 @@ async fn restore(
                 keep_edge: a.keep_edge,
                 name_prefix: a.name_prefix.clone(),
                 apis: a.apis.clone(),
+                select: a.select.clone(),
+                exclude: a.exclude.clone(),
+                key_file: keys.key_file.as_ref().map(|p| p.display().to_string()),
+                kms_key: keys.kms_key.clone(),
             };
+            // A bad selector stops the restore before anything happens.
+            shared::select::Selector::parse_all(&request.select)?;
+            shared::select::Selector::parse_all(&request.exclude)?;
             if a.dry_run {
                 let target = shared::awsconf::load(
                     request.to_region.as_deref(),
@@ -591,6 +609,30 @@ fn print_plan(plan: &shared::restore::Plan) {
             println!("  note: {n}");
         }
     }
+    if let Some(e) = &plan.estate {
+        println!("\nestate (domains, mappings, VPC links, usage plans, API keys, account)");
+        for s in &e.steps {
+            println!("  {}", step_line(s));
+        }
+        if e.steps.is_empty() {
+            println!("  (nothing to change)");
+        }
+        for r in &e.rewrites {
+            println!("    rewrite {r}");
+        }
+        for p in &e.problems {
+            println!("  cannot translate: {p}");
+        }
+        for n in &e.notes {
+            println!("  note: {n}");
+        }
+    }
+    if !plan.selection.is_empty() {
+        println!("\nbrought in by the selection's dependencies:");
+        for l in &plan.selection {
+            println!("  {l}");
+        }
+    }
     for u in &plan.unsupported {
         println!("\nnot restored: {u}");
     }
@@ -633,6 +675,8 @@ struct ReportView {
     apis: Vec<ApiView>,
     #[serde(default)]
     unsupported: Vec<String>,
+    #[serde(default)]
+    estate: Option<serde_json::Value>,
 }
 
 #[derive(serde::Deserialize)]
@@ -660,6 +704,32 @@ fn print_report(r: &ReportView) {
     );
     for u in &r.unsupported {
         println!("not restored: {u}");
+    }
+    if let Some(e) = &r.estate {
+        let list = |f: &str| e[f].as_array().cloned().unwrap_or_default();
+        println!("estate ({} steps applied)", e["applied"]);
+        for f in list("failed") {
+            println!("  failed: {}", f.as_str().unwrap_or_default());
+        }
+        for c in list("newCertificates") {
+            println!(
+                "  new client certificate (give it to the backends that trusted the old one): {}",
+                c.as_str().unwrap_or_default()
+            );
+        }
+        for d in list("remaining") {
+            let why = d["explained"]
+                .as_str()
+                .map(|w| format!(" (explained: {w})"))
+                .unwrap_or_default();
+            println!(
+                "  difference {} {}: {}{why}",
+                d["kind"], d["key"], d["change"]
+            );
+        }
+        if list("failed").is_empty() && list("remaining").is_empty() {
+            println!("  verified: the target's estate matches the point");
+        }
     }
     for a in &r.apis {
         println!(

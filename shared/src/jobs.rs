@@ -62,6 +62,17 @@ pub struct JobRequest {
     /// Restore only these APIs of the point (by name); empty = all.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub apis: Vec<String>,
+    /// `--select`: what to restore, closed over dependencies (see crate::select); empty = all.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub select: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exclude: Vec<String>,
+    /// Where the key that opens sealed API key values is (default: the store's own, see
+    /// crate::secret).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_file: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kms_key: Option<String>,
 }
 
 impl JobRequest {
@@ -77,6 +88,8 @@ impl JobRequest {
             name_prefix: self.name_prefix.clone(),
             in_place: self.in_place,
             ids: Default::default(),
+            sealer: None,
+            selection: vec![],
         })
     }
 }
@@ -179,6 +192,24 @@ pub async fn plan_for(
             .retain(|a| request.apis.contains(&a.api.name));
         snap.apis_v2.retain(|a| request.apis.contains(&a.api.name));
     }
+    let mut opts = opts;
+    let keys = crate::secret::KeyOptions {
+        key_file: request.key_file.as_ref().map(std::path::PathBuf::from),
+        kms_key: request.kms_key.clone(),
+    };
+    opts.sealer = Some(std::sync::Arc::new(crate::secret::Sealer::for_store(
+        store, &keys, None,
+    )));
+    if !request.select.is_empty() || !request.exclude.is_empty() {
+        let include = crate::select::Selector::parse_all(&request.select)?;
+        let exclude = crate::select::Selector::parse_all(&request.exclude)?;
+        let (items, edges) = crate::select::graph(&snap);
+        let chosen = crate::select::select(&items, &edges, &include, &exclude)?;
+        opts.selection = chosen.closure_lines();
+        opts.selection
+            .extend(chosen.broken.iter().map(|b| format!("not closed: {b}")));
+        snap = crate::select::filter(&snap, &chosen);
+    }
     let pacer = crate::pacing::Pacer::default();
     restore::plan(&rec.id, &snap, target_sdk, &opts, &pacer).await
 }
@@ -228,12 +259,13 @@ pub async fn run_until(
 ) -> Result<()> {
     let result: Result<()> = async {
         set(catalog, job, Phase::Planning).await?;
-        let plan = plan_for(store, catalog, &job.request, target_sdk).await?;
+        // Boxed: these futures are large, and a Lambda or test thread's stack is small.
+        let plan = Box::pin(plan_for(store, catalog, &job.request, target_sdk)).await?;
         job.steps = plan.apis.iter().map(|a| a.steps.len() as u64).sum();
         job.calls = plan.total_calls;
         job.min_seconds = plan.min_seconds;
         set(catalog, job, Phase::Applying).await?;
-        let report = restore::apply(&plan, target_sdk, deadline, progress).await?;
+        let report = Box::pin(restore::apply(&plan, target_sdk, deadline, progress)).await?;
         job.report = serde_json::to_value(&report).ok();
         let end = match report.outcome {
             Outcome::Succeeded => Phase::Succeeded,

@@ -475,9 +475,13 @@ impl RecoveryFunction {
                     let mut plans = vec![];
                     for job in &jobs {
                         let target_sdk = self.target_sdk(&job.request).await?;
-                        let plan =
-                            jobs::plan_for(&self.store, &self.catalog, &job.request, &target_sdk)
-                                .await?;
+                        let plan = Box::pin(jobs::plan_for(
+                            &self.store,
+                            &self.catalog,
+                            &job.request,
+                            &target_sdk,
+                        ))
+                        .await?;
                         plans.push(serde_json::to_value(&plan).unwrap_or_default());
                     }
                     return Ok(serde_json::json!({ "dryRun": true, "plans": plans }));
@@ -491,8 +495,15 @@ impl RecoveryFunction {
             tracing::info!(job = %job.id, point = %job.request.point, trigger = %trigger, "restore job started");
             let target_sdk = self.target_sdk(&job.request).await?;
             let log = |line: String| tracing::info!("{line}");
-            let result =
-                jobs::run_until(&self.store, &self.catalog, job, &target_sdk, deadline, &log).await;
+            let result = Box::pin(jobs::run_until(
+                &self.store,
+                &self.catalog,
+                job,
+                &target_sdk,
+                deadline,
+                &log,
+            ))
+            .await;
             if job.phase == jobs::Phase::Applying {
                 crate::events::send_continue(&self.bus, &self.cfg.event_bus, &job.id).await?;
                 tracing::info!(job = %job.id, "out of time: continues in the next invocation");

@@ -25,6 +25,7 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use serde::Serialize;
 
+use crate::model::Snapshot;
 use crate::{Error, Result};
 
 /// One selector of `--select` or `--exclude`.
@@ -314,6 +315,286 @@ pub fn select(
     broken.sort();
     broken.dedup();
     Ok(Selection { taken, broken })
+}
+
+/// The graph of a snapshot: its APIs and their stages, and the estate around them, with the
+/// dependency rules of the module doc as edges. Keys are the point's logical ids.
+pub fn graph(snap: &Snapshot) -> (Vec<Item>, Vec<Edge>) {
+    use crate::model::{estate::ids as eid, v1, v2};
+    let mut items = Vec::new();
+    let mut edges = Vec::new();
+    // Source API id + stage name -> the stage's key; API id -> the API's key.
+    let mut stage_key: BTreeMap<(String, String), String> = BTreeMap::new();
+    let mut api_key: BTreeMap<String, String> = BTreeMap::new();
+    let item =
+        |key: String, kind: &'static str, id: &str, name: &str, tags: &BTreeMap<String, String>| {
+            Item {
+                key,
+                kind,
+                id: id.to_string(),
+                name: name.to_string(),
+                tags: tags.clone(),
+            }
+        };
+    let mut vpc_users: Vec<(String, String)> = Vec::new();
+    let mut cert_users: Vec<(String, String)> = Vec::new();
+    for (a, name) in snap
+        .rest_apis
+        .iter()
+        .zip(v1::logical_names(&snap.rest_apis))
+    {
+        let key = v1::ids::rest_api(&name);
+        items.push(item(
+            key.clone(),
+            "rest",
+            &a.api.id,
+            &a.api.name,
+            &a.api.tags,
+        ));
+        api_key.insert(a.api.id.clone(), key.clone());
+        for st in &a.stages {
+            let sk = v1::ids::stage(&name, &st.stage_name);
+            items.push(item(
+                sk.clone(),
+                "stage",
+                &st.stage_name,
+                &st.stage_name,
+                &st.tags,
+            ));
+            edges.push(Edge::brings(&key, &sk, "an API brings its stages"));
+            edges.push(Edge::needs(&sk, &key, "a stage needs its API"));
+            if let Some(c) = &st.client_certificate_id {
+                cert_users.push((sk.clone(), c.clone()));
+            }
+            stage_key.insert((a.api.id.clone(), st.stage_name.clone()), sk);
+        }
+        for m in &a.methods {
+            if let Some(c) = m
+                .method_integration
+                .as_ref()
+                .and_then(|i| i.connection_id.clone())
+            {
+                vpc_users.push((key.clone(), c));
+            }
+        }
+    }
+    for (a, name) in snap.apis_v2.iter().zip(v2::logical_names(&snap.apis_v2)) {
+        let key = v2::ids::api(&name);
+        let kind = if a.api.protocol_type == "WEBSOCKET" {
+            "websocket"
+        } else {
+            "http"
+        };
+        items.push(item(
+            key.clone(),
+            kind,
+            &a.api.api_id,
+            &a.api.name,
+            &a.api.tags,
+        ));
+        api_key.insert(a.api.api_id.clone(), key.clone());
+        for st in &a.stages {
+            let sk = v2::ids::stage(&name, &st.stage_name);
+            items.push(item(
+                sk.clone(),
+                "stage",
+                &st.stage_name,
+                &st.stage_name,
+                &st.tags,
+            ));
+            edges.push(Edge::brings(&key, &sk, "an API brings its stages"));
+            edges.push(Edge::needs(&sk, &key, "a stage needs its API"));
+            if let Some(c) = &st.client_certificate_id {
+                cert_users.push((sk.clone(), c.clone()));
+            }
+            stage_key.insert((a.api.api_id.clone(), st.stage_name.clone()), sk);
+        }
+        for i in &a.integrations {
+            if let Some(c) = &i.connection_id {
+                vpc_users.push((key.clone(), c.clone()));
+            }
+        }
+    }
+    let e = &snap.estate;
+    let names = e.logical_names();
+    let mut by_id: BTreeMap<&str, String> = BTreeMap::new();
+    let none = BTreeMap::new();
+    for (l, n) in e.vpc_links_v1.iter().zip(&names.vpc_links_v1) {
+        items.push(item(eid::vpc_link(n), "vpclink", &l.id, &l.name, &l.tags));
+        by_id.insert(&l.id, eid::vpc_link(n));
+    }
+    for (l, n) in e.vpc_links_v2.iter().zip(&names.vpc_links_v2) {
+        items.push(item(
+            eid::vpc_link_v2(n),
+            "vpclink",
+            &l.id,
+            &l.name,
+            &l.tags,
+        ));
+        by_id.insert(&l.id, eid::vpc_link_v2(n));
+    }
+    for c in &e.client_certificates {
+        let key = eid::client_certificate(&c.id);
+        items.push(item(
+            key.clone(),
+            "clientcert",
+            &c.id,
+            c.description.as_deref().unwrap_or(&c.id),
+            &c.tags,
+        ));
+        by_id.insert(&c.id, key);
+    }
+    for (k, n) in e.api_keys.iter().zip(&names.api_keys) {
+        items.push(item(eid::api_key(n), "apikey", &k.id, &k.name, &k.tags));
+        by_id.insert(&k.id, eid::api_key(n));
+    }
+    for (from, id) in vpc_users {
+        if let Some(to) = by_id.get(id.as_str()) {
+            edges.push(Edge::needs(&from, to, "an integration uses this VPC link"));
+        }
+    }
+    for (from, id) in cert_users {
+        if let Some(to) = by_id.get(id.as_str()) {
+            edges.push(Edge::needs(
+                &from,
+                to,
+                "a stage uses this client certificate",
+            ));
+        }
+    }
+    for (p, n) in e.usage_plans.iter().zip(&names.usage_plans) {
+        let key = eid::usage_plan(n);
+        items.push(item(key.clone(), "usageplan", &p.id, &p.name, &p.tags));
+        for s in &p.api_stages {
+            if let Some(sk) = stage_key.get(&(s.api_id.clone(), s.stage.clone())) {
+                edges.push(Edge::needs(&key, sk, "a usage plan brings its API stages"));
+            }
+        }
+        for k in &p.keys {
+            if let Some(to) = by_id.get(k.as_str()) {
+                edges.push(Edge::needs(&key, to, "a usage plan brings its keys"));
+            }
+        }
+    }
+    for d in &e.domains {
+        let key = eid::domain(&d.domain_name);
+        items.push(item(
+            key.clone(),
+            "domain",
+            &d.domain_name,
+            &d.domain_name,
+            &d.tags,
+        ));
+        for m in &d.mappings {
+            let mk = eid::mapping(&d.domain_name, &m.key);
+            items.push(item(
+                mk.clone(),
+                "mapping",
+                m.id.as_deref().unwrap_or(&m.key),
+                &m.key,
+                &none,
+            ));
+            edges.push(Edge::brings(&key, &mk, "a domain brings its mappings"));
+            edges.push(Edge::needs(&mk, &key, "a mapping needs its domain"));
+            let stage = m.stage.clone().unwrap_or_default();
+            if let Some(sk) = stage_key.get(&(m.api_id.clone(), stage)) {
+                edges.push(Edge::needs(&mk, sk, "a mapping points at this stage"));
+                edges.push(Edge::needs(
+                    sk,
+                    &mk,
+                    "a stage brings the mappings that point at it",
+                ));
+            } else if let Some(ak) = api_key.get(&m.api_id) {
+                edges.push(Edge::needs(&mk, ak, "a mapping points at this API"));
+            }
+        }
+    }
+    if e.account.is_some() {
+        items.push(item(eid::account(), "account", "account", "account", &none));
+    }
+    (items, edges)
+}
+
+/// The part of a snapshot a selection took: APIs with only the stages taken (all of them when
+/// the API was taken by itself), and the estate items taken.
+pub fn filter(snap: &Snapshot, sel: &Selection) -> Snapshot {
+    use crate::model::{estate::ids as eid, v1, v2};
+    let mut out = Snapshot {
+        source: snap.source.clone(),
+        rest_apis: vec![],
+        apis_v2: vec![],
+        estate: Default::default(),
+    };
+    for (a, name) in snap
+        .rest_apis
+        .iter()
+        .zip(v1::logical_names(&snap.rest_apis))
+    {
+        if sel.has(&v1::ids::rest_api(&name)) {
+            let mut a = a.clone();
+            a.stages
+                .retain(|s| sel.has(&v1::ids::stage(&name, &s.stage_name)));
+            out.rest_apis.push(a);
+        }
+    }
+    for (a, name) in snap.apis_v2.iter().zip(v2::logical_names(&snap.apis_v2)) {
+        if sel.has(&v2::ids::api(&name)) {
+            let mut a = a.clone();
+            a.stages
+                .retain(|s| sel.has(&v2::ids::stage(&name, &s.stage_name)));
+            out.apis_v2.push(a);
+        }
+    }
+    let e = &snap.estate;
+    let names = e.logical_names();
+    let o = &mut out.estate;
+    o.vpc_links_v1 = e
+        .vpc_links_v1
+        .iter()
+        .zip(&names.vpc_links_v1)
+        .filter(|(_, n)| sel.has(&eid::vpc_link(n)))
+        .map(|(l, _)| l.clone())
+        .collect();
+    o.vpc_links_v2 = e
+        .vpc_links_v2
+        .iter()
+        .zip(&names.vpc_links_v2)
+        .filter(|(_, n)| sel.has(&eid::vpc_link_v2(n)))
+        .map(|(l, _)| l.clone())
+        .collect();
+    o.usage_plans = e
+        .usage_plans
+        .iter()
+        .zip(&names.usage_plans)
+        .filter(|(_, n)| sel.has(&eid::usage_plan(n)))
+        .map(|(l, _)| l.clone())
+        .collect();
+    o.api_keys = e
+        .api_keys
+        .iter()
+        .zip(&names.api_keys)
+        .filter(|(_, n)| sel.has(&eid::api_key(n)))
+        .map(|(l, _)| l.clone())
+        .collect();
+    o.client_certificates = e
+        .client_certificates
+        .iter()
+        .filter(|c| sel.has(&eid::client_certificate(&c.id)))
+        .cloned()
+        .collect();
+    o.domains = e
+        .domains
+        .iter()
+        .filter(|d| sel.has(&eid::domain(&d.domain_name)))
+        .map(|d| {
+            let mut d = d.clone();
+            let name = d.domain_name.clone();
+            d.mappings.retain(|m| sel.has(&eid::mapping(&name, &m.key)));
+            d
+        })
+        .collect();
+    o.account = e.account.clone().filter(|_| sel.has(&eid::account()));
+    out
 }
 
 #[cfg(test)]

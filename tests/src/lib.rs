@@ -743,6 +743,43 @@ pub async fn drain_queue(sdk: &SdkConfig, queue_url: &str) -> Vec<String> {
     }
 }
 
+/// A local recovery point store and catalog in a fresh temporary folder (kept while the
+/// returned guard lives).
+pub async fn local_store() -> (
+    tempfile::TempDir,
+    shared::store::Store,
+    shared::catalog::Catalog,
+) {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let url = format!("file://{}", dir.path().display());
+    let (store, catalog) = shared::location::open(&url, None, None)
+        .await
+        .expect("local store");
+    (dir, store, catalog)
+}
+
+/// Takes a recovery point of `source` (the APIs `select` names, every one when empty, and the
+/// estate) with the store's own keyring; returns the point's id.
+pub async fn take_point(
+    source: &SdkConfig,
+    store: &shared::store::Store,
+    catalog: &shared::catalog::Catalog,
+    select: &[&str],
+) -> String {
+    let job = shared::pipeline::SnapshotJob {
+        select: select.iter().map(|s| s.to_string()).collect(),
+        label: None,
+        trigger: "test".into(),
+        retention_days: 30,
+    };
+    shared::pipeline::snapshot(source, store, catalog, &sealer(store), &job, &|_| {})
+        .await
+        .expect("snapshot")
+        .report
+        .record
+        .id
+}
+
 #[cfg(test)]
 mod unit {
     use super::*;

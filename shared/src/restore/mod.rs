@@ -11,6 +11,7 @@
 
 pub mod apply;
 pub mod diff;
+pub mod estate;
 pub mod lambda;
 pub mod v2;
 
@@ -47,6 +48,10 @@ pub struct RestoreOptions {
     /// Source id -> target id of API Gateway resources restored before the APIs (VPC links,
     /// ...): references to them are translated.
     pub ids: BTreeMap<String, String>,
+    /// Opens the point's sealed API key values (needed when the point holds API keys).
+    pub sealer: Option<std::sync::Arc<crate::secret::Sealer>>,
+    /// What the selection brought in by closure, and why (for the plan).
+    pub selection: Vec<String>,
 }
 
 /// What will be done to one API.
@@ -115,8 +120,19 @@ pub struct Plan {
     pub min_seconds: f64,
     /// What the point holds that this restore cannot restore yet, with the reason.
     pub unsupported: Vec<String>,
+    /// The estate around the APIs (domains, mappings, VPC links, usage plans, keys...).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub estate: Option<estate::EstatePlan>,
+    /// What came in by closure over the dependencies, and why.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub selection: Vec<String>,
     #[serde(skip)]
     opts: RestoreOptions,
+    #[serde(skip)]
+    snap_estate: crate::model::estate::Estate,
+    /// The target's estate as planning captured it.
+    #[serde(skip)]
+    estate_current: crate::model::estate::Estate,
 }
 
 impl Plan {
@@ -126,6 +142,9 @@ impl Plan {
             for (op, n) in &a.calls {
                 *all.entry(*op).or_insert(0) += n;
             }
+        }
+        for (op, n) in self.estate.iter().flat_map(|e| &e.calls) {
+            *all.entry(*op).or_insert(0) += n;
         }
         all
     }
@@ -496,6 +515,30 @@ pub async fn plan(
             target.short()
         )));
     }
+    // The estate the APIs name (VPC links, client certificates) is matched first, so that
+    // references to what the target already holds translate.
+    let sealer = opts.sealer.clone().unwrap_or_else(|| {
+        std::sync::Arc::new(crate::secret::Sealer::local(std::path::PathBuf::from(
+            crate::secret::KEY_FILE_NAME,
+        )))
+    });
+    let estate_current = if snap.estate.is_empty() {
+        Default::default()
+    } else {
+        Box::pin(crate::capture::estate::capture_estate(
+            target_sdk,
+            pacer,
+            &sealer,
+            &|_| {},
+        ))
+        .await?
+    };
+    let mut opts_ids = opts.clone();
+    opts_ids.sealer = Some(sealer.clone());
+    opts_ids
+        .ids
+        .extend(estate::matched_ids(&snap.estate, &estate_current));
+    let opts = &opts_ids;
     let client = apigateway_client(target_sdk);
     let mut apis = Vec::new();
     for api in &snap.rest_apis {
@@ -636,6 +679,28 @@ pub async fn plan(
         }
     }
     let unsupported = vec![];
+    let estate = if snap.estate.is_empty() {
+        None
+    } else {
+        let mut ids = opts.ids.clone();
+        for a in &apis {
+            if let Some(t) = &a.target_id {
+                ids.insert(a.source_id.clone(), t.clone());
+            }
+        }
+        Some(
+            Box::pin(estate::plan(
+                &snap.estate,
+                &estate_current,
+                source,
+                &target,
+                opts,
+                &ids,
+                &sealer,
+            ))
+            .await?,
+        )
+    };
     let mut plan = Plan {
         point: point_id.to_string(),
         source: source.clone(),
@@ -644,7 +709,11 @@ pub async fn plan(
         total_calls: 0,
         min_seconds: 0.0,
         unsupported,
+        estate,
+        selection: opts.selection.clone(),
         opts: opts.clone(),
+        snap_estate: snap.estate.clone(),
+        estate_current,
     };
     let calls = plan.calls();
     plan.total_calls = calls.values().sum();
@@ -706,6 +775,8 @@ pub struct RestoreReport {
     pub seconds: f64,
     /// What the point holds that was not restored, with the reason.
     pub unsupported: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub estate: Option<estate::EstateReport>,
 }
 
 /// Differences a local AWS (moto) is known to leave, by kind and field: attributed in the
@@ -764,9 +835,46 @@ pub async fn apply(
         "apigw-dr restore of point {}",
         crate::point::short(&plan.point)
     );
+    // The estate the APIs name comes first: VPC links, client certificates, API keys.
+    let sealer = plan
+        .opts
+        .sealer
+        .clone()
+        .ok_or_else(|| Error::Invalid("the plan has no keyring for API key values".into()))?;
+    let mut ereport = estate::EstateReport::default();
+    let mut eapp = estate::EstateApplier {
+        v1: &client,
+        v2: &client2,
+        pacer: &pacer,
+        sealer: &sealer,
+        ids: plan.opts.ids.clone(),
+        current: plan.estate_current.clone(),
+        new_certificates: vec![],
+    };
+    if let Some(ep) = &plan.estate {
+        let before: Vec<Difference> = ep
+            .steps
+            .iter()
+            .filter(|d| estate::BEFORE_APIS.contains(&d.kind))
+            .cloned()
+            .collect();
+        Box::pin(estate::run_steps(
+            &mut eapp,
+            &before,
+            &ep.desired,
+            &ep.blocked,
+            &mut ereport,
+            local,
+            progress,
+        ))
+        .await;
+    }
+    let mut run_opts = plan.opts.clone();
+    run_opts.ids.clone_from(&eapp.ids);
     let mut reports = Vec::new();
     for p in &plan.apis {
         let run = Run {
+            opts: &run_opts,
             plan,
             pacer: &pacer,
             marker: &marker,
@@ -775,8 +883,8 @@ pub async fn apply(
             local,
         };
         let (report, stopped) = match &p.body {
-            Body::Rest { .. } => apply_rest(&run, p, &client).await?,
-            Body::V2 { .. } => apply_v2(&run, p, &client2).await?,
+            Body::Rest { .. } => Box::pin(apply_rest(&run, p, &client)).await?,
+            Body::V2 { .. } => Box::pin(apply_v2(&run, p, &client2)).await?,
         };
         let mut report = report;
         if !stopped {
@@ -788,10 +896,65 @@ pub async fn apply(
             break;
         }
     }
+    // Then what names the APIs: usage plans, domains and their mappings, the account.
+    let estate_report = match &plan.estate {
+        Some(_) if !interrupted => {
+            for r in &reports {
+                if let Some(t) = &r.target_id {
+                    eapp.ids.insert(r.source_id.clone(), t.clone());
+                }
+            }
+            let Desired {
+                api: desired,
+                blocked,
+                ..
+            } = estate::desired(
+                &plan.snap_estate,
+                &plan.source,
+                &plan.target,
+                plan.opts.mapping.as_ref(),
+                &eapp.ids,
+                plan.opts.keep_edge,
+            )?;
+            let after_kinds: Vec<&str> = crate::model::estate::KINDS
+                .iter()
+                .copied()
+                .filter(|k| !estate::BEFORE_APIS.contains(k))
+                .collect();
+            let steps = estate::compare(&desired, &eapp.current, &sealer, &after_kinds).await?;
+            Box::pin(estate::run_steps(
+                &mut eapp,
+                &steps,
+                &desired,
+                &blocked,
+                &mut ereport,
+                local,
+                progress,
+            ))
+            .await;
+            let after = Box::pin(crate::capture::estate::capture_estate(
+                target_sdk,
+                &pacer,
+                &sealer,
+                &|_| {},
+            ))
+            .await?;
+            let diffs =
+                estate::compare(&desired, &after, &sealer, crate::model::estate::KINDS).await?;
+            ereport.remaining = remaining(diffs, &ereport.gaps, local);
+            ereport.new_certificates = eapp.new_certificates.clone();
+            Some(ereport)
+        }
+        Some(_) => Some(ereport),
+        None => None,
+    };
     let unexplained = !plan.unsupported.is_empty()
         || reports
             .iter()
-            .any(|r| !r.failed.is_empty() || r.remaining.iter().any(|d| d.explained.is_none()));
+            .any(|r| !r.failed.is_empty() || r.remaining.iter().any(|d| d.explained.is_none()))
+        || estate_report.as_ref().is_some_and(|e| {
+            !e.failed.is_empty() || e.remaining.iter().any(|d| d.explained.is_none())
+        });
     Ok(RestoreReport {
         point: plan.point.clone(),
         target: plan.target.clone(),
@@ -807,6 +970,7 @@ pub async fn apply(
         min_seconds: plan.min_seconds,
         seconds: started.elapsed().as_secs_f64(),
         unsupported: plan.unsupported.clone(),
+        estate: estate_report,
     })
 }
 
@@ -890,12 +1054,15 @@ async fn run_steps(
 
 /// What verify found: each difference, explained where a known limit of a local target (or
 /// an operation it lacked during the apply) explains it.
-fn remaining(diffs: Vec<Difference>, report: &ApiReport, local: bool) -> Vec<Remaining> {
+fn remaining(
+    diffs: Vec<Difference>,
+    gaps: &BTreeMap<(&'static str, String), String>,
+    local: bool,
+) -> Vec<Remaining> {
     diffs
         .into_iter()
         .map(|d| Remaining {
-            explained: explain(&d, local)
-                .or_else(|| report.gaps.get(&(d.kind, d.key.clone())).cloned()),
+            explained: explain(&d, local).or_else(|| gaps.get(&(d.kind, d.key.clone())).cloned()),
             difference: d,
         })
         .collect()
@@ -924,6 +1091,8 @@ async fn grant(plan: &Plan, p: &ApiPlan, target_sdk: &SdkConfig, report: &mut Ap
 /// What every API's apply shares within one run.
 struct Run<'a> {
     plan: &'a Plan,
+    /// The plan's options with the ids of what this run made before the APIs.
+    opts: &'a RestoreOptions,
     pacer: &'a Pacer,
     marker: &'a str,
     deadline: Option<Instant>,
@@ -990,14 +1159,8 @@ async fn apply_rest(
                 .pop()
                 .ok_or_else(|| Error::NotFound(format!("the new REST API {id} cannot be read")))?;
             // Now that the API's id is known, references to it translate too.
-            let desired = desired_for(
-                source_api,
-                &plan.source,
-                &plan.target,
-                &plan.opts,
-                Some(&id),
-            )?
-            .api;
+            let desired =
+                desired_for(source_api, &plan.source, &plan.target, run.opts, Some(&id))?.api;
             let steps = compare(&desired, Some(&current));
             (desired, steps, current)
         }
@@ -1032,7 +1195,7 @@ async fn apply_rest(
     )
     .await?
     .pop();
-    report.remaining = remaining(compare(&desired, after.as_ref()), &report, local);
+    report.remaining = remaining(compare(&desired, after.as_ref()), &report.gaps, local);
     Ok((report, false))
 }
 
@@ -1092,14 +1255,8 @@ async fn apply_v2(
             let current = capture(id.clone())
                 .await?
                 .ok_or_else(|| Error::NotFound(format!("the new {what} {id} cannot be read")))?;
-            let desired = desired_for_v2(
-                source_api,
-                &plan.source,
-                &plan.target,
-                &plan.opts,
-                Some(&id),
-            )?
-            .api;
+            let desired =
+                desired_for_v2(source_api, &plan.source, &plan.target, run.opts, Some(&id))?.api;
             let steps = v2::compare(&desired, Some(&current));
             (desired, steps, current)
         }
@@ -1127,7 +1284,7 @@ async fn apply_v2(
         }
     }
     let after = capture(applier.api_id.clone()).await?;
-    report.remaining = remaining(v2::compare(&desired, after.as_ref()), &report, local);
+    report.remaining = remaining(v2::compare(&desired, after.as_ref()), &report.gaps, local);
     Ok((report, false))
 }
 

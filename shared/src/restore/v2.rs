@@ -21,7 +21,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::diff::{Change, Difference, TAG_SOURCE, compare_items, strip};
-use crate::awsconf::{sdk_error, status_of};
+use crate::awsconf::sdk_error;
 use crate::model::v2::{self, ApiSnapshot};
 use crate::pacing::Pacer;
 use crate::{Error, Result};
@@ -520,7 +520,7 @@ impl<'a> ApplierV2<'a> {
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     {
         self.pacer.call(op, f).await.map_err(|e| {
-            if matches!(status_of(&e), Some(404 | 500 | 501)) && e.code().is_none() {
+            if crate::capture::unimplemented(&e) {
                 Error::Unimplemented(format!(
                     "the target does not implement {op} ({key} left as it is)"
                 ))

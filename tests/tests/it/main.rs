@@ -10,6 +10,7 @@ mod lambdas;
 mod points;
 mod recovery;
 mod restore;
+mod restore_estate;
 mod restore_v2;
 
 use serde_json::Value;

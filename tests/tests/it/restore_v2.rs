@@ -4,7 +4,6 @@
 
 use shared::jobs::{self, JobRecord, JobRequest, Phase};
 use shared::pacing::Pacer;
-use shared::pipeline::{SnapshotJob, snapshot};
 use tests::{Account, acquire, fixtures};
 
 use crate::quiet;
@@ -34,9 +33,7 @@ fn unexplained(report: &serde_json::Value) -> Vec<serde_json::Value> {
 #[tokio::test]
 async fn http_and_websocket_apis_restore_translated_into_another_account_and_region() {
     let env = acquire().await;
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("file://{}", dir.path().display());
-    let (store, catalog) = shared::location::open(&url, None, None).await.unwrap();
+    let (_dir, store, catalog) = tests::local_store().await;
     let source = env.sdk(SOURCE, Account::A).await;
     let v2 = aws_sdk_apigatewayv2::Client::new(&source);
     let http = fixtures::http_api(&v2, "orders-http", tests::ACCOUNT_A)
@@ -45,16 +42,7 @@ async fn http_and_websocket_apis_restore_translated_into_another_account_and_reg
     let ws = fixtures::websocket_api(&v2, "chat", tests::ACCOUNT_A)
         .await
         .unwrap();
-    let job = SnapshotJob {
-        select: vec![http.name.clone(), ws.name.clone()],
-        label: None,
-        trigger: "test".into(),
-        retention_days: 30,
-    };
-    let out = snapshot(&source, &store, &catalog, &job, &quiet)
-        .await
-        .unwrap();
-    let point = out.report.record.id;
+    let point = tests::take_point(&source, &store, &catalog, &[&http.name, &ws.name]).await;
     let request = JobRequest {
         point: point.clone(),
         to_region: Some(TARGET.into()),
@@ -197,9 +185,7 @@ async fn http_and_websocket_apis_restore_translated_into_another_account_and_reg
 #[tokio::test]
 async fn a_foreign_http_api_of_the_same_name_is_refused() {
     let env = acquire().await;
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("file://{}", dir.path().display());
-    let (store, catalog) = shared::location::open(&url, None, None).await.unwrap();
+    let (_dir, store, catalog) = tests::local_store().await;
     let source = env.sdk(SOURCE, Account::A).await;
     fixtures::http_api(
         &aws_sdk_apigatewayv2::Client::new(&source),
@@ -208,15 +194,7 @@ async fn a_foreign_http_api_of_the_same_name_is_refused() {
     )
     .await
     .unwrap();
-    let job = SnapshotJob {
-        select: vec!["orders-http".into()],
-        label: None,
-        trigger: "test".into(),
-        retention_days: 30,
-    };
-    let out = snapshot(&source, &store, &catalog, &job, &quiet)
-        .await
-        .unwrap();
+    let point = tests::take_point(&source, &store, &catalog, &["orders-http"]).await;
     let target = env.sdk(TARGET, Account::B).await;
     aws_sdk_apigatewayv2::Client::new(&target)
         .create_api()
@@ -226,7 +204,7 @@ async fn a_foreign_http_api_of_the_same_name_is_refused() {
         .await
         .unwrap();
     let request = JobRequest {
-        point: out.report.record.id,
+        point,
         to_region: Some(TARGET.into()),
         mapping: Some(MAPPING.into()),
         mapping_format: Some("toml".into()),

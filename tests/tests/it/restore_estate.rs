@@ -1,0 +1,281 @@
+//! The whole estate against moto: a REST, an HTTP and a WebSocket API behind one custom domain,
+//! a VPC link per version, a usage plan with two keys, restored from account A / us-east-1 into
+//! account B / us-west-2; and a restore of only the custom domain.
+
+use aws_sdk_apigateway::Client as V1;
+use aws_sdk_apigatewayv2::Client as V2;
+use shared::catalog::Catalog;
+use shared::jobs::{self, JobRecord, JobRequest, Phase};
+use shared::store::Store;
+use tests::{Account, Env, acquire, fixtures};
+
+use crate::quiet;
+
+const SOURCE: &str = "us-east-1";
+const TARGET: &str = "us-west-2";
+const A: &str = tests::ACCOUNT_A;
+const B: &str = tests::ACCOUNT_B;
+
+fn mapping() -> String {
+    format!(
+        r#"
+[cognito_user_pools]
+"us-east-1_PetsPool1" = "us-west-2_PetsPoolB"
+"us-east-1_orders" = "us-west-2_ordersB"
+
+[cognito_clients]
+"orders-client" = "orders-client-b"
+
+[certificates]
+"arn:aws:acm:{SOURCE}:{A}:certificate/8f6c1b2e-1111-4a5b-9c0d-estate000001" = "arn:aws:acm:{TARGET}:{B}:certificate/0b0b0b0b-2222-4a5b-9c0d-estate00000b"
+
+[load_balancers]
+"arn:aws:elasticloadbalancing:{SOURCE}:{A}:loadbalancer/net/orders-nlb/0123456789abcdef" = "arn:aws:elasticloadbalancing:{TARGET}:{B}:loadbalancer/net/orders-nlb/fedcba9876543210"
+
+[subnets]
+"subnet-0a1b2c3d" = "subnet-0b0b0b0b"
+"subnet-4e5f6a7b" = "subnet-0c0c0c0c"
+
+[security_groups]
+"sg-0123abcd" = "sg-0d0d0d0d"
+"#
+    )
+}
+
+struct Setup {
+    _dir: tempfile::TempDir,
+    store: Store,
+    catalog: Catalog,
+    point: String,
+    estate: fixtures::Estate,
+}
+
+async fn setup(env: &Env) -> Setup {
+    let (dir, store, catalog) = tests::local_store().await;
+    let source = env.sdk(SOURCE, Account::A).await;
+    let estate = fixtures::estate(&V1::new(&source), &V2::new(&source), A)
+        .await
+        .unwrap();
+    let point = tests::take_point(&source, &store, &catalog, &[]).await;
+    Setup {
+        _dir: dir,
+        store,
+        catalog,
+        point,
+        estate,
+    }
+}
+
+fn request(point: &str) -> JobRequest {
+    JobRequest {
+        point: point.into(),
+        to_region: Some(TARGET.into()),
+        mapping: Some(mapping()),
+        mapping_format: Some("toml".into()),
+        ..Default::default()
+    }
+}
+
+/// Every difference verify left unexplained, APIs and estate alike.
+fn unexplained(report: &serde_json::Value) -> Vec<serde_json::Value> {
+    let mut all: Vec<serde_json::Value> = report["apis"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|a| a["remaining"].as_array().unwrap().clone())
+        .collect();
+    all.extend(
+        report["estate"]["remaining"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default(),
+    );
+    all.into_iter()
+        .filter(|d| d.get("explained").is_none())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_estate_fails_over_and_the_keys_keep_their_values() {
+    let env = acquire().await;
+    let s = setup(&env).await;
+    let target = env.sdk(TARGET, Account::B).await;
+    let mut job = JobRecord::new(request(&s.point), "test");
+    jobs::run(&s.store, &s.catalog, &mut job, &target, &quiet)
+        .await
+        .unwrap();
+    let report = job.report.clone().unwrap();
+    assert!(unexplained(&report).is_empty(), "{report:#}");
+    assert!(
+        report["estate"]["failed"].as_array().unwrap().is_empty(),
+        "{report:#}"
+    );
+    for a in report["apis"].as_array().unwrap() {
+        assert!(a["failed"].as_array().unwrap().is_empty(), "{report:#}");
+    }
+    assert_eq!(job.phase, Phase::Succeeded, "{report:#}");
+    let ids: std::collections::BTreeMap<String, String> = report["apis"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["name"].as_str().unwrap().to_string(),
+                a["targetId"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(ids.len(), 3, "{ids:?}");
+
+    let v1 = V1::new(&target);
+    let v2 = V2::new(&target);
+    // The keys work with their old values, in the plan on the recovered REST stage.
+    let keys = v1.get_api_keys().include_values(true).send().await.unwrap();
+    let mut values: Vec<(String, String)> = keys
+        .items()
+        .iter()
+        .map(|k| {
+            (
+                k.name().unwrap().to_string(),
+                k.value().unwrap().to_string(),
+            )
+        })
+        .collect();
+    values.sort();
+    let want: Vec<(String, String)> = fixtures::ESTATE_KEY_VALUES
+        .iter()
+        .map(|(n, v)| (n.to_string(), v.to_string()))
+        .collect();
+    assert_eq!(values, want);
+    let plans = v1.get_usage_plans().send().await.unwrap();
+    let gold = &plans.items()[0];
+    assert_eq!(gold.name(), Some("gold"));
+    assert_eq!(gold.api_stages()[0].api_id(), Some(ids["orders"].as_str()));
+    let plan_keys = v1
+        .get_usage_plan_keys()
+        .usage_plan_id(gold.id().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(plan_keys.items().len(), 2);
+
+    // The domain, with its certificate from the mapping file, maps to the recovered APIs.
+    let domain = v1
+        .get_domain_name()
+        .domain_name(&s.estate.domain)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        domain.regional_certificate_arn(),
+        Some(
+            format!("arn:aws:acm:{TARGET}:{B}:certificate/0b0b0b0b-2222-4a5b-9c0d-estate00000b")
+                .as_str()
+        )
+    );
+    let base = v1
+        .get_base_path_mappings()
+        .domain_name(&s.estate.domain)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(base.items()[0].rest_api_id(), Some(ids["orders"].as_str()));
+    let api_mappings = v2
+        .get_api_mappings()
+        .domain_name(&s.estate.domain)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        api_mappings.items()[0].api_id(),
+        Some(ids["orders-http"].as_str())
+    );
+
+    // VPC links, their targets translated through the mapping file.
+    let links = v1.get_vpc_links().send().await.unwrap();
+    assert_eq!(
+        links.items()[0].target_arns(),
+        [format!(
+            "arn:aws:elasticloadbalancing:{TARGET}:{B}:loadbalancer/net/orders-nlb/fedcba9876543210"
+        )]
+    );
+    let links = v2.get_vpc_links().send().await.unwrap();
+    assert_eq!(
+        links.items()[0].subnet_ids(),
+        ["subnet-0b0b0b0b", "subnet-0c0c0c0c"]
+    );
+
+    // Again: nothing left to do, nothing made twice.
+    let plan = jobs::plan_for(&s.store, &s.catalog, &request(&s.point), &target)
+        .await
+        .unwrap();
+    let e = plan.estate.as_ref().unwrap();
+    assert!(e.steps.is_empty(), "{:#?}", e.steps);
+    assert!(plan.apis.iter().all(|a| a.steps.is_empty()));
+}
+
+#[tokio::test]
+async fn only_the_domain_brings_its_mappings_and_exactly_the_apis_and_stages_they_point_at() {
+    let env = acquire().await;
+    let s = setup(&env).await;
+    let target = env.sdk(TARGET, Account::B).await;
+    let req = JobRequest {
+        select: vec!["type:domain".into()],
+        ..request(&s.point)
+    };
+    let plan = jobs::plan_for(&s.store, &s.catalog, &req, &target)
+        .await
+        .unwrap();
+    let selection = plan.selection.join("\n");
+    assert!(
+        selection.contains("restapi:orders: a stage needs its API (stage:orders:prod)")
+            && selection.contains("a mapping points at this stage"),
+        "{selection}"
+    );
+    let mut job = JobRecord::new(req, "test");
+    jobs::run(&s.store, &s.catalog, &mut job, &target, &quiet)
+        .await
+        .unwrap();
+    let report = job.report.clone().unwrap();
+    assert!(unexplained(&report).is_empty(), "{report:#}");
+    assert_eq!(job.phase, Phase::Succeeded, "{report:#}");
+
+    // The REST API with only the stage the mapping points at; the HTTP API; no WebSocket API.
+    let v1 = V1::new(&target);
+    let rest = v1.get_rest_apis().send().await.unwrap();
+    assert_eq!(rest.items().len(), 1);
+    let stages = v1
+        .get_stages()
+        .rest_api_id(rest.items()[0].id().unwrap())
+        .send()
+        .await
+        .unwrap();
+    let names: Vec<&str> = stages
+        .item()
+        .iter()
+        .filter_map(|st| st.stage_name())
+        .collect();
+    assert_eq!(names, ["prod"]);
+    let v2 = V2::new(&target);
+    let apis = v2.get_apis().send().await.unwrap();
+    let names: Vec<&str> = apis.items().iter().filter_map(|a| a.name()).collect();
+    assert_eq!(names, ["orders-http"]);
+    // Nothing else of the estate.
+    assert!(
+        v1.get_usage_plans()
+            .send()
+            .await
+            .unwrap()
+            .items()
+            .is_empty()
+    );
+    assert!(v1.get_api_keys().send().await.unwrap().items().is_empty());
+    assert!(v1.get_vpc_links().send().await.unwrap().items().is_empty());
+    let base = v1
+        .get_base_path_mappings()
+        .domain_name(&s.estate.domain)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(base.items().len(), 1);
+}
