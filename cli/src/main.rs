@@ -109,6 +109,15 @@ struct SnapshotArgs {
     /// API name or id to capture, REST, HTTP or WebSocket (repeatable) [default: every API].
     #[arg(long = "api", value_name = "NAME_OR_ID")]
     apis: Vec<String>,
+    /// Take only what this selects, closed over its dependencies (repeatable): NAME-GLOB,
+    /// id:ID, type:TYPE (rest, http, websocket, api, stage, domain, mapping, vpclink,
+    /// usageplan, apikey, clientcert, account) or tag:KEY=VALUE. `show` says what came in by
+    /// closure, and why.
+    #[arg(long = "select", value_name = "SELECTOR")]
+    select: Vec<String>,
+    /// Leave out what this selects (repeatable; wins over --select and the closure).
+    #[arg(long = "exclude", value_name = "SELECTOR")]
+    exclude: Vec<String>,
     /// A label for the point (1-64 of a-z 0-9 . _ -).
     #[arg(long)]
     label: Option<String>,
@@ -342,6 +351,8 @@ async fn snapshot(
         label: a.label,
         trigger: "cli".into(),
         retention_days: a.retention_days,
+        include: a.select,
+        exclude: a.exclude,
     };
     let out = pipeline::snapshot(&source, store, catalog, sealer, &job, progress).await?;
     let r = &out.report;
@@ -441,6 +452,12 @@ async fn show(
         println!("\n{kind} ({})", entries.len());
         for e in entries {
             println!("  {}", e.id);
+        }
+    }
+    if !rec.closure.is_empty() {
+        println!("\nbrought in by the selection's dependencies:");
+        for l in &rec.closure {
+            println!("  {l}");
         }
     }
     Ok(ExitCode::SUCCESS)

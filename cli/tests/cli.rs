@@ -202,6 +202,18 @@ async fn bad_input_is_one_clear_line_and_writes_nothing() {
                 .is_none()
     );
 
+    let r = run(&vars, store, &["snapshot", "--select", "type:lambda"]);
+    assert_one_line_error(&r, "unknown type 'lambda'");
+    let r = run(&vars, store, &["snapshot", "--select", "tag:team=nobody"]);
+    assert_one_line_error(&r, "'tag:team=nobody' matches nothing");
+    assert!(
+        !store.join("catalog/points").exists()
+            || std::fs::read_dir(store.join("catalog/points"))
+                .unwrap()
+                .next()
+                .is_none()
+    );
+
     let r = run(&vars, store, &["show", "nope"]);
     assert_one_line_error(&r, "no recovery point 'nope'");
     let r = run(&vars, store, &["verify", "0123456789"]);
@@ -318,6 +330,14 @@ async fn restore_plan_detach_status_and_diff() {
         "--map",
         map,
     ];
+
+    // A bad selector stops the restore before anything happens.
+    let r = run(
+        &vars,
+        store,
+        &[&["restore", "v1", "--select", "tag:"][..], &to[..]].concat(),
+    );
+    assert_one_line_error(&r, "no tag key");
 
     // Dry run: the plan, and not one write call.
     env.start_recording().await;

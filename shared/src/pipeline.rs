@@ -21,6 +21,11 @@ pub struct SnapshotJob {
     pub label: Option<String>,
     pub trigger: String,
     pub retention_days: i64,
+    /// `--select` selectors (see crate::select): the point holds what they take, closed over
+    /// the dependencies; empty = everything `select` leaves.
+    pub include: Vec<String>,
+    /// `--exclude` selectors.
+    pub exclude: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -45,6 +50,15 @@ pub async fn snapshot(
     if let Some(l) = &job.label {
         point::check_label(l)?;
     }
+    // Selectors are checked before any work.
+    let selectors = if job.include.is_empty() && job.exclude.is_empty() {
+        None
+    } else {
+        Some((
+            crate::select::Selector::parse_all(&job.include)?,
+            crate::select::Selector::parse_all(&job.exclude)?,
+        ))
+    };
     store.check().await?;
     catalog.check().await?;
     let who = crate::awsconf::whoami(source).await?;
@@ -110,16 +124,30 @@ pub async fn snapshot(
             who.account, who.region
         )));
     }
-    let snap = Snapshot {
+    let mut snap = Snapshot {
         source: who,
         rest_apis,
         apis_v2,
         estate,
     };
+    let mut closure = vec![];
+    if let Some((include, exclude)) = &selectors {
+        let (items, edges) = crate::select::graph(&snap);
+        let chosen = crate::select::select(&items, &edges, include, exclude)?;
+        closure = chosen.closure_lines();
+        closure.extend(chosen.broken.iter().map(|b| format!("not closed: {b}")));
+        snap = crate::select::filter(&snap, &chosen);
+        progress(format!(
+            "selection: {} items taken, {} by closure",
+            chosen.taken.len(),
+            closure.len()
+        ));
+    }
     let opts = WriteOptions {
         label: job.label.clone(),
         trigger: job.trigger.clone(),
         retention_days: job.retention_days,
+        closure,
     };
     let report = point::write(store, catalog, &snap, &opts, progress).await?;
     Ok(SnapshotOutcome {
@@ -346,6 +374,8 @@ impl SnapshotFunction {
             label: None,
             trigger: req.trigger.clone(),
             retention_days: self.cfg.retention_days,
+            include: vec![],
+            exclude: vec![],
         };
         let log = |line: String| tracing::info!("{line}");
         match snapshot(

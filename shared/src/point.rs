@@ -47,6 +47,8 @@ pub struct WriteOptions {
     pub label: Option<String>,
     pub trigger: String,
     pub retention_days: i64,
+    /// What a selection brought in by closure, and why (see crate::select).
+    pub closure: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -171,6 +173,9 @@ pub async fn write(
             {
                 rec.labels.push(l.clone());
             }
+            if rec.closure.is_empty() {
+                rec.closure.clone_from(&opts.closure);
+            }
             rec
         }
         None => PointRecord {
@@ -195,6 +200,7 @@ pub async fn write(
             counts: Snapshot::counts(&entries),
             objects: manifest.entries.len() as u64,
             bytes: manifest.entries.iter().map(|e| e.size).sum(),
+            closure: opts.closure.clone(),
         },
     };
     catalog.put(&record).await?;

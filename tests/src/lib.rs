@@ -771,6 +771,8 @@ pub async fn take_point(
         label: None,
         trigger: "test".into(),
         retention_days: 30,
+        include: vec![],
+        exclude: vec![],
     };
     shared::pipeline::snapshot(source, store, catalog, &sealer(store), &job, &|_| {})
         .await

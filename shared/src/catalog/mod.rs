@@ -61,6 +61,9 @@ pub struct PointRecord {
     /// Objects (without the manifest) and their bytes.
     pub objects: u64,
     pub bytes: u64,
+    /// What the selection the point was taken with brought in by closure, and why.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub closure: Vec<String>,
 }
 
 /// The kinds of record a catalog holds.

@@ -52,6 +52,8 @@ async fn bench(args: &Args) -> Result<()> {
         label: None,
         trigger: "bench".into(),
         retention_days: 1,
+        include: vec![],
+        exclude: vec![],
     };
     let point = snapshot(
         &source,

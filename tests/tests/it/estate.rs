@@ -23,6 +23,8 @@ fn job() -> SnapshotJob {
         label: None,
         trigger: "test".into(),
         retention_days: 30,
+        include: vec![],
+        exclude: vec![],
     }
 }
 

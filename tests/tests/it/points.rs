@@ -21,6 +21,8 @@ fn job(api: &str) -> SnapshotJob {
         label: None,
         trigger: "test".into(),
         retention_days: 30,
+        include: vec![],
+        exclude: vec![],
     }
 }
 

@@ -67,6 +67,8 @@ async fn deployed(env: &Env) -> (aws_config::SdkConfig, String) {
         label: None,
         trigger: "test".into(),
         retention_days: 30,
+        include: vec![],
+        exclude: vec![],
     };
     snapshot(
         &source,

@@ -37,6 +37,8 @@ async fn setup(env: &Env) -> Setup {
         label: None,
         trigger: "test".into(),
         retention_days: 30,
+        include: vec![],
+        exclude: vec![],
     };
     let out = snapshot(
         &source,
@@ -547,6 +549,8 @@ async fn a_reference_that_cannot_be_translated_stops_only_what_needs_it() {
         label: None,
         trigger: "test".into(),
         retention_days: 30,
+        include: vec![],
+        exclude: vec![],
     };
     let out = snapshot(
         &source,

@@ -279,3 +279,74 @@ async fn only_the_domain_brings_its_mappings_and_exactly_the_apis_and_stages_the
         .unwrap();
     assert_eq!(base.items().len(), 1);
 }
+
+#[tokio::test]
+async fn a_snapshot_of_only_the_domain_holds_exactly_what_its_mappings_need() {
+    let env = acquire().await;
+    let (_dir, store, catalog) = tests::local_store().await;
+    let source = env.sdk(SOURCE, Account::A).await;
+    fixtures::estate(&V1::new(&source), &V2::new(&source), A)
+        .await
+        .unwrap();
+    let job = shared::pipeline::SnapshotJob {
+        select: vec![],
+        label: None,
+        trigger: "test".into(),
+        retention_days: 30,
+        include: vec!["api.example.com".into()],
+        exclude: vec![],
+    };
+    let out = shared::pipeline::snapshot(
+        &source,
+        &store,
+        &catalog,
+        &tests::sealer(&store),
+        &job,
+        &quiet,
+    )
+    .await
+    .unwrap();
+    let rec = out.report.record;
+    let mut apis = rec.apis.clone();
+    apis.sort();
+    assert_eq!(apis, ["orders", "orders-http"]);
+    let (_, snap) = shared::point::load(&store, &rec.id).await.unwrap();
+    let stages: Vec<&str> = snap.rest_apis[0]
+        .stages
+        .iter()
+        .map(|s| s.stage_name.as_str())
+        .collect();
+    assert_eq!(stages, ["prod"]);
+    assert_eq!(snap.estate.domains[0].mappings.len(), 2);
+    assert!(snap.estate.usage_plans.is_empty() && snap.estate.api_keys.is_empty());
+    assert!(snap.estate.vpc_links_v1.is_empty() && snap.estate.account.is_none());
+    let closure = rec.closure.join("\n");
+    assert!(
+        closure.contains(
+            "mapping:api.example.com:orders: a domain brings its mappings (domain:api.example.com)"
+        ) && closure.contains("restapi:orders: a stage needs its API (stage:orders:prod)"),
+        "{closure}"
+    );
+    // The record keeps the reasons, for `show`.
+    let again = shared::point::resolve(&catalog, &rec.id).await.unwrap();
+    assert_eq!(again.closure, rec.closure);
+
+    // A selector that matches nothing is one clear error, and no point.
+    let bad = shared::pipeline::SnapshotJob {
+        include: vec!["tag:team=nobody".into()],
+        ..job
+    };
+    let e = shared::pipeline::snapshot(
+        &source,
+        &store,
+        &catalog,
+        &tests::sealer(&store),
+        &bad,
+        &quiet,
+    )
+    .await
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("'tag:team=nobody' matches nothing"), "{e}");
+    assert_eq!(catalog.list().await.unwrap().len(), 1);
+}
