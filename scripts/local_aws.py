@@ -67,11 +67,12 @@ def drain(url):
 
 
 def first_event(url, out_file):
-    """Writes the first pending event of a rule's queue to a file; prints how many there were."""
+    """Writes each pending event of a rule's queue to a file (OUT_FILE, then OUT_FILE.1,
+    OUT_FILE.2, ...); prints how many there were."""
     msgs = drain(url)
-    if msgs:
-        with open(out_file, "w") as f:
-            f.write(msgs[0]["Body"])
+    for i, m in enumerate(msgs):
+        with open(out_file if i == 0 else f"{out_file}.{i}", "w") as f:
+            f.write(m["Body"])
     print(len(msgs))
 
 

@@ -54,6 +54,23 @@ fn parse<T: serde::de::DeserializeOwned>(event: &Value, what: &str) -> Result<T>
         .map_err(|e| Error::Invalid(format!("malformed {what}: {e}")))
 }
 
+/// The reserved "API id" that stands for the account's estate (domains, mappings, VPC links,
+/// usage plans, keys, client certificates, account settings) in discovery, the debounce and
+/// snapshot requests. No API id has parentheses.
+pub const ESTATE: &str = "(estate)";
+
+/// Control-plane operations on the estate (by the resource in their name).
+const ESTATE_RESOURCES: &[&str] = &[
+    "DomainName",
+    "BasePathMapping",
+    "ApiMapping",
+    "VpcLink",
+    "UsagePlan",
+    "ApiKey",
+    "ClientCertificate",
+    "Account",
+];
+
 /// Classifies an event given to the discovery function.
 pub fn classify_discovery(event: &Value) -> Result<Discovery> {
     let ev: EventBridgeEvent<Value> = parse(event, "event (expected an EventBridge event)")?;
@@ -121,7 +138,13 @@ fn classify_call(
                 })
                 .flatten()
         });
-    match id {
+    let estate = || {
+        ESTATE_RESOURCES
+            .iter()
+            .any(|r| name.contains(r))
+            .then_some(ESTATE)
+    };
+    match id.or_else(estate) {
         Some(id) if !id.is_empty() => Ok(Discovery::Api {
             id: id.to_string(),
             trigger: format!("change:{name}"),
@@ -285,6 +308,36 @@ mod tests {
     }
 
     #[test]
+    fn changes_to_the_estate_name_the_estate() {
+        for (name, params) in [
+            ("CreateDomainName", json!({"domainName": "api.example.com"})),
+            (
+                "CreateBasePathMapping",
+                json!({"domainName": "api.example.com"}),
+            ),
+            ("UpdateUsagePlan", json!({"usagePlanId": "u1"})),
+            ("CreateApiKey", json!({"name": "alice"})),
+            ("CreateVpcLink", json!({"name": "nlb"})),
+            ("GenerateClientCertificate", json!({})),
+            ("UpdateAccount", json!({})),
+        ] {
+            let ev = cloudtrail(name, params, json!({}));
+            assert!(
+                matches!(classify_discovery(&ev).unwrap(),
+                    Discovery::Api { id, trigger, .. } if id == ESTATE && trigger == format!("change:{name}")),
+                "{name}"
+            );
+        }
+        // An API mapping names its API: that API's point holds the estate too.
+        let m = cloudtrail(
+            "CreateApiMapping",
+            json!({"domainName": "api.example.com", "apiId": "h1"}),
+            json!({}),
+        );
+        assert!(matches!(classify_discovery(&m).unwrap(), Discovery::Api { id, .. } if id == "h1"));
+    }
+
+    #[test]
     fn cloudtrail_non_changes_are_ignored() {
         let get = cloudtrail("GetRestApi", json!({"restApiId": "a"}), Value::Null);
         assert!(matches!(
@@ -313,11 +366,6 @@ mod tests {
         assert!(
             matches!(classify_discovery(&failed).unwrap(), Discovery::Ignored(m) if m.contains("failed"))
         );
-        let account = cloudtrail("UpdateAccount", json!({}), json!({}));
-        assert!(matches!(
-            classify_discovery(&account).unwrap(),
-            Discovery::Ignored(_)
-        ));
     }
 
     #[test]

@@ -198,11 +198,14 @@ pub async fn discover(
                 debounced: None,
             });
         }
+        // One point per API, and one of the estate around them.
         Discovery::Sweep { cause } => list_all_apis(source)
             .await?
             .into_iter()
             .filter(|(id, name)| selected(id, name))
-            .map(|(id, _)| SnapshotRequest {
+            .map(|(id, _)| id)
+            .chain([crate::events::ESTATE.to_string()])
+            .map(|id| SnapshotRequest {
                 apis: vec![id],
                 trigger: "schedule".into(),
                 cause: cause.clone(),
@@ -214,7 +217,7 @@ pub async fn discover(
             cause,
             at_ms,
         } => {
-            if !select.is_empty() {
+            if !select.is_empty() && id != crate::events::ESTATE {
                 let apis = list_all_apis(source).await?;
                 let name = apis.iter().find(|(i, _)| *i == id).map(|(_, n)| n.as_str());
                 if !name.is_some_and(|n| selected(&id, n)) {
@@ -369,12 +372,18 @@ impl SnapshotFunction {
 
     pub async fn handle(&self, event: Value) -> Result<Value> {
         let req = crate::events::parse_snapshot_request(&event)?;
+        // The estate's point: the estate, and by closure what its mappings and plans need.
+        let estate = req.apis == [crate::events::ESTATE];
         let job = SnapshotJob {
-            select: req.apis.clone(),
+            select: if estate { vec![] } else { req.apis.clone() },
             label: None,
             trigger: req.trigger.clone(),
             retention_days: self.cfg.retention_days,
-            include: vec![],
+            include: if estate {
+                vec!["type:estate".into()]
+            } else {
+                vec![]
+            },
             exclude: vec![],
         };
         let log = |line: String| tracing::info!("{line}");
@@ -398,8 +407,9 @@ impl SnapshotFunction {
                     "calls": out.calls,
                 }))
             }
-            // The API was deleted between the change and this capture: nothing to keep.
-            Err(Error::NotFound(why)) if req.trigger.starts_with("change:") => {
+            // The API was deleted between the change and this capture, or the account has no
+            // estate: nothing to keep.
+            Err(Error::NotFound(why)) if req.trigger.starts_with("change:") || estate => {
                 tracing::warn!(reason = %why, "nothing to capture");
                 Ok(serde_json::json!({ "point": null, "skipped": why }))
             }

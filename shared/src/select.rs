@@ -3,12 +3,12 @@
 //! what is taken can work on its own, with the reason each resource came in.
 //!
 //! Selectors: `NAME-GLOB` (`*` and `?`; matches a name or a logical id), `id:ID` (a physical id),
-//! `type:TYPE` (`rest`, `http`, `websocket`, `domain`, `vpclink`, `usageplan`, `apikey`,
-//! `clientcert`, `account`; `api` for all three kinds of API), `tag:KEY=VALUE` (`tag:KEY` for
-//! any value).
+//! `type:TYPE` (`rest`, `http`, `websocket`, `stage`, `domain`, `mapping`, `vpclink`,
+//! `usageplan`, `apikey`, `clientcert`, `account`; `api` for all three kinds of API, `estate`
+//! for everything that is not an API or a stage), `tag:KEY=VALUE` (`tag:KEY` for any value).
 //!
-//! The resources form a graph ([`Item`]s and [`Edge`]s, built from a snapshot by
-//! `crate::estate_graph`). Two kinds of edge:
+//! The resources form a graph ([`Item`]s and [`Edge`]s, built from a snapshot by [`graph`]).
+//! Two kinds of edge:
 //! - *needs* ([`Edge::needs`]), followed from everything taken: a stage needs its API; a
 //!   mapping its domain and the stage it points at; a stage the mappings that point at it; an
 //!   API the VPC links its integrations use; a usage plan its API stages and its keys; a stage
@@ -39,6 +39,7 @@ pub enum Selector {
 
 /// The types a `type:` selector names.
 pub const TYPES: &[&str] = &[
+    "estate",
     "rest",
     "http",
     "websocket",
@@ -100,7 +101,10 @@ impl Selector {
             Selector::Glob(g) => glob(g, &item.name) || glob(g, &item.key),
             Selector::Id(id) => item.id == *id,
             Selector::Type(t) => {
-                item.kind == t || (t == "api" && matches!(item.kind, "rest" | "http" | "websocket"))
+                let api = matches!(item.kind, "rest" | "http" | "websocket");
+                item.kind == t
+                    || (t == "api" && api)
+                    || (t == "estate" && !api && item.kind != "stage")
             }
             Selector::Tag(k, v) => match (item.tags.get(k), v) {
                 (Some(_), None) => true,

@@ -128,13 +128,29 @@ async fn schedule_sweeps_every_api_into_points_in_s3_and_dynamodb() {
     )
     .await
     .unwrap();
+    // A custom domain: the estate around the APIs gets a point of its own.
+    apigw
+        .create_domain_name()
+        .domain_name("api.example.com")
+        .regional_certificate_arn(format!(
+            "arn:aws:acm:{SOURCE}:{}:certificate/sweep",
+            tests::ACCOUNT_A
+        ))
+        .endpoint_configuration(
+            aws_sdk_apigateway::types::EndpointConfiguration::builder()
+                .types(aws_sdk_apigateway::types::EndpointType::Regional)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
 
     let discovery = DiscoveryFunction::new(config(&[]), &d.home).await.unwrap();
     let out = discovery.handle(event("scheduled.json", "")).await.unwrap();
-    assert_eq!(out["requested"].as_array().unwrap().len(), 3, "{out}");
+    assert_eq!(out["requested"].as_array().unwrap().len(), 4, "{out}");
 
     let events = delivered(&d).await;
-    assert_eq!(events.len(), 3, "the HTTP API is swept too");
+    assert_eq!(events.len(), 4, "the HTTP API and the estate are swept too");
     let mut asked: Vec<String> = events
         .iter()
         .map(|e| e["detail"]["apis"][0].as_str().unwrap().to_string())
@@ -144,6 +160,7 @@ async fn schedule_sweeps_every_api_into_points_in_s3_and_dynamodb() {
         orders.api_id.clone(),
         pets.api_id.clone(),
         http.api_id.clone(),
+        shared::events::ESTATE.to_string(),
     ];
     want.sort();
     assert_eq!(asked, want);
@@ -159,13 +176,15 @@ async fn schedule_sweeps_every_api_into_points_in_s3_and_dynamodb() {
         assert!(out["point"].is_string(), "{out}");
     }
     let records = catalog_items(&d).await;
-    assert_eq!(records.len(), 3);
+    assert_eq!(records.len(), 4);
     let mut apis: Vec<&str> = records
         .iter()
-        .map(|r| r["apis"][0].as_str().unwrap())
+        .filter_map(|r| r["apis"][0].as_str())
         .collect();
     apis.sort();
     assert_eq!(apis, ["edge", "orders", "pets"]);
+    let estate = records.iter().find(|r| r["apis"][0].is_null()).unwrap();
+    assert_eq!(estate["counts"]["DomainName"], 1, "{estate}");
     assert!(
         records
             .iter()
@@ -242,7 +261,7 @@ async fn discovery_reaches_another_account_through_its_role() {
     let discovery = DiscoveryFunction::new(cfg.clone(), &d.home).await.unwrap();
     discovery.handle(event("scheduled.json", "")).await.unwrap();
     let events = delivered(&d).await;
-    assert_eq!(events.len(), 1);
+    assert_eq!(events.len(), 2, "the API and the estate");
     assert_eq!(events[0]["detail"]["apis"], json!([api.api_id]));
     let snapshot = SnapshotFunction::new(cfg, &d.home).await.unwrap();
     snapshot.handle(events[0].clone()).await.unwrap();
