@@ -188,9 +188,24 @@ pub async fn plan_for(
                 missing
             )));
         }
-        snap.rest_apis
-            .retain(|a| request.apis.contains(&a.api.name));
-        snap.apis_v2.retain(|a| request.apis.contains(&a.api.name));
+        // The named APIs, with what of the estate they need (their mappings and domains,
+        // their VPC links...): the rest of the estate stays out.
+        let include: Vec<crate::select::Selector> = snap
+            .rest_apis
+            .iter()
+            .filter(|a| request.apis.contains(&a.api.name))
+            .map(|a| a.api.id.clone())
+            .chain(
+                snap.apis_v2
+                    .iter()
+                    .filter(|a| request.apis.contains(&a.api.name))
+                    .map(|a| a.api.api_id.clone()),
+            )
+            .map(crate::select::Selector::Id)
+            .collect();
+        let (items, edges) = crate::select::graph(&snap);
+        let chosen = crate::select::select(&items, &edges, &include, &[])?;
+        snap = crate::select::filter(&snap, &chosen);
     }
     let mut opts = opts;
     let keys = crate::secret::KeyOptions {

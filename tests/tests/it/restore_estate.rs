@@ -350,3 +350,34 @@ async fn a_snapshot_of_only_the_domain_holds_exactly_what_its_mappings_need() {
     assert!(e.contains("'tag:team=nobody' matches nothing"), "{e}");
     assert_eq!(catalog.list().await.unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn restoring_one_api_by_name_brings_only_the_estate_it_needs() {
+    let env = acquire().await;
+    let s = setup(&env).await;
+    let target = env.sdk(TARGET, Account::B).await;
+    let req = JobRequest {
+        apis: vec!["orders".into()],
+        ..request(&s.point)
+    };
+    let plan = jobs::plan_for(&s.store, &s.catalog, &req, &target)
+        .await
+        .unwrap();
+    let names: Vec<&str> = plan.apis.iter().map(|a| a.name.as_str()).collect();
+    assert_eq!(names, ["orders"]);
+    let steps: Vec<(&str, &str)> = plan
+        .estate
+        .as_ref()
+        .unwrap()
+        .steps
+        .iter()
+        .map(|d| (d.kind, d.key.as_str()))
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            ("DomainName", "api.example.com"),
+            ("Mapping", "api.example.com orders")
+        ]
+    );
+}
