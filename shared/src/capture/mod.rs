@@ -10,7 +10,7 @@
 mod convert;
 pub mod estate;
 #[cfg(test)]
-mod mocks;
+pub(crate) mod mocks;
 #[cfg(test)]
 mod tests;
 pub mod v2;

@@ -483,7 +483,46 @@ fn throttle(t: &estate::Throttle) -> t1::ThrottleSettings {
         .build()
 }
 
+/// How long a new VPC link may take to become available (AWS takes minutes).
+const VPC_LINK_WAIT: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+
 impl EstateApplier<'_> {
+    /// Waits until a new VPC link is available: the integrations that use it are made next.
+    async fn wait_available(&self, key: &str, id: &str, v2: bool) -> Result<()> {
+        let started = std::time::Instant::now();
+        loop {
+            let status = if v2 {
+                call!(self, "GetVpcLink", key, || {
+                    self.v2.get_vpc_link().vpc_link_id(id).send()
+                })?
+                .vpc_link_status
+                .map(|s| s.as_str().to_string())
+            } else {
+                call!(self, "GetVpcLink", key, || {
+                    self.v1.get_vpc_link().vpc_link_id(id).send()
+                })?
+                .status
+                .map(|s| s.as_str().to_string())
+            };
+            match status.as_deref() {
+                None | Some("AVAILABLE") => return Ok(()),
+                Some("FAILED" | "DELETING" | "INACTIVE") => {
+                    return Err(Error::Aws(format!(
+                        "the new VPC link {key} ({id}) is {}: check its targets (load balancer, subnets, security groups) in the target",
+                        status.unwrap_or_default()
+                    )));
+                }
+                Some(_) if started.elapsed() > VPC_LINK_WAIT => {
+                    return Err(Error::Unavailable(format!(
+                        "the new VPC link {key} ({id}) is still not available after {} minutes: run the restore again later",
+                        VPC_LINK_WAIT.as_secs() / 60
+                    )));
+                }
+                Some(_) => tokio::time::sleep(std::time::Duration::from_secs(10)).await,
+            }
+        }
+    }
+
     pub async fn apply(&mut self, d: &Difference, desired: &Estate) -> Result<()> {
         let key = d.key.clone();
         let create = d.change == Change::Create;
@@ -504,7 +543,9 @@ impl EstateApplier<'_> {
                         .set_tags(tags(&l.tags))
                         .send()
                 })?;
-                self.ids.insert(l.id.clone(), out.id.unwrap_or_default());
+                let id = out.id.unwrap_or_default();
+                self.wait_available(&key, &id, false).await?;
+                self.ids.insert(l.id.clone(), id);
             }
             "VpcLinkV2" if create => {
                 let l = desired
@@ -521,8 +562,9 @@ impl EstateApplier<'_> {
                         .set_tags(tags(&l.tags))
                         .send()
                 })?;
-                self.ids
-                    .insert(l.id.clone(), out.vpc_link_id.unwrap_or_default());
+                let id = out.vpc_link_id.unwrap_or_default();
+                self.wait_available(&key, &id, true).await?;
+                self.ids.insert(l.id.clone(), id);
             }
             "ClientCertificate" if create => {
                 let c = desired
@@ -867,5 +909,138 @@ impl EstateApplier<'_> {
             }
         }
         Ok(())
+    }
+}
+
+/// What moto cannot show, at the HTTP layer: a VPC link that fails to become available, and an
+/// API key whose value differs in the target being made again with the point's value.
+#[cfg(test)]
+mod tests {
+    use aws_sdk_apigateway::operation::create_api_key::CreateApiKeyOutput;
+    use aws_sdk_apigateway::operation::delete_api_key::DeleteApiKeyOutput;
+    use aws_sdk_apigatewayv2::operation::create_vpc_link::CreateVpcLinkOutput;
+    use aws_sdk_apigatewayv2::operation::get_vpc_link::GetVpcLinkOutput;
+    use aws_smithy_mocks::{Rule, mock};
+
+    use super::*;
+    use crate::capture::mocks;
+
+    fn clients(rules: &[Rule]) -> (aws_sdk_apigateway::Client, aws_sdk_apigatewayv2::Client) {
+        let sdk = mocks::sdk();
+        (
+            aws_sdk_apigateway::Client::from_conf(
+                crate::capture::client_config(&sdk)
+                    .interceptor(mocks::interceptor(rules))
+                    .build(),
+            ),
+            aws_sdk_apigatewayv2::Client::from_conf(
+                crate::capture::v2::client_config(&sdk)
+                    .interceptor(mocks::interceptor(rules))
+                    .build(),
+            ),
+        )
+    }
+
+    fn step(kind: &'static str, key: &str, change: Change) -> Difference {
+        Difference {
+            kind,
+            key: key.into(),
+            change,
+            desired: None,
+            current: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_vpc_link_that_fails_stops_what_needs_it_with_its_name() {
+        let create = mock!(aws_sdk_apigatewayv2::Client::create_vpc_link)
+            .then_output(|| CreateVpcLinkOutput::builder().vpc_link_id("vl-new").build());
+        let get = mock!(aws_sdk_apigatewayv2::Client::get_vpc_link)
+            .match_requests(|r| r.vpc_link_id() == Some("vl-new"))
+            .then_output(|| {
+                GetVpcLinkOutput::builder()
+                    .vpc_link_status(t2::VpcLinkStatus::Failed)
+                    .build()
+            });
+        let (v1, v2) = clients(&[create.clone(), get.clone()]);
+        let dir = tempfile::tempdir().unwrap();
+        let sealer = Sealer::local(dir.path().join("k"));
+        let pacer = Pacer::for_tests();
+        let mut a = EstateApplier {
+            v1: &v1,
+            v2: &v2,
+            pacer: &pacer,
+            sealer: &sealer,
+            ids: BTreeMap::new(),
+            current: Estate::default(),
+            new_certificates: vec![],
+        };
+        let desired = Estate {
+            vpc_links_v2: vec![estate::VpcLinkV2 {
+                id: "vl-src".into(),
+                name: "private".into(),
+                subnet_ids: vec!["subnet-1".into()],
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        let e = a
+            .apply(&step("VpcLinkV2", "private", Change::Create), &desired)
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("private (vl-new) is FAILED"), "{e}");
+        assert!(!a.ids.contains_key("vl-src"), "a failed link is not used");
+        assert_eq!((create.num_calls(), get.num_calls()), (1, 1));
+    }
+
+    #[tokio::test]
+    async fn a_key_whose_value_differs_is_made_again_with_the_points_value() {
+        let dir = tempfile::tempdir().unwrap();
+        let sealer = Sealer::local(dir.path().join("k"));
+        let sealed = sealer.seal("k-src", "the-old-value-0123").await.unwrap();
+        let delete = mock!(aws_sdk_apigateway::Client::delete_api_key)
+            .match_requests(|r| r.api_key() == Some("k-tgt"))
+            .then_output(|| DeleteApiKeyOutput::builder().build());
+        let create = mock!(aws_sdk_apigateway::Client::create_api_key)
+            .match_requests(|r| {
+                r.name() == Some("alice")
+                    && r.value() == Some("the-old-value-0123")
+                    && r.enabled() == Some(true)
+            })
+            .then_output(|| CreateApiKeyOutput::builder().id("k-new").build());
+        let (v1, v2) = clients(&[delete.clone(), create.clone()]);
+        let pacer = Pacer::for_tests();
+        let key = |id: &str| estate::ApiKey {
+            id: id.into(),
+            name: "alice".into(),
+            enabled: true,
+            value: sealed.clone(),
+            ..Default::default()
+        };
+        let mut a = EstateApplier {
+            v1: &v1,
+            v2: &v2,
+            pacer: &pacer,
+            sealer: &sealer,
+            ids: BTreeMap::new(),
+            current: Estate {
+                api_keys: vec![key("k-tgt")],
+                ..Default::default()
+            },
+            new_certificates: vec![],
+        };
+        let desired = Estate {
+            api_keys: vec![key("k-src")],
+            ..Default::default()
+        };
+        let fields = Change::Update {
+            fields: vec!["value".into()],
+        };
+        a.apply(&step("ApiKey", "alice", fields), &desired)
+            .await
+            .unwrap();
+        assert_eq!((delete.num_calls(), create.num_calls()), (1, 1));
+        assert_eq!(a.ids["k-src"], "k-new");
     }
 }

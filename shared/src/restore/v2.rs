@@ -979,33 +979,18 @@ pub fn functions_called(api: &ApiSnapshot) -> BTreeMap<String, Vec<String>> {
 /// references a created route carries.
 #[cfg(test)]
 mod tests {
-    use aws_config::{BehaviorVersion, SdkConfig};
-    use aws_sdk_apigatewayv2::config::{Credentials, Region, SharedCredentialsProvider};
     use aws_sdk_apigatewayv2::operation::create_deployment::CreateDeploymentOutput;
     use aws_sdk_apigatewayv2::operation::create_route::CreateRouteOutput;
     use aws_sdk_apigatewayv2::operation::update_stage::UpdateStageOutput;
-    use aws_smithy_mocks::{
-        MockResponseInterceptor, Rule, RuleMode, create_mock_http_client, mock,
-    };
+    use aws_smithy_mocks::{Rule, mock};
 
     use super::*;
+    use crate::capture::mocks;
 
-    fn client(rules: &[&Rule]) -> Client {
-        let sdk = SdkConfig::builder()
-            .behavior_version(BehaviorVersion::latest())
-            .region(Region::new("eu-west-1"))
-            .credentials_provider(SharedCredentialsProvider::new(Credentials::new(
-                "AKIDTEST", "secret", None, None, "test",
-            )))
-            .http_client(create_mock_http_client())
-            .build();
-        let mut mocks = MockResponseInterceptor::new().rule_mode(RuleMode::MatchAny);
-        for r in rules {
-            mocks = mocks.with_rule(r);
-        }
+    fn client(rules: &[Rule]) -> Client {
         Client::from_conf(
-            crate::capture::v2::client_config(&sdk)
-                .interceptor(mocks)
+            crate::capture::v2::client_config(&mocks::sdk())
+                .interceptor(mocks::interceptor(rules))
                 .build(),
         )
     }
@@ -1114,7 +1099,7 @@ mod tests {
                     && r.authorization_type() == Some(&t::AuthorizationType::Jwt)
             })
             .then_output(|| CreateRouteOutput::builder().route_id("r-new").build());
-        let c = client(&[&create]);
+        let c = client(&[create.clone()]);
         let pacer = Pacer::for_tests();
         let mut a = ApplierV2::new(&c, &pacer, &current());
         a.apply(&step("Route", "GET /b", Change::Create), &desired())
@@ -1146,7 +1131,7 @@ mod tests {
                     .deployment_id("d1")
                     .build()
             });
-        let c = client(&[&update, &deploy]);
+        let c = client(&[update.clone(), deploy.clone()]);
         let pacer = Pacer::for_tests();
         let mut a = ApplierV2::new(&c, &pacer, &current());
         let fields = Change::Update {
@@ -1163,7 +1148,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_missing_operation_of_a_look_alike_is_unimplemented_and_an_aws_error_is_not() {
-        let html = Some("<!doctype html>\n<html lang=en>\n<title>404</title>".to_string());
+        let html = mocks::html(404);
         let missing = mock!(Client::create_deployment)
             .match_requests(|r| r.stage_name() == Some("prod"))
             .sequence()
@@ -1172,12 +1157,9 @@ mod tests {
         let refused = mock!(Client::create_deployment)
             .match_requests(|r| r.stage_name() == Some("beta"))
             .sequence()
-            .http_status(
-                400,
-                Some(r#"{"__type":"BadRequestException","message":"no routes"}"#.into()),
-            )
+            .http_status(400, mocks::error_body("BadRequestException", "no routes"))
             .build();
-        let c = client(&[&missing, &refused]);
+        let c = client(&[missing.clone(), refused.clone()]);
         let pacer = Pacer::for_tests();
         let a = ApplierV2::new(&c, &pacer, &current());
         let e = a.deploy("prod", "m").await.unwrap_err();
