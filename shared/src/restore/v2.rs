@@ -1099,7 +1099,7 @@ mod tests {
                     && r.authorization_type() == Some(&t::AuthorizationType::Jwt)
             })
             .then_output(|| CreateRouteOutput::builder().route_id("r-new").build());
-        let c = client(&[create.clone()]);
+        let c = client(std::slice::from_ref(&create));
         let pacer = Pacer::for_tests();
         let mut a = ApplierV2::new(&c, &pacer, &current());
         a.apply(&step("Route", "GET /b", Change::Create), &desired())
