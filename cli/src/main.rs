@@ -821,12 +821,12 @@ async fn diff(
     let mut any = false;
     for (name, d) in &diffs {
         if d.is_empty() {
-            println!("REST API {name}: no difference");
+            println!("API {name}: no difference");
             continue;
         }
         any = true;
         println!(
-            "REST API {name}: {} differences (+ in the point only, - in {against} only, ~ differs)",
+            "API {name}: {} differences (+ in the point only, - in {against} only, ~ differs)",
             d.len()
         );
         for s in d {

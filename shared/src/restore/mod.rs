@@ -1294,7 +1294,8 @@ pub fn quota_floor(calls: &BTreeMap<&'static str, u64>) -> Duration {
     crate::pacing::min_duration(&ops)
 }
 
-/// The differences of each API between a point and what is there now, or another point:
+/// The differences of each API (REST, HTTP, WebSocket) between a point and what is there now,
+/// or another point:
 /// `(API name, differences that restoring `point` would undo)`. With `against` = None, the
 /// point's APIs are captured live from `live_sdk` (the point's source, by API id; an API
 /// that is gone shows as wholly missing).
@@ -1345,6 +1346,49 @@ pub async fn diff(
             let gone = compare(&RestApiSnapshot::default(), Some(&extra))
                 .into_iter()
                 .filter(|d| d.kind != "RestApi")
+                .collect::<Vec<_>>();
+            out.push((extra.api.name.clone(), gone));
+        }
+    }
+    // HTTP and WebSocket APIs, the same way.
+    let mut current: Vec<ApiSnapshot> = match (against, live_sdk) {
+        (Some(other), _) => other.apis_v2.clone(),
+        (None, Some(sdk)) if !point.apis_v2.is_empty() => {
+            let client = crate::capture::v2::client(sdk);
+            let pacer = Pacer::default();
+            let ids: std::collections::BTreeSet<String> =
+                crate::capture::v2::list_apis(&client, &pacer)
+                    .await?
+                    .into_iter()
+                    .map(|(id, ..)| id)
+                    .collect();
+            let wanted: Vec<String> = point
+                .apis_v2
+                .iter()
+                .map(|a| a.api.api_id.clone())
+                .filter(|id| ids.contains(id))
+                .collect();
+            if wanted.is_empty() {
+                vec![]
+            } else {
+                crate::capture::v2::capture_apis(&client, &pacer, &wanted, &|_| {}).await?
+            }
+        }
+        _ => vec![],
+    };
+    for api in &point.apis_v2 {
+        let pos = current
+            .iter()
+            .position(|c| c.api.api_id == api.api.api_id)
+            .or_else(|| current.iter().position(|c| c.api.name == api.api.name));
+        let other = pos.map(|i| current.remove(i));
+        out.push((api.api.name.clone(), v2::compare(api, other.as_ref())));
+    }
+    for extra in current {
+        if against.is_some() {
+            let gone = v2::compare(&ApiSnapshot::default(), Some(&extra))
+                .into_iter()
+                .filter(|d| d.kind != "Api")
                 .collect::<Vec<_>>();
             out.push((extra.api.name.clone(), gone));
         }

@@ -219,3 +219,41 @@ async fn a_foreign_http_api_of_the_same_name_is_refused() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn diff_against_live_shows_a_changed_route_of_an_http_api() {
+    let env = acquire().await;
+    let (_dir, store, catalog) = tests::local_store().await;
+    let source = env.sdk(SOURCE, Account::A).await;
+    let v2 = aws_sdk_apigatewayv2::Client::new(&source);
+    let http = fixtures::http_api(&v2, "orders-http", tests::ACCOUNT_A)
+        .await
+        .unwrap();
+    let point = tests::take_point(&source, &store, &catalog, &["orders-http"]).await;
+    let (_, snap) = shared::point::load(&store, &point).await.unwrap();
+    let same = shared::restore::diff(&snap, None, Some(&source))
+        .await
+        .unwrap();
+    assert_eq!(same.len(), 1);
+    assert!(same[0].1.is_empty(), "{:#?}", same[0].1);
+
+    let routes = v2.get_routes().api_id(&http.api_id).send().await.unwrap();
+    let post = routes
+        .items()
+        .iter()
+        .find(|r| r.route_key() == Some("POST /orders"))
+        .unwrap();
+    v2.update_route()
+        .api_id(&http.api_id)
+        .route_id(post.route_id().unwrap())
+        .operation_name("CreateOrder")
+        .send()
+        .await
+        .unwrap();
+    let changed = shared::restore::diff(&snap, None, Some(&source))
+        .await
+        .unwrap();
+    let d = &changed[0].1;
+    assert_eq!(d.len(), 1, "{d:#?}");
+    assert_eq!((d[0].kind, d[0].key.as_str()), ("Route", "POST /orders"));
+}
