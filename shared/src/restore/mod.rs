@@ -1428,6 +1428,40 @@ mod tests {
     }
 
     #[test]
+    fn a_vpc_link_integration_follows_its_link() {
+        let (s, t) = (
+            src("111111111111", "us-east-1"),
+            src("222222222222", "us-west-2"),
+        );
+        let mut api = edge_api();
+        api.methods.push(crate::model::v1::Method {
+            resource_id: "r1".into(),
+            path: "/private".into(),
+            http_method: "GET".into(),
+            method_integration: Some(crate::model::v1::Integration {
+                integration_type: Some("HTTP_PROXY".into()),
+                uri: Some("http://orders.internal/".into()),
+                connection_type: Some("VPC_LINK".into()),
+                connection_id: Some("vlsrc1".into()),
+                ..Default::default()
+            }),
+            ..Default::default()
+        });
+        let opts = RestoreOptions {
+            ids: [("vlsrc1".to_string(), "vltgt2".to_string())].into(),
+            ..Default::default()
+        };
+        let d = desired_for(&api, &s, &t, &opts, None).unwrap();
+        let i = d.api.methods[0].method_integration.as_ref().unwrap();
+        assert_eq!(i.connection_id.as_deref(), Some("vltgt2"));
+        assert!(
+            d.rewrites.iter().any(|r| r.contains("vlsrc1 -> vltgt2")),
+            "{:?}",
+            d.rewrites
+        );
+    }
+
+    #[test]
     fn edge_apis_come_back_regional_unless_told() {
         let (s, t) = (
             src("111111111111", "us-east-1"),
