@@ -123,6 +123,19 @@ async fn setup_with(env: &Env, vpc_integrations: bool) -> Setup {
         .unwrap();
     if vpc_integrations {
         use_vpc_links(&source, &estate).await;
+        // The account's CloudWatch Logs role.
+        V1::new(&source)
+            .update_account()
+            .patch_operations(
+                aws_sdk_apigateway::types::PatchOperation::builder()
+                    .op(aws_sdk_apigateway::types::Op::Replace)
+                    .path("/cloudwatchRoleArn")
+                    .value(format!("arn:aws:iam::{A}:role/apigw-logs"))
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
     }
     let point = tests::take_point(&source, &store, &catalog, &[]).await;
     Setup {
@@ -295,6 +308,13 @@ async fn the_estate_fails_over_and_the_keys_keep_their_values() {
         .unwrap();
     assert_eq!(over_link.connection_id.as_deref(), Some(link_v2.as_str()));
     assert_eq!(over_link.integration_uri.as_deref(), Some(LISTENER_B));
+
+    // The account's settings, the role translated into account B.
+    let account = v1.get_account().send().await.unwrap();
+    assert_eq!(
+        account.cloudwatch_role_arn(),
+        Some(format!("arn:aws:iam::{B}:role/apigw-logs").as_str())
+    );
 
     // Again: nothing left to do, nothing made twice.
     let plan = jobs::plan_for(&s.store, &s.catalog, &request(&s.point), &target)
