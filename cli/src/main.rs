@@ -634,8 +634,11 @@ fn print_plan(plan: &shared::restore::Plan) {
         if e.steps.is_empty() {
             println!("  (nothing to change)");
         }
-        for r in &e.rewrites {
-            println!("    rewrite {r}");
+        if !e.rewrites.is_empty() {
+            println!("  rewrites ({}):", e.rewrites.len());
+            for r in &e.rewrites {
+                println!("    {r}");
+            }
         }
         for p in &e.problems {
             println!("  cannot translate: {p}");

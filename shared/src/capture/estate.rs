@@ -117,7 +117,8 @@ pub async fn capture_estate_with(
     let keys = keys.map_err(|e| sdk_error(&what("GetApiKeys"), e))?;
     let certs = certs.map_err(|e| sdk_error(&what("GetClientCertificates"), e))?;
     let account = account.map_err(|e| sdk_error(&what("GetAccount"), e))?;
-    note_gap(&certs_gap, "estate", "GetClientCertificates");
+    let mut lacking = vec![];
+    note_gap(&certs_gap, "estate", "GetClientCertificates", &mut lacking);
 
     // Mappings of each domain, through the API(s) that listed it.
     let mappings_gap = AtomicBool::new(false);
@@ -137,7 +138,7 @@ pub async fn capture_estate_with(
         })
         .collect();
     let base_paths = run_bounded(reads, AT_ONCE).await;
-    note_gap(&mappings_gap, "estate", "GetBasePathMappings");
+    note_gap(&mappings_gap, "estate", "GetBasePathMappings", &mut lacking);
     let reads: Vec<_> = domains2
         .iter()
         .map(|d| {
@@ -247,7 +248,7 @@ pub async fn capture_estate_with(
     let plural = |n: usize, one: &str| format!("{n} {one}{}", if n == 1 { "" } else { "s" });
     let mappings: usize = estate.domains.iter().map(|d| d.mappings.len()).sum();
     progress(format!(
-        "estate: {} ({}), {}, {}, {}, {}",
+        "estate: {} ({}), {}, {}, {}, {}{}",
         plural(estate.domains.len(), "custom domain"),
         plural(mappings, "mapping"),
         plural(
@@ -257,6 +258,7 @@ pub async fn capture_estate_with(
         plural(estate.usage_plans.len(), "usage plan"),
         plural(estate.api_keys.len(), "API key"),
         plural(estate.client_certificates.len(), "client certificate"),
+        super::lacking_note(&lacking),
     ));
     Ok(estate)
 }

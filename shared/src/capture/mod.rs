@@ -301,10 +301,30 @@ pub(crate) fn or_gap<T, E: ProvideErrorMetadata>(
     }
 }
 
-/// Logs, once per list, that the service lacked `op` (of `of`, an API id or `estate`).
-pub(crate) fn note_gap(gap: &AtomicBool, of: &str, op: &str) {
+/// Logs, once per list, that the service lacked `op` (of `of`, an API id or `estate`), and
+/// adds `op` to `lacking` (which the capture's progress line names: what a look-alike does not
+/// serve is not in the point, and the operator is told).
+pub(crate) fn note_gap(
+    gap: &AtomicBool,
+    of: &str,
+    op: &'static str,
+    lacking: &mut Vec<&'static str>,
+) {
     if gap.load(Ordering::Relaxed) {
         tracing::debug!(of, op, "not implemented by the service; taken as none");
+        lacking.push(op);
+    }
+}
+
+/// The end of a capture's progress line naming what the service did not serve.
+pub(crate) fn lacking_note(lacking: &[&str]) -> String {
+    if lacking.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "; not served by this endpoint, taken as none: {}",
+            lacking.join(", ")
+        )
     }
 }
 

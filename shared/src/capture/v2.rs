@@ -195,9 +195,10 @@ async fn capture_one(
     let models = models.map_err(|e| sdk_error(&what("GetModels"), e))?;
     let stages = stages.map_err(|e| sdk_error(&what("GetStages"), e))?;
     let deployments = deployments.map_err(|e| sdk_error(&what("GetDeployments"), e))?;
-    note_gap(&authorizers_gap, id, "GetAuthorizers");
-    note_gap(&models_gap, id, "GetModels");
-    note_gap(&deployments_gap, id, "GetDeployments");
+    let mut lacking = vec![];
+    note_gap(&authorizers_gap, id, "GetAuthorizers", &mut lacking);
+    note_gap(&models_gap, id, "GetModels", &mut lacking);
+    note_gap(&deployments_gap, id, "GetDeployments", &mut lacking);
 
     let mut snap = ApiSnapshot {
         api: convert_api(api),
@@ -263,7 +264,7 @@ async fn capture_one(
                 .map(|rr| (rr.route_response_key.clone(), rr))
                 .collect();
         }
-        note_gap(&route_gap, id, "GetRouteResponses");
+        note_gap(&route_gap, id, "GetRouteResponses", &mut lacking);
 
         let reads: Vec<_> = snap
             .integrations
@@ -291,11 +292,12 @@ async fn capture_one(
 
     let plural = |n: usize, one: &str| format!("{n} {one}{}", if n == 1 { "" } else { "s" });
     progress(format!(
-        "{name} ({}): {}, {}, {}",
+        "{name} ({}): {}, {}, {}{}",
         snap.api.protocol_type,
         plural(snap.routes.len(), "route"),
         plural(snap.integrations.len(), "integration"),
         plural(snap.stages.len(), "stage"),
+        super::lacking_note(&lacking),
     ));
     tracing::debug!(
         api_id = id,

@@ -208,6 +208,32 @@ pub(super) fn desired(
     }
     // Usage plan keys stay source ids (compared by key name; mapped when applied).
     let mut out = Estate::assemble(entries)?;
+    // A domain's certificate must live in the target account, in the target Region (Regional)
+    // or in us-east-1 (edge-optimized): a wrong mapping file is caught here, not by AWS.
+    let check_certs = |out: &Estate, blocked: &mut BTreeMap<(&'static str, String), String>| {
+        for d in &out.domains {
+            let (arn, region) = if d.endpoint_type == "EDGE" {
+                (d.certificate_arn.as_deref(), "us-east-1")
+            } else {
+                (
+                    d.regional_certificate_arn.as_deref(),
+                    target.region.as_str(),
+                )
+            };
+            let Some(arn) = arn else { continue };
+            let parts: Vec<&str> = arn.split(':').collect();
+            if parts.len() > 4 && (parts[3] != region || parts[4] != target.account) {
+                blocked
+                    .entry(("DomainName", d.domain_name.clone()))
+                    .or_insert_with(|| {
+                        format!(
+                            "its certificate {arn} is not in account {} / {region}, where this domain needs it: map it under [certificates] in the mapping file",
+                            target.account
+                        )
+                    });
+            }
+        }
+    };
     let mut notes = Vec::new();
     if !keep_edge {
         for d in &mut out.domains {
@@ -221,6 +247,17 @@ pub(super) fn desired(
                     "domain {} is edge-optimized in the source: recovered as Regional (--keep-edge keeps it edge-optimized)",
                     d.domain_name
                 ));
+            }
+        }
+    }
+    check_certs(&out, &mut blocked);
+    // A domain that is not restored takes its mappings with it.
+    for d in &out.domains {
+        if let Some(why) = blocked.get(&("DomainName", d.domain_name.clone())).cloned() {
+            for m in &d.mappings {
+                blocked
+                    .entry(("Mapping", mapping_key(&d.domain_name, &m.key)))
+                    .or_insert_with(|| format!("its domain is not restored ({why})"));
             }
         }
     }
@@ -949,6 +986,58 @@ mod tests {
             desired: None,
             current: None,
         }
+    }
+
+    #[test]
+    fn a_certificate_mapped_into_the_wrong_region_blocks_the_domain_and_its_mappings() {
+        let place = |account: &str, region: &str| Source {
+            partition: "aws".into(),
+            account: account.into(),
+            region: region.into(),
+        };
+        let (source, target) = (
+            place("111111111111", "us-east-1"),
+            place("222222222222", "us-west-2"),
+        );
+        let cert = "arn:aws:acm:us-east-1:111111111111:certificate/abc";
+        let e = Estate {
+            domains: vec![estate::DomainName {
+                domain_name: "api.example.com".into(),
+                endpoint_type: "REGIONAL".into(),
+                regional_certificate_arn: Some(cert.into()),
+                seen_by: vec!["v1".into()],
+                mappings: vec![estate::Mapping {
+                    key: "orders".into(),
+                    api_id: "a1".into(),
+                    stage: Some("prod".into()),
+                    via: "v1".into(),
+                    id: None,
+                }],
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        let mapping = |to: &str| {
+            Mapping::parse(
+                &format!("[certificates]\n\"{cert}\" = \"{to}\"\n"),
+                Some("toml"),
+            )
+            .unwrap()
+        };
+        let wrong = mapping("arn:aws:acm:eu-west-1:222222222222:certificate/def");
+        let d = desired(&e, &source, &target, Some(&wrong), &BTreeMap::new(), false).unwrap();
+        let why = &d.blocked[&("DomainName", "api.example.com".to_string())];
+        assert!(
+            why.contains("222222222222 / us-west-2") && why.contains("[certificates]"),
+            "{why}"
+        );
+        assert!(
+            d.blocked
+                .contains_key(&("Mapping", "api.example.com orders".to_string()))
+        );
+        let right = mapping("arn:aws:acm:us-west-2:222222222222:certificate/def");
+        let d = desired(&e, &source, &target, Some(&right), &BTreeMap::new(), false).unwrap();
+        assert!(d.blocked.is_empty(), "{:?}", d.blocked);
     }
 
     #[tokio::test]

@@ -146,6 +146,7 @@ impl Plan {
         for (op, n) in self.estate.iter().flat_map(|e| &e.calls) {
             *all.entry(*op).or_insert(0) += n;
         }
+        all.retain(|_, n| *n > 0);
         all
     }
 }
@@ -642,9 +643,6 @@ pub async fn plan(
             let d = desired_for_v2(api, source, &target, opts, target_id.as_deref())?;
             let steps = v2::compare(&d.api, current.as_ref());
             let mut calls = BTreeMap::new();
-            if current.is_none() {
-                calls.insert("CreateApi", 1);
-            }
             for s in &steps {
                 v2::step_calls(s, &d.api, &mut calls);
             }
