@@ -235,6 +235,19 @@ pub(super) fn desired(
         }
     };
     let mut notes = Vec::new();
+    if source.region != target.region {
+        for d in out.domains.iter().filter(|d| d.mutual_tls.is_some()) {
+            let uri = d
+                .mutual_tls
+                .as_ref()
+                .and_then(|m| m.truststore_uri.clone())
+                .unwrap_or_default();
+            notes.push(format!(
+                "domain {} uses mutual TLS with the truststore {uri}: API Gateway reads it from a bucket in the domain's Region; map it to a copy in {} under [replace] if it is not there",
+                d.domain_name, target.region
+            ));
+        }
+    }
     if !keep_edge {
         for d in &mut out.domains {
             if d.endpoint_type == "EDGE" {
@@ -1081,6 +1094,50 @@ mod tests {
         assert!(e.contains("private (vl-new) is FAILED"), "{e}");
         assert!(!a.ids.contains_key("vl-src"), "a failed link is not used");
         assert_eq!((create.num_calls(), get.num_calls()), (1, 1));
+    }
+
+    #[tokio::test]
+    async fn a_client_certificate_is_made_anew_and_reported() {
+        use aws_sdk_apigateway::operation::generate_client_certificate::GenerateClientCertificateOutput;
+        let generate = mock!(aws_sdk_apigateway::Client::generate_client_certificate)
+            .match_requests(|r| r.description() == Some("to the backend"))
+            .then_output(|| {
+                GenerateClientCertificateOutput::builder()
+                    .client_certificate_id("cc-new")
+                    .build()
+            });
+        let (v1, v2) = clients(std::slice::from_ref(&generate));
+        let dir = tempfile::tempdir().unwrap();
+        let sealer = Sealer::local(dir.path().join("k"));
+        let pacer = Pacer::for_tests();
+        let mut a = EstateApplier {
+            v1: &v1,
+            v2: &v2,
+            pacer: &pacer,
+            sealer: &sealer,
+            ids: BTreeMap::new(),
+            current: Estate::default(),
+            new_certificates: vec![],
+        };
+        let desired = Estate {
+            client_certificates: vec![estate::ClientCertificate {
+                id: "ccsrc".into(),
+                description: Some("to the backend".into()),
+                pem_encoded_certificate: Some("-----BEGIN CERTIFICATE-----".into()),
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        a.apply(
+            &step("ClientCertificate", "to the backend", Change::Create),
+            &desired,
+        )
+        .await
+        .unwrap();
+        assert_eq!(generate.num_calls(), 1);
+        assert_eq!(a.new_certificates, ["to the backend: cc-new"]);
+        // Stages that used the old certificate name the new one.
+        assert_eq!(a.ids["ccsrc"], "cc-new");
     }
 
     #[tokio::test]
