@@ -991,6 +991,24 @@ mod tests {
         )
     }
 
+    /// An applier on mock clients, starting from `current` in the target.
+    fn applier<'a>(
+        (v1, v2): &'a (aws_sdk_apigateway::Client, aws_sdk_apigatewayv2::Client),
+        pacer: &'a Pacer,
+        sealer: &'a Sealer,
+        current: Estate,
+    ) -> EstateApplier<'a> {
+        EstateApplier {
+            v1,
+            v2,
+            pacer,
+            sealer,
+            ids: BTreeMap::new(),
+            current,
+            new_certificates: vec![],
+        }
+    }
+
     fn step(kind: &'static str, key: &str, change: Change) -> Difference {
         Difference {
             kind,
@@ -1064,19 +1082,11 @@ mod tests {
                     .vpc_link_status(t2::VpcLinkStatus::Failed)
                     .build()
             });
-        let (v1, v2) = clients(&[create.clone(), get.clone()]);
+        let c = clients(&[create.clone(), get.clone()]);
         let dir = tempfile::tempdir().unwrap();
         let sealer = Sealer::local(dir.path().join("k"));
         let pacer = Pacer::for_tests();
-        let mut a = EstateApplier {
-            v1: &v1,
-            v2: &v2,
-            pacer: &pacer,
-            sealer: &sealer,
-            ids: BTreeMap::new(),
-            current: Estate::default(),
-            new_certificates: vec![],
-        };
+        let mut a = applier(&c, &pacer, &sealer, Estate::default());
         let desired = Estate {
             vpc_links_v2: vec![estate::VpcLinkV2 {
                 id: "vl-src".into(),
@@ -1106,19 +1116,11 @@ mod tests {
                     .client_certificate_id("cc-new")
                     .build()
             });
-        let (v1, v2) = clients(std::slice::from_ref(&generate));
+        let c = clients(std::slice::from_ref(&generate));
         let dir = tempfile::tempdir().unwrap();
         let sealer = Sealer::local(dir.path().join("k"));
         let pacer = Pacer::for_tests();
-        let mut a = EstateApplier {
-            v1: &v1,
-            v2: &v2,
-            pacer: &pacer,
-            sealer: &sealer,
-            ids: BTreeMap::new(),
-            current: Estate::default(),
-            new_certificates: vec![],
-        };
+        let mut a = applier(&c, &pacer, &sealer, Estate::default());
         let desired = Estate {
             client_certificates: vec![estate::ClientCertificate {
                 id: "ccsrc".into(),
@@ -1155,7 +1157,7 @@ mod tests {
                     && r.enabled() == Some(true)
             })
             .then_output(|| CreateApiKeyOutput::builder().id("k-new").build());
-        let (v1, v2) = clients(&[delete.clone(), create.clone()]);
+        let c = clients(&[delete.clone(), create.clone()]);
         let pacer = Pacer::for_tests();
         let key = |id: &str| estate::ApiKey {
             id: id.into(),
@@ -1164,18 +1166,15 @@ mod tests {
             value: sealed.clone(),
             ..Default::default()
         };
-        let mut a = EstateApplier {
-            v1: &v1,
-            v2: &v2,
-            pacer: &pacer,
-            sealer: &sealer,
-            ids: BTreeMap::new(),
-            current: Estate {
+        let mut a = applier(
+            &c,
+            &pacer,
+            &sealer,
+            Estate {
                 api_keys: vec![key("k-tgt")],
                 ..Default::default()
             },
-            new_certificates: vec![],
-        };
+        );
         let desired = Estate {
             api_keys: vec![key("k-src")],
             ..Default::default()
