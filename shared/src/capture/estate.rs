@@ -343,11 +343,19 @@ fn merge_v1_domain(into: &mut DomainName, d: &v1sdk::DomainName) {
     into.certificate_arn = d.certificate_arn.clone();
     into.regional_certificate_arn = d.regional_certificate_arn.clone();
     into.security_policy = d.security_policy().map(|p| p.as_str().to_string());
-    into.mutual_tls = d.mutual_tls_authentication().map(|m| MutualTls {
-        truststore_uri: m.truststore_uri.clone(),
-        truststore_version: m.truststore_version.clone(),
-    });
+    into.mutual_tls = d
+        .mutual_tls_authentication()
+        .and_then(|m| mutual_tls(&m.truststore_uri, &m.truststore_version));
     into.tags.extend(tree(&d.tags));
+}
+
+/// Mutual TLS settings, when there is a truststore (some endpoints answer an empty object for
+/// a domain without mutual TLS).
+fn mutual_tls(uri: &Option<String>, version: &Option<String>) -> Option<MutualTls> {
+    uri.as_deref().filter(|u| !u.is_empty()).map(|u| MutualTls {
+        truststore_uri: Some(u.to_string()),
+        truststore_version: version.clone(),
+    })
 }
 
 fn merge_v2_domain(into: &mut DomainName, d: &v2sdk::DomainName) {
@@ -373,10 +381,9 @@ fn merge_v2_domain(into: &mut DomainName, d: &v2sdk::DomainName) {
         }
     }
     if into.mutual_tls.is_none() {
-        into.mutual_tls = d.mutual_tls_authentication().map(|m| MutualTls {
-            truststore_uri: m.truststore_uri.clone(),
-            truststore_version: m.truststore_version.clone(),
-        });
+        into.mutual_tls = d
+            .mutual_tls_authentication()
+            .and_then(|m| mutual_tls(&m.truststore_uri, &m.truststore_version));
     }
     for (k, v) in tree(&d.tags) {
         into.tags.entry(k).or_insert(v);

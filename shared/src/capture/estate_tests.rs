@@ -475,3 +475,11 @@ fn capture_futures_are_send() {
     let sealer = Sealer::local("/nonexistent/key");
     send(&capture_estate_with(&v1, &v2, &pacer, &sealer, &|_| {}));
 }
+
+#[test]
+fn an_empty_mutual_tls_object_is_no_mutual_tls() {
+    assert_eq!(mutual_tls(&Some(String::new()), &None), None);
+    assert_eq!(mutual_tls(&None, &Some("1".into())), None);
+    let m = mutual_tls(&Some("s3://trust/ca.pem".into()), &Some("3".into())).unwrap();
+    assert_eq!(m.truststore_version.as_deref(), Some("3"));
+}
