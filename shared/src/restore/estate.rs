@@ -505,6 +505,10 @@ pub struct EstateApplier<'a> {
     pub current: Estate,
     /// Client certificates created: `DESCRIPTION: NEWID`.
     pub new_certificates: Vec<String>,
+    /// When the run must stop (a Lambda invocation's end): a VPC link still becoming
+    /// available then sets `out_of_time`, and the job continues in the next run.
+    pub deadline: Option<std::time::Instant>,
+    pub out_of_time: bool,
 }
 
 macro_rules! call {
@@ -538,7 +542,8 @@ const VPC_LINK_WAIT: std::time::Duration = std::time::Duration::from_secs(15 * 6
 
 impl EstateApplier<'_> {
     /// Waits until a new VPC link is available: the integrations that use it are made next.
-    async fn wait_available(&self, key: &str, id: &str, v2: bool) -> Result<()> {
+    /// True once available; false when the deadline came first.
+    async fn wait_available(&self, key: &str, id: &str, v2: bool) -> Result<bool> {
         let started = std::time::Instant::now();
         loop {
             let status = if v2 {
@@ -555,7 +560,7 @@ impl EstateApplier<'_> {
                 .map(|s| s.as_str().to_string())
             };
             match status.as_deref() {
-                None | Some("AVAILABLE") => return Ok(()),
+                None | Some("AVAILABLE") => return Ok(true),
                 Some("FAILED" | "DELETING" | "INACTIVE") => {
                     return Err(Error::Aws(format!(
                         "the new VPC link {key} ({id}) is {}: check its targets (load balancer, subnets, security groups) in the target",
@@ -568,9 +573,40 @@ impl EstateApplier<'_> {
                         VPC_LINK_WAIT.as_secs() / 60
                     )));
                 }
+                Some(_)
+                    if self
+                        .deadline
+                        .is_some_and(|d| std::time::Instant::now() >= d) =>
+                {
+                    return Ok(false);
+                }
                 Some(_) => tokio::time::sleep(std::time::Duration::from_secs(10)).await,
             }
         }
+    }
+
+    /// Waits for the VPC links the target already held (made by an earlier run that ran out
+    /// of time, say) before the integrations that use them are made.
+    pub async fn wait_for_links(&mut self, desired: &Estate) -> Result<()> {
+        let links = desired
+            .vpc_links_v1
+            .iter()
+            .map(|l| (&l.name, &l.id, false))
+            .chain(desired.vpc_links_v2.iter().map(|l| (&l.name, &l.id, true)));
+        for (name, source_id, v2) in links {
+            let held = if v2 {
+                self.current.vpc_links_v2.iter().any(|c| &c.name == name)
+            } else {
+                self.current.vpc_links_v1.iter().any(|c| &c.name == name)
+            };
+            if let (true, Some(id)) = (held, self.ids.get(source_id).cloned())
+                && !self.wait_available(name, &id, v2).await?
+            {
+                self.out_of_time = true;
+                return Ok(());
+            }
+        }
+        Ok(())
     }
 
     pub async fn apply(&mut self, d: &Difference, desired: &Estate) -> Result<()> {
@@ -594,7 +630,9 @@ impl EstateApplier<'_> {
                         .send()
                 })?;
                 let id = out.id.unwrap_or_default();
-                self.wait_available(&key, &id, false).await?;
+                if !self.wait_available(&key, &id, false).await? {
+                    self.out_of_time = true;
+                }
                 self.ids.insert(l.id.clone(), id);
             }
             "VpcLinkV2" if create => {
@@ -613,7 +651,9 @@ impl EstateApplier<'_> {
                         .send()
                 })?;
                 let id = out.vpc_link_id.unwrap_or_default();
-                self.wait_available(&key, &id, true).await?;
+                if !self.wait_available(&key, &id, true).await? {
+                    self.out_of_time = true;
+                }
                 self.ids.insert(l.id.clone(), id);
             }
             "ClientCertificate" if create => {
@@ -1006,7 +1046,23 @@ mod tests {
             ids: BTreeMap::new(),
             current,
             new_certificates: vec![],
+            deadline: None,
+            out_of_time: false,
         }
+    }
+
+    /// CreateVpcLink answering `id`, and GetVpcLink of it answering `status`.
+    fn link_rules(id: &'static str, status: t2::VpcLinkStatus) -> (Rule, Rule) {
+        let create = mock!(aws_sdk_apigatewayv2::Client::create_vpc_link)
+            .then_output(move || CreateVpcLinkOutput::builder().vpc_link_id(id).build());
+        let get = mock!(aws_sdk_apigatewayv2::Client::get_vpc_link)
+            .match_requests(move |r| r.vpc_link_id() == Some(id))
+            .then_output(move || {
+                GetVpcLinkOutput::builder()
+                    .vpc_link_status(status.clone())
+                    .build()
+            });
+        (create, get)
     }
 
     fn step(kind: &'static str, key: &str, change: Change) -> Difference {
@@ -1073,15 +1129,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_vpc_link_that_fails_stops_what_needs_it_with_its_name() {
-        let create = mock!(aws_sdk_apigatewayv2::Client::create_vpc_link)
-            .then_output(|| CreateVpcLinkOutput::builder().vpc_link_id("vl-new").build());
-        let get = mock!(aws_sdk_apigatewayv2::Client::get_vpc_link)
-            .match_requests(|r| r.vpc_link_id() == Some("vl-new"))
-            .then_output(|| {
-                GetVpcLinkOutput::builder()
-                    .vpc_link_status(t2::VpcLinkStatus::Failed)
-                    .build()
-            });
+        let (create, get) = link_rules("vl-new", t2::VpcLinkStatus::Failed);
         let c = clients(&[create.clone(), get.clone()]);
         let dir = tempfile::tempdir().unwrap();
         let sealer = Sealer::local(dir.path().join("k"));
@@ -1140,6 +1188,52 @@ mod tests {
         assert_eq!(a.new_certificates, ["to the backend: cc-new"]);
         // Stages that used the old certificate name the new one.
         assert_eq!(a.ids["ccsrc"], "cc-new");
+    }
+
+    #[tokio::test]
+    async fn a_vpc_link_still_pending_at_the_deadline_leaves_the_rest_for_the_next_run() {
+        let (create, get) = link_rules("vlnew", t2::VpcLinkStatus::Pending);
+        let c = clients(&[create.clone(), get.clone()]);
+        let dir = tempfile::tempdir().unwrap();
+        let sealer = Sealer::local(dir.path().join("k"));
+        let pacer = Pacer::for_tests();
+        let mut a = applier(&c, &pacer, &sealer, Estate::default());
+        a.deadline = Some(std::time::Instant::now());
+        let link = estate::VpcLinkV2 {
+            id: "vlsrc".into(),
+            name: "private".into(),
+            ..Default::default()
+        };
+        let desired = Estate {
+            vpc_links_v2: vec![link.clone()],
+            ..Default::default()
+        };
+        a.apply(&step("VpcLinkV2", "private", Change::Create), &desired)
+            .await
+            .unwrap();
+        assert!(a.out_of_time);
+        assert_eq!(
+            a.ids["vlsrc"], "vlnew",
+            "the next run finds the link by name"
+        );
+        // The next run: the target holds the link; it is waited for before anything uses it.
+        let mut next = applier(
+            &c,
+            &pacer,
+            &sealer,
+            Estate {
+                vpc_links_v2: vec![estate::VpcLinkV2 {
+                    id: "vlnew".into(),
+                    ..link
+                }],
+                ..Default::default()
+            },
+        );
+        next.ids.insert("vlsrc".into(), "vlnew".into());
+        next.deadline = Some(std::time::Instant::now());
+        next.wait_for_links(&desired).await.unwrap();
+        assert!(next.out_of_time);
+        assert_eq!((create.num_calls(), get.num_calls()), (1, 2));
     }
 
     #[tokio::test]

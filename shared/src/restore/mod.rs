@@ -848,6 +848,8 @@ pub async fn apply(
         ids: plan.opts.ids.clone(),
         current: plan.estate_current.clone(),
         new_certificates: vec![],
+        deadline,
+        out_of_time: false,
     };
     if let Some(ep) = &plan.estate {
         let before: Vec<Difference> = ep
@@ -866,11 +868,24 @@ pub async fn apply(
             progress,
         ))
         .await;
+        // Links an earlier run made may still be on their way.
+        if let Err(e) = eapp.wait_for_links(&ep.desired).await {
+            ereport.failed.push(e.to_string());
+        }
+        if eapp.out_of_time {
+            progress(
+                "estate: a new VPC link is not available yet; the job continues in the next run"
+                    .into(),
+            );
+            interrupted = true;
+        }
     }
     let mut run_opts = plan.opts.clone();
     run_opts.ids.clone_from(&eapp.ids);
     let mut reports = Vec::new();
-    for p in &plan.apis {
+    // Out of time already: the APIs wait for the next run.
+    let apis: &[ApiPlan] = if interrupted { &[] } else { &plan.apis };
+    for p in apis {
         let run = Run {
             opts: &run_opts,
             plan,
