@@ -519,6 +519,21 @@ pub fn graph(snap: &Snapshot) -> (Vec<Item>, Vec<Edge>) {
     (items, edges)
 }
 
+/// The items (named `names` in their logical ids, made by `id`) that the selection took.
+fn taken<T: Clone>(
+    items: &[T],
+    names: &[String],
+    id: fn(&str) -> String,
+    sel: &Selection,
+) -> Vec<T> {
+    items
+        .iter()
+        .zip(names)
+        .filter(|(_, n)| sel.has(&id(n)))
+        .map(|(item, _)| item.clone())
+        .collect()
+}
+
 /// The part of a snapshot a selection took: APIs with only the stages taken (all of them when
 /// the API was taken by itself), and the estate items taken.
 pub fn filter(snap: &Snapshot, sel: &Selection) -> Snapshot {
@@ -552,34 +567,10 @@ pub fn filter(snap: &Snapshot, sel: &Selection) -> Snapshot {
     let e = &snap.estate;
     let names = e.logical_names();
     let o = &mut out.estate;
-    o.vpc_links_v1 = e
-        .vpc_links_v1
-        .iter()
-        .zip(&names.vpc_links_v1)
-        .filter(|(_, n)| sel.has(&eid::vpc_link(n)))
-        .map(|(l, _)| l.clone())
-        .collect();
-    o.vpc_links_v2 = e
-        .vpc_links_v2
-        .iter()
-        .zip(&names.vpc_links_v2)
-        .filter(|(_, n)| sel.has(&eid::vpc_link_v2(n)))
-        .map(|(l, _)| l.clone())
-        .collect();
-    o.usage_plans = e
-        .usage_plans
-        .iter()
-        .zip(&names.usage_plans)
-        .filter(|(_, n)| sel.has(&eid::usage_plan(n)))
-        .map(|(l, _)| l.clone())
-        .collect();
-    o.api_keys = e
-        .api_keys
-        .iter()
-        .zip(&names.api_keys)
-        .filter(|(_, n)| sel.has(&eid::api_key(n)))
-        .map(|(l, _)| l.clone())
-        .collect();
+    o.vpc_links_v1 = taken(&e.vpc_links_v1, &names.vpc_links_v1, eid::vpc_link, sel);
+    o.vpc_links_v2 = taken(&e.vpc_links_v2, &names.vpc_links_v2, eid::vpc_link_v2, sel);
+    o.usage_plans = taken(&e.usage_plans, &names.usage_plans, eid::usage_plan, sel);
+    o.api_keys = taken(&e.api_keys, &names.api_keys, eid::api_key, sel);
     o.client_certificates = e
         .client_certificates
         .iter()

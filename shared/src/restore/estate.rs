@@ -483,10 +483,21 @@ pub fn step_calls(d: &Difference, desired: &Estate, out: &mut BTreeMap<&'static 
             add("CreateDomainName", n);
         }
         "Mapping" => {
+            // A base path mapping (v1) or an API mapping (v2), as the point holds it.
+            let v2 = desired
+                .domains
+                .iter()
+                .flat_map(|x| x.mappings.iter().map(move |m| (x, m)))
+                .any(|(x, m)| mapping_key(&x.domain_name, &m.key) == d.key && m.via == "v2");
+            let (delete, create_op) = if v2 {
+                ("DeleteApiMapping", "CreateApiMapping")
+            } else {
+                ("DeleteBasePathMapping", "CreateBasePathMapping")
+            };
             if !create {
-                add("DeleteBasePathMapping", 1);
+                add(delete, 1);
             }
-            add("CreateBasePathMapping", 1);
+            add(create_op, 1);
         }
         "Account" => add("UpdateAccount", 1),
         _ => {}

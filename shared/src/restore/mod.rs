@@ -254,7 +254,7 @@ fn desired_for(
     let mut desired = RestApiSnapshot::assemble(t.api)?
         .pop()
         .ok_or_else(|| Error::Integrity("translation lost the API".into()))?;
-    let mut notes = t.notes;
+    let mut notes = Vec::new();
     desired.api.name = format!("{}{}", opts.name_prefix, desired.api.name);
     if !opts.keep_edge
         && let Some(ec) = desired.api.endpoint_configuration.as_mut()
@@ -311,7 +311,7 @@ fn desired_for_v2(
         api: desired,
         rewrites: t.rewrites,
         blocked: t.blocked,
-        notes: t.notes,
+        notes: vec![],
     })
 }
 
@@ -383,22 +383,30 @@ fn step_calls(d: &Difference, desired: &RestApiSnapshot, out: &mut BTreeMap<&'st
     }
 }
 
-/// The target APIs that carry the same name, captured.
-async fn same_named(
-    client: &aws_sdk_apigateway::Client,
-    pacer: &Pacer,
-    name: &str,
-) -> Result<Vec<RestApiSnapshot>> {
-    let ids: Vec<String> = list_rest_apis(client, pacer)
-        .await?
-        .into_iter()
-        .filter(|(_, n)| n == name)
-        .map(|(id, _)| id)
-        .collect();
-    if ids.is_empty() {
-        return Ok(vec![]);
+/// Whether the target's API `(id, name)` may be the copy of the point's API `source_id`: the
+/// same API in place, else one with the restored name.
+fn is_candidate(opts: &RestoreOptions, source_id: &str, name: &str, target: (&str, &str)) -> bool {
+    if opts.in_place {
+        target.0 == source_id
+    } else {
+        target.1 == name
     }
-    capture_rest_apis(client, pacer, &ids, &|_| {}).await
+}
+
+/// The ids of the listed target APIs that may be the copy of one of `apis` (source id,
+/// restored name): captured together, once.
+fn candidate_ids<'a>(
+    opts: &RestoreOptions,
+    apis: &[(String, String)],
+    listed: impl Iterator<Item = (&'a str, &'a str)>,
+) -> Vec<String> {
+    listed
+        .filter(|t| {
+            apis.iter()
+                .any(|(id, name)| is_candidate(opts, id, name, *t))
+        })
+        .map(|(id, _)| id.to_string())
+        .collect()
 }
 
 /// Of the target's APIs that carry the restored name (or, in place, the source's id), the one
@@ -518,44 +526,60 @@ pub async fn plan(
     }
     // The estate the APIs name (VPC links, client certificates) is matched first, so that
     // references to what the target already holds translate.
-    let sealer = opts.sealer.clone().unwrap_or_else(|| {
-        std::sync::Arc::new(crate::secret::Sealer::local(std::path::PathBuf::from(
-            crate::secret::KEY_FILE_NAME,
-        )))
-    });
-    let estate_current = if snap.estate.is_empty() {
-        Default::default()
+    let sealer = if snap.estate.is_empty() {
+        None
     } else {
-        Box::pin(crate::capture::estate::capture_estate(
-            target_sdk,
-            pacer,
-            &sealer,
-            &|_| {},
-        ))
-        .await?
+        Some(opts.sealer.clone().ok_or_else(no_keyring)?)
+    };
+    let estate_current = match &sealer {
+        None => Default::default(),
+        Some(sealer) => {
+            Box::pin(crate::capture::estate::capture_estate(
+                target_sdk,
+                pacer,
+                sealer,
+                &|_| {},
+            ))
+            .await?
+        }
     };
     let mut opts_ids = opts.clone();
-    opts_ids.sealer = Some(sealer.clone());
     opts_ids
         .ids
         .extend(estate::matched_ids(&snap.estate, &estate_current));
     let opts = &opts_ids;
     let client = apigateway_client(target_sdk);
     let mut apis = Vec::new();
+    let restored = |id: &str, name: &str| (id.to_string(), format!("{}{name}", opts.name_prefix));
+    // The target's APIs that may be copies: listed once, captured together.
+    let found = if snap.rest_apis.is_empty() {
+        vec![]
+    } else {
+        let listed = list_rest_apis(&client, pacer).await?;
+        let points: Vec<(String, String)> = snap
+            .rest_apis
+            .iter()
+            .map(|a| restored(&a.api.id, &a.api.name))
+            .collect();
+        let ids = candidate_ids(
+            opts,
+            &points,
+            listed.iter().map(|(i, n)| (i.as_str(), n.as_str())),
+        );
+        if ids.is_empty() {
+            vec![]
+        } else {
+            capture_rest_apis(&client, pacer, &ids, &|_| {}).await?
+        }
+    };
     for api in &snap.rest_apis {
         let tag = source_tag(source, &api.api.id);
         let name = format!("{}{}", opts.name_prefix, api.api.name);
-        let candidates = if opts.in_place {
-            match capture_rest_apis(&client, pacer, std::slice::from_ref(&api.api.id), &|_| {})
-                .await
-            {
-                Ok(found) => found,
-                Err(Error::NotFound(_)) => vec![],
-                Err(e) => return Err(e),
-            }
-        } else {
-            same_named(&client, pacer, &name).await?
-        };
+        let candidates: Vec<RestApiSnapshot> = found
+            .iter()
+            .filter(|c| is_candidate(opts, &api.api.id, &name, (&c.api.id, &c.api.name)))
+            .cloned()
+            .collect();
         let (current, replace_id) = pick_target(
             candidates,
             |c| (c.api.id.clone(), c.api.tags.get(TAG_SOURCE) == Some(&tag)),
@@ -607,25 +631,31 @@ pub async fn plan(
     if !snap.apis_v2.is_empty() {
         let client2 = crate::capture::v2::client(target_sdk);
         let listed = crate::capture::v2::list_apis(&client2, pacer).await?;
+        let points: Vec<(String, String)> = snap
+            .apis_v2
+            .iter()
+            .map(|a| restored(&a.api.api_id, &a.api.name))
+            .collect();
+        let ids = candidate_ids(
+            opts,
+            &points,
+            listed.iter().map(|(i, n, _)| (i.as_str(), n.as_str())),
+        );
+        let found = if ids.is_empty() {
+            vec![]
+        } else {
+            crate::capture::v2::capture_apis(&client2, pacer, &ids, &|_| {}).await?
+        };
         for api in &snap.apis_v2 {
             let tag = source_tag(source, &api.api.api_id);
             let name = format!("{}{}", opts.name_prefix, api.api.name);
-            let ids: Vec<String> = listed
+            let candidates: Vec<ApiSnapshot> = found
                 .iter()
-                .filter(|(id, n, _)| {
-                    if opts.in_place {
-                        *id == api.api.api_id
-                    } else {
-                        *n == name
-                    }
+                .filter(|c| {
+                    is_candidate(opts, &api.api.api_id, &name, (&c.api.api_id, &c.api.name))
                 })
-                .map(|(id, ..)| id.clone())
+                .cloned()
                 .collect();
-            let candidates = if ids.is_empty() {
-                vec![]
-            } else {
-                crate::capture::v2::capture_apis(&client2, pacer, &ids, &|_| {}).await?
-            };
             let (current, replace_id) = pick_target(
                 candidates,
                 |c| {
@@ -677,9 +707,7 @@ pub async fn plan(
         }
     }
     let unsupported = vec![];
-    let estate = if snap.estate.is_empty() {
-        None
-    } else {
+    let estate = if let Some(sealer) = &sealer {
         let mut ids = opts.ids.clone();
         for a in &apis {
             if let Some(t) = &a.target_id {
@@ -694,10 +722,12 @@ pub async fn plan(
                 &target,
                 opts,
                 &ids,
-                &sealer,
+                sealer,
             ))
             .await?,
         )
+    } else {
+        None
     };
     let mut plan = Plan {
         point: point_id.to_string(),
@@ -834,24 +864,27 @@ pub async fn apply(
         crate::point::short(&plan.point)
     );
     // The estate the APIs name comes first: VPC links, client certificates, API keys.
-    let sealer = plan
-        .opts
-        .sealer
-        .clone()
-        .ok_or_else(|| Error::Invalid("the plan has no keyring for API key values".into()))?;
-    let mut ereport = estate::EstateReport::default();
-    let mut eapp = estate::EstateApplier {
-        v1: &client,
-        v2: &client2,
-        pacer: &pacer,
-        sealer: &sealer,
-        ids: plan.opts.ids.clone(),
-        current: plan.estate_current.clone(),
-        new_certificates: vec![],
-        deadline,
-        out_of_time: false,
+    // The estate, when the point holds one, with the keyring that opens its key values.
+    let estate_keys = match (&plan.estate, &plan.opts.sealer) {
+        (Some(ep), Some(sealer)) => Some((ep, sealer.clone())),
+        (Some(_), None) => return Err(no_keyring()),
+        (None, _) => None,
     };
-    if let Some(ep) = &plan.estate {
+    let mut ereport = estate::EstateReport::default();
+    let mut eapp = estate_keys
+        .as_ref()
+        .map(|(_, sealer)| estate::EstateApplier {
+            v1: &client,
+            v2: &client2,
+            pacer: &pacer,
+            sealer,
+            ids: plan.opts.ids.clone(),
+            current: plan.estate_current.clone(),
+            new_certificates: vec![],
+            deadline,
+            out_of_time: false,
+        });
+    if let (Some((ep, _)), Some(eapp)) = (&estate_keys, eapp.as_mut()) {
         let before: Vec<Difference> = ep
             .steps
             .iter()
@@ -859,7 +892,7 @@ pub async fn apply(
             .cloned()
             .collect();
         Box::pin(estate::run_steps(
-            &mut eapp,
+            eapp,
             &before,
             &ep.desired,
             &ep.blocked,
@@ -881,7 +914,9 @@ pub async fn apply(
         }
     }
     let mut run_opts = plan.opts.clone();
-    run_opts.ids.clone_from(&eapp.ids);
+    if let Some(eapp) = &eapp {
+        run_opts.ids.clone_from(&eapp.ids);
+    }
     let mut reports = Vec::new();
     // Out of time already: the APIs wait for the next run.
     let apis: &[ApiPlan] = if interrupted { &[] } else { &plan.apis };
@@ -910,8 +945,8 @@ pub async fn apply(
         }
     }
     // Then what names the APIs: usage plans, domains and their mappings, the account.
-    let estate_report = match &plan.estate {
-        Some(_) if !interrupted => {
+    let estate_report = match (&estate_keys, eapp) {
+        (Some((_, sealer)), Some(mut eapp)) if !interrupted => {
             for r in &reports {
                 if let Some(t) = &r.target_id {
                     eapp.ids.insert(r.source_id.clone(), t.clone());
@@ -934,7 +969,7 @@ pub async fn apply(
                 .copied()
                 .filter(|k| !estate::BEFORE_APIS.contains(k))
                 .collect();
-            let steps = estate::compare(&desired, &eapp.current, &sealer, &after_kinds).await?;
+            let steps = estate::compare(&desired, &eapp.current, sealer, &after_kinds).await?;
             Box::pin(estate::run_steps(
                 &mut eapp,
                 &steps,
@@ -948,18 +983,18 @@ pub async fn apply(
             let after = Box::pin(crate::capture::estate::capture_estate(
                 target_sdk,
                 &pacer,
-                &sealer,
+                sealer,
                 &|_| {},
             ))
             .await?;
             let diffs =
-                estate::compare(&desired, &after, &sealer, crate::model::estate::KINDS).await?;
+                estate::compare(&desired, &after, sealer, crate::model::estate::KINDS).await?;
             ereport.remaining = remaining(diffs, &ereport.gaps, local);
             ereport.new_certificates = eapp.new_certificates.clone();
             Some(ereport)
         }
-        Some(_) => Some(ereport),
-        None => None,
+        (Some(_), _) => Some(ereport),
+        (None, _) => None,
     };
     let unexplained = !plan.unsupported.is_empty()
         || reports
@@ -985,6 +1020,14 @@ pub async fn apply(
         unsupported: plan.unsupported.clone(),
         estate: estate_report,
     })
+}
+
+/// A point with an estate needs the keyring that opens its API key values (jobs give the
+/// store's own).
+fn no_keyring() -> Error {
+    Error::Invalid(
+        "the point holds account-level resources, whose API key values need the store's keyring: set RestoreOptions::sealer".into(),
+    )
 }
 
 /// The applier of one API, REST or HTTP/WebSocket, with the API as the target must hold it.

@@ -280,7 +280,6 @@ async fn the_estate_fails_over_and_the_keys_keep_their_values() {
             "arn:aws:elasticloadbalancing:{TARGET}:{B}:loadbalancer/net/orders-nlb/fedcba9876543210"
         )]
     );
-    let link_v1 = links.items()[0].id().unwrap().to_string();
     let links = v2.get_vpc_links().send().await.unwrap();
     assert_eq!(
         links.items()[0].subnet_ids(),
@@ -290,7 +289,6 @@ async fn the_estate_fails_over_and_the_keys_keep_their_values() {
     // The integrations that use them are re-pointed at the recovered links (the HTTP API's;
     // moto drops a REST integration's connectionId, so that one is proven in the library's
     // unit tests: restore::tests::a_vpc_link_integration_follows_its_link).
-    let _ = link_v1;
     let http = shared::capture::v2::capture_apis(
         &shared::capture::v2::client(&target),
         &shared::pacing::Pacer::default(),
