@@ -19,6 +19,7 @@
 
 mod http;
 
+pub mod faults;
 pub mod fixtures;
 
 use std::io::{BufRead, BufReader, Read};

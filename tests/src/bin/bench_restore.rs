@@ -4,7 +4,13 @@
 //! floor). With `--apply`, also carries the restore out, paced to the real quotas, and prints
 //! its time next to that floor and what verify found.
 //!
-//! `cargo run --release -p tests --bin bench_restore [-- --apply] [-- --resources N]`
+//! With `--throttle-every N` (implies `--apply`), the restore is carried out twice, into two
+//! Regions of account B: once as is, once with every N-th API Gateway HTTP request answered
+//! 429 TooManyRequestsException before it reaches moto (`tests::faults::Throttle`), and both
+//! are printed against the floor.
+//!
+//! `cargo run --release -p tests --bin bench_restore [-- --apply] [-- --resources N]
+//! [-- --throttle-every 3]`
 
 use std::time::Instant;
 
@@ -12,6 +18,7 @@ use anyhow::Result;
 use clap::Parser;
 use shared::jobs::{self, JobRecord, JobRequest};
 use shared::pipeline::{SnapshotJob, snapshot};
+use tests::faults::Throttle;
 use tests::{Account, acquire, fixtures};
 
 #[derive(Parser)]
@@ -23,6 +30,9 @@ struct Args {
     /// Carry the restore out (paced to the real quotas: minutes for 300 resources).
     #[arg(long)]
     apply: bool,
+    /// Also restore (into eu-west-1) with every N-th API Gateway request answered 429.
+    #[arg(long)]
+    throttle_every: Option<u64>,
 }
 
 fn main() -> Result<()> {
@@ -90,22 +100,67 @@ async fn bench(args: &Args) -> Result<()> {
         "  call-by-call floor: {:.1} s (10 calls/s account-wide after a burst of 40, and each operation's own quota)",
         plan.min_seconds
     );
-    if args.apply {
-        let mut job = JobRecord::new(request, "bench");
-        let t = Instant::now();
-        jobs::run(&store, &catalog, &mut job, &target, &|_| {}).await?;
-        let secs = t.elapsed().as_secs_f64();
-        let report = job.report.unwrap_or_default();
-        let remaining = report["apis"][0]["remaining"]
-            .as_array()
-            .map(|a| a.len())
-            .unwrap_or(0);
+    if args.apply || args.throttle_every.is_some() {
+        apply(
+            &store,
+            &catalog,
+            &request,
+            &target,
+            plan.min_seconds,
+            "as is",
+        )
+        .await?;
+    }
+    if let Some(every) = args.throttle_every {
+        let throttle = Throttle::every(every);
+        let target = throttle.wrap(&env.sdk("eu-west-1", Account::B).await);
+        let request = JobRequest {
+            to_region: Some("eu-west-1".into()),
+            ..request
+        };
+        let plan = jobs::plan_for(&store, &catalog, &request, &target).await?;
+        let label = format!("1 in {every} API Gateway requests answered 429");
+        apply(
+            &store,
+            &catalog,
+            &request,
+            &target,
+            plan.min_seconds,
+            &label,
+        )
+        .await?;
         println!(
-            "  applied: {:?} in {secs:.1} s, {} calls with the reads of verify ({:.0}% of the floor's time); {remaining} differences after verify",
-            job.phase,
-            report["calls"],
-            100.0 * secs / plan.min_seconds.max(0.001)
+            "    {} of {} API Gateway HTTP requests (plan's reads included) were answered 429",
+            throttle.throttled(),
+            throttle.apigateway_requests()
         );
     }
+    Ok(())
+}
+
+/// Carries the restore out and prints calls, floor, elapsed, ratio and what verify found.
+async fn apply(
+    store: &shared::store::Store,
+    catalog: &shared::catalog::Catalog,
+    request: &JobRequest,
+    target: &aws_config::SdkConfig,
+    floor: f64,
+    label: &str,
+) -> Result<()> {
+    let mut job = JobRecord::new(request.clone(), "bench");
+    let t = Instant::now();
+    jobs::run(store, catalog, &mut job, target, &|_| {}).await?;
+    let secs = t.elapsed().as_secs_f64();
+    let report = job.report.unwrap_or_default();
+    let remaining = report["apis"][0]["remaining"]
+        .as_array()
+        .map(|a| a.len())
+        .unwrap_or(0);
+    println!(
+        "  applied ({label}): {:?}, {} calls with the reads of verify, floor {floor:.1} s, elapsed {secs:.1} s, ratio {:.2}; {remaining} differences after verify",
+        job.phase,
+        report["calls"],
+        secs / floor.max(0.001)
+    );
     Ok(())
 }
