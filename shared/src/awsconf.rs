@@ -7,7 +7,6 @@ use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_apigateway::config::http::HttpResponse;
 use aws_sdk_apigateway::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_sts::config::SharedCredentialsProvider;
-use aws_smithy_types::error::display::DisplayErrorContext;
 
 use crate::model::Source;
 use crate::{Error, Result};
@@ -136,36 +135,98 @@ const CREDENTIAL_CODES: &[&str] = &[
     "MissingAuthenticationTokenException",
 ];
 
-/// Turns an SDK error into one clear line: what we were doing, what AWS said, what to do.
+/// The longest AWS error message kept in an error or a log line, in characters.
+const MESSAGE_MAX: usize = 200;
+
+/// `text` on one line (whitespace runs collapsed) and at most `max` characters (then `...`).
+pub fn one_line(text: &str, max: usize) -> String {
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    match flat.char_indices().nth(max) {
+        Some((cut, _)) => format!("{}...", &flat[..cut]),
+        None => flat,
+    }
+}
+
+/// The innermost cause of an error, on one line: for a failure before any answer (such as
+/// "Connection refused"), never a request or response body, which these errors do not hold.
+fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut e = err;
+    while let Some(next) = e.source() {
+        e = next;
+    }
+    one_line(&e.to_string(), MESSAGE_MAX)
+}
+
+/// What became of a failed call, on one line: the HTTP status, AWS's error code and message
+/// (truncated), or why no answer came. Never a request or response body (API key values travel
+/// in them) nor the SDK's debug dump: this is what errors and log lines say of a failed call.
+pub fn said<E>(err: &SdkError<E, HttpResponse>) -> String
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    match err {
+        SdkError::DispatchFailure(d) => {
+            let kind = if d.is_timeout() {
+                "timed out"
+            } else if d.is_io() {
+                "connection failed"
+            } else {
+                "request not sent"
+            };
+            match d.as_connector_error() {
+                Some(c) => format!("{kind}: {}", root_cause(c)),
+                None => kind.to_string(),
+            }
+        }
+        SdkError::TimeoutError(_) => "timed out".into(),
+        SdkError::ConstructionFailure(_) => match std::error::Error::source(err) {
+            Some(cause) => format!("request not built: {}", root_cause(cause)),
+            None => "request not built".into(),
+        },
+        _ => {
+            let mut out = match status_of(err) {
+                Some(status) => format!("HTTP {status}"),
+                None => "no status".into(),
+            };
+            if matches!(err, SdkError::ResponseError(_)) {
+                out.push_str(", unreadable answer");
+            }
+            if let Some(code) = err.code().filter(|c| !c.is_empty()) {
+                out.push(' ');
+                out.push_str(&one_line(code, 80));
+            }
+            if let Some(message) = err.message().filter(|m| !m.trim().is_empty()) {
+                out.push_str(": ");
+                out.push_str(&one_line(message, MESSAGE_MAX));
+            }
+            out
+        }
+    }
+}
+
+/// Turns an SDK error into one clear line: what we were doing, what AWS said (see [`said`]),
+/// what to do.
 pub fn sdk_error<E>(what: &str, err: SdkError<E, HttpResponse>) -> Error
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
+    let said = said(&err);
     match &err {
         SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => {
             return Error::Unavailable(format!(
-                "cannot reach AWS while {what}: {}. Check the network, the Region and AWS_ENDPOINT_URL",
-                DisplayErrorContext(&err)
+                "cannot reach AWS while {what} ({said}). Check the network, the Region and AWS_ENDPOINT_URL"
             ));
         }
         SdkError::ConstructionFailure(_) => {
             return Error::Aws(format!(
-                "could not make the AWS request while {what}: {}. Check your AWS credentials (AWS_PROFILE, AWS_ACCESS_KEY_ID) and Region",
-                DisplayErrorContext(&err)
+                "could not make the AWS request while {what} ({said}). Check your AWS credentials (AWS_PROFILE, AWS_ACCESS_KEY_ID) and Region"
             ));
         }
         _ => {}
     }
     let status = status_of(&err).unwrap_or(0);
-    let code = err.code().unwrap_or("").to_string();
-    let message = err.message().unwrap_or("").to_string();
-    let said = match (code.is_empty(), message.is_empty()) {
-        (true, true) => format!("HTTP {status}"),
-        (false, true) => code.clone(),
-        (true, false) => message.clone(),
-        (false, false) => format!("{code}: {message}"),
-    };
-    if CREDENTIAL_CODES.contains(&code.as_str()) || status == 401 || status == 403 {
+    let code = err.code().unwrap_or("");
+    if CREDENTIAL_CODES.contains(&code) || status == 401 || status == 403 {
         Error::Aws(format!(
             "AWS refused the credentials while {what} ({said}). Check AWS_PROFILE / AWS_ACCESS_KEY_ID, and that the role (--role-arn) allows it"
         ))
@@ -251,6 +312,64 @@ mod tests {
                 .to_string()
                 .contains("AWS rejected the request while x")
         );
+    }
+
+    #[tokio::test]
+    async fn what_aws_said_is_one_short_line_without_the_body() {
+        let long = format!("first line\n  second {}", "x".repeat(1000));
+        let body = format!(
+            "<ErrorResponse><Error><Type>Sender</Type><Code>ValidationError</Code>\
+             <Message>{long}</Message><Detail>s3cr3tDetailValue</Detail></Error>\
+             <RequestId>r1</RequestId></ErrorResponse>"
+        );
+        let rule = mock!(aws_sdk_sts::Client::get_caller_identity).then_http_response(move || {
+            aws_sdk_sts::config::http::HttpResponse::new(
+                400.try_into().unwrap(),
+                aws_smithy_types::body::SdkBody::from(body.clone()),
+            )
+        });
+        let err = sts(&rule).get_caller_identity().send().await.unwrap_err();
+        let msg = sdk_error("x", err).to_string();
+        assert!(!msg.contains('\n') && msg.len() < 400, "{msg}");
+        assert!(
+            msg.contains("HTTP 400 ValidationError: first line second xxx") && msg.contains("..."),
+            "{msg}"
+        );
+        assert!(!msg.contains("s3cr3tDetailValue"), "{msg}");
+    }
+
+    #[tokio::test]
+    async fn cannot_reach_aws_is_one_line_without_the_sdk_dump() {
+        // A loopback port nothing listens on.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let conf = aws_sdk_sts::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new("us-east-1"))
+            .endpoint_url(format!("http://127.0.0.1:{port}"))
+            .credentials_provider(Credentials::new("AKID", "secret", None, None, "test"))
+            .retry_config(aws_sdk_sts::config::retry::RetryConfig::disabled())
+            .build();
+        let err = aws_sdk_sts::Client::from_conf(conf)
+            .get_caller_identity()
+            .send()
+            .await
+            .unwrap_err();
+        let e = sdk_error("checking credentials (sts:GetCallerIdentity)", err);
+        let msg = e.to_string();
+        assert!(matches!(e, Error::Unavailable(_)), "{msg}");
+        assert!(
+            msg.starts_with("cannot reach AWS while checking credentials (sts:GetCallerIdentity) (connection failed: ")
+                && msg.ends_with("Check the network, the Region and AWS_ENDPOINT_URL"),
+            "{msg}"
+        );
+        assert!(!msg.contains('\n') && msg.len() < 300, "{msg}");
+        for dump in ["DispatchFailure", "ConnectorError", "source:", "Some("] {
+            assert!(!msg.contains(dump), "{msg}");
+        }
     }
 
     #[test]

@@ -4,9 +4,18 @@
 //! every task of a run (`&self` methods; wrap it in an `Arc` to hand it to spawned tasks). Each
 //! HTTP attempt takes a token from the operation's own bucket (when the operation has its own
 //! quota, see [`OPERATION_QUOTAS`]) and then one from the bucket of all operations together
-//! ([`ALL_OPERATIONS`]). Throttling (429), server errors and dropped connections are retried with
-//! exponential backoff and jitter; every attempt is counted per operation, because benchmarks and
-//! restore plans report call counts.
+//! ([`ALL_OPERATIONS`]). Every attempt is counted per operation, because benchmarks and restore
+//! plans report call counts.
+//!
+//! Throttling (429) adapts the rate instead of backing off long per call (AIMD): AWS refused the
+//! request, so its bucket took no token, and the pacer gives its own back; the account bucket's
+//! rate is lowered a step ([`DECREASE`], at most once per [`DECREASE_EVERY`]: a burst of 429s is
+//! one signal, not to [`MIN_RATE`] of the quota), and the call is retried through the buckets
+//! after a short wait ([`RetryPolicy::base`] / 8; a call throttled again in a row backs off
+//! exponentially). Each success raises the rate back by [`INCREASE`] of the quota, up to the
+//! quota. Server errors (5xx) and dropped connections are retried with exponential backoff and
+//! jitter. Log lines and errors say what AWS answered (status, code, message on one line, see
+//! [`crate::awsconf::said`]), never a body.
 
 use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
@@ -15,11 +24,19 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use aws_sdk_apigateway::config::http::HttpResponse;
-use aws_sdk_apigateway::error::SdkError;
-use aws_smithy_types::error::display::DisplayErrorContext;
+use aws_sdk_apigateway::error::{ProvideErrorMetadata, SdkError};
 use tokio::time::Instant;
 
-use crate::awsconf::{is_transient, status_of};
+use crate::awsconf::{is_transient, said, status_of};
+
+/// The factor the account bucket's rate is multiplied by on throttling.
+pub const DECREASE: f64 = 0.8;
+/// The shortest time between two decreases of the rate.
+pub const DECREASE_EVERY: Duration = Duration::from_secs(1);
+/// The share of the quota added back to the rate by each call that succeeds.
+pub const INCREASE: f64 = 0.04;
+/// The share of the quota the rate never goes below.
+pub const MIN_RATE: f64 = 0.25;
 
 /// A token bucket: `burst` calls at once, refilled at `per_second` calls per second.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -151,30 +168,69 @@ impl RetryPolicy {
 #[derive(Debug)]
 struct Bucket {
     quota: Quota,
+    /// The refill rate in force: the quota's, or lower after throttling.
+    rate: f64,
     tokens: f64,
     at: Instant,
+    /// When the rate was last lowered.
+    lowered: Option<Instant>,
 }
 
 impl Bucket {
     fn new(quota: Quota, now: Instant) -> Self {
         Bucket {
             quota,
+            rate: quota.per_second,
             tokens: quota.burst,
             at: now,
+            lowered: None,
         }
+    }
+
+    /// Adds the tokens refilled since the last update, at the rate in force.
+    fn refill(&mut self, now: Instant) {
+        let elapsed = now.saturating_duration_since(self.at).as_secs_f64();
+        self.tokens = (self.tokens + elapsed * self.rate).min(self.quota.burst);
+        self.at = now;
     }
 
     /// Reserves one token and returns how long to wait before it may be used. Tokens go
     /// negative while calls are queued, so waiting callers are served in order.
     fn reserve(&mut self, now: Instant) -> Duration {
-        let elapsed = now.saturating_duration_since(self.at).as_secs_f64();
-        self.tokens = (self.tokens + elapsed * self.quota.per_second).min(self.quota.burst);
-        self.at = now;
+        self.refill(now);
         self.tokens -= 1.0;
-        if self.tokens >= 0.0 || self.quota.per_second <= 0.0 {
+        if self.tokens >= 0.0 || self.rate <= 0.0 {
             Duration::ZERO
         } else {
-            Duration::from_secs_f64(-self.tokens / self.quota.per_second)
+            Duration::from_secs_f64(-self.tokens / self.rate)
+        }
+    }
+
+    /// Gives back the token of an attempt AWS refused (it took none of its own).
+    fn give_back(&mut self, now: Instant) {
+        self.refill(now);
+        self.tokens = (self.tokens + 1.0).min(self.quota.burst);
+    }
+
+    /// Throttled: lowers the rate a step, at most once per [`DECREASE_EVERY`], never below
+    /// [`MIN_RATE`] of the quota.
+    fn slow_down(&mut self, now: Instant) {
+        if self
+            .lowered
+            .is_some_and(|t| now.saturating_duration_since(t) < DECREASE_EVERY)
+        {
+            return;
+        }
+        self.refill(now);
+        self.rate = (self.rate * DECREASE).max(self.quota.per_second * MIN_RATE);
+        self.lowered = Some(now);
+    }
+
+    /// A call went through: raises the rate a step, up to the quota.
+    fn speed_up(&mut self, now: Instant) {
+        if self.rate < self.quota.per_second {
+            self.refill(now);
+            self.rate = (self.rate + self.quota.per_second * INCREASE).min(self.quota.per_second);
         }
     }
 }
@@ -294,9 +350,16 @@ impl Pacer {
         }
     }
 
+    /// The account bucket's rate in force, calls per second (the quota's unless throttling
+    /// lowered it).
+    pub fn account_rate(&self) -> f64 {
+        self.lock().all.rate
+    }
+
     /// Runs one SDK call paced to the quotas: waits for tokens, makes the call, and retries
-    /// transient failures (see [`is_transient`]) with exponential backoff and jitter, up to the
-    /// policy's attempts. `f` is called once per attempt and must build and send the request.
+    /// transient failures (see [`is_transient`]) up to the policy's attempts: throttling through
+    /// the buckets at an adapted rate, other failures with exponential backoff and jitter (see
+    /// the module doc). `f` is called once per attempt and must build and send the request.
     /// Every attempt is counted under `op`.
     pub async fn call<T, E, F, Fut>(
         &self,
@@ -306,39 +369,66 @@ impl Pacer {
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<T, SdkError<E, HttpResponse>>>,
-        E: std::error::Error + 'static,
+        E: ProvideErrorMetadata + std::error::Error + 'static,
     {
         let mut attempt = 1u32;
+        // Throttled attempts in a row.
+        let mut throttled = 0u32;
         loop {
             self.acquire(op).await;
             *self.lock().calls.entry(op).or_insert(0) += 1;
             let err = match f().await {
-                Ok(v) => return Ok(v),
+                Ok(v) => {
+                    self.lock().all.speed_up(Instant::now());
+                    return Ok(v);
+                }
                 Err(e) => e,
             };
+            let status = status_of(&err);
+            if status == Some(429) {
+                throttled += 1;
+                self.throttled(op);
+            } else {
+                throttled = 0;
+            }
             if attempt >= self.policy.max_attempts || !is_transient(&err) {
                 if attempt > 1 {
                     tracing::warn!(
                         op,
                         attempts = attempt,
-                        status = status_of(&err),
-                        error = %DisplayErrorContext(&err),
+                        status,
+                        error = %said(&err),
                         "giving up"
                     );
                 }
                 return Err(err);
             }
-            let delay = self.backoff(attempt);
+            let delay = match throttled {
+                1 => self.policy.base / 8,
+                0 => self.backoff(attempt),
+                n => self.backoff(n - 1),
+            };
             tracing::info!(
                 op,
                 attempt,
-                status = status_of(&err),
+                status,
                 delay_ms = delay.as_millis() as u64,
-                error = %DisplayErrorContext(&err),
+                error = %said(&err),
                 "transient failure, retrying"
             );
             tokio::time::sleep(delay).await;
             attempt += 1;
+        }
+    }
+
+    /// AWS throttled an attempt at `op`: its tokens go back, the account rate goes down.
+    fn throttled(&self, op: &'static str) {
+        let now = Instant::now();
+        let mut st = self.lock();
+        st.all.give_back(now);
+        st.all.slow_down(now);
+        if let Some(b) = st.per_op.get_mut(op) {
+            b.give_back(now);
         }
     }
 
@@ -523,20 +613,207 @@ mod tests {
     }
 
     #[derive(Debug)]
-    struct Failed;
+    struct Failed(aws_smithy_types::error::ErrorMetadata);
     impl std::fmt::Display for Failed {
         fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
             f.write_str("failed")
         }
     }
     impl std::error::Error for Failed {}
+    impl ProvideErrorMetadata for Failed {
+        fn meta(&self) -> &aws_smithy_types::error::ErrorMetadata {
+            &self.0
+        }
+    }
+
+    /// A service error with this status, AWS error code and response body.
+    fn http_error_with(status: u16, code: &str, body: &str) -> SdkError<Failed, HttpResponse> {
+        let raw = HttpResponse::new(
+            status.try_into().unwrap(),
+            aws_smithy_types::body::SdkBody::from(body.to_string()),
+        );
+        let meta = aws_smithy_types::error::ErrorMetadata::builder()
+            .code(code)
+            .message("Too Many Requests")
+            .build();
+        SdkError::service_error(Failed(meta), raw)
+    }
 
     fn http_error(status: u16) -> SdkError<Failed, HttpResponse> {
         let raw = HttpResponse::new(
             status.try_into().unwrap(),
             aws_smithy_types::body::SdkBody::empty(),
         );
-        SdkError::service_error(Failed, raw)
+        SdkError::service_error(Failed(Default::default()), raw)
+    }
+
+    /// A pacer whose account bucket holds `burst` tokens refilled at `per_second`.
+    fn small(burst: f64, per_second: f64) -> Pacer {
+        Pacer::with_quota(RetryPolicy::default(), Quota { burst, per_second })
+    }
+
+    /// Calls `op` once; the attempts answer `statuses` in turn, then succeed.
+    async fn call_through(p: &Pacer, op: &'static str, statuses: &[u16]) -> Duration {
+        let start = Instant::now();
+        let mut n = 0;
+        p.call(op, || {
+            n += 1;
+            let out = match statuses.get(n - 1) {
+                Some(s) => Err(http_error(*s)),
+                None => Ok(()),
+            };
+            async move { out }
+        })
+        .await
+        .unwrap();
+        start.elapsed()
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_throttled_attempt_gives_its_token_back_and_retries_soon() {
+        // One token a second: a throttled attempt is retried after base/8, on the token it gave
+        // back, where a server error waits for the next token and a backoff.
+        let p = small(1.0, 1.0);
+        let took = call_through(&p, "GetStages", &[429]).await;
+        assert_eq!(took, RetryPolicy::default().base / 8, "{took:?}");
+        assert_eq!(p.calls().get("GetStages"), Some(&2));
+
+        let p = small(1.0, 1.0);
+        let took = call_through(&p, "GetStages", &[503]).await;
+        assert!(took >= Duration::from_secs(1), "{took:?}");
+
+        // An operation's own bucket gets its token back too: 5 GetResources are its burst.
+        let p = Pacer::default();
+        for _ in 0..4 {
+            call_through(&p, "GetResources", &[]).await;
+        }
+        let took = call_through(&p, "GetResources", &[429]).await;
+        assert_eq!(took, RetryPolicy::default().base / 8, "{took:?}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_call_throttled_again_in_a_row_backs_off() {
+        let p = small(40.0, 10.0);
+        let took = call_through(&p, "GetStages", &[429, 429]).await;
+        let base = RetryPolicy::default().base;
+        assert!(
+            took >= base / 8 + base / 2 && took <= base / 8 + base,
+            "{took:?}"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn throttling_lowers_the_rate_once_a_window_and_successes_raise_it() {
+        let p = small(40.0, 10.0);
+        assert_eq!(p.account_rate(), 10.0);
+        // Three throttled attempts in one window: one step down (the success adds a step).
+        call_through(&p, "GetStages", &[429]).await;
+        call_through(&p, "GetModels", &[429]).await;
+        let after_one = 10.0 * DECREASE + 2.0 * 10.0 * INCREASE;
+        assert!(
+            (p.account_rate() - after_one).abs() < 1e-9,
+            "{}",
+            p.account_rate()
+        );
+        // A later window lowers it again.
+        tokio::time::advance(DECREASE_EVERY).await;
+        p.throttled("GetStages");
+        assert!((p.account_rate() - after_one * DECREASE).abs() < 1e-9);
+        // Never below the floor.
+        for _ in 0..50 {
+            tokio::time::advance(DECREASE_EVERY).await;
+            p.throttled("GetStages");
+        }
+        assert!((p.account_rate() - 10.0 * MIN_RATE).abs() < 1e-9);
+        // Each success adds INCREASE of the quota, up to the quota.
+        call_through(&p, "GetStages", &[]).await;
+        assert!((p.account_rate() - 10.0 * (MIN_RATE + INCREASE)).abs() < 1e-9);
+        for _ in 0..100 {
+            call_through(&p, "GetStages", &[]).await;
+        }
+        assert_eq!(p.account_rate(), 10.0);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_lower_rate_paces_the_calls() {
+        // A bucket with no burst to speak of, at 10/s: 10 calls take ~0.9 s; once throttling
+        // has lowered the rate to the floor (2.5/s), 10 calls take ~3.6 s.
+        let p = small(1.0, 10.0);
+        let t = Instant::now();
+        for _ in 0..10 {
+            p.acquire("GetStages").await;
+        }
+        assert_eq!(secs(t.elapsed()), 0.9);
+        for _ in 0..20 {
+            tokio::time::advance(DECREASE_EVERY).await;
+            p.throttled("GetStages");
+        }
+        p.acquire("GetStages").await;
+        let t = Instant::now();
+        for _ in 0..10 {
+            p.acquire("GetStages").await;
+        }
+        assert_eq!(secs(t.elapsed()), 4.0);
+    }
+
+    /// Everything logged at every level while `f` runs.
+    async fn logs_of<F: Future<Output = ()>>(f: F) -> String {
+        use std::sync::{Arc, Mutex};
+        #[derive(Clone, Default)]
+        struct Buf(Arc<Mutex<Vec<u8>>>);
+        impl std::io::Write for Buf {
+            fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+                self.0.lock().unwrap().extend_from_slice(b);
+                Ok(b.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let buf = Buf::default();
+        let out = buf.clone();
+        let sub = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_writer(move || out.clone())
+            .finish();
+        let guard = tracing::subscriber::set_default(sub);
+        f.await;
+        drop(guard);
+        String::from_utf8(buf.0.lock().unwrap().clone()).unwrap()
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn retry_log_lines_carry_no_body() {
+        const VALUE: &str = "k3yV4lu3InTheBody0123456789abcdef";
+        let body = format!(r#"{{"item":[{{"id":"k1","value":"{VALUE}"}}]}}"#);
+        let logs = logs_of(async {
+            let p = Pacer::default();
+            for status in [429, 500] {
+                let r: Result<(), _> = p
+                    .call("GetApiKeys", || {
+                        let e = http_error_with(status, "TooManyRequestsException", &body);
+                        async move { Err(e) }
+                    })
+                    .await;
+                let err = r.unwrap_err();
+                // The body is there to leak: the SDK's own display shows it.
+                let dump = format!(
+                    "{}",
+                    aws_smithy_types::error::display::DisplayErrorContext(&err)
+                );
+                assert!(dump.contains(VALUE), "the test error holds no body");
+            }
+        })
+        .await;
+        assert!(!logs.contains(VALUE), "{logs}");
+        assert!(logs.contains("transient failure, retrying"), "{logs}");
+        assert!(logs.contains("giving up"), "{logs}");
+        assert!(
+            logs.contains("HTTP 429 TooManyRequestsException: Too Many Requests")
+                && logs.contains("HTTP 500")
+                && logs.contains("GetApiKeys"),
+            "{logs}"
+        );
     }
 
     #[tokio::test]

@@ -359,7 +359,7 @@ async fn paged<T, E, F, Fut>(
 where
     F: FnMut(Option<String>) -> Fut,
     Fut: Future<Output = std::result::Result<(Vec<T>, Option<String>), SdkError<E, HttpResponse>>>,
-    E: std::error::Error + 'static,
+    E: ProvideErrorMetadata + std::error::Error + 'static,
 {
     let mut items = Vec::new();
     let mut position: Option<String> = None;
