@@ -549,7 +549,7 @@ async fn restore(
             JobRecord::new(request, "cli")
         }
     };
-    catalog.put_job(&job).await?;
+    catalog.put_job(&mut job).await?;
     if a.detach {
         let exe =
             std::env::current_exe().map_err(|e| shared::Error::io("finding this program", e))?;

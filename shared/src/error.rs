@@ -23,6 +23,9 @@ pub enum Error {
     /// answering 404 or 5xx without an AWS error code).
     #[error("{0}")]
     Unimplemented(String),
+    /// Another writer changed a record this one meant to change (two runs of one job).
+    #[error("{0}")]
+    Conflict(String),
     /// The endpoint could not be reached or kept failing after retries.
     #[error("{0}")]
     Unavailable(String),

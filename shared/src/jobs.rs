@@ -116,6 +116,10 @@ pub struct JobRecord {
     pub report: Option<serde_json::Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// How many times the record was written: a run writes only over the revision it read, so
+    /// two runs of one job cannot overwrite each other (see `Catalog::put_job`).
+    #[serde(default)]
+    pub revision: u64,
 }
 
 /// A new job id: time-ordered and unique enough for one catalog.
@@ -143,6 +147,7 @@ impl JobRecord {
             min_seconds: 0.0,
             report: None,
             error: None,
+            revision: 0,
         }
     }
 }

@@ -159,57 +159,70 @@ pub async fn write(
     }
 
     let now = crate::time::now_ms();
-    let expires = now + opts.retention_days.max(0) * crate::time::DAY_MS;
-    let existing = catalog.get(&id).await?;
-    let unchanged = existing.is_some();
-    let record = match existing {
-        Some(mut rec) => {
-            rec.confirmed = now;
-            // Every object was just checked (and rewritten where bad): the point is whole.
-            rec.status = PointStatus::Available;
-            rec.expires = rec.expires.max(expires);
-            if let Some(l) = &opts.label
-                && !rec.labels.contains(l)
-            {
-                rec.labels.push(l.clone());
-            }
-            if rec.closure.is_empty() {
-                rec.closure.clone_from(&opts.closure);
-            }
-            rec
-        }
-        None => PointRecord {
-            id: id.clone(),
-            labels: opts.label.iter().cloned().collect(),
-            created: now,
-            confirmed: now,
-            expires,
-            source: snap.source.clone(),
-            trigger: opts.trigger.clone(),
-            status: PointStatus::Available,
-            apis: entries
-                .iter()
-                .filter(|e| e.kind == "RestApi" || e.kind == "Api")
-                .filter_map(|e| {
-                    e.value
-                        .get("name")
-                        .and_then(|n| n.as_str())
-                        .map(str::to_string)
-                })
-                .collect(),
-            counts: Snapshot::counts(&entries),
-            objects: manifest.entries.len() as u64,
-            bytes: manifest.entries.iter().map(|e| e.size).sum(),
-            closure: opts.closure.clone(),
-        },
+    let fresh = PointRecord {
+        id: id.clone(),
+        labels: opts.label.iter().cloned().collect(),
+        created: now,
+        confirmed: now,
+        expires: now + opts.retention_days.max(0) * crate::time::DAY_MS,
+        source: snap.source.clone(),
+        trigger: opts.trigger.clone(),
+        status: PointStatus::Available,
+        apis: entries
+            .iter()
+            .filter(|e| e.kind == "RestApi" || e.kind == "Api")
+            .filter_map(|e| {
+                e.value
+                    .get("name")
+                    .and_then(|n| n.as_str())
+                    .map(str::to_string)
+            })
+            .collect(),
+        counts: Snapshot::counts(&entries),
+        objects: manifest.entries.len() as u64,
+        bytes: manifest.entries.iter().map(|e| e.size).sum(),
+        closure: opts.closure.clone(),
     };
-    catalog.put(&record).await?;
+    // Atomic: snapshots of the same source at the same moment each add their label and
+    // extend the expiry; none undoes another's.
+    let mut unchanged = false;
+    let record = catalog
+        .update::<PointRecord>(&id, |old| {
+            unchanged = old.is_some();
+            Ok(Some(match old {
+                Some(old) => merge(old, &fresh, repair),
+                None => fresh.clone(),
+            }))
+        })
+        .await?
+        .unwrap_or_else(|| fresh.clone());
     Ok(WriteReport {
         record,
         new_objects,
         new_bytes,
         unchanged,
     })
+}
+
+/// The record of a point written again (`fresh` describes this write): labels are the union,
+/// the expiry and the confirmed time the later of both; the first creation time, trigger and
+/// closure stay. A Damaged point becomes Available only when this write checked and rewrote
+/// every object (`repaired`); otherwise its status stays what it is.
+fn merge(mut rec: PointRecord, fresh: &PointRecord, repaired: bool) -> PointRecord {
+    rec.confirmed = rec.confirmed.max(fresh.confirmed);
+    rec.expires = rec.expires.max(fresh.expires);
+    for l in &fresh.labels {
+        if !rec.labels.contains(l) {
+            rec.labels.push(l.clone());
+        }
+    }
+    if repaired {
+        rec.status = PointStatus::Available;
+    }
+    if rec.closure.is_empty() {
+        rec.closure.clone_from(&fresh.closure);
+    }
+    rec
 }
 
 /// Hashes held by the newest point of the same source; empty when there is none or it cannot
@@ -359,11 +372,22 @@ pub async fn verify(
         PointStatus::Damaged
     };
     if status != rec.status {
-        let mut updated = rec.clone();
-        updated.status = status;
-        catalog.put(&updated).await?;
+        set_status(catalog, &rec.id, status).await?;
     }
     Ok(report)
+}
+
+/// Records a point's status as a check found it (a record removed meanwhile stays removed).
+pub async fn set_status(catalog: &Catalog, id: &str, status: PointStatus) -> Result<()> {
+    catalog
+        .update::<PointRecord>(id, |old| {
+            Ok(old.map(|mut r| {
+                r.status = status;
+                r
+            }))
+        })
+        .await
+        .map(|_| ())
 }
 
 pub struct PruneOptions {
@@ -465,6 +489,47 @@ pub fn kinds(manifest: &Manifest) -> BTreeMap<String, Vec<&ManifestEntry>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn record(labels: &[&str], confirmed: i64, expires: i64, status: PointStatus) -> PointRecord {
+        PointRecord {
+            id: "ab".repeat(32),
+            labels: labels.iter().map(|l| l.to_string()).collect(),
+            created: 1,
+            confirmed,
+            expires,
+            source: Source {
+                partition: "aws".into(),
+                account: "123456789012".into(),
+                region: "us-east-1".into(),
+            },
+            trigger: "cli".into(),
+            status,
+            apis: vec![],
+            counts: BTreeMap::new(),
+            objects: 0,
+            bytes: 0,
+            closure: vec![],
+        }
+    }
+
+    #[test]
+    fn a_point_written_again_keeps_what_others_wrote() {
+        let stored = record(&["a", "b"], 50, 900, PointStatus::Available);
+        let fresh = record(&["b", "c"], 40, 500, PointStatus::Available);
+        let m = merge(stored, &fresh, false);
+        assert_eq!(m.labels, ["a", "b", "c"]);
+        assert_eq!((m.confirmed, m.expires), (50, 900), "never moves back");
+        let m = merge(m, &record(&[], 60, 1000, PointStatus::Available), false);
+        assert_eq!((m.confirmed, m.expires), (60, 1000));
+
+        // A verify found it damaged meanwhile: only a write that repaired it makes it good.
+        let damaged = record(&["a"], 50, 900, PointStatus::Damaged);
+        assert_eq!(
+            merge(damaged.clone(), &fresh, false).status,
+            PointStatus::Damaged
+        );
+        assert_eq!(merge(damaged, &fresh, true).status, PointStatus::Available);
+    }
 
     #[test]
     fn labels() {

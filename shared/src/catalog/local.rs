@@ -1,12 +1,14 @@
 //! The local catalog: `DIR/points/<id>.json` and `DIR/jobs/<id>.json`, each written
-//! atomically (temporary file, sync, rename).
+//! atomically (temporary file, sync, rename). Every write is a read-change-write under an
+//! exclusive lock on `DIR/<kind>/.lock` (an OS file lock, so it holds between processes and
+//! between tasks of one process alike), so no update is lost to another writer.
 
 use std::io::ErrorKind;
 use std::path::PathBuf;
 
 use tokio::io::AsyncWriteExt;
 
-use super::Kind;
+use super::{Change, Kind};
 use crate::{Error, Result};
 
 #[derive(Debug, Clone)]
@@ -33,16 +35,49 @@ impl LocalCatalog {
             .map_err(|e| Error::io(format!("cannot use the catalog {}", self.url()), e))
     }
 
-    pub async fn put(&self, kind: Kind, id: &str, doc: &[u8]) -> Result<()> {
+    /// Reads the record, asks `change` what it becomes, and writes that, all under the kind's
+    /// lock.
+    pub async fn update(&self, kind: Kind, id: &str, change: &mut Change<'_>) -> Result<()> {
+        if !valid_id(id) {
+            return Err(Error::Invalid(format!(
+                "'{id}' cannot name a catalog record: use letters, digits, '-', '_' and '.'"
+            )));
+        }
         let dir = self.folder(kind);
         tokio::fs::create_dir_all(&dir)
             .await
             .map_err(|e| Error::io(format!("cannot use the catalog {}", self.url()), e))?;
+        let lock = dir.join(".lock");
+        // Held until the end of this function (dropping the file releases it).
+        let _held = tokio::task::spawn_blocking({
+            let lock = lock.clone();
+            move || {
+                let f = std::fs::OpenOptions::new()
+                    .create(true)
+                    .truncate(false)
+                    .write(true)
+                    .open(&lock)?;
+                f.lock()?;
+                Ok::<_, std::io::Error>(f)
+            }
+        })
+        .await
+        .map_err(|e| {
+            Error::io(
+                format!("locking {}", lock.display()),
+                std::io::Error::other(e),
+            )
+        })?
+        .map_err(|e| Error::io(format!("locking {}", lock.display()), e))?;
+        let old = self.get(kind, id).await?;
+        let Some(doc) = change(old)? else {
+            return Ok(());
+        };
         let path = dir.join(format!("{id}.json"));
         let tmp = dir.join(format!(".{id}.{}.tmp", std::process::id()));
         let write = async {
             let mut f = tokio::fs::File::create(&tmp).await?;
-            f.write_all(doc).await?;
+            f.write_all(&doc.bytes).await?;
             f.sync_data().await?;
             drop(f);
             tokio::fs::rename(&tmp, &path).await

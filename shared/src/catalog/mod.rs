@@ -104,6 +104,42 @@ fn encode<T: Serialize>(rec: &T) -> Result<Vec<u8>> {
     serde_json::to_vec_pretty(rec).map_err(|e| Error::decode("encoding a catalog record", e))
 }
 
+/// A record as a backend writes it: the JSON document, and numbers kept beside it (DynamoDB
+/// attributes: `created` for sorting, `expiresAt` for TTL).
+pub struct Doc {
+    pub bytes: Vec<u8>,
+    pub numbers: Vec<(&'static str, i64)>,
+}
+
+/// What an update does with the record it read (its document, or `None` when there is none):
+/// the document to write, or `None` to leave the record as it is. A backend may call it more
+/// than once (when another writer got in first), each time with the record as it is then.
+pub type Change<'a> = dyn FnMut(Option<Vec<u8>>) -> Result<Option<Doc>> + Send + 'a;
+
+/// A kind of record the catalog keeps, with the numbers stored beside its document.
+pub trait Record: Serialize + serde::de::DeserializeOwned + Send {
+    const KIND: Kind;
+    fn numbers(&self) -> Vec<(&'static str, i64)>;
+}
+
+impl Record for PointRecord {
+    const KIND: Kind = Kind::Point;
+    fn numbers(&self) -> Vec<(&'static str, i64)> {
+        // DynamoDB's TTL wants seconds.
+        vec![
+            ("created", self.created),
+            ("expiresAt", self.expires / 1000),
+        ]
+    }
+}
+
+impl Record for crate::jobs::JobRecord {
+    const KIND: Kind = Kind::Job;
+    fn numbers(&self) -> Vec<(&'static str, i64)> {
+        vec![("created", self.created)]
+    }
+}
+
 impl Catalog {
     pub fn url(&self) -> String {
         match self {
@@ -120,17 +156,39 @@ impl Catalog {
         }
     }
 
-    async fn put_doc(
+    /// Reads the record `id` of `T`'s kind, lets `change` decide what it becomes, and writes
+    /// that, atomically: no other write to the record comes between the read and the write
+    /// (the local catalog holds a lock over both; DynamoDB writes only if the record is still
+    /// at the version read, and reads again otherwise). Returns what the record is afterwards.
+    pub async fn update<T: Record>(
         &self,
-        kind: Kind,
         id: &str,
-        doc: &[u8],
-        numbers: &[(&str, i64)],
-    ) -> Result<()> {
+        mut change: impl FnMut(Option<T>) -> Result<Option<T>> + Send,
+    ) -> Result<Option<T>> {
+        let kind = T::KIND;
+        let mut last: Option<Vec<u8>> = None;
+        let mut step = |old: Option<Vec<u8>>| -> Result<Option<Doc>> {
+            let old_rec: Option<T> = old.as_deref().map(|d| decode(kind, d)).transpose()?;
+            match change(old_rec)? {
+                Some(new) => {
+                    let bytes = encode(&new)?;
+                    last = Some(bytes.clone());
+                    Ok(Some(Doc {
+                        bytes,
+                        numbers: new.numbers(),
+                    }))
+                }
+                None => {
+                    last = old;
+                    Ok(None)
+                }
+            }
+        };
         match self {
-            Catalog::Local(c) => c.put(kind, id, doc).await,
-            Catalog::Dynamo(c) => c.put(kind, id, doc, numbers).await,
+            Catalog::Local(c) => c.update(kind, id, &mut step).await?,
+            Catalog::Dynamo(c) => c.update(kind, id, &mut step).await?,
         }
+        last.map(|d| decode(kind, &d)).transpose()
     }
 
     async fn get_doc<T: serde::de::DeserializeOwned>(
@@ -160,16 +218,12 @@ impl Catalog {
         }
     }
 
-    /// Creates or replaces the point record with this id.
+    /// Creates or replaces the point record with this id (see [`Catalog::update`] to change
+    /// one without losing what another writer did meanwhile).
     pub async fn put(&self, rec: &PointRecord) -> Result<()> {
-        // DynamoDB's TTL wants seconds.
-        self.put_doc(
-            Kind::Point,
-            &rec.id,
-            &encode(rec)?,
-            &[("created", rec.created), ("expiresAt", rec.expires / 1000)],
-        )
-        .await
+        self.update::<PointRecord>(&rec.id, |_| Ok(Some(rec.clone())))
+            .await
+            .map(|_| ())
     }
 
     pub async fn get(&self, id: &str) -> Result<Option<PointRecord>> {
@@ -195,15 +249,34 @@ impl Catalog {
         self.delete_doc(Kind::Point, id).await
     }
 
-    /// Creates or replaces a job record.
-    pub async fn put_job(&self, job: &crate::jobs::JobRecord) -> Result<()> {
-        self.put_doc(
-            Kind::Job,
-            &job.id,
-            &encode(job)?,
-            &[("created", job.created)],
-        )
-        .await
+    /// Writes a job record, refusing to overwrite what another run of the job wrote: a new job
+    /// (`revision` 0) is created only if no job has its id; a job read from the catalog is
+    /// written only if the record is still at the revision read. Either way `job.revision`
+    /// counts the writes afterwards.
+    pub async fn put_job(&self, job: &mut crate::jobs::JobRecord) -> Result<()> {
+        let expected = job.revision;
+        let mut next = job.clone();
+        next.revision = expected + 1;
+        self.update::<crate::jobs::JobRecord>(&job.id, |old| match old {
+            None if expected == 0 => Ok(Some(next.clone())),
+            None => Err(Error::NotFound(format!(
+                "restore job {} is no longer in the catalog {}: it was removed while it ran",
+                job.id,
+                self.url()
+            ))),
+            Some(old) if old.revision == expected && expected > 0 => Ok(Some(next.clone())),
+            Some(old) if expected == 0 => Err(Error::Conflict(format!(
+                "a restore job {} already exists (phase {}): `apigw-dr status {}` follows it",
+                job.id, old.phase, job.id
+            ))),
+            Some(old) => Err(Error::Conflict(format!(
+                "restore job {} was changed by another run of it meanwhile (it is now {}): this run stops so as not to overwrite it; `apigw-dr status {}` follows the job",
+                job.id, old.phase, job.id
+            ))),
+        })
+        .await?;
+        job.revision = expected + 1;
+        Ok(())
     }
 
     pub async fn get_job(&self, id: &str) -> Result<Option<crate::jobs::JobRecord>> {

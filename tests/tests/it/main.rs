@@ -3,6 +3,7 @@
 
 mod capture;
 mod capture_v2;
+mod catalog;
 mod debounce;
 mod estate;
 mod harness;
