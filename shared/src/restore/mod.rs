@@ -13,6 +13,7 @@ pub mod apply;
 pub mod diff;
 pub mod estate;
 pub mod lambda;
+pub mod once;
 pub mod v2;
 
 use std::collections::BTreeMap;
