@@ -20,25 +20,13 @@ use crate::{Error, Result};
 /// Every item of a list of this API (after a lost reply: what an attempt may have made).
 macro_rules! list {
     ($self:ident, $op:literal, $call:ident) => {
-        once::list(
+        once::looked!(
             $self.pacer,
+            v1,
             $op,
-            |pos| {
-                let req = $self
-                    .client
-                    .$call()
-                    .rest_api_id(&$self.api_id)
-                    .limit(500)
-                    .set_position(pos);
-                async move {
-                    req.send()
-                        .await
-                        .map(|o| (o.items.unwrap_or_default(), o.position))
-                }
-            },
             &format!("what {} may have made in REST API {}", $op, $self.api_id),
+            $self.client.$call().rest_api_id(&$self.api_id)
         )
-        .await
     };
 }
 

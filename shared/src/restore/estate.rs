@@ -546,39 +546,16 @@ macro_rules! create {
     };
 }
 
-/// Every item of a v1 (`position`) or v2 (`NextToken`) list, after a lost reply.
+/// Every item of a v1 or v2 list, after a lost reply.
 macro_rules! list {
-    ($self:ident, v1, $op:literal, $req:expr) => {
-        once::list(
+    ($self:ident, $v:ident, $op:literal, $req:expr) => {
+        once::looked!(
             $self.pacer,
+            $v,
             $op,
-            |pos| {
-                let req = $req.limit(500).set_position(pos);
-                async move {
-                    req.send()
-                        .await
-                        .map(|o| (o.items.unwrap_or_default(), o.position))
-                }
-            },
             &format!("what {} may have made", $op),
+            $req
         )
-        .await
-    };
-    ($self:ident, v2, $op:literal, $req:expr) => {
-        once::list(
-            $self.pacer,
-            $op,
-            |token| {
-                let req = $req.max_results("500").set_next_token(token);
-                async move {
-                    req.send()
-                        .await
-                        .map(|o| (o.items.unwrap_or_default(), o.next_token))
-                }
-            },
-            &format!("what {} may have made", $op),
-        )
-        .await
     };
 }
 

@@ -123,3 +123,41 @@ where
         )),
     }
 }
+
+/// [`list`] over a v1 (`limit`, `position`) or v2 (`MaxResults`, `NextToken`) list request
+/// `$req` (its other parameters set): `looked!(pacer, v1, "GetUsagePlans", what, req)`.
+macro_rules! looked {
+    ($pacer:expr, v1, $op:literal, $what:expr, $req:expr) => {
+        $crate::restore::once::list(
+            $pacer,
+            $op,
+            |pos| {
+                let req = $req.limit(500).set_position(pos);
+                async move {
+                    req.send()
+                        .await
+                        .map(|o| (o.items.unwrap_or_default(), o.position))
+                }
+            },
+            $what,
+        )
+        .await
+    };
+    ($pacer:expr, v2, $op:literal, $what:expr, $req:expr) => {
+        $crate::restore::once::list(
+            $pacer,
+            $op,
+            |token| {
+                let req = $req.max_results("500").set_next_token(token);
+                async move {
+                    req.send()
+                        .await
+                        .map(|o| (o.items.unwrap_or_default(), o.next_token))
+                }
+            },
+            $what,
+        )
+        .await
+    };
+}
+pub(crate) use looked;

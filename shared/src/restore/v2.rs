@@ -400,23 +400,13 @@ macro_rules! stage_fields {
 /// Every item of a list of an API (after a lost reply: what an attempt may have made).
 macro_rules! list {
     ($self:ident, $op:literal, $req:expr) => {
-        once::list(
+        once::looked!(
             $self.pacer,
+            v2,
             $op,
-            |token| {
-                let req = $req
-                    .api_id(&$self.api_id)
-                    .max_results("500")
-                    .set_next_token(token);
-                async move {
-                    req.send()
-                        .await
-                        .map(|o| (o.items.unwrap_or_default(), o.next_token))
-                }
-            },
             &format!("what {} may have made in API {}", $op, $self.api_id),
+            $req.api_id(&$self.api_id)
         )
-        .await
     };
 }
 
