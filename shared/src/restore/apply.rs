@@ -35,9 +35,9 @@ pub struct Applier<'a> {
     client: &'a Client,
     pacer: &'a Pacer,
     pub api_id: String,
-    resources: BTreeMap<String, String>,
-    authorizers: BTreeMap<String, String>,
-    validators: BTreeMap<String, String>,
+    pub(crate) resources: BTreeMap<String, String>,
+    pub(crate) authorizers: BTreeMap<String, String>,
+    pub(crate) validators: BTreeMap<String, String>,
     /// Deployments already in the target, by description (to reuse ours after a crash).
     deployments: BTreeMap<String, String>,
     /// The deployment this run made or reused, once there is one.

@@ -14,6 +14,8 @@ pub mod diff;
 pub mod estate;
 pub mod lambda;
 pub mod once;
+#[cfg(test)]
+mod once_tests;
 pub mod v2;
 
 use std::collections::BTreeMap;

@@ -415,15 +415,15 @@ pub struct ApplierV2<'a> {
     client: &'a Client,
     pacer: &'a Pacer,
     pub api_id: String,
-    models: BTreeMap<String, String>,
-    authorizers: BTreeMap<String, String>,
+    pub(crate) models: BTreeMap<String, String>,
+    pub(crate) authorizers: BTreeMap<String, String>,
     /// By integration key.
-    integrations: BTreeMap<String, String>,
+    pub(crate) integrations: BTreeMap<String, String>,
     /// By (integration key, integration response key).
-    integration_responses: BTreeMap<(String, String), String>,
-    routes: BTreeMap<String, String>,
+    pub(crate) integration_responses: BTreeMap<(String, String), String>,
+    pub(crate) routes: BTreeMap<String, String>,
     /// By (route key, route response key).
-    route_responses: BTreeMap<(String, String), String>,
+    pub(crate) route_responses: BTreeMap<(String, String), String>,
 }
 
 impl<'a> ApplierV2<'a> {
