@@ -364,6 +364,23 @@ impl Pacer {
     pub async fn call<T, E, F, Fut>(
         &self,
         op: &'static str,
+        f: F,
+    ) -> Result<T, SdkError<E, HttpResponse>>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, SdkError<E, HttpResponse>>>,
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+    {
+        self.call_retrying(op, |_| true, f).await
+    }
+
+    /// [`Pacer::call`], retrying only the transient failures for which `retry` holds; any
+    /// other failure is returned at once (a create whose reply may have been lost is looked
+    /// for before it is sent again: `restore::once`).
+    pub async fn call_retrying<T, E, F, Fut>(
+        &self,
+        op: &'static str,
+        retry: impl Fn(&SdkError<E, HttpResponse>) -> bool,
         mut f: F,
     ) -> Result<T, SdkError<E, HttpResponse>>
     where
@@ -391,7 +408,7 @@ impl Pacer {
             } else {
                 throttled = 0;
             }
-            if attempt >= self.policy.max_attempts || !is_transient(&err) {
+            if attempt >= self.policy.max_attempts || !is_transient(&err) || !retry(&err) {
                 if attempt > 1 {
                     tracing::warn!(
                         op,

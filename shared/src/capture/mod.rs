@@ -59,7 +59,7 @@ pub async fn list_rest_apis(client: &Client, pacer: &Pacer) -> Result<Vec<(Strin
         .collect())
 }
 
-async fn get_rest_apis(client: &Client, pacer: &Pacer) -> Result<Vec<sdk::RestApi>> {
+pub(crate) async fn get_rest_apis(client: &Client, pacer: &Pacer) -> Result<Vec<sdk::RestApi>> {
     paged(pacer, "GetRestApis", |pos| {
         let req = client.get_rest_apis().limit(PAGE).set_position(pos);
         async move {
@@ -351,7 +351,7 @@ where
 /// Calls a paged operation until it returns no further `position`, each page through the
 /// pacer. `page(position)` builds and sends one request. Stops as well if the service repeats a
 /// position (a service that ignores `position` would otherwise loop for ever).
-async fn paged<T, E, F, Fut>(
+pub(crate) async fn paged<T, E, F, Fut>(
     pacer: &Pacer,
     op: &'static str,
     mut page: F,

@@ -68,7 +68,7 @@ pub async fn list_apis(client: &Client, pacer: &Pacer) -> Result<Vec<(String, St
         .collect())
 }
 
-async fn get_apis(client: &Client, pacer: &Pacer) -> Result<Vec<sdk::Api>> {
+pub(crate) async fn get_apis(client: &Client, pacer: &Pacer) -> Result<Vec<sdk::Api>> {
     paged(pacer, "GetApis", |token| {
         let req = client.get_apis().max_results(PAGE).set_next_token(token);
         async move {

@@ -11,19 +11,33 @@ use aws_sdk_apigateway::types::{
 };
 
 use super::diff::{Change, Difference, TAG_SOURCE};
+use super::once::{self, OpError, Sent, create_once};
 use crate::awsconf::sdk_error;
 use crate::model::v1::{self, RestApiSnapshot};
 use crate::pacing::Pacer;
 use crate::{Error, Result};
+
+/// Every item of a list of this API (after a lost reply: what an attempt may have made).
+macro_rules! list {
+    ($self:ident, $op:literal, $call:ident) => {
+        once::looked!(
+            $self.pacer,
+            v1,
+            $op,
+            &format!("what {} may have made in REST API {}", $op, $self.api_id),
+            $self.client.$call().rest_api_id(&$self.api_id)
+        )
+    };
+}
 
 /// Target-side state the applier keeps while it works: natural key -> target physical id.
 pub struct Applier<'a> {
     client: &'a Client,
     pacer: &'a Pacer,
     pub api_id: String,
-    resources: BTreeMap<String, String>,
-    authorizers: BTreeMap<String, String>,
-    validators: BTreeMap<String, String>,
+    pub(crate) resources: BTreeMap<String, String>,
+    pub(crate) authorizers: BTreeMap<String, String>,
+    pub(crate) validators: BTreeMap<String, String>,
     /// Deployments already in the target, by description (to reuse ours after a crash).
     deployments: BTreeMap<String, String>,
     /// The deployment this run made or reused, once there is one.
@@ -117,8 +131,10 @@ impl<'a> Applier<'a> {
                 )
                 .build()
         });
-        let out = pacer
-            .call("CreateRestApi", || {
+        let (id, root) = create_once(
+            pacer,
+            "CreateRestApi",
+            || {
                 client
                     .create_rest_api()
                     .name(name)
@@ -134,11 +150,24 @@ impl<'a> Applier<'a> {
                     .disable_execute_api_endpoint(api.disable_execute_api_endpoint)
                     .set_tags(Some(tags.clone()))
                     .send()
-            })
-            .await
-            .map_err(|e| sdk_error(&format!("creating REST API '{name}' (CreateRestApi)"), e))?;
-        let id = out.id.unwrap_or_default();
-        let root = match out.root_resource_id {
+            },
+            |out| (out.id.unwrap_or_default(), out.root_resource_id),
+            // This job's API: the name and the source tag it was given.
+            || async {
+                let apis = crate::capture::get_rest_apis(client, pacer).await?;
+                Ok(apis
+                    .into_iter()
+                    .find(|a| {
+                        a.name() == Some(name)
+                            && a.tags().and_then(|t| t.get(TAG_SOURCE)).map(String::as_str)
+                                == Some(source_tag)
+                    })
+                    .map(|a| (a.id.unwrap_or_default(), a.root_resource_id)))
+            },
+            |e| sdk_error(&format!("creating REST API '{name}' (CreateRestApi)"), e),
+        )
+        .await?;
+        let root = match root {
             Some(r) => r,
             None => {
                 let res = pacer
@@ -203,19 +232,29 @@ impl<'a> Applier<'a> {
                         })
                         .await;
                 }
-                self.call("CreateModel", key, |c, id| {
-                    c.create_model()
-                        .rest_api_id(id)
-                        .name(&m.name)
-                        .set_description(m.description.clone())
-                        .set_schema(m.schema.clone())
-                        .content_type(
-                            m.content_type
-                                .clone()
-                                .unwrap_or_else(|| "application/json".into()),
-                        )
-                        .send()
-                })
+                self.create(
+                    "CreateModel",
+                    key,
+                    |c, id| {
+                        c.create_model()
+                            .rest_api_id(id)
+                            .name(&m.name)
+                            .set_description(m.description.clone())
+                            .set_schema(m.schema.clone())
+                            .content_type(
+                                m.content_type
+                                    .clone()
+                                    .unwrap_or_else(|| "application/json".into()),
+                            )
+                            .send()
+                    },
+                    |_| (),
+                    || {
+                        self.exists("GetModel", key, |c, id| {
+                            c.get_model().rest_api_id(id).model_name(key).send()
+                        })
+                    },
+                )
                 .await
             }
             ("RequestValidator", Change::Delete) => {
@@ -261,21 +300,29 @@ impl<'a> Applier<'a> {
                         })
                         .await;
                 }
-                let out = self
-                    .pacer
-                    .call("CreateRequestValidator", || {
-                        self.client
-                            .create_request_validator()
-                            .rest_api_id(&self.api_id)
-                            .name(&v.name)
-                            .validate_request_body(v.validate_request_body)
-                            .validate_request_parameters(v.validate_request_parameters)
-                            .send()
-                    })
-                    .await
-                    .map_err(|e| sdk_error(&self.what("CreateRequestValidator", key), e))?;
-                self.validators
-                    .insert(v.name.clone(), out.id.unwrap_or_default());
+                let vid = self
+                    .create(
+                        "CreateRequestValidator",
+                        key,
+                        |c, id| {
+                            c.create_request_validator()
+                                .rest_api_id(id)
+                                .name(&v.name)
+                                .validate_request_body(v.validate_request_body)
+                                .validate_request_parameters(v.validate_request_parameters)
+                                .send()
+                        },
+                        |out| out.id.unwrap_or_default(),
+                        || async {
+                            let all = list!(self, "GetRequestValidators", get_request_validators)?;
+                            Ok(all
+                                .into_iter()
+                                .find(|x| x.name() == Some(key))
+                                .and_then(|x| x.id))
+                        },
+                    )
+                    .await?;
+                self.validators.insert(v.name.clone(), vid);
                 Ok(())
             }
             ("Authorizer", Change::Delete) => {
@@ -331,33 +378,41 @@ impl<'a> Applier<'a> {
                         })
                         .await;
                 }
-                let out = self
-                    .pacer
-                    .call("CreateAuthorizer", || {
-                        self.client
-                            .create_authorizer()
-                            .rest_api_id(&self.api_id)
-                            .name(&a.name)
-                            .set_type(a.authorizer_type.as_deref().map(Into::into))
-                            .set_provider_arns(
-                                (!a.provider_arns.is_empty()).then(|| a.provider_arns.clone()),
-                            )
-                            .set_auth_type(a.auth_type.clone())
-                            .set_authorizer_uri(a.authorizer_uri.clone())
-                            .set_authorizer_credentials(a.authorizer_credentials.clone())
-                            .set_identity_source(a.identity_source.clone())
-                            .set_identity_validation_expression(
-                                a.identity_validation_expression.clone(),
-                            )
-                            .set_authorizer_result_ttl_in_seconds(
-                                a.authorizer_result_ttl_in_seconds,
-                            )
-                            .send()
-                    })
-                    .await
-                    .map_err(|e| sdk_error(&self.what("CreateAuthorizer", key), e))?;
-                self.authorizers
-                    .insert(a.name.clone(), out.id.unwrap_or_default());
+                let aid = self
+                    .create(
+                        "CreateAuthorizer",
+                        key,
+                        |c, id| {
+                            c.create_authorizer()
+                                .rest_api_id(id)
+                                .name(&a.name)
+                                .set_type(a.authorizer_type.as_deref().map(Into::into))
+                                .set_provider_arns(
+                                    (!a.provider_arns.is_empty()).then(|| a.provider_arns.clone()),
+                                )
+                                .set_auth_type(a.auth_type.clone())
+                                .set_authorizer_uri(a.authorizer_uri.clone())
+                                .set_authorizer_credentials(a.authorizer_credentials.clone())
+                                .set_identity_source(a.identity_source.clone())
+                                .set_identity_validation_expression(
+                                    a.identity_validation_expression.clone(),
+                                )
+                                .set_authorizer_result_ttl_in_seconds(
+                                    a.authorizer_result_ttl_in_seconds,
+                                )
+                                .send()
+                        },
+                        |out| out.id.unwrap_or_default(),
+                        || async {
+                            let all = list!(self, "GetAuthorizers", get_authorizers)?;
+                            Ok(all
+                                .into_iter()
+                                .find(|x| x.name() == Some(key))
+                                .and_then(|x| x.id))
+                        },
+                    )
+                    .await?;
+                self.authorizers.insert(a.name.clone(), aid);
                 Ok(())
             }
             ("Resource", Change::Delete) => {
@@ -402,20 +457,31 @@ impl<'a> Applier<'a> {
                     .path_part
                     .clone()
                     .unwrap_or_else(|| key.rsplit('/').next().unwrap_or("").into());
-                let out = self
-                    .pacer
-                    .call("CreateResource", || {
-                        self.client
-                            .create_resource()
-                            .rest_api_id(&self.api_id)
-                            .parent_id(&parent)
-                            .path_part(&part)
-                            .send()
-                    })
-                    .await
-                    .map_err(|e| sdk_error(&self.what("CreateResource", key), e))?;
-                self.resources
-                    .insert(r.path.clone(), out.id.unwrap_or_default());
+                let rid = self
+                    .create(
+                        "CreateResource",
+                        key,
+                        |c, id| {
+                            c.create_resource()
+                                .rest_api_id(id)
+                                .parent_id(&parent)
+                                .path_part(&part)
+                                .send()
+                        },
+                        |out| out.id.unwrap_or_default(),
+                        || async {
+                            let all = list!(self, "GetResources", get_resources)?;
+                            Ok(all
+                                .into_iter()
+                                .find(|x| {
+                                    x.parent_id() == Some(parent.as_str())
+                                        && x.path_part() == Some(part.as_str())
+                                })
+                                .and_then(|x| x.id))
+                        },
+                    )
+                    .await?;
+                self.resources.insert(r.path.clone(), rid);
                 Ok(())
             }
             ("Resource", Change::Update { .. }) => Ok(()),
@@ -496,13 +562,25 @@ impl<'a> Applier<'a> {
                     .set_name(l.name.clone())
                     .build()
                     .map_err(|e| Error::Invalid(format!("documentation part {key}: {e}")))?;
-                self.call("CreateDocumentationPart", key, |c, id| {
-                    c.create_documentation_part()
-                        .rest_api_id(id)
-                        .location(location.clone())
-                        .properties(p.properties.clone().unwrap_or_else(|| "{}".into()))
-                        .send()
-                })
+                self.create(
+                    "CreateDocumentationPart",
+                    key,
+                    |c, id| {
+                        c.create_documentation_part()
+                            .rest_api_id(id)
+                            .location(location.clone())
+                            .properties(p.properties.clone().unwrap_or_else(|| "{}".into()))
+                            .send()
+                    },
+                    |_| (),
+                    || async {
+                        let all = list!(self, "GetDocumentationParts", get_documentation_parts)?;
+                        Ok(all
+                            .iter()
+                            .any(|x| x.location() == Some(&location))
+                            .then_some(()))
+                    },
+                )
                 .await
             }
             ("DocumentationVersion", Change::Create) => {
@@ -511,13 +589,26 @@ impl<'a> Applier<'a> {
                     .iter()
                     .find(|v| v.version == key)
                     .ok_or_else(|| missing(d))?;
-                self.call("CreateDocumentationVersion", key, |c, id| {
-                    c.create_documentation_version()
-                        .rest_api_id(id)
-                        .documentation_version(&v.version)
-                        .set_description(v.description.clone())
-                        .send()
-                })
+                self.create(
+                    "CreateDocumentationVersion",
+                    key,
+                    |c, id| {
+                        c.create_documentation_version()
+                            .rest_api_id(id)
+                            .documentation_version(&v.version)
+                            .set_description(v.description.clone())
+                            .send()
+                    },
+                    |_| (),
+                    || {
+                        self.exists("GetDocumentationVersion", key, |c, id| {
+                            c.get_documentation_version()
+                                .rest_api_id(id)
+                                .documentation_version(key)
+                                .send()
+                        })
+                    },
+                )
                 .await
             }
             ("DocumentationVersion", _) => Ok(()),
@@ -545,21 +636,33 @@ impl<'a> Applier<'a> {
                     });
                     let mut tags = s.tags.clone();
                     tags.retain(|k, _| !k.starts_with(super::diff::TAG_PREFIX));
-                    self.call("CreateStage", key, |c, id| {
-                        c.create_stage()
-                            .rest_api_id(id)
-                            .stage_name(key)
-                            .deployment_id(&dep)
-                            .set_description(s.description.clone())
-                            .cache_cluster_enabled(s.cache_cluster_enabled)
-                            .set_cache_cluster_size(s.cache_cluster_size.as_deref().map(Into::into))
-                            .set_variables(hm(&s.variables))
-                            .set_documentation_version(s.documentation_version.clone())
-                            .set_canary_settings(canary.clone())
-                            .tracing_enabled(s.tracing_enabled)
-                            .set_tags(hm(&tags))
-                            .send()
-                    })
+                    self.create(
+                        "CreateStage",
+                        key,
+                        |c, id| {
+                            c.create_stage()
+                                .rest_api_id(id)
+                                .stage_name(key)
+                                .deployment_id(&dep)
+                                .set_description(s.description.clone())
+                                .cache_cluster_enabled(s.cache_cluster_enabled)
+                                .set_cache_cluster_size(
+                                    s.cache_cluster_size.as_deref().map(Into::into),
+                                )
+                                .set_variables(hm(&s.variables))
+                                .set_documentation_version(s.documentation_version.clone())
+                                .set_canary_settings(canary.clone())
+                                .tracing_enabled(s.tracing_enabled)
+                                .set_tags(hm(&tags))
+                                .send()
+                        },
+                        |_| (),
+                        || {
+                            self.exists("GetStage", key, |c, id| {
+                                c.get_stage().rest_api_id(id).stage_name(key).send()
+                            })
+                        },
+                    )
                     .await?;
                 }
                 let ops = stage_patches(s);
@@ -584,26 +687,55 @@ impl<'a> Applier<'a> {
     async fn call<T, E, F, Fut>(&self, op: &'static str, key: &str, f: F) -> Result<()>
     where
         F: Fn(&'a Client, &str) -> Fut,
-        Fut: std::future::Future<
-                Output = std::result::Result<
-                    T,
-                    aws_sdk_apigateway::error::SdkError<
-                        E,
-                        aws_sdk_apigateway::config::http::HttpResponse,
-                    >,
-                >,
-            >,
-        E: aws_sdk_apigateway::error::ProvideErrorMetadata
-            + std::error::Error
-            + Send
-            + Sync
-            + 'static,
+        Fut: std::future::Future<Output = Sent<T, E>>,
+        E: OpError,
     {
         self.pacer
             .call(op, || f(self.client, &self.api_id))
             .await
             .map(|_| ())
             .map_err(|e| sdk_error(&self.what(op, key), e))
+    }
+
+    /// A create sent at most once per lost reply ([`once::create_once`]): `find` looks in this
+    /// API for what an attempt may have made.
+    async fn create<O, T, E, S, SF, F, FF>(
+        &self,
+        op: &'static str,
+        key: &str,
+        send: S,
+        pick: impl FnOnce(O) -> T,
+        find: F,
+    ) -> Result<T>
+    where
+        S: Fn(&'a Client, &str) -> SF,
+        SF: std::future::Future<Output = Sent<O, E>>,
+        F: FnMut() -> FF,
+        FF: std::future::Future<Output = Result<Option<T>>>,
+        E: OpError,
+    {
+        create_once(
+            self.pacer,
+            op,
+            || send(self.client, &self.api_id),
+            pick,
+            find,
+            |e| sdk_error(&self.what(op, key), e),
+        )
+        .await
+    }
+
+    /// Whether the item a read names is in this API (404: it is not).
+    async fn exists<O, E, S, SF>(&self, op: &'static str, key: &str, send: S) -> Result<Option<()>>
+    where
+        S: Fn(&'a Client, &str) -> SF,
+        SF: std::future::Future<Output = Sent<O, E>>,
+        E: OpError,
+    {
+        let what = format!("{key} in REST API {}", self.api_id);
+        once::get(self.pacer, op, || send(self.client, &self.api_id), &what)
+            .await
+            .map(|o| o.map(|_| ()))
     }
 
     async fn update_api(&self, api: &v1::RestApi, fields: &[String]) -> Result<()> {
@@ -681,39 +813,71 @@ impl<'a> Applier<'a> {
                 })?)
             }
         };
-        self.call("PutMethod", key, |c, id| {
-            c.put_method()
-                .rest_api_id(id)
-                .resource_id(rid)
-                .http_method(verb)
-                .authorization_type(
-                    m.authorization_type
-                        .clone()
-                        .unwrap_or_else(|| "NONE".into()),
-                )
-                .set_authorizer_id(authorizer.clone())
-                .set_api_key_required(m.api_key_required)
-                .set_operation_name(m.operation_name.clone())
-                .set_request_parameters(hm(&m.request_parameters))
-                .set_request_models(hm(&m.request_models))
-                .set_request_validator_id(validator.clone())
-                .set_authorization_scopes(
-                    (!m.authorization_scopes.is_empty()).then(|| m.authorization_scopes.clone()),
-                )
-                .send()
-        })
-        .await?;
-        for r in m.method_responses.values() {
-            self.call("PutMethodResponse", key, |c, id| {
-                c.put_method_response()
+        // A method that exists answers PutMethod with a conflict: after a lost reply, it is
+        // looked for.
+        self.create(
+            "PutMethod",
+            key,
+            |c, id| {
+                c.put_method()
                     .rest_api_id(id)
                     .resource_id(rid)
                     .http_method(verb)
-                    .status_code(&r.status_code)
-                    .set_response_parameters(hm(&r.response_parameters))
-                    .set_response_models(hm(&r.response_models))
+                    .authorization_type(
+                        m.authorization_type
+                            .clone()
+                            .unwrap_or_else(|| "NONE".into()),
+                    )
+                    .set_authorizer_id(authorizer.clone())
+                    .set_api_key_required(m.api_key_required)
+                    .set_operation_name(m.operation_name.clone())
+                    .set_request_parameters(hm(&m.request_parameters))
+                    .set_request_models(hm(&m.request_models))
+                    .set_request_validator_id(validator.clone())
+                    .set_authorization_scopes(
+                        (!m.authorization_scopes.is_empty())
+                            .then(|| m.authorization_scopes.clone()),
+                    )
                     .send()
-            })
+            },
+            |_| (),
+            || {
+                self.exists("GetMethod", key, |c, id| {
+                    c.get_method()
+                        .rest_api_id(id)
+                        .resource_id(rid)
+                        .http_method(verb)
+                        .send()
+                })
+            },
+        )
+        .await?;
+        for r in m.method_responses.values() {
+            self.create(
+                "PutMethodResponse",
+                key,
+                |c, id| {
+                    c.put_method_response()
+                        .rest_api_id(id)
+                        .resource_id(rid)
+                        .http_method(verb)
+                        .status_code(&r.status_code)
+                        .set_response_parameters(hm(&r.response_parameters))
+                        .set_response_models(hm(&r.response_models))
+                        .send()
+                },
+                |_| (),
+                || {
+                    self.exists("GetMethodResponse", key, |c, id| {
+                        c.get_method_response()
+                            .rest_api_id(id)
+                            .resource_id(rid)
+                            .http_method(verb)
+                            .status_code(&r.status_code)
+                            .send()
+                    })
+                },
+            )
             .await?;
         }
         let Some(i) = &m.method_integration else {
@@ -777,18 +941,27 @@ impl<'a> Applier<'a> {
             return Ok(d.clone());
         }
         let marker = self.marker.clone();
-        let out = self
-            .pacer
-            .call("CreateDeployment", || {
-                self.client
-                    .create_deployment()
-                    .rest_api_id(&self.api_id)
-                    .description(&marker)
-                    .send()
-            })
-            .await
-            .map_err(|e| sdk_error(&self.what("CreateDeployment", "a deployment"), e))?;
-        let id = out.id.unwrap_or_default();
+        // The job's deployment carries the job's marker as its description.
+        let id = self
+            .create(
+                "CreateDeployment",
+                "a deployment",
+                |c, id| {
+                    c.create_deployment()
+                        .rest_api_id(id)
+                        .description(&marker)
+                        .send()
+                },
+                |out| out.id.unwrap_or_default(),
+                || async {
+                    let all = list!(self, "GetDeployments", get_deployments)?;
+                    Ok(all
+                        .into_iter()
+                        .find(|x| x.description() == Some(marker.as_str()))
+                        .and_then(|x| x.id))
+                },
+            )
+            .await?;
         self.deployments.insert(marker, id.clone());
         self.deployment = Some(id.clone());
         Ok(id)

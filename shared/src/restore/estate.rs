@@ -17,6 +17,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::diff::{Change, Difference, compare_items, strip};
+use super::once::{self, OpError, create_once};
 use crate::awsconf::sdk_error;
 use crate::model::estate::{self, Estate};
 use crate::model::{Entry, Source};
@@ -24,6 +25,8 @@ use crate::pacing::Pacer;
 use crate::secret::Sealer;
 use crate::translate::{self, Mapping};
 use crate::{Error, Result};
+use aws_sdk_apigateway::config::http::HttpResponse;
+use aws_sdk_apigateway::error::SdkError;
 
 /// Kinds restored before the APIs (they name nothing of the APIs; the APIs name them).
 pub const BEFORE_APIS: &[&str] = &["VpcLink", "VpcLinkV2", "ClientCertificate", "ApiKey"];
@@ -524,17 +527,55 @@ pub struct EstateApplier<'a> {
 
 macro_rules! call {
     ($self:ident, $op:literal, $key:expr, $f:expr) => {
-        $self.pacer.call($op, $f).await.map_err(|e| {
-            if crate::capture::unimplemented(&e) {
-                Error::Unimplemented(format!(
-                    "the target does not implement {} ({} not restored)",
-                    $op, $key
-                ))
-            } else {
-                sdk_error(&format!("restoring {} ({})", $key, $op), e)
-            }
-        })
+        $self
+            .pacer
+            .call($op, $f)
+            .await
+            .map_err(|e| failed($op, $key, e))
     };
+}
+
+/// A create sent at most once per lost reply ([`once::create_once`]): `$find` looks in the
+/// target for what an attempt may have made.
+macro_rules! create {
+    ($self:ident, $op:literal, $key:expr, $send:expr, $pick:expr, $find:expr) => {
+        create_once($self.pacer, $op, $send, $pick, $find, |e| {
+            failed($op, $key, e)
+        })
+        .await
+    };
+}
+
+/// Every item of a v1 or v2 list, after a lost reply.
+macro_rules! list {
+    ($self:ident, $v:ident, $op:literal, $req:expr) => {
+        once::looked!(
+            $self.pacer,
+            $v,
+            $op,
+            &format!("what {} may have made", $op),
+            $req
+        )
+    };
+}
+
+/// Whether the item a read names is in the target (404: it is not).
+macro_rules! exists {
+    ($self:ident, $op:literal, $key:expr, $send:expr) => {
+        once::get($self.pacer, $op, $send, $key)
+            .await
+            .map(|o| o.map(|_| ()))
+    };
+}
+
+fn failed<E: OpError>(op: &str, key: &str, e: SdkError<E, HttpResponse>) -> Error {
+    if crate::capture::unimplemented(&e) {
+        Error::Unimplemented(format!(
+            "the target does not implement {op} ({key} not restored)"
+        ))
+    } else {
+        sdk_error(&format!("restoring {key} ({op})"), e)
+    }
 }
 
 fn tags(m: &BTreeMap<String, String>) -> Option<HashMap<String, String>> {
@@ -631,16 +672,28 @@ impl EstateApplier<'_> {
                     .iter()
                     .find(|l| l.name == key)
                     .ok_or_else(gone)?;
-                let out = call!(self, "CreateVpcLink", &key, || {
-                    self.v1
-                        .create_vpc_link()
-                        .name(&l.name)
-                        .set_description(l.description.clone())
-                        .set_target_arns(Some(l.target_arns.clone()))
-                        .set_tags(tags(&l.tags))
-                        .send()
-                })?;
-                let id = out.id.unwrap_or_default();
+                let id = create!(
+                    self,
+                    "CreateVpcLink",
+                    &key,
+                    || {
+                        self.v1
+                            .create_vpc_link()
+                            .name(&l.name)
+                            .set_description(l.description.clone())
+                            .set_target_arns(Some(l.target_arns.clone()))
+                            .set_tags(tags(&l.tags))
+                            .send()
+                    },
+                    |out| out.id.unwrap_or_default(),
+                    || async {
+                        let all = list!(self, v1, "GetVpcLinks", self.v1.get_vpc_links())?;
+                        Ok(all
+                            .into_iter()
+                            .find(|x| x.name() == Some(key.as_str()))
+                            .and_then(|x| x.id))
+                    }
+                )?;
                 if !self.wait_available(&key, &id, false).await? {
                     self.out_of_time = true;
                 }
@@ -652,16 +705,28 @@ impl EstateApplier<'_> {
                     .iter()
                     .find(|l| l.name == key)
                     .ok_or_else(gone)?;
-                let out = call!(self, "v2:CreateVpcLink", &key, || {
-                    self.v2
-                        .create_vpc_link()
-                        .name(&l.name)
-                        .set_subnet_ids(Some(l.subnet_ids.clone()))
-                        .set_security_group_ids(Some(l.security_group_ids.clone()))
-                        .set_tags(tags(&l.tags))
-                        .send()
-                })?;
-                let id = out.vpc_link_id.unwrap_or_default();
+                let id = create!(
+                    self,
+                    "v2:CreateVpcLink",
+                    &key,
+                    || {
+                        self.v2
+                            .create_vpc_link()
+                            .name(&l.name)
+                            .set_subnet_ids(Some(l.subnet_ids.clone()))
+                            .set_security_group_ids(Some(l.security_group_ids.clone()))
+                            .set_tags(tags(&l.tags))
+                            .send()
+                    },
+                    |out| out.vpc_link_id.unwrap_or_default(),
+                    || async {
+                        let all = list!(self, v2, "GetVpcLinks", self.v2.get_vpc_links())?;
+                        Ok(all
+                            .into_iter()
+                            .find(|x| x.name() == Some(key.as_str()))
+                            .and_then(|x| x.vpc_link_id))
+                    }
+                )?;
                 if !self.wait_available(&key, &id, true).await? {
                     self.out_of_time = true;
                 }
@@ -673,14 +738,42 @@ impl EstateApplier<'_> {
                     .iter()
                     .find(|c| cert_key(c) == key)
                     .ok_or_else(gone)?;
-                let out = call!(self, "GenerateClientCertificate", &key, || {
-                    self.v1
-                        .generate_client_certificate()
-                        .set_description(c.description.clone())
-                        .set_tags(tags(&c.tags))
-                        .send()
-                })?;
-                let id = out.client_certificate_id.unwrap_or_default();
+                // A certificate the target did not hold with this description is the attempt's.
+                let held: Vec<&str> = self
+                    .current
+                    .client_certificates
+                    .iter()
+                    .map(|x| x.id.as_str())
+                    .collect();
+                let id = create!(
+                    self,
+                    "GenerateClientCertificate",
+                    &key,
+                    || {
+                        self.v1
+                            .generate_client_certificate()
+                            .set_description(c.description.clone())
+                            .set_tags(tags(&c.tags))
+                            .send()
+                    },
+                    |out| out.client_certificate_id.unwrap_or_default(),
+                    || async {
+                        let all = list!(
+                            self,
+                            v1,
+                            "GetClientCertificates",
+                            self.v1.get_client_certificates()
+                        )?;
+                        Ok(all
+                            .into_iter()
+                            .find(|x| {
+                                x.description() == c.description.as_deref()
+                                    && x.client_certificate_id()
+                                        .is_some_and(|id| !held.contains(&id))
+                            })
+                            .and_then(|x| x.client_certificate_id))
+                    }
+                )?;
                 self.new_certificates.push(format!("{key}: {id}"));
                 self.ids.insert(c.id.clone(), id);
             }
@@ -698,18 +791,40 @@ impl EstateApplier<'_> {
                     })?;
                 }
                 let value = self.sealer.open(&k.id, &k.value).await?;
-                let out = call!(self, "CreateApiKey", &key, || {
-                    self.v1
-                        .create_api_key()
-                        .name(&k.name)
-                        .set_description(k.description.clone())
-                        .enabled(k.enabled)
-                        .value(&value)
-                        .set_customer_id(k.customer_id.clone())
-                        .set_tags(tags(&k.tags))
-                        .send()
-                })?;
-                self.ids.insert(k.id.clone(), out.id.unwrap_or_default());
+                // The attempt's key: its name and the point's value (compared in memory).
+                let id = create!(
+                    self,
+                    "CreateApiKey",
+                    &key,
+                    || {
+                        self.v1
+                            .create_api_key()
+                            .name(&k.name)
+                            .set_description(k.description.clone())
+                            .enabled(k.enabled)
+                            .value(&value)
+                            .set_customer_id(k.customer_id.clone())
+                            .set_tags(tags(&k.tags))
+                            .send()
+                    },
+                    |out| out.id.unwrap_or_default(),
+                    || async {
+                        let all = list!(
+                            self,
+                            v1,
+                            "GetApiKeys",
+                            self.v1
+                                .get_api_keys()
+                                .name_query(&k.name)
+                                .include_values(true)
+                        )?;
+                        Ok(all
+                            .into_iter()
+                            .find(|x| x.name() == Some(key.as_str()) && x.value() == Some(&*value))
+                            .and_then(|x| x.id))
+                    }
+                )?;
+                self.ids.insert(k.id.clone(), id);
             }
             "UsagePlan" => {
                 let p = desired
@@ -804,24 +919,38 @@ impl EstateApplier<'_> {
                         (c.id.clone(), c.keys.clone())
                     }
                     _ => {
-                        let out = call!(self, "CreateUsagePlan", &key, || {
-                            self.v1
-                                .create_usage_plan()
-                                .name(&p.name)
-                                .set_description(p.description.clone())
-                                .set_api_stages(Some(stages.clone()))
-                                .set_throttle(p.throttle.as_ref().map(throttle))
-                                .set_quota(p.quota.as_ref().map(|q| {
-                                    t1::QuotaSettings::builder()
-                                        .limit(q.limit)
-                                        .offset(q.offset)
-                                        .period(t1::QuotaPeriodType::from(q.period.as_str()))
-                                        .build()
-                                }))
-                                .set_tags(tags(&p.tags))
-                                .send()
-                        })?;
-                        (out.id.unwrap_or_default(), vec![])
+                        let id = create!(
+                            self,
+                            "CreateUsagePlan",
+                            &key,
+                            || {
+                                self.v1
+                                    .create_usage_plan()
+                                    .name(&p.name)
+                                    .set_description(p.description.clone())
+                                    .set_api_stages(Some(stages.clone()))
+                                    .set_throttle(p.throttle.as_ref().map(throttle))
+                                    .set_quota(p.quota.as_ref().map(|q| {
+                                        t1::QuotaSettings::builder()
+                                            .limit(q.limit)
+                                            .offset(q.offset)
+                                            .period(t1::QuotaPeriodType::from(q.period.as_str()))
+                                            .build()
+                                    }))
+                                    .set_tags(tags(&p.tags))
+                                    .send()
+                            },
+                            |out| out.id.unwrap_or_default(),
+                            || async {
+                                let all =
+                                    list!(self, v1, "GetUsagePlans", self.v1.get_usage_plans())?;
+                                Ok(all
+                                    .into_iter()
+                                    .find(|x| x.name() == Some(key.as_str()))
+                                    .and_then(|x| x.id))
+                            }
+                        )?;
+                        (id, vec![])
                     }
                 };
                 self.ids.insert(p.id.clone(), plan_id.clone());
@@ -834,10 +963,11 @@ impl EstateApplier<'_> {
                     if have_keys.contains(k) {
                         continue;
                     }
-                    call!(
+                    let what = format!("{key} key {k}");
+                    create!(
                         self,
                         "CreateUsagePlanKey",
-                        &format!("{key} key {k}"),
+                        &what,
                         || {
                             self.v1
                                 .create_usage_plan_key()
@@ -845,6 +975,16 @@ impl EstateApplier<'_> {
                                 .key_id(k)
                                 .key_type("API_KEY")
                                 .send()
+                        },
+                        |_| (),
+                        || async {
+                            exists!(self, "GetUsagePlanKey", &what, || {
+                                self.v1
+                                    .get_usage_plan_key()
+                                    .usage_plan_id(&plan_id)
+                                    .key_id(k)
+                                    .send()
+                            })
                         }
                     )?;
                 }
@@ -865,24 +1005,38 @@ impl EstateApplier<'_> {
                 let v1 = dn.seen_by.iter().any(|s| s == "v1") || dn.endpoint_type == "EDGE";
                 let v2 = dn.seen_by.iter().any(|s| s == "v2");
                 if v1 || !v2 {
-                    call!(self, "CreateDomainName", &key, || {
-                        self.v1
-                            .create_domain_name()
-                            .domain_name(&dn.domain_name)
-                            .set_certificate_arn(dn.certificate_arn.clone())
-                            .set_regional_certificate_arn(dn.regional_certificate_arn.clone())
-                            .endpoint_configuration(
-                                t1::EndpointConfiguration::builder()
-                                    .types(t1::EndpointType::from(dn.endpoint_type.as_str()))
-                                    .build(),
-                            )
-                            .set_security_policy(
-                                dn.security_policy.as_deref().map(t1::SecurityPolicy::from),
-                            )
-                            .set_mutual_tls_authentication(mtls1.clone())
-                            .set_tags(tags(&dn.tags))
-                            .send()
-                    })?;
+                    create!(
+                        self,
+                        "CreateDomainName",
+                        &key,
+                        || {
+                            self.v1
+                                .create_domain_name()
+                                .domain_name(&dn.domain_name)
+                                .set_certificate_arn(dn.certificate_arn.clone())
+                                .set_regional_certificate_arn(dn.regional_certificate_arn.clone())
+                                .endpoint_configuration(
+                                    t1::EndpointConfiguration::builder()
+                                        .types(t1::EndpointType::from(dn.endpoint_type.as_str()))
+                                        .build(),
+                                )
+                                .set_security_policy(
+                                    dn.security_policy.as_deref().map(t1::SecurityPolicy::from),
+                                )
+                                .set_mutual_tls_authentication(mtls1.clone())
+                                .set_tags(tags(&dn.tags))
+                                .send()
+                        },
+                        |_| (),
+                        || async {
+                            exists!(self, "GetDomainName", &key, || {
+                                self.v1
+                                    .get_domain_name()
+                                    .domain_name(&dn.domain_name)
+                                    .send()
+                            })
+                        }
+                    )?;
                 }
                 if v2 {
                     let exists = if v1 {
@@ -916,15 +1070,29 @@ impl EstateApplier<'_> {
                                 .set_truststore_version(m.truststore_version.clone())
                                 .build()
                         });
-                        call!(self, "CreateDomainName", &key, || {
-                            self.v2
-                                .create_domain_name()
-                                .domain_name(&dn.domain_name)
-                                .domain_name_configurations(config.clone())
-                                .set_mutual_tls_authentication(mtls2.clone())
-                                .set_tags(tags(&dn.tags))
-                                .send()
-                        })?;
+                        create!(
+                            self,
+                            "CreateDomainName",
+                            &key,
+                            || {
+                                self.v2
+                                    .create_domain_name()
+                                    .domain_name(&dn.domain_name)
+                                    .domain_name_configurations(config.clone())
+                                    .set_mutual_tls_authentication(mtls2.clone())
+                                    .set_tags(tags(&dn.tags))
+                                    .send()
+                            },
+                            |_| (),
+                            || async {
+                                exists!(self, "GetDomainName", &key, || {
+                                    self.v2
+                                        .get_domain_name()
+                                        .domain_name(&dn.domain_name)
+                                        .send()
+                                })
+                            }
+                        )?;
                     }
                 }
             }
@@ -967,25 +1135,58 @@ impl EstateApplier<'_> {
                     }
                 }
                 if m.via == "v2" {
-                    call!(self, "CreateApiMapping", &key, || {
-                        self.v2
-                            .create_api_mapping()
-                            .domain_name(&dn.domain_name)
-                            .api_id(&m.api_id)
-                            .set_stage(m.stage.clone())
-                            .set_api_mapping_key((!m.key.is_empty()).then(|| m.key.clone()))
-                            .send()
-                    })?;
+                    create!(
+                        self,
+                        "CreateApiMapping",
+                        &key,
+                        || {
+                            self.v2
+                                .create_api_mapping()
+                                .domain_name(&dn.domain_name)
+                                .api_id(&m.api_id)
+                                .set_stage(m.stage.clone())
+                                .set_api_mapping_key((!m.key.is_empty()).then(|| m.key.clone()))
+                                .send()
+                        },
+                        |_| (),
+                        || async {
+                            let all = list!(
+                                self,
+                                v2,
+                                "GetApiMappings",
+                                self.v2.get_api_mappings().domain_name(&dn.domain_name)
+                            )?;
+                            Ok(all
+                                .iter()
+                                .any(|x| x.api_mapping_key().unwrap_or("") == m.key)
+                                .then_some(()))
+                        }
+                    )?;
                 } else {
-                    call!(self, "CreateBasePathMapping", &key, || {
-                        self.v1
-                            .create_base_path_mapping()
-                            .domain_name(&dn.domain_name)
-                            .rest_api_id(&m.api_id)
-                            .set_stage(m.stage.clone())
-                            .set_base_path((!m.key.is_empty()).then(|| m.key.clone()))
-                            .send()
-                    })?;
+                    create!(
+                        self,
+                        "CreateBasePathMapping",
+                        &key,
+                        || {
+                            self.v1
+                                .create_base_path_mapping()
+                                .domain_name(&dn.domain_name)
+                                .rest_api_id(&m.api_id)
+                                .set_stage(m.stage.clone())
+                                .set_base_path((!m.key.is_empty()).then(|| m.key.clone()))
+                                .send()
+                        },
+                        |_| (),
+                        || async {
+                            exists!(self, "GetBasePathMapping", &key, || {
+                                self.v1
+                                    .get_base_path_mapping()
+                                    .domain_name(&dn.domain_name)
+                                    .base_path(if m.key.is_empty() { "(none)" } else { &m.key })
+                                    .send()
+                            })
+                        }
+                    )?;
                 }
             }
             "Account" => {

@@ -13,6 +13,9 @@ pub mod apply;
 pub mod diff;
 pub mod estate;
 pub mod lambda;
+pub mod once;
+#[cfg(test)]
+mod once_tests;
 pub mod v2;
 
 use std::collections::BTreeMap;

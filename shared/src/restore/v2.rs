@@ -15,12 +15,14 @@
 use std::collections::{BTreeMap, HashMap};
 
 use aws_sdk_apigatewayv2::Client;
-use aws_sdk_apigatewayv2::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_apigatewayv2::config::http::HttpResponse;
+use aws_sdk_apigatewayv2::error::SdkError;
 use aws_sdk_apigatewayv2::types as t;
 use serde::Serialize;
 use serde_json::Value;
 
 use super::diff::{Change, Difference, TAG_SOURCE, compare_items, strip};
+use super::once::{self, OpError, Sent, create_once};
 use crate::awsconf::sdk_error;
 use crate::model::v2::{self, ApiSnapshot};
 use crate::pacing::Pacer;
@@ -395,20 +397,33 @@ macro_rules! stage_fields {
     };
 }
 
+/// Every item of a list of an API (after a lost reply: what an attempt may have made).
+macro_rules! list {
+    ($self:ident, $op:literal, $req:expr) => {
+        once::looked!(
+            $self.pacer,
+            v2,
+            $op,
+            &format!("what {} may have made in API {}", $op, $self.api_id),
+            $req.api_id(&$self.api_id)
+        )
+    };
+}
+
 /// Target-side state while applying: natural key -> target physical id.
 pub struct ApplierV2<'a> {
     client: &'a Client,
     pacer: &'a Pacer,
     pub api_id: String,
-    models: BTreeMap<String, String>,
-    authorizers: BTreeMap<String, String>,
+    pub(crate) models: BTreeMap<String, String>,
+    pub(crate) authorizers: BTreeMap<String, String>,
     /// By integration key.
-    integrations: BTreeMap<String, String>,
+    pub(crate) integrations: BTreeMap<String, String>,
     /// By (integration key, integration response key).
-    integration_responses: BTreeMap<(String, String), String>,
-    routes: BTreeMap<String, String>,
+    pub(crate) integration_responses: BTreeMap<(String, String), String>,
+    pub(crate) routes: BTreeMap<String, String>,
     /// By (route key, route response key).
-    route_responses: BTreeMap<(String, String), String>,
+    pub(crate) route_responses: BTreeMap<(String, String), String>,
 }
 
 impl<'a> ApplierV2<'a> {
@@ -485,22 +500,37 @@ impl<'a> ApplierV2<'a> {
         tags.insert(TAG_SOURCE.into(), tag.into());
         let mut api = api.clone();
         api.name = name.to_string();
-        let out = pacer
-            .call("CreateApi", || {
+        let id = create_once(
+            pacer,
+            "CreateApi",
+            || {
                 api_fields!(client.create_api(), api)
                     .protocol_type(t::ProtocolType::from(api.protocol_type.as_str()))
                     .set_tags(Some(tags.clone()))
                     .send()
-            })
-            .await
-            .map_err(|e| {
+            },
+            |out| out.api_id,
+            // This job's API: the name and the source tag it was given.
+            || async {
+                let apis = crate::capture::v2::get_apis(client, pacer).await?;
+                Ok(apis
+                    .into_iter()
+                    .find(|a| {
+                        a.name() == Some(name)
+                            && a.tags().and_then(|t| t.get(TAG_SOURCE)).map(String::as_str)
+                                == Some(tag)
+                    })
+                    .map(|a| a.api_id))
+            },
+            |e| {
                 sdk_error(
                     &format!("creating {} API {name} (CreateApi)", api.protocol_type),
                     e,
                 )
-            })?;
-        out.api_id
-            .ok_or_else(|| Error::Aws(format!("CreateApi for {name} returned no id")))
+            },
+        )
+        .await?;
+        id.ok_or_else(|| Error::Aws(format!("CreateApi for {name} returned no id")))
     }
 
     fn what(&self, op: &str, key: &str) -> String {
@@ -511,23 +541,46 @@ impl<'a> ApplierV2<'a> {
     async fn call<T, E, F, Fut>(&self, op: &'static str, key: &str, f: F) -> Result<T>
     where
         F: Fn() -> Fut,
-        Fut: std::future::Future<
-                Output = std::result::Result<
-                    T,
-                    SdkError<E, aws_sdk_apigatewayv2::config::http::HttpResponse>,
-                >,
-            >,
-        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+        Fut: std::future::Future<Output = Sent<T, E>>,
+        E: OpError,
     {
-        self.pacer.call(op, f).await.map_err(|e| {
-            if crate::capture::unimplemented(&e) {
-                Error::Unimplemented(format!(
-                    "the target does not implement {op} ({key} left as it is)"
-                ))
-            } else {
-                sdk_error(&self.what(op, key), e)
-            }
+        self.pacer
+            .call(op, f)
+            .await
+            .map_err(|e| self.failed(op, key, e))
+    }
+
+    fn failed<E: OpError>(&self, op: &str, key: &str, e: SdkError<E, HttpResponse>) -> Error {
+        if crate::capture::unimplemented(&e) {
+            Error::Unimplemented(format!(
+                "the target does not implement {op} ({key} left as it is)"
+            ))
+        } else {
+            sdk_error(&self.what(op, key), e)
+        }
+    }
+
+    /// A create sent at most once per lost reply ([`once::create_once`]): `find` looks in this
+    /// API for what an attempt may have made.
+    async fn create<O, T, E, S, SF, F, FF>(
+        &self,
+        op: &'static str,
+        key: &str,
+        send: S,
+        pick: impl FnOnce(O) -> T,
+        find: F,
+    ) -> Result<T>
+    where
+        S: FnMut() -> SF,
+        SF: std::future::Future<Output = Sent<O, E>>,
+        F: FnMut() -> FF,
+        FF: std::future::Future<Output = Result<Option<T>>>,
+        E: OpError,
+    {
+        create_once(self.pacer, op, send, pick, find, |e| {
+            self.failed(op, key, e)
         })
+        .await
     }
 
     /// Carries out one difference.
@@ -569,13 +622,22 @@ impl<'a> ApplierV2<'a> {
                     })
                     .await?;
                 } else {
-                    let out = self
-                        .call("CreateModel", key, || {
-                            model_fields!(self.client.create_model().api_id(&api_id), m).send()
-                        })
+                    let id = self
+                        .create(
+                            "CreateModel",
+                            key,
+                            || model_fields!(self.client.create_model().api_id(&api_id), m).send(),
+                            |out| out.model_id.unwrap_or_default(),
+                            || async {
+                                let all = list!(self, "GetModels", self.client.get_models())?;
+                                Ok(all
+                                    .into_iter()
+                                    .find(|x| x.name() == Some(key))
+                                    .and_then(|x| x.model_id))
+                            },
+                        )
                         .await?;
-                    self.models
-                        .insert(key.to_string(), out.model_id.unwrap_or_default());
+                    self.models.insert(key.to_string(), id);
                 }
             }
             ("AuthorizerV2", Change::Delete) => {
@@ -610,14 +672,29 @@ impl<'a> ApplierV2<'a> {
                     })
                     .await?;
                 } else {
-                    let out = self
-                        .call("CreateAuthorizer", key, || {
-                            authorizer_fields!(self.client.create_authorizer().api_id(&api_id), a)
+                    let id = self
+                        .create(
+                            "CreateAuthorizer",
+                            key,
+                            || {
+                                authorizer_fields!(
+                                    self.client.create_authorizer().api_id(&api_id),
+                                    a
+                                )
                                 .send()
-                        })
+                            },
+                            |out| out.authorizer_id.unwrap_or_default(),
+                            || async {
+                                let all =
+                                    list!(self, "GetAuthorizers", self.client.get_authorizers())?;
+                                Ok(all
+                                    .into_iter()
+                                    .find(|x| x.name() == Some(key))
+                                    .and_then(|x| x.authorizer_id))
+                            },
+                        )
                         .await?;
-                    self.authorizers
-                        .insert(key.to_string(), out.authorizer_id.unwrap_or_default());
+                    self.authorizers.insert(key.to_string(), id);
                 }
             }
             ("Integration", Change::Delete) => {
@@ -656,16 +733,44 @@ impl<'a> ApplierV2<'a> {
                         id
                     }
                     _ => {
-                        let out = self
-                            .call("CreateIntegration", key, || {
-                                integration_fields!(
-                                    self.client.create_integration().api_id(&api_id),
-                                    i
-                                )
-                                .send()
-                            })
+                        // An integration has no name: one this API does not know yet with
+                        // the same type, URI and method is what the attempt made.
+                        let known: Vec<&String> = self.integrations.values().collect();
+                        let id = self
+                            .create(
+                                "CreateIntegration",
+                                key,
+                                || {
+                                    integration_fields!(
+                                        self.client.create_integration().api_id(&api_id),
+                                        i
+                                    )
+                                    .send()
+                                },
+                                |out| out.integration_id.unwrap_or_default(),
+                                || async {
+                                    let all = list!(
+                                        self,
+                                        "GetIntegrations",
+                                        self.client.get_integrations()
+                                    )?;
+                                    Ok(all
+                                        .into_iter()
+                                        .find(|x| {
+                                            x.integration_id
+                                                .as_ref()
+                                                .is_some_and(|id| !known.contains(&id))
+                                                && x.integration_type().map(|t| t.as_str())
+                                                    == i.integration_type.as_deref()
+                                                && x.integration_uri()
+                                                    == i.integration_uri.as_deref()
+                                                && x.integration_method()
+                                                    == i.integration_method.as_deref()
+                                        })
+                                        .and_then(|x| x.integration_id))
+                                },
+                            )
                             .await?;
-                        let id = out.integration_id.unwrap_or_default();
                         self.integrations.insert(key.to_string(), id.clone());
                         id
                     }
@@ -735,18 +840,29 @@ impl<'a> ApplierV2<'a> {
                         id
                     }
                     _ => {
-                        let out = self
-                            .call("CreateRoute", key, || {
-                                route_fields!(
-                                    self.client.create_route().api_id(&api_id),
-                                    r,
-                                    target.clone(),
-                                    authorizer.clone()
-                                )
-                                .send()
-                            })
+                        let id = self
+                            .create(
+                                "CreateRoute",
+                                key,
+                                || {
+                                    route_fields!(
+                                        self.client.create_route().api_id(&api_id),
+                                        r,
+                                        target.clone(),
+                                        authorizer.clone()
+                                    )
+                                    .send()
+                                },
+                                |out| out.route_id.unwrap_or_default(),
+                                || async {
+                                    let all = list!(self, "GetRoutes", self.client.get_routes())?;
+                                    Ok(all
+                                        .into_iter()
+                                        .find(|x| x.route_key() == Some(key))
+                                        .and_then(|x| x.route_id))
+                                },
+                            )
                             .await?;
-                        let id = out.route_id.unwrap_or_default();
                         self.routes.insert(key.to_string(), id.clone());
                         id
                     }
@@ -771,11 +887,33 @@ impl<'a> ApplierV2<'a> {
                     .ok_or_else(gone)?;
                 if matches!(change, Change::Create) {
                     let tags = hm(&s.tags);
-                    self.call("CreateStage", key, || {
-                        stage_fields!(self.client.create_stage().api_id(&api_id), s)
-                            .set_tags(tags.clone())
-                            .send()
-                    })
+                    self.create(
+                        "CreateStage",
+                        key,
+                        || {
+                            stage_fields!(self.client.create_stage().api_id(&api_id), s)
+                                .set_tags(tags.clone())
+                                .send()
+                        },
+                        |_| (),
+                        || async {
+                            let what = format!("stage {key} of API {api_id}");
+                            let got = once::get(
+                                self.pacer,
+                                "GetStage",
+                                || {
+                                    self.client
+                                        .get_stage()
+                                        .api_id(&api_id)
+                                        .stage_name(key)
+                                        .send()
+                                },
+                                &what,
+                            )
+                            .await?;
+                            Ok(got.map(|_| ()))
+                        },
+                    )
                     .await?;
                 } else {
                     self.call("UpdateStage", key, || {
@@ -829,20 +967,38 @@ impl<'a> ApplierV2<'a> {
                     .await?;
                 }
                 None => {
-                    let out = self
-                        .call("CreateIntegrationResponse", &what, || {
-                            integration_response_fields!(
-                                self.client
-                                    .create_integration_response()
-                                    .api_id(&api_id)
-                                    .integration_id(id),
-                                r
-                            )
-                            .send()
-                        })
+                    let rid = self
+                        .create(
+                            "CreateIntegrationResponse",
+                            &what,
+                            || {
+                                integration_response_fields!(
+                                    self.client
+                                        .create_integration_response()
+                                        .api_id(&api_id)
+                                        .integration_id(id),
+                                    r
+                                )
+                                .send()
+                            },
+                            |out| out.integration_response_id.unwrap_or_default(),
+                            || async {
+                                let all = list!(
+                                    self,
+                                    "GetIntegrationResponses",
+                                    self.client.get_integration_responses().integration_id(id)
+                                )?;
+                                Ok(all
+                                    .into_iter()
+                                    .find(|x| {
+                                        x.integration_response_key()
+                                            == Some(r.integration_response_key.as_str())
+                                    })
+                                    .and_then(|x| x.integration_response_id))
+                            },
+                        )
                         .await?;
-                    self.integration_responses
-                        .insert(k, out.integration_response_id.unwrap_or_default());
+                    self.integration_responses.insert(k, rid);
                 }
             }
         }
@@ -893,20 +1049,38 @@ impl<'a> ApplierV2<'a> {
                     .await?;
                 }
                 None => {
-                    let out = self
-                        .call("CreateRouteResponse", &what, || {
-                            route_response_fields!(
-                                self.client
-                                    .create_route_response()
-                                    .api_id(&api_id)
-                                    .route_id(id),
-                                rr
-                            )
-                            .send()
-                        })
+                    let rid = self
+                        .create(
+                            "CreateRouteResponse",
+                            &what,
+                            || {
+                                route_response_fields!(
+                                    self.client
+                                        .create_route_response()
+                                        .api_id(&api_id)
+                                        .route_id(id),
+                                    rr
+                                )
+                                .send()
+                            },
+                            |out| out.route_response_id.unwrap_or_default(),
+                            || async {
+                                let all = list!(
+                                    self,
+                                    "GetRouteResponses",
+                                    self.client.get_route_responses().route_id(id)
+                                )?;
+                                Ok(all
+                                    .into_iter()
+                                    .find(|x| {
+                                        x.route_response_key()
+                                            == Some(rr.route_response_key.as_str())
+                                    })
+                                    .and_then(|x| x.route_response_id))
+                            },
+                        )
                         .await?;
-                    self.route_responses
-                        .insert(k, out.route_response_id.unwrap_or_default());
+                    self.route_responses.insert(k, rid);
                 }
             }
         }
@@ -934,16 +1108,57 @@ impl<'a> ApplierV2<'a> {
     /// Deploys the API to `stage` (for stages that do not deploy themselves).
     pub async fn deploy(&self, stage: &str, marker: &str) -> Result<()> {
         let api_id = self.api_id.clone();
-        self.call("CreateDeployment", stage, || {
-            self.client
-                .create_deployment()
-                .api_id(&api_id)
-                .stage_name(stage)
-                .description(marker)
-                .send()
-        })
+        let what = format!("the deployment of stage {stage} of API {api_id}");
+        self.create(
+            "CreateDeployment",
+            stage,
+            || {
+                self.client
+                    .create_deployment()
+                    .api_id(&api_id)
+                    .stage_name(stage)
+                    .description(marker)
+                    .send()
+            },
+            |_| (),
+            // The deployment the stage serves, if it is this job's (its description).
+            || async {
+                let Some(st) = once::get(
+                    self.pacer,
+                    "GetStage",
+                    || {
+                        self.client
+                            .get_stage()
+                            .api_id(&api_id)
+                            .stage_name(stage)
+                            .send()
+                    },
+                    &what,
+                )
+                .await?
+                else {
+                    return Ok(None);
+                };
+                let Some(dep) = st.deployment_id else {
+                    return Ok(None);
+                };
+                let got = once::get(
+                    self.pacer,
+                    "GetDeployment",
+                    || {
+                        self.client
+                            .get_deployment()
+                            .api_id(&api_id)
+                            .deployment_id(&dep)
+                            .send()
+                    },
+                    &what,
+                )
+                .await?;
+                Ok(got.filter(|d| d.description() == Some(marker)).map(|_| ()))
+            },
+        )
         .await
-        .map(|_| ())
     }
 }
 
