@@ -136,11 +136,34 @@ const CREDENTIAL_CODES: &[&str] = &[
     "MissingAuthenticationTokenException",
 ];
 
+/// Why a reply with a success status could not be read (the SDK could not deserialize it):
+/// the innermost cause, never the reply's body. `None` for every other error.
+pub fn unreadable<E>(err: &SdkError<E, HttpResponse>) -> Option<String>
+where
+    E: std::error::Error + 'static,
+{
+    if !matches!(err, SdkError::ServiceError(_) | SdkError::ResponseError(_))
+        || !status_of(err).is_some_and(|s| (200..300).contains(&s))
+    {
+        return None;
+    }
+    let mut cause: &dyn std::error::Error = err;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    Some(cause.to_string())
+}
+
 /// Turns an SDK error into one clear line: what we were doing, what AWS said, what to do.
 pub fn sdk_error<E>(what: &str, err: SdkError<E, HttpResponse>) -> Error
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
+    if let Some(why) = unreadable(&err) {
+        return Error::Aws(format!(
+            "could not read the reply while {what} ({why}): the endpoint answered in a form the AWS SDK does not read; check that the endpoint (AWS_ENDPOINT_URL) is API Gateway, or report it"
+        ));
+    }
     match &err {
         SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => {
             return Error::Unavailable(format!(

@@ -176,6 +176,8 @@ pub async fn write(
             if rec.closure.is_empty() {
                 rec.closure.clone_from(&opts.closure);
             }
+            // Gaps belong to a capture: the newest one says what this content lacks now.
+            rec.gaps.clone_from(&snap.gaps);
             rec
         }
         None => PointRecord {
@@ -201,6 +203,7 @@ pub async fn write(
             objects: manifest.entries.len() as u64,
             bytes: manifest.entries.iter().map(|e| e.size).sum(),
             closure: opts.closure.clone(),
+            gaps: snap.gaps.clone(),
         },
     };
     catalog.put(&record).await?;
@@ -273,6 +276,54 @@ pub async fn resolve(catalog: &Catalog, spec: &str) -> Result<PointRecord> {
                 .collect::<Vec<_>>()
                 .join(", ")
         ))),
+    }
+}
+
+/// How many of the newest points automatic failover searches for a complete one (a point
+/// whose capture lacked nothing) before it takes the newest point whatever it lacks.
+pub const COMPLETE_WITHIN: usize = 3;
+
+/// The point automatic failover restores among `candidates` (good points, newest first), and
+/// why: the newest complete point among the newest [`COMPLETE_WITHIN`], else the newest.
+pub fn choose_for_failover<'a>(
+    candidates: &[&'a PointRecord],
+) -> Option<(&'a PointRecord, String)> {
+    let newest = *candidates.first()?;
+    let lacks = |r: &PointRecord| {
+        r.gaps
+            .iter()
+            .map(crate::model::Gap::describe)
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    if newest.gaps.is_empty() {
+        return Some((
+            newest,
+            format!("point {}: the newest, complete", short(&newest.id)),
+        ));
+    }
+    match candidates
+        .iter()
+        .take(COMPLETE_WITHIN)
+        .find(|r| r.gaps.is_empty())
+    {
+        Some(r) => Some((
+            *r,
+            format!(
+                "point {}: the newest complete point among the last {COMPLETE_WITHIN}; the newer {} lacks {}",
+                short(&r.id),
+                short(&newest.id),
+                lacks(newest)
+            ),
+        )),
+        None => Some((
+            newest,
+            format!(
+                "point {}: the newest, though it lacks {} (none of the last {COMPLETE_WITHIN} is complete)",
+                short(&newest.id),
+                lacks(newest)
+            ),
+        )),
     }
 }
 
@@ -465,6 +516,68 @@ pub fn kinds(manifest: &Manifest) -> BTreeMap<String, Vec<&ManifestEntry>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn record(id: &str, gaps: usize) -> PointRecord {
+        PointRecord {
+            id: id.repeat(64 / id.len()),
+            labels: vec![],
+            created: 0,
+            confirmed: 0,
+            expires: 0,
+            source: Source {
+                partition: "aws".into(),
+                account: "111111111111".into(),
+                region: "eu-west-1".into(),
+            },
+            trigger: "schedule".into(),
+            status: PointStatus::Available,
+            apis: vec![],
+            counts: BTreeMap::new(),
+            objects: 0,
+            bytes: 0,
+            closure: vec![],
+            gaps: (0..gaps)
+                .map(|i| {
+                    crate::model::Gap::new(
+                        "RouteResponse",
+                        &format!("api{i}"),
+                        "not served by the source: GetRouteResponses answered 500",
+                    )
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn failover_prefers_a_recent_complete_point() {
+        let choose = |rs: &[PointRecord]| {
+            let refs: Vec<&PointRecord> = rs.iter().collect();
+            choose_for_failover(&refs).map(|(r, why)| (r.id[..1].to_string(), why))
+        };
+        assert_eq!(choose(&[]), None);
+        // The newest is complete: taken.
+        let (id, why) = choose(&[record("a", 0), record("b", 0)]).unwrap();
+        assert_eq!(id, "a");
+        assert!(why.contains("the newest, complete"), "{why}");
+        // The newest lacks route responses; the third newest is complete: taken, and why.
+        let (id, why) = choose(&[record("a", 1), record("b", 2), record("c", 0)]).unwrap();
+        assert_eq!(id, "c");
+        assert!(
+            why.contains("newest complete point among the last 3")
+                && why.contains("route responses of API api0"),
+            "{why}"
+        );
+        // A complete point older than the last 3 is not worth the older content.
+        let (id, why) = choose(&[
+            record("a", 1),
+            record("b", 1),
+            record("c", 1),
+            record("d", 0),
+        ])
+        .unwrap();
+        assert_eq!(id, "a");
+        assert!(why.contains("none of the last 3 is complete"), "{why}");
+    }
 
     #[test]
     fn labels() {

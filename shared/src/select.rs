@@ -543,6 +543,7 @@ pub fn filter(snap: &Snapshot, sel: &Selection) -> Snapshot {
         rest_apis: vec![],
         apis_v2: vec![],
         estate: Default::default(),
+        gaps: vec![],
     };
     for (a, name) in snap
         .rest_apis
@@ -589,6 +590,19 @@ pub fn filter(snap: &Snapshot, sel: &Selection) -> Snapshot {
         })
         .collect();
     o.account = e.account.clone().filter(|_| sel.has(&eid::account()));
+    // What the capture lacked of the APIs taken, and of the estate.
+    let taken: std::collections::BTreeSet<&str> = out
+        .rest_apis
+        .iter()
+        .map(|a| a.api.id.as_str())
+        .chain(out.apis_v2.iter().map(|a| a.api.api_id.as_str()))
+        .collect();
+    out.gaps = snap
+        .gaps
+        .iter()
+        .filter(|g| g.scope == crate::model::ESTATE_SCOPE || taken.contains(g.scope.as_str()))
+        .cloned()
+        .collect();
     out
 }
 
