@@ -753,6 +753,17 @@ fn print_report(r: &ReportView) {
     for u in &r.unsupported {
         println!("not restored: {u}");
     }
+    // What the point lacks where no verified line below names it.
+    let named = |scope: &str| {
+        (scope == shared::model::ESTATE_SCOPE && r.estate.is_some())
+            || r.apis.iter().any(|a| a.source_id == scope)
+    };
+    for g in r.lacks.iter().filter(|g| !named(&g.scope)) {
+        println!(
+            "the point lacks (not captured, so not restored): {}",
+            g.describe()
+        );
+    }
     if let Some(e) = &r.estate {
         let list = |f: &str| e[f].as_array().cloned().unwrap_or_default();
         println!("estate ({} steps applied)", e["applied"]);
