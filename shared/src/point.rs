@@ -548,6 +548,67 @@ mod tests {
         }
     }
 
+    #[tokio::test]
+    async fn the_same_content_captured_again_keeps_the_newest_captures_gaps() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("file://{}", dir.path().display());
+        let (store, catalog) = crate::location::open(&url, None, None).await.unwrap();
+        let gap = |kind: &str| {
+            crate::model::Gap::new(
+                kind,
+                "a1",
+                "not served by the source: GetModels answered 500",
+            )
+        };
+        let mut snap = Snapshot {
+            source: record("a", 0).source,
+            rest_apis: vec![],
+            apis_v2: vec![],
+            estate: crate::model::estate::Estate {
+                account: Some(crate::model::estate::Account {
+                    features: vec!["UsagePlans".into()],
+                    ..Default::default()
+                }),
+                ..Default::default()
+            },
+            gaps: vec![gap("ModelV2"), gap("RouteResponse")],
+        };
+        let opts = WriteOptions {
+            label: None,
+            trigger: "test".into(),
+            retention_days: 1,
+            closure: vec![],
+        };
+        let first = write(&store, &catalog, &snap, &opts, &|_| {})
+            .await
+            .unwrap();
+        assert_eq!(first.record.gaps, snap.gaps);
+        // Gaps are not content: the same point, now with what this capture lacked.
+        snap.gaps = vec![gap("ModelV2")];
+        let again = write(&store, &catalog, &snap, &opts, &|_| {})
+            .await
+            .unwrap();
+        assert!(again.unchanged);
+        assert_eq!(again.record.id, first.record.id);
+        let stored = resolve(&catalog, &first.record.id).await.unwrap();
+        assert_eq!(stored.gaps, [gap("ModelV2")]);
+        snap.gaps.clear();
+        write(&store, &catalog, &snap, &opts, &|_| {})
+            .await
+            .unwrap();
+        let stored = resolve(&catalog, &first.record.id).await.unwrap();
+        assert!(stored.gaps.is_empty(), "complete now");
+    }
+
+    #[test]
+    fn a_record_without_gaps_loads_and_is_written_without_them() {
+        let mut doc = serde_json::to_value(record("a", 0)).unwrap();
+        assert!(doc.get("gaps").is_none(), "{doc}");
+        doc.as_object_mut().unwrap().remove("gaps");
+        let back: PointRecord = serde_json::from_value(doc).unwrap();
+        assert!(back.gaps.is_empty());
+    }
+
     #[test]
     fn failover_prefers_a_recent_complete_point() {
         let choose = |rs: &[PointRecord]| {

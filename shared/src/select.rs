@@ -729,6 +729,36 @@ mod tests {
     }
 
     #[test]
+    fn a_selection_keeps_what_the_capture_lacked_of_what_it_takes() {
+        use crate::model::{Gap, Source, v1};
+        let api = |id: &str, name: &str| v1::RestApiSnapshot {
+            api: v1::RestApi {
+                id: id.into(),
+                name: name.into(),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let gap = |scope: &str| Gap::new("DocumentationPart", scope, "not served");
+        let snap = Snapshot {
+            source: Source {
+                partition: "aws".into(),
+                account: "111111111111".into(),
+                region: "eu-west-1".into(),
+            },
+            rest_apis: vec![api("r1", "orders"), api("r2", "other")],
+            apis_v2: vec![],
+            estate: Default::default(),
+            gaps: vec![gap("r1"), gap("r2"), gap(crate::model::ESTATE_SCOPE)],
+        };
+        let (items, edges) = graph(&snap);
+        let chosen = select(&items, &edges, &[Selector::Id("r1".into())], &[]).unwrap();
+        let taken = filter(&snap, &chosen);
+        assert_eq!(taken.rest_apis.len(), 1);
+        assert_eq!(taken.gaps, [gap("r1"), gap(crate::model::ESTATE_SCOPE)]);
+    }
+
+    #[test]
     fn selectors_parse_and_bad_ones_say_what_to_write() {
         assert_eq!(
             Selector::parse("tag:team=payments").unwrap(),
