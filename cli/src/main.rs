@@ -386,12 +386,14 @@ async fn list(catalog: &Catalog, json: bool) -> shared::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     println!(
-        "{:<12}  {:<16}  {:<20}  {:<20}  {:<28}  {:<9}  {:>7}  {:>9}  APIS",
-        "ID", "LABELS", "CREATED", "EXPIRES", "SOURCE", "STATUS", "OBJECTS", "BYTES"
+        "{:<12}  {:<16}  {:<20}  {:<20}  {:<28}  {:<9}  {:>5}  {:>7}  {:>9}  APIS",
+        "ID", "LABELS", "CREATED", "EXPIRES", "SOURCE", "STATUS", "LACKS", "OBJECTS", "BYTES"
     );
+    let mut partial = false;
     for r in &all {
+        partial |= !r.gaps.is_empty();
         println!(
-            "{:<12}  {:<16}  {:<20}  {:<20}  {:<28}  {:<9}  {:>7}  {:>9}  {}",
+            "{:<12}  {:<16}  {:<20}  {:<20}  {:<28}  {:<9}  {:>5}  {:>7}  {:>9}  {}",
             short(&r.id),
             if r.labels.is_empty() {
                 "-".to_string()
@@ -402,9 +404,19 @@ async fn list(catalog: &Catalog, json: bool) -> shared::Result<ExitCode> {
             rfc3339(r.expires),
             r.source.short(),
             r.status.to_string(),
+            if r.gaps.is_empty() {
+                "-".to_string()
+            } else {
+                r.gaps.len().to_string()
+            },
             r.objects,
             r.bytes,
             r.apis.join(",")
+        );
+    }
+    if partial {
+        println!(
+            "\nLACKS: kinds of resource the capture did not take; `apigw-dr show ID` says which and why"
         );
     }
     Ok(ExitCode::SUCCESS)
@@ -458,6 +470,12 @@ async fn show(
         println!("\nbrought in by the selection's dependencies:");
         for l in &rec.closure {
             println!("  {l}");
+        }
+    }
+    if !rec.gaps.is_empty() {
+        println!("\nlacks (not captured, so no restore brings them back):");
+        for g in &rec.gaps {
+            println!("  {}", g.describe());
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -647,6 +665,12 @@ fn print_plan(plan: &shared::restore::Plan) {
             println!("  note: {n}");
         }
     }
+    if !plan.lacks.is_empty() {
+        println!("\nthe point lacks (not captured, so not restored):");
+        for g in &plan.lacks {
+            println!("  {}", g.describe());
+        }
+    }
     if !plan.selection.is_empty() {
         println!("\nbrought in by the selection's dependencies:");
         for l in &plan.selection {
@@ -697,6 +721,8 @@ struct ReportView {
     unsupported: Vec<String>,
     #[serde(default)]
     estate: Option<serde_json::Value>,
+    #[serde(default)]
+    lacks: Vec<shared::model::Gap>,
 }
 
 #[derive(serde::Deserialize)]
@@ -705,6 +731,8 @@ struct ApiView {
     #[serde(default)]
     protocol: String,
     name: String,
+    #[serde(default)]
+    source_id: String,
     target_id: Option<String>,
     applied: u64,
     failed: Vec<String>,
@@ -724,6 +752,17 @@ fn print_report(r: &ReportView) {
     );
     for u in &r.unsupported {
         println!("not restored: {u}");
+    }
+    // What the point lacks where no verified line below names it.
+    let named = |scope: &str| {
+        (scope == shared::model::ESTATE_SCOPE && r.estate.is_some())
+            || r.apis.iter().any(|a| a.source_id == scope)
+    };
+    for g in r.lacks.iter().filter(|g| !named(&g.scope)) {
+        println!(
+            "the point lacks (not captured, so not restored): {}",
+            g.describe()
+        );
     }
     if let Some(e) = &r.estate {
         let list = |f: &str| e[f].as_array().cloned().unwrap_or_default();
@@ -748,7 +787,14 @@ fn print_report(r: &ReportView) {
             );
         }
         if list("failed").is_empty() && list("remaining").is_empty() {
-            println!("  verified: the target's estate matches the point");
+            println!(
+                "  {}",
+                verified(
+                    "the target's estate matches the point",
+                    &r.lacks,
+                    shared::model::ESTATE_SCOPE
+                )
+            );
         }
     }
     for a in &r.apis {
@@ -782,7 +828,10 @@ fn print_report(r: &ReportView) {
         if r.outcome == "Interrupted" {
             println!("  interrupted: the next run of the job continues where it stopped");
         } else if a.remaining.is_empty() && a.failed.is_empty() {
-            println!("  verified: the target matches the point");
+            println!(
+                "  {}",
+                verified("the target matches the point", &r.lacks, &a.source_id)
+            );
         }
         for p in &a.problems {
             println!("  cannot translate: {p}");
@@ -790,6 +839,24 @@ fn print_report(r: &ReportView) {
         for n in &a.notes {
             println!("  note: {n}");
         }
+    }
+}
+
+/// `verified: WHAT`, or, where the point lacks something of `scope`, `verified, except what the
+/// point lacks: ...`.
+fn verified(what: &str, lacks: &[shared::model::Gap], scope: &str) -> String {
+    let lacks: Vec<String> = lacks
+        .iter()
+        .filter(|g| g.scope == scope)
+        .map(shared::model::Gap::describe)
+        .collect();
+    if lacks.is_empty() {
+        format!("verified: {what}")
+    } else {
+        format!(
+            "verified, except what the point lacks: {}",
+            lacks.join("; ")
+        )
     }
 }
 

@@ -409,8 +409,10 @@ async fn restore_plan_detach_status_and_diff() {
     assert_eq!(phase, "Succeeded");
     let st = run(&vars, store, &["status", &job]);
     assert_eq!(st.code, 0);
+    // moto serves no documentation: the point lacks it, and the report says so.
     assert!(
-        st.stdout.contains("verified: the target matches the point"),
+        st.stdout
+            .contains("verified, except what the point lacks: documentation parts of API"),
         "{}",
         st.stdout
     );
@@ -546,7 +548,7 @@ async fn a_restore_killed_mid_apply_finishes_when_run_again() {
     assert!(
         again
             .stdout
-            .contains("verified: the target matches the point"),
+            .contains("verified, except what the point lacks: documentation parts of API"),
         "{}",
         again.stdout
     );
@@ -557,4 +559,165 @@ async fn a_restore_killed_mid_apply_finishes_when_run_again() {
     paths.sort();
     paths.dedup();
     assert_eq!((n, paths.len()), (61, 61), "every resource once");
+}
+
+#[tokio::test]
+async fn a_point_says_what_it_lacks_and_an_unreadable_reply_costs_only_its_kind() {
+    let env = acquire().await;
+    let api = orders(&env).await;
+    let sdk = env.sdk(REGION, Account::A).await;
+    let ws = fixtures::websocket_api(
+        &aws_sdk_apigatewayv2::Client::new(&sdk),
+        "chat",
+        tests::ACCOUNT_A,
+    )
+    .await
+    .unwrap();
+    // A key enabled on a stage: moto answers its stage keys as objects, which the SDK cannot
+    // read (AWS answers `apiId/stage` strings); the key is made all the same.
+    let made = aws_sdk_apigateway::Client::new(&sdk)
+        .create_api_key()
+        .name("partner")
+        .enabled(true)
+        .stage_keys(
+            aws_sdk_apigateway::types::StageKey::builder()
+                .rest_api_id(&api.api_id)
+                .stage_name("prod")
+                .build(),
+        )
+        .send()
+        .await;
+    if let Err(e) = made {
+        assert!(shared::awsconf::unreadable(&e).is_some(), "{e:?}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path();
+    let vars = env.cli_env(REGION);
+
+    let snap = run(&vars, store, &["snapshot", "--label", "gappy"]);
+    assert_eq!(snap.code, 0, "{}", snap.stderr);
+    assert!(
+        snap.stderr
+            .contains("not captured: API keys of the account's estate (could not read the reply of GetApiKeys: "),
+        "{}",
+        snap.stderr
+    );
+    let id = last_line(&snap.stdout).to_string();
+
+    // The record keeps each gap: kind, API (or the estate) and why.
+    let whole: Value =
+        serde_json::from_str(&run(&vars, store, &["show", "gappy", "--json"]).stdout).unwrap();
+    let gaps = whole["point"]["gaps"].as_array().unwrap();
+    let has = |kind: &str, scope: &str, why: &str| {
+        gaps.iter().any(|g| {
+            g["kind"] == kind
+                && g["scope"] == scope
+                && g["reason"].as_str().unwrap().starts_with(why)
+        })
+    };
+    assert!(
+        has(
+            "ApiKey",
+            "estate",
+            "could not read the reply of GetApiKeys: "
+        ),
+        "{gaps:?}"
+    );
+    for (kind, why) in [
+        (
+            "RouteResponse",
+            "not served by the source: GetRouteResponses answered 500",
+        ),
+        (
+            "ModelV2",
+            "not served by the source: GetModels answered 500",
+        ),
+        (
+            "DeploymentV2",
+            "not served by the source: GetDeployments answered 404",
+        ),
+    ] {
+        assert!(has(kind, &ws.api_id, why), "{kind}: {gaps:?}");
+    }
+    assert!(
+        !gaps.iter().any(|g| g.to_string().contains(&api.api_id)
+            && g["kind"] != "DocumentationPart"
+            && g["kind"] != "DocumentationVersion"),
+        "the REST API lacks only what moto does not serve: {gaps:?}"
+    );
+    // The APIs are in the point; the key is not.
+    assert_eq!(whole["snapshot"]["rest_apis"][0]["api"]["name"], "orders");
+    assert_eq!(whole["snapshot"]["apis_v2"][0]["api"]["name"], "chat");
+    assert!(
+        whole["snapshot"]["estate"]["apiKeys"]
+            .as_array()
+            .is_none_or(|k| k.is_empty())
+    );
+
+    let list = run(&vars, store, &["list"]);
+    assert!(
+        list.stdout.contains("LACKS") && list.stdout.contains("`apigw-dr show ID`"),
+        "{}",
+        list.stdout
+    );
+    let show = run(&vars, store, &["show", &id[..12]]);
+    assert!(
+        show.stdout.contains(&format!(
+            "route responses of API {} (not served by the source: GetRouteResponses answered 500)",
+            ws.api_id
+        )),
+        "{}",
+        show.stdout
+    );
+
+    // The plan and the report name what the point lacks next to "verified".
+    let role = tests::role_arn(Account::B);
+    let to = ["--to-region", "us-west-2", "--to-role-arn", role.as_str()];
+    let plan = run(
+        &vars,
+        store,
+        &[&["restore", "gappy", "--dry-run"][..], &to[..]].concat(),
+    );
+    assert_eq!(plan.code, 0, "{}", plan.stderr);
+    assert!(
+        plan.stdout
+            .contains("the point lacks (not captured, so not restored):")
+            && plan.stdout.contains("API keys of the account's estate"),
+        "{}",
+        plan.stdout
+    );
+    let done = run(&vars, store, &[&["restore", "gappy"][..], &to[..]].concat());
+    let said = |line: &str| {
+        done.stdout
+            .lines()
+            .any(|l| l.trim_start().starts_with(line))
+    };
+    assert!(
+        said(&format!(
+            "verified, except what the point lacks: authorizers of API {id} (not served by the source: GetAuthorizers answered 500; only those the routes name were read, one by one); deployments of API {id}",
+            id = ws.api_id
+        )) && done
+            .stdout
+            .contains(&format!("route responses of API {}", ws.api_id)),
+        "{}",
+        done.stdout
+    );
+    assert!(
+        said(
+            "the point lacks (not captured, so not restored): API keys of the account's estate (could not read the reply of GetApiKeys: "
+        ),
+        "{}",
+        done.stdout
+    );
+    let job: Value = serde_json::from_str(
+        &run(
+            &vars,
+            store,
+            &[&["restore", "gappy", "--json"][..], &to[..]].concat(),
+        )
+        .stdout,
+    )
+    .unwrap();
+    let lacks = job["report"]["lacks"].as_array().unwrap();
+    assert_eq!(lacks.len(), gaps.len(), "{lacks:?}");
 }

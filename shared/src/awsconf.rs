@@ -135,6 +135,20 @@ const CREDENTIAL_CODES: &[&str] = &[
     "MissingAuthenticationTokenException",
 ];
 
+/// Why a reply with a success status could not be read (the SDK could not deserialize it):
+/// the innermost cause, never the reply's body. `None` for every other error.
+pub fn unreadable<E>(err: &SdkError<E, HttpResponse>) -> Option<String>
+where
+    E: std::error::Error + 'static,
+{
+    if !matches!(err, SdkError::ServiceError(_) | SdkError::ResponseError(_))
+        || !status_of(err).is_some_and(|s| (200..300).contains(&s))
+    {
+        return None;
+    }
+    Some(root_cause(err))
+}
+
 /// The longest AWS error message kept in an error or a log line, in characters.
 const MESSAGE_MAX: usize = 200;
 
@@ -210,6 +224,11 @@ pub fn sdk_error<E>(what: &str, err: SdkError<E, HttpResponse>) -> Error
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
+    if let Some(why) = unreadable(&err) {
+        return Error::Aws(format!(
+            "could not read the reply while {what} ({why}): the endpoint answered in a form the AWS SDK does not read; check that the endpoint (AWS_ENDPOINT_URL) is API Gateway, or report it"
+        ));
+    }
     let said = said(&err);
     match &err {
         SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => {

@@ -177,6 +177,8 @@ pub async fn plan_for(
         )));
     }
     let (_, mut snap) = crate::point::load(store, &rec.id).await?;
+    // What the point lacks goes into the plan and the report (the selection keeps its part).
+    snap.gaps.clone_from(&rec.gaps);
     if !request.apis.is_empty() {
         let missing: Vec<&String> = request
             .apis

@@ -5,7 +5,7 @@ use aws_config::SdkConfig;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::capture::{apigateway_client, capture_rest_apis, list_rest_apis};
+use crate::capture::{apigateway_client, capture_rest_apis_with_gaps, list_rest_apis};
 use crate::catalog::Catalog;
 use crate::events::{Discovery, SnapshotRequest, classify_discovery, send_snapshot_requests};
 use crate::model::Snapshot;
@@ -100,24 +100,45 @@ pub async fn snapshot(
         }
         (Some(s1), Some(s2))
     };
+    // What the source does not serve, or answers unreadably, is left out and recorded.
+    let gaps = crate::capture::Gaps::default();
     let rest_apis = match &select_v1 {
         Some(s) if s.is_empty() => vec![],
-        s => capture_rest_apis(&client, &pacer, s.as_deref().unwrap_or(&[]), progress).await?,
+        s => {
+            capture_rest_apis_with_gaps(
+                &client,
+                &pacer,
+                s.as_deref().unwrap_or(&[]),
+                progress,
+                &gaps,
+            )
+            .await?
+        }
     };
     let apis_v2 = match &select_v2 {
         Some(s) if s.is_empty() => vec![],
         s => {
-            crate::capture::v2::capture_apis(
+            crate::capture::v2::capture_apis_with_gaps(
                 &client_v2,
                 &pacer,
                 s.as_deref().unwrap_or(&[]),
                 progress,
+                &gaps,
             )
             .await?
         }
     };
     // The whole estate of the source, whatever the selection (for now).
-    let estate = crate::capture::estate::capture_estate(source, &pacer, sealer, progress).await?;
+    let estate =
+        crate::capture::estate::capture_estate_with_gaps(source, &pacer, sealer, progress, &gaps)
+            .await?;
+    let gaps = gaps.take();
+    for g in gaps
+        .iter()
+        .filter(|g| g.reason.starts_with("could not read"))
+    {
+        progress(format!("not captured: {}", g.describe()));
+    }
     if rest_apis.is_empty() && apis_v2.is_empty() && estate.is_empty() {
         return Err(Error::NotFound(format!(
             "account {} has no REST, HTTP or WebSocket API and no custom domain, VPC link, usage plan, API key or client certificate in {}: nothing to snapshot",
@@ -129,6 +150,7 @@ pub async fn snapshot(
         rest_apis,
         apis_v2,
         estate,
+        gaps,
     };
     let mut closure = vec![];
     if let Some((include, exclude)) = &selectors {
@@ -585,8 +607,9 @@ impl RecoveryFunction {
         .await
     }
 
-    /// The latest good point for each selected API (`apis`, else the configured selection,
-    /// else every API of the latest good point), grouped by point.
+    /// The good point for each selected API (`apis`, else the configured selection, else
+    /// every API of the chosen point), grouped by point: the newest complete one among the
+    /// newest few, else the newest ([`crate::point::choose_for_failover`], which says why).
     async fn points_for(&self, apis: &[String]) -> Result<Vec<(String, Vec<String>)>> {
         let records = self.catalog.list().await?;
         let good: Vec<&crate::catalog::PointRecord> = records
@@ -598,25 +621,35 @@ impl RecoveryFunction {
         } else {
             self.cfg.select.clone()
         };
+        let choose = |of: Option<&str>, among: &[&crate::catalog::PointRecord]| {
+            let (rec, why) = crate::point::choose_for_failover(among)?;
+            tracing::info!(point = %rec.id, api = of.unwrap_or("(all)"), "failover takes {why}");
+            Some(rec.id.clone())
+        };
         if selection.is_empty() {
-            let latest = good.first().ok_or_else(|| {
+            let latest = choose(None, &good).ok_or_else(|| {
                 Error::NotFound(format!(
                     "the catalog {} has no good recovery point to restore",
                     self.catalog.url()
                 ))
             })?;
-            return Ok(vec![(latest.id.clone(), vec![])]);
+            return Ok(vec![(latest, vec![])]);
         }
         let mut by_point: Vec<(String, Vec<String>)> = vec![];
         for name in &selection {
-            let rec = good.iter().find(|r| r.apis.contains(name)).ok_or_else(|| {
+            let holding: Vec<&crate::catalog::PointRecord> = good
+                .iter()
+                .copied()
+                .filter(|r| r.apis.contains(name))
+                .collect();
+            let rec = choose(Some(name), &holding).ok_or_else(|| {
                 Error::NotFound(format!(
                     "no good recovery point holds the REST API '{name}'"
                 ))
             })?;
-            match by_point.iter_mut().find(|(p, _)| *p == rec.id) {
+            match by_point.iter_mut().find(|(p, _)| *p == rec) {
                 Some((_, names)) => names.push(name.clone()),
-                None => by_point.push((rec.id.clone(), vec![name.clone()])),
+                None => by_point.push((rec, vec![name.clone()])),
             }
         }
         Ok(by_point)

@@ -182,6 +182,7 @@ pub async fn write(
         objects: manifest.entries.len() as u64,
         bytes: manifest.entries.iter().map(|e| e.size).sum(),
         closure: opts.closure.clone(),
+        gaps: snap.gaps.clone(),
     };
     // Atomic: snapshots of the same source at the same moment each add their label and
     // extend the expiry; none undoes another's.
@@ -221,6 +222,10 @@ fn merge(mut rec: PointRecord, fresh: &PointRecord, repaired: bool) -> PointReco
     }
     if rec.closure.is_empty() {
         rec.closure.clone_from(&fresh.closure);
+    }
+    // Gaps belong to a capture: the newest one says what this content lacks now.
+    if fresh.confirmed >= rec.confirmed {
+        rec.gaps.clone_from(&fresh.gaps);
     }
     rec
 }
@@ -286,6 +291,54 @@ pub async fn resolve(catalog: &Catalog, spec: &str) -> Result<PointRecord> {
                 .collect::<Vec<_>>()
                 .join(", ")
         ))),
+    }
+}
+
+/// How many of the newest points automatic failover searches for a complete one (a point
+/// whose capture lacked nothing) before it takes the newest point whatever it lacks.
+pub const COMPLETE_WITHIN: usize = 3;
+
+/// The point automatic failover restores among `candidates` (good points, newest first), and
+/// why: the newest complete point among the newest [`COMPLETE_WITHIN`], else the newest.
+pub fn choose_for_failover<'a>(
+    candidates: &[&'a PointRecord],
+) -> Option<(&'a PointRecord, String)> {
+    let newest = *candidates.first()?;
+    let lacks = |r: &PointRecord| {
+        r.gaps
+            .iter()
+            .map(crate::model::Gap::describe)
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    if newest.gaps.is_empty() {
+        return Some((
+            newest,
+            format!("point {}: the newest, complete", short(&newest.id)),
+        ));
+    }
+    match candidates
+        .iter()
+        .take(COMPLETE_WITHIN)
+        .find(|r| r.gaps.is_empty())
+    {
+        Some(r) => Some((
+            *r,
+            format!(
+                "point {}: the newest complete point among the last {COMPLETE_WITHIN}; the newer {} lacks {}",
+                short(&r.id),
+                short(&newest.id),
+                lacks(newest)
+            ),
+        )),
+        None => Some((
+            newest,
+            format!(
+                "point {}: the newest, though it lacks {} (none of the last {COMPLETE_WITHIN} is complete)",
+                short(&newest.id),
+                lacks(newest)
+            ),
+        )),
     }
 }
 
@@ -509,6 +562,7 @@ mod tests {
             objects: 0,
             bytes: 0,
             closure: vec![],
+            gaps: vec![],
         }
     }
 
@@ -529,6 +583,129 @@ mod tests {
             PointStatus::Damaged
         );
         assert_eq!(merge(damaged, &fresh, true).status, PointStatus::Available);
+    }
+
+    fn gapped(id: &str, gaps: usize) -> PointRecord {
+        PointRecord {
+            id: id.repeat(64 / id.len()),
+            labels: vec![],
+            created: 0,
+            confirmed: 0,
+            expires: 0,
+            source: Source {
+                partition: "aws".into(),
+                account: "111111111111".into(),
+                region: "eu-west-1".into(),
+            },
+            trigger: "schedule".into(),
+            status: PointStatus::Available,
+            apis: vec![],
+            counts: BTreeMap::new(),
+            objects: 0,
+            bytes: 0,
+            closure: vec![],
+            gaps: (0..gaps)
+                .map(|i| {
+                    crate::model::Gap::new(
+                        "RouteResponse",
+                        &format!("api{i}"),
+                        "not served by the source: GetRouteResponses answered 500",
+                    )
+                })
+                .collect(),
+        }
+    }
+
+    #[tokio::test]
+    async fn the_same_content_captured_again_keeps_the_newest_captures_gaps() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("file://{}", dir.path().display());
+        let (store, catalog) = crate::location::open(&url, None, None).await.unwrap();
+        let gap = |kind: &str| {
+            crate::model::Gap::new(
+                kind,
+                "a1",
+                "not served by the source: GetModels answered 500",
+            )
+        };
+        let mut snap = Snapshot {
+            source: gapped("a", 0).source,
+            rest_apis: vec![],
+            apis_v2: vec![],
+            estate: crate::model::estate::Estate {
+                account: Some(crate::model::estate::Account {
+                    features: vec!["UsagePlans".into()],
+                    ..Default::default()
+                }),
+                ..Default::default()
+            },
+            gaps: vec![gap("ModelV2"), gap("RouteResponse")],
+        };
+        let opts = WriteOptions {
+            label: None,
+            trigger: "test".into(),
+            retention_days: 1,
+            closure: vec![],
+        };
+        let first = write(&store, &catalog, &snap, &opts, &|_| {})
+            .await
+            .unwrap();
+        assert_eq!(first.record.gaps, snap.gaps);
+        // Gaps are not content: the same point, now with what this capture lacked.
+        snap.gaps = vec![gap("ModelV2")];
+        let again = write(&store, &catalog, &snap, &opts, &|_| {})
+            .await
+            .unwrap();
+        assert!(again.unchanged);
+        assert_eq!(again.record.id, first.record.id);
+        let stored = resolve(&catalog, &first.record.id).await.unwrap();
+        assert_eq!(stored.gaps, [gap("ModelV2")]);
+        snap.gaps.clear();
+        write(&store, &catalog, &snap, &opts, &|_| {})
+            .await
+            .unwrap();
+        let stored = resolve(&catalog, &first.record.id).await.unwrap();
+        assert!(stored.gaps.is_empty(), "complete now");
+    }
+
+    #[test]
+    fn a_record_without_gaps_loads_and_is_written_without_them() {
+        let mut doc = serde_json::to_value(gapped("a", 0)).unwrap();
+        assert!(doc.get("gaps").is_none(), "{doc}");
+        doc.as_object_mut().unwrap().remove("gaps");
+        let back: PointRecord = serde_json::from_value(doc).unwrap();
+        assert!(back.gaps.is_empty());
+    }
+
+    #[test]
+    fn failover_prefers_a_recent_complete_point() {
+        let choose = |rs: &[PointRecord]| {
+            let refs: Vec<&PointRecord> = rs.iter().collect();
+            choose_for_failover(&refs).map(|(r, why)| (r.id[..1].to_string(), why))
+        };
+        assert_eq!(choose(&[]), None);
+        // The newest is complete: taken.
+        let (id, why) = choose(&[gapped("a", 0), gapped("b", 0)]).unwrap();
+        assert_eq!(id, "a");
+        assert!(why.contains("the newest, complete"), "{why}");
+        // The newest lacks route responses; the third newest is complete: taken, and why.
+        let (id, why) = choose(&[gapped("a", 1), gapped("b", 2), gapped("c", 0)]).unwrap();
+        assert_eq!(id, "c");
+        assert!(
+            why.contains("newest complete point among the last 3")
+                && why.contains("route responses of API api0"),
+            "{why}"
+        );
+        // A complete point older than the last 3 is not worth the older content.
+        let (id, why) = choose(&[
+            gapped("a", 1),
+            gapped("b", 1),
+            gapped("c", 1),
+            gapped("d", 0),
+        ])
+        .unwrap();
+        assert_eq!(id, "a");
+        assert!(why.contains("none of the last 3 is complete"), "{why}");
     }
 
     #[test]

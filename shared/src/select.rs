@@ -543,6 +543,7 @@ pub fn filter(snap: &Snapshot, sel: &Selection) -> Snapshot {
         rest_apis: vec![],
         apis_v2: vec![],
         estate: Default::default(),
+        gaps: vec![],
     };
     for (a, name) in snap
         .rest_apis
@@ -589,6 +590,19 @@ pub fn filter(snap: &Snapshot, sel: &Selection) -> Snapshot {
         })
         .collect();
     o.account = e.account.clone().filter(|_| sel.has(&eid::account()));
+    // What the capture lacked of the APIs taken, and of the estate.
+    let taken: std::collections::BTreeSet<&str> = out
+        .rest_apis
+        .iter()
+        .map(|a| a.api.id.as_str())
+        .chain(out.apis_v2.iter().map(|a| a.api.api_id.as_str()))
+        .collect();
+    out.gaps = snap
+        .gaps
+        .iter()
+        .filter(|g| g.scope == crate::model::ESTATE_SCOPE || taken.contains(g.scope.as_str()))
+        .cloned()
+        .collect();
     out
 }
 
@@ -712,6 +726,36 @@ mod tests {
 
     fn keys(s: &Selection) -> Vec<&str> {
         s.taken.keys().map(String::as_str).collect()
+    }
+
+    #[test]
+    fn a_selection_keeps_what_the_capture_lacked_of_what_it_takes() {
+        use crate::model::{Gap, Source, v1};
+        let api = |id: &str, name: &str| v1::RestApiSnapshot {
+            api: v1::RestApi {
+                id: id.into(),
+                name: name.into(),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let gap = |scope: &str| Gap::new("DocumentationPart", scope, "not served");
+        let snap = Snapshot {
+            source: Source {
+                partition: "aws".into(),
+                account: "111111111111".into(),
+                region: "eu-west-1".into(),
+            },
+            rest_apis: vec![api("r1", "orders"), api("r2", "other")],
+            apis_v2: vec![],
+            estate: Default::default(),
+            gaps: vec![gap("r1"), gap("r2"), gap(crate::model::ESTATE_SCOPE)],
+        };
+        let (items, edges) = graph(&snap);
+        let chosen = select(&items, &edges, &[Selector::Id("r1".into())], &[]).unwrap();
+        let taken = filter(&snap, &chosen);
+        assert_eq!(taken.rest_apis.len(), 1);
+        assert_eq!(taken.gaps, [gap("r1"), gap(crate::model::ESTATE_SCOPE)]);
     }
 
     #[test]

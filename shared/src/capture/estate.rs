@@ -17,18 +17,19 @@
 //! fails without an error code (moto answers 500 for a domain that has no mapping).
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::AtomicU16;
 
 use aws_config::SdkConfig;
 use aws_sdk_apigateway::types as v1sdk;
 use aws_sdk_apigatewayv2::types as v2sdk;
 
-use super::{note_gap, or_gap, paged, run_bounded};
+use super::{Gaps, or_gap, paged, run_bounded};
 use crate::Result;
 use crate::awsconf::sdk_error;
+use crate::model::ESTATE_SCOPE;
 use crate::model::estate::{
-    Account, ApiKey, ApiStage, ClientCertificate, DomainName, Estate, Mapping, MutualTls, Quota,
-    Throttle, UsagePlan, VpcLinkV1, VpcLinkV2,
+    self as model, Account, ApiKey, ApiStage, ClientCertificate, DomainName, Estate, Mapping,
+    MutualTls, Quota, StageKey, Throttle, UsagePlan, VpcLinkV1, VpcLinkV2,
 };
 use crate::pacing::Pacer;
 use crate::secret::Sealer;
@@ -52,18 +53,32 @@ pub async fn capture_estate(
     sealer: &Sealer,
     progress: &(dyn Fn(String) + Send + Sync),
 ) -> Result<Estate> {
-    let v1 = super::apigateway_client(sdk);
-    let v2 = super::v2::client(sdk);
-    capture_estate_with(&v1, &v2, pacer, sealer, progress).await
+    capture_estate_with_gaps(sdk, pacer, sealer, progress, &Gaps::strict()).await
 }
 
-/// [`capture_estate`] with the clients given (tests give clients that answer from mocks).
+/// [`capture_estate`], recording in `gaps` what the source did not serve or answered
+/// unreadably (taken as none).
+pub async fn capture_estate_with_gaps(
+    sdk: &SdkConfig,
+    pacer: &Pacer,
+    sealer: &Sealer,
+    progress: &(dyn Fn(String) + Send + Sync),
+    gaps: &Gaps,
+) -> Result<Estate> {
+    let v1 = super::apigateway_client(sdk);
+    let v2 = super::v2::client(sdk);
+    capture_estate_with(&v1, &v2, pacer, sealer, progress, gaps).await
+}
+
+/// [`capture_estate_with_gaps`] with the clients given (tests give clients that answer from
+/// mocks).
 pub async fn capture_estate_with(
     v1: &aws_sdk_apigateway::Client,
     v2: &aws_sdk_apigatewayv2::Client,
     pacer: &Pacer,
     sealer: &Sealer,
     progress: &(dyn Fn(String) + Send + Sync),
+    gaps: &Gaps,
 ) -> Result<Estate> {
     let what = |op: &str| format!("reading the account's API Gateway estate ({op})");
 
@@ -97,7 +112,7 @@ pub async fn capture_estate_with(
         };
     }
 
-    let certs_gap = AtomicBool::new(false);
+    let certs_gap = AtomicU16::new(0);
     let cg = &certs_gap;
     let (domains1, domains2, links1, links2, plans, keys, certs, account) = tokio::join!(
         list_v1!("GetDomainNames", v1.get_domain_names()),
@@ -109,19 +124,49 @@ pub async fn capture_estate_with(
         list_v1!("GetClientCertificates", v1.get_client_certificates(); gap cg),
         pacer.call("GetAccount", || v1.get_account().send()),
     );
-    let domains1 = domains1.map_err(|e| sdk_error(&what("GetDomainNames"), e))?;
-    let domains2 = domains2.map_err(|e| sdk_error(&what("v2 GetDomainNames"), e))?;
-    let links1 = links1.map_err(|e| sdk_error(&what("GetVpcLinks"), e))?;
-    let links2 = links2.map_err(|e| sdk_error(&what("v2 GetVpcLinks"), e))?;
-    let plans = plans.map_err(|e| sdk_error(&what("GetUsagePlans"), e))?;
-    let keys = keys.map_err(|e| sdk_error(&what("GetApiKeys"), e))?;
-    let certs = certs.map_err(|e| sdk_error(&what("GetClientCertificates"), e))?;
-    let account = account.map_err(|e| sdk_error(&what("GetAccount"), e))?;
+    // A list whose reply cannot be read (an API key the SDK cannot parse...) is a gap of the
+    // point: that kind is left out, the rest is captured.
+    let read = |op: &str| what(op);
+    let e = ESTATE_SCOPE;
+    let domains1 = gaps.or_unreadable(domains1, model::KIND_DOMAIN, e, "GetDomainNames", &read)?;
+    let domains2 =
+        gaps.or_unreadable(domains2, model::KIND_DOMAIN, e, "v2 GetDomainNames", &read)?;
+    let links1 = gaps.or_unreadable(links1, model::KIND_VPC_LINK, e, "GetVpcLinks", &read)?;
+    let links2 = gaps.or_unreadable(links2, model::KIND_VPC_LINK_V2, e, "v2 GetVpcLinks", &read)?;
+    let plans = gaps.or_unreadable(plans, model::KIND_USAGE_PLAN, e, "GetUsagePlans", &read)?;
+    let keys = gaps.or_unreadable(keys, model::KIND_API_KEY, e, "GetApiKeys", &read)?;
+    let certs = gaps.or_unreadable(
+        certs,
+        model::KIND_CLIENT_CERTIFICATE,
+        e,
+        "GetClientCertificates",
+        &read,
+    )?;
+    let account = match account {
+        Ok(a) => Some(a),
+        Err(err) => match gaps.unreadable(&err) {
+            Some(why) => {
+                gaps.push(crate::model::Gap::new(
+                    model::KIND_ACCOUNT,
+                    e,
+                    format!("could not read the reply of GetAccount: {why}"),
+                ));
+                None
+            }
+            None => return Err(sdk_error(&what("GetAccount"), err)),
+        },
+    };
     let mut lacking = vec![];
-    note_gap(&certs_gap, "estate", "GetClientCertificates", &mut lacking);
+    gaps.note(
+        &certs_gap,
+        model::KIND_CLIENT_CERTIFICATE,
+        e,
+        "GetClientCertificates",
+        &mut lacking,
+    );
 
     // Mappings of each domain, through the API(s) that listed it.
-    let mappings_gap = AtomicBool::new(false);
+    let mappings_gap = AtomicU16::new(0);
     let mg = &mappings_gap;
     let reads: Vec<_> = domains1
         .iter()
@@ -138,7 +183,13 @@ pub async fn capture_estate_with(
         })
         .collect();
     let base_paths = run_bounded(reads, AT_ONCE).await;
-    note_gap(&mappings_gap, "estate", "GetBasePathMappings", &mut lacking);
+    gaps.note(
+        &mappings_gap,
+        model::KIND_MAPPING,
+        e,
+        "GetBasePathMappings",
+        &mut lacking,
+    );
     let reads: Vec<_> = domains2
         .iter()
         .map(|d| {
@@ -162,8 +213,9 @@ pub async fn capture_estate_with(
     let mut by_name: BTreeMap<String, DomainName> = BTreeMap::new();
     for (d, mappings) in domains1.iter().zip(base_paths) {
         let name = d.domain_name().unwrap_or_default();
+        let of = |op: &str| what(&format!("{op} of {name}"));
         let mappings =
-            mappings.map_err(|e| sdk_error(&what(&format!("GetBasePathMappings of {name}")), e))?;
+            gaps.or_unreadable(mappings, model::KIND_MAPPING, e, "GetBasePathMappings", &of)?;
         let into = by_name.entry(name.to_string()).or_default();
         merge_v1_domain(into, d);
         into.mappings.extend(mappings.iter().map(|m| Mapping {
@@ -179,8 +231,9 @@ pub async fn capture_estate_with(
     }
     for (d, mappings) in domains2.iter().zip(api_mappings) {
         let name = d.domain_name().unwrap_or_default();
+        let of = |op: &str| what(&format!("{op} of {name}"));
         let mappings =
-            mappings.map_err(|e| sdk_error(&what(&format!("GetApiMappings of {name}")), e))?;
+            gaps.or_unreadable(mappings, model::KIND_MAPPING, e, "GetApiMappings", &of)?;
         let into = by_name.entry(name.to_string()).or_default();
         merge_v2_domain(into, d);
         into.mappings.extend(mappings.iter().map(|m| Mapping {
@@ -196,15 +249,8 @@ pub async fn capture_estate_with(
 
     let mut usage_plans = Vec::with_capacity(plans.len());
     for (p, got) in plans.iter().zip(plan_keys) {
-        let keys = got.map_err(|e| {
-            sdk_error(
-                &what(&format!(
-                    "GetUsagePlanKeys of {}",
-                    p.id().unwrap_or_default()
-                )),
-                e,
-            )
-        })?;
+        let of = |op: &str| what(&format!("{op} of {}", p.id().unwrap_or_default()));
+        let keys = gaps.or_unreadable(got, model::KIND_USAGE_PLAN, e, "GetUsagePlanKeys", &of)?;
         usage_plans.push(usage_plan(p, &keys));
     }
 
@@ -226,13 +272,24 @@ pub async fn capture_estate_with(
             customer_id: k.customer_id.clone(),
             tags: tree(&k.tags),
             value,
+            stage_keys: k
+                .stage_keys()
+                .iter()
+                .filter_map(|s| {
+                    let parsed = StageKey::parse(s);
+                    if parsed.is_none() {
+                        tracing::warn!(api_key_id = id, "a stage key without '/'; left out");
+                    }
+                    parsed
+                })
+                .collect(),
         });
     }
 
-    let account = Account {
+    let account = account.map(|account| Account {
         cloudwatch_role_arn: account.cloudwatch_role_arn.clone(),
         features: account.features.clone().unwrap_or_default(),
-    };
+    });
     let mut estate = Estate {
         domains,
         vpc_links_v1: links1.iter().map(vpc_link_v1).collect(),
@@ -241,7 +298,7 @@ pub async fn capture_estate_with(
         api_keys,
         client_certificates: certs.iter().map(client_certificate).collect(),
         // Default settings are nothing to keep (or restore).
-        account: (account != Account::default()).then_some(account),
+        account: account.filter(|a| *a != Account::default()),
     };
     estate.normalize();
 

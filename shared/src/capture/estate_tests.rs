@@ -39,6 +39,14 @@ fn clients(rules: &[Rule]) -> (aws_sdk_apigateway::Client, aws_sdk_apigatewayv2:
     (v1, v2)
 }
 
+/// Captures the estate `rules` answer, with `gaps`; the pacer tells the calls made.
+async fn capture(rules: &[Rule], sealer: &Sealer, gaps: &Gaps) -> (Result<Estate>, Pacer) {
+    let (v1, v2) = clients(rules);
+    let pacer = Pacer::for_tests();
+    let got = capture_estate_with(&v1, &v2, &pacer, sealer, &|_| {}, gaps).await;
+    (got, pacer)
+}
+
 const DOMAIN: &str = "api.example.com";
 const CERT: &str = "arn:aws:acm:eu-west-1:111111111111:certificate/abc";
 
@@ -252,6 +260,8 @@ fn estate_rules(certs: Rule) -> Vec<Rule> {
                             .value(VALUE_A)
                             .enabled(true)
                             .customer_id("c-1")
+                            .stage_keys("r1/prod")
+                            .stage_keys("h1/$default")
                             .build(),
                     )
                     .items(
@@ -305,9 +315,15 @@ async fn the_estate_is_captured_whole_with_paging_and_sealed_values() {
     let dir = tempfile::tempdir().unwrap();
     let sealer = Sealer::local(dir.path().join("key"));
     let lines = std::sync::Mutex::new(Vec::new());
-    let e = capture_estate_with(&v1, &v2, &pacer, &sealer, &|l| {
-        lines.lock().unwrap().push(l)
-    })
+    let gaps = Gaps::default();
+    let e = capture_estate_with(
+        &v1,
+        &v2,
+        &pacer,
+        &sealer,
+        &|l| lines.lock().unwrap().push(l),
+        &gaps,
+    )
     .await
     .unwrap();
 
@@ -375,6 +391,17 @@ async fn the_estate_is_captured_whole_with_paging_and_sealed_values() {
     assert_eq!(names, ["alice", "bob"]);
     assert!(e.api_keys[0].enabled && !e.api_keys[1].enabled);
     assert_eq!(e.api_keys[0].customer_id.as_deref(), Some("c-1"));
+    let stage = |api: &str, stage: &str| StageKey {
+        rest_api_id: api.into(),
+        stage_name: stage.into(),
+    };
+    assert_eq!(
+        e.api_keys[0].stage_keys,
+        [stage("h1", "$default"), stage("r1", "prod")],
+        "AWS's `apiId/stage`, sorted"
+    );
+    assert!(e.api_keys[1].stage_keys.is_empty());
+    assert!(gaps.take().is_empty(), "nothing lacking");
     assert_eq!(
         sealer.open("k1", &e.api_keys[0].value).await.unwrap(),
         VALUE_A
@@ -427,14 +454,20 @@ async fn client_certificates_a_look_alike_lacks_read_as_none() {
         .sequence()
         .http_status(404, html(404))
         .build();
-    let (v1, v2) = clients(&estate_rules(certs));
-    let pacer = Pacer::for_tests();
     let dir = tempfile::tempdir().unwrap();
     let sealer = Sealer::local(dir.path().join("key"));
-    let e = capture_estate_with(&v1, &v2, &pacer, &sealer, &|_| {})
-        .await
-        .unwrap();
+    let gaps = Gaps::default();
+    let (e, pacer) = capture(&estate_rules(certs), &sealer, &gaps).await;
+    let e = e.unwrap();
     assert!(e.client_certificates.is_empty());
+    assert_eq!(
+        gaps.take(),
+        [crate::model::Gap::new(
+            "ClientCertificate",
+            "estate",
+            "not served by the source: GetClientCertificates answered 404"
+        )]
+    );
     assert_eq!(pacer.calls()["GetClientCertificates"], 1, "not retried");
     assert_eq!(e.domains.len(), 1, "the rest is read");
 }
@@ -445,20 +478,20 @@ async fn aws_errors_stay_errors_and_an_unkeyed_s3_store_refuses_api_keys() {
         .sequence()
         .http_status(400, error_body("BadRequestException", "no"))
         .build();
-    let (v1, v2) = clients(&estate_rules(certs));
     let dir = tempfile::tempdir().unwrap();
     let sealer = Sealer::local(dir.path().join("key"));
-    let err = capture_estate_with(&v1, &v2, &Pacer::for_tests(), &sealer, &|_| {})
+    let err = capture(&estate_rules(certs), &sealer, &Gaps::default())
         .await
+        .0
         .unwrap_err();
     assert!(err.to_string().contains("GetClientCertificates"), "{err}");
 
-    let (v1, v2) = clients(&estate_rules(certs_rule()));
     let sdk = mocks::sdk();
     let store = crate::store::Store::S3(crate::store::S3Store::new(&sdk, "points", ""));
     let sealer = Sealer::for_store(&store, &Default::default(), Some(&sdk));
-    let err = capture_estate_with(&v1, &v2, &Pacer::for_tests(), &sealer, &|_| {})
+    let err = capture(&estate_rules(certs_rule()), &sealer, &Gaps::default())
         .await
+        .0
         .unwrap_err()
         .to_string();
     assert!(
@@ -467,13 +500,83 @@ async fn aws_errors_stay_errors_and_an_unkeyed_s3_store_refuses_api_keys() {
     );
 }
 
+/// GetApiKeys as moto answers it for a key made with stage keys: `stageKeys` as objects, where
+/// AWS (and so the SDK) has `apiId/stage` strings.
+fn unreadable_keys() -> Rule {
+    let body = format!(
+        r#"{{"item":[{{"id":"k1","name":"alice","value":"{VALUE_A}","enabled":true,"stageKeys":[{{"restApiId":"r1","stageName":"prod"}}]}}]}}"#
+    );
+    mock!(aws_sdk_apigateway::Client::get_api_keys)
+        .sequence()
+        .http_status(200, Some(body))
+        .build()
+}
+
+#[tokio::test]
+async fn an_unreadable_reply_costs_its_kind_only_and_says_why() {
+    let rules = |keys: Rule| {
+        let mut r = vec![keys];
+        r.extend(estate_rules(certs_rule()));
+        r
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let sealer = Sealer::local(dir.path().join("key"));
+    let gaps = Gaps::default();
+    let (e, pacer) = capture(&rules(unreadable_keys()), &sealer, &gaps).await;
+    let e = e.unwrap();
+    assert!(e.api_keys.is_empty());
+    assert_eq!(e.domains.len(), 1, "the rest is captured");
+    assert_eq!(e.usage_plans.len(), 1);
+    assert_eq!(e.client_certificates.len(), 1);
+    assert_eq!(pacer.calls()["GetApiKeys"], 1, "not retried");
+    let gaps = gaps.take();
+    assert_eq!(gaps.len(), 1, "{gaps:?}");
+    let g = &gaps[0];
+    assert_eq!((g.kind.as_str(), g.scope.as_str()), ("ApiKey", "estate"));
+    assert!(
+        g.reason
+            .starts_with("could not read the reply of GetApiKeys: "),
+        "{}",
+        g.reason
+    );
+    // Nothing of the body, where the key's value travels.
+    for secret in [VALUE_A, "alice", "restApiId"] {
+        assert!(!g.reason.contains(secret), "{}", g.reason);
+    }
+    assert!(
+        g.describe()
+            .starts_with("API keys of the account's estate (could not read")
+    );
+
+    // A strict capture (a restore's view of its target) stops there, saying what it is.
+    let err = capture(&rules(unreadable_keys()), &sealer, &Gaps::strict())
+        .await
+        .0
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with(
+            "could not read the reply while reading the account's API Gateway estate (GetApiKeys)"
+        ),
+        "{err}"
+    );
+    assert!(!err.contains("rejected") && !err.contains(VALUE_A), "{err}");
+}
+
 #[test]
 fn capture_futures_are_send() {
     fn send<T: Send>(_: &T) {}
     let (v1, v2) = clients(&[]);
     let pacer = Pacer::for_tests();
     let sealer = Sealer::local("/nonexistent/key");
-    send(&capture_estate_with(&v1, &v2, &pacer, &sealer, &|_| {}));
+    send(&capture_estate_with(
+        &v1,
+        &v2,
+        &pacer,
+        &sealer,
+        &|_| {},
+        &Gaps::default(),
+    ));
 }
 
 #[test]

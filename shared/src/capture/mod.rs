@@ -18,7 +18,8 @@ pub mod v2;
 use std::collections::{BTreeSet, HashSet};
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU16, Ordering};
 use std::task::Poll;
 
 use aws_sdk_apigateway::Client;
@@ -28,6 +29,7 @@ use aws_sdk_apigateway::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_apigateway::types as sdk;
 
 use crate::awsconf::{sdk_error, status_of};
+use crate::model::Gap;
 use crate::model::v1::{self, RestApiSnapshot};
 use crate::pacing::Pacer;
 use crate::{Error, Result};
@@ -86,6 +88,18 @@ pub async fn capture_rest_apis(
     select: &[String],
     progress: &(dyn Fn(String) + Send + Sync),
 ) -> Result<Vec<RestApiSnapshot>> {
+    capture_rest_apis_with_gaps(client, pacer, select, progress, &Gaps::strict()).await
+}
+
+/// [`capture_rest_apis`], recording in `gaps` what the source did not serve or answered
+/// unreadably (taken as none).
+pub async fn capture_rest_apis_with_gaps(
+    client: &Client,
+    pacer: &Pacer,
+    select: &[String],
+    progress: &(dyn Fn(String) + Send + Sync),
+    gaps: &Gaps,
+) -> Result<Vec<RestApiSnapshot>> {
     let all = get_rest_apis(client, pacer).await?;
     let listed = all.len();
     let chosen = choose(
@@ -99,7 +113,7 @@ pub async fn capture_rest_apis(
     let skip_if_gone = select.is_empty();
     let jobs: Vec<_> = chosen
         .iter()
-        .map(|api| capture_one(client, pacer, api, skip_if_gone, progress))
+        .map(|api| capture_one(client, pacer, api, skip_if_gone, progress, gaps))
         .collect();
     let mut out = Vec::new();
     for r in run_bounded(jobs, APIS_AT_ONCE).await {
@@ -166,6 +180,7 @@ async fn capture_one(
     api: &sdk::RestApi,
     skip_if_gone: bool,
     progress: &(dyn Fn(String) + Send + Sync),
+    gaps: &Gaps,
 ) -> Result<Option<RestApiSnapshot>> {
     let id = api.id().unwrap_or_default();
     let name = api.name().unwrap_or_default();
@@ -230,8 +245,22 @@ async fn capture_one(
     // documentation with an empty list, so a 404 there is a real error on AWS. Services that do
     // not implement documentation (moto answers 404) would otherwise make every capture fail:
     // for them, NotFound means "no documentation".
-    let parts = none_if_not_found(parts, &what("GetDocumentationParts"))?;
-    let versions = none_if_not_found(versions, &what("GetDocumentationVersions"))?;
+    let parts = none_if_not_found(
+        parts,
+        gaps,
+        (v1::KIND_DOCUMENTATION_PART, id, "GetDocumentationParts"),
+        &what,
+    )?;
+    let versions = none_if_not_found(
+        versions,
+        gaps,
+        (
+            v1::KIND_DOCUMENTATION_VERSION,
+            id,
+            "GetDocumentationVersions",
+        ),
+        &what,
+    )?;
 
     let mut snap = RestApiSnapshot {
         api: convert::rest_api(api),
@@ -242,12 +271,37 @@ async fn capture_one(
         snap.resources.push(res);
         snap.methods.extend(methods);
     }
-    let authorizers = authorizers.map_err(|e| sdk_error(&what("GetAuthorizers"), e))?;
-    let models = models.map_err(|e| sdk_error(&what("GetModels"), e))?;
-    let validators = validators.map_err(|e| sdk_error(&what("GetRequestValidators"), e))?;
-    let responses = responses.map_err(|e| sdk_error(&what("GetGatewayResponses"), e))?;
-    let deployments = deployments.map_err(|e| sdk_error(&what("GetDeployments"), e))?;
-    let stages = stages.map_err(|e| sdk_error(&what("GetStages"), e))?;
+    // A list whose reply cannot be read is a gap of the point, not the end of the capture.
+    let authorizers = gaps.or_unreadable(
+        authorizers,
+        v1::KIND_AUTHORIZER,
+        id,
+        "GetAuthorizers",
+        &what,
+    )?;
+    let models = gaps.or_unreadable(models, v1::KIND_MODEL, id, "GetModels", &what)?;
+    let validators = gaps.or_unreadable(
+        validators,
+        v1::KIND_REQUEST_VALIDATOR,
+        id,
+        "GetRequestValidators",
+        &what,
+    )?;
+    let responses = gaps.or_unreadable(
+        responses,
+        v1::KIND_GATEWAY_RESPONSE,
+        id,
+        "GetGatewayResponses",
+        &what,
+    )?;
+    let deployments = gaps.or_unreadable(
+        deployments,
+        v1::KIND_DEPLOYMENT,
+        id,
+        "GetDeployments",
+        &what,
+    )?;
+    let stages = gaps.or_unreadable(stages, v1::KIND_STAGE, id, "GetStages", &what)?;
     snap.authorizers = authorizers.iter().map(convert::authorizer).collect();
     snap.models = models.iter().map(convert::model).collect();
     snap.request_validators = validators.iter().map(convert::request_validator).collect();
@@ -286,33 +340,123 @@ pub(crate) fn unimplemented<E: ProvideErrorMetadata>(e: &SdkError<E, HttpRespons
 }
 
 /// One page's result, with a look-alike's "not implemented" (see [`unimplemented`]) turned into
-/// an empty last page (so the pacer does not retry it) and recorded in `gap`.
+/// an empty last page (so the pacer does not retry it) and its HTTP status recorded in `gap`.
 #[allow(clippy::result_large_err)] // the SDK's own error, passed through as `paged` wants it
 pub(crate) fn or_gap<T, E: ProvideErrorMetadata>(
     r: std::result::Result<(Vec<T>, Option<String>), SdkError<E, HttpResponse>>,
-    gap: &AtomicBool,
+    gap: &AtomicU16,
 ) -> std::result::Result<(Vec<T>, Option<String>), SdkError<E, HttpResponse>> {
     match r {
         Err(e) if unimplemented(&e) => {
-            gap.store(true, Ordering::Relaxed);
+            gap.store(status_of(&e).unwrap_or(1), Ordering::Relaxed);
             Ok((Vec::new(), None))
         }
         r => r,
     }
 }
 
-/// Logs, once per list, that the service lacked `op` (of `of`, an API id or `estate`), and
-/// adds `op` to `lacking` (which the capture's progress line names: what a look-alike does not
-/// serve is not in the point, and the operator is told).
-pub(crate) fn note_gap(
-    gap: &AtomicBool,
-    of: &str,
-    op: &'static str,
-    lacking: &mut Vec<&'static str>,
-) {
-    if gap.load(Ordering::Relaxed) {
-        tracing::debug!(of, op, "not implemented by the service; taken as none");
-        lacking.push(op);
+/// What one capture could not take: each gap once. The point's catalog record keeps them, and
+/// the capture's progress lines name them. The default leaves out what cannot be read (a
+/// snapshot); [`Gaps::strict`] does not (a restore must see the whole target, or stop).
+#[derive(Debug, Default)]
+pub struct Gaps {
+    all: Mutex<Vec<Gap>>,
+    strict: bool,
+}
+
+impl Gaps {
+    /// A reply that cannot be read stays an error (what is not served still reads as none).
+    pub fn strict() -> Self {
+        Gaps {
+            strict: true,
+            ..Default::default()
+        }
+    }
+
+    pub fn push(&self, gap: Gap) {
+        let mut all = self
+            .all
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if !all.contains(&gap) {
+            all.push(gap);
+        }
+    }
+
+    /// Every gap so far, sorted.
+    pub fn take(&self) -> Vec<Gap> {
+        let mut all = std::mem::take(
+            &mut *self
+                .all
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        );
+        all.sort();
+        all
+    }
+
+    /// Why a failed read can be left out of the capture: its reply could not be read and this
+    /// capture is not strict.
+    pub(crate) fn unreadable<E: std::error::Error + 'static>(
+        &self,
+        e: &SdkError<E, HttpResponse>,
+    ) -> Option<String> {
+        crate::awsconf::unreadable(e).filter(|_| !self.strict)
+    }
+
+    /// Records that the service lacked `op` (of `scope`, an API id or the estate) when `gap`
+    /// holds the status it answered, and adds `op` to `lacking` (which the capture's progress
+    /// line names): what a look-alike does not serve is not in the point, and both the
+    /// operator and the point's record say so.
+    pub(crate) fn note(
+        &self,
+        gap: &AtomicU16,
+        kind: &str,
+        scope: &str,
+        op: &'static str,
+        lacking: &mut Vec<&'static str>,
+    ) {
+        let status = gap.load(Ordering::Relaxed);
+        if status != 0 {
+            tracing::debug!(scope, op, "not implemented by the service; taken as none");
+            lacking.push(op);
+            self.push(Gap::new(
+                kind,
+                scope,
+                format!("not served by the source: {op} answered {status}"),
+            ));
+        }
+    }
+
+    /// A list read whose reply could not be read is taken as none and recorded as a gap of
+    /// `kind` in `scope` (one unreadable reply never costs the whole capture); other errors
+    /// are errors, `what(op)` saying what was being read.
+    pub(crate) fn or_unreadable<T, E>(
+        &self,
+        r: std::result::Result<Vec<T>, SdkError<E, HttpResponse>>,
+        kind: &str,
+        scope: &str,
+        op: &str,
+        what: &dyn Fn(&str) -> String,
+    ) -> Result<Vec<T>>
+    where
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    {
+        match r {
+            Err(e) => match self.unreadable(&e) {
+                Some(why) => {
+                    tracing::warn!(scope, op, kind, "reply not readable; taken as none");
+                    self.push(Gap::new(
+                        kind,
+                        scope,
+                        format!("could not read the reply of {op}: {why}"),
+                    ));
+                    Ok(Vec::new())
+                }
+                None => Err(sdk_error(&what(op), e)),
+            },
+            Ok(v) => Ok(v),
+        }
     }
 }
 
@@ -328,23 +472,24 @@ pub(crate) fn lacking_note(lacking: &[&str]) -> String {
     }
 }
 
-/// A list read where NotFound means "none" (see the documentation reads in [`capture_one`]).
+/// A list read where NotFound means "none" (see the documentation reads in [`capture_one`]),
+/// recorded in `gaps` as `(kind, scope, op)` not served.
 fn none_if_not_found<T, E>(
     r: std::result::Result<Vec<T>, SdkError<E, HttpResponse>>,
-    what: &str,
+    gaps: &Gaps,
+    (kind, scope, op): (&str, &str, &'static str),
+    what: &dyn Fn(&str) -> String,
 ) -> Result<Vec<T>>
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
     match r {
         Err(e) if is_not_found(&e) => {
-            tracing::debug!(
-                what,
-                "not found; taken as none (the service does not implement it)"
-            );
+            let status = AtomicU16::new(status_of(&e).unwrap_or(404));
+            gaps.note(&status, kind, scope, op, &mut vec![]);
             Ok(Vec::new())
         }
-        r => r.map_err(|e| sdk_error(what, e)),
+        r => gaps.or_unreadable(r, kind, scope, op, what),
     }
 }
 

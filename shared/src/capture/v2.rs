@@ -17,15 +17,16 @@
 //! errors (and 5xx are retried).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicU16, Ordering};
 
 use aws_sdk_apigatewayv2::Client;
 use aws_sdk_apigatewayv2::config::retry::RetryConfig;
 use aws_sdk_apigatewayv2::types as sdk;
 
-use super::{is_not_found, note_gap, or_gap, paged, run_bounded};
+use super::{Gaps, is_not_found, or_gap, paged, run_bounded};
 use crate::Result;
 use crate::awsconf::sdk_error;
+use crate::model::Gap;
 use crate::model::v2::{self, ApiSnapshot};
 use crate::pacing::Pacer;
 use crate::time::from_sdk;
@@ -35,6 +36,10 @@ const PAGE: &str = "500";
 
 /// How many APIs are read at the same time (see the v1 capture's `APIS_AT_ONCE`).
 const APIS_AT_ONCE: usize = 4;
+
+/// Kinds of gaps for what is kept inside routes and integrations.
+const KIND_ROUTE_RESPONSE: &str = "RouteResponse";
+const KIND_INTEGRATION_RESPONSE: &str = "IntegrationResponse";
 
 /// How many per-route or per-integration reads of one WebSocket API are in flight at once.
 const CHILDREN_AT_ONCE: usize = 8;
@@ -98,6 +103,18 @@ pub async fn capture_apis(
     select: &[String],
     progress: &(dyn Fn(String) + Send + Sync),
 ) -> Result<Vec<ApiSnapshot>> {
+    capture_apis_with_gaps(client, pacer, select, progress, &Gaps::strict()).await
+}
+
+/// [`capture_apis`], recording in `gaps` what the source did not serve or answered unreadably
+/// (taken as none).
+pub async fn capture_apis_with_gaps(
+    client: &Client,
+    pacer: &Pacer,
+    select: &[String],
+    progress: &(dyn Fn(String) + Send + Sync),
+    gaps: &Gaps,
+) -> Result<Vec<ApiSnapshot>> {
     let all = get_apis(client, pacer).await?;
     let listed = all.len();
     let chosen = super::choose(
@@ -115,7 +132,7 @@ pub async fn capture_apis(
     let skip_if_gone = select.is_empty();
     let jobs: Vec<_> = chosen
         .iter()
-        .map(|api| capture_one(client, pacer, api, skip_if_gone, progress))
+        .map(|api| capture_one(client, pacer, api, skip_if_gone, progress, gaps))
         .collect();
     let mut out = Vec::new();
     for r in run_bounded(jobs, APIS_AT_ONCE).await {
@@ -134,6 +151,7 @@ async fn capture_one(
     api: &sdk::Api,
     skip_if_gone: bool,
     progress: &(dyn Fn(String) + Send + Sync),
+    gaps: &Gaps,
 ) -> Result<Option<ApiSnapshot>> {
     let id = api.api_id().unwrap_or_default();
     let name = api.name().unwrap_or_default();
@@ -163,11 +181,8 @@ async fn capture_one(
         };
     }
 
-    let (authorizers_gap, models_gap, deployments_gap) = (
-        AtomicBool::new(false),
-        AtomicBool::new(false),
-        AtomicBool::new(false),
-    );
+    let (authorizers_gap, models_gap, deployments_gap) =
+        (AtomicU16::new(0), AtomicU16::new(0), AtomicU16::new(0));
     let (ag, mg, dg) = (&authorizers_gap, &models_gap, &deployments_gap);
     let (routes, integrations, authorizers, models, stages, deployments) = tokio::join!(
         list!("GetRoutes", get_routes),
@@ -186,19 +201,54 @@ async fn capture_one(
         }
         r => r.map_err(|e| sdk_error(&what("GetRoutes"), e))?,
     };
-    let integrations = integrations.map_err(|e| sdk_error(&what("GetIntegrations"), e))?;
-    let mut authorizers: Vec<v2::Authorizer> = authorizers
-        .map_err(|e| sdk_error(&what("GetAuthorizers"), e))?
+    // A list whose reply cannot be read is a gap of the point, not the end of the capture.
+    let integrations = gaps.or_unreadable(
+        integrations,
+        v2::KIND_INTEGRATION,
+        id,
+        "GetIntegrations",
+        &what,
+    )?;
+    let mut authorizers: Vec<v2::Authorizer> = gaps
+        .or_unreadable(
+            authorizers,
+            v2::KIND_AUTHORIZER,
+            id,
+            "GetAuthorizers",
+            &what,
+        )?
         .iter()
         .map(authorizer)
         .collect();
-    let models = models.map_err(|e| sdk_error(&what("GetModels"), e))?;
-    let stages = stages.map_err(|e| sdk_error(&what("GetStages"), e))?;
-    let deployments = deployments.map_err(|e| sdk_error(&what("GetDeployments"), e))?;
+    let models = gaps.or_unreadable(models, v2::KIND_MODEL, id, "GetModels", &what)?;
+    let stages = gaps.or_unreadable(stages, v2::KIND_STAGE, id, "GetStages", &what)?;
+    let deployments = gaps.or_unreadable(
+        deployments,
+        v2::KIND_DEPLOYMENT,
+        id,
+        "GetDeployments",
+        &what,
+    )?;
     let mut lacking = vec![];
-    note_gap(&authorizers_gap, id, "GetAuthorizers", &mut lacking);
-    note_gap(&models_gap, id, "GetModels", &mut lacking);
-    note_gap(&deployments_gap, id, "GetDeployments", &mut lacking);
+    let status = authorizers_gap.load(Ordering::Relaxed);
+    if status != 0 {
+        lacking.push("GetAuthorizers");
+        gaps.push(Gap::new(
+            v2::KIND_AUTHORIZER,
+            id,
+            format!(
+                "not served by the source: GetAuthorizers answered {status}; only those the routes name were read, one by one"
+            ),
+        ));
+    }
+    gaps.note(&models_gap, v2::KIND_MODEL, id, "GetModels", &mut lacking);
+    gaps.note(
+        &deployments_gap,
+        v2::KIND_DEPLOYMENT,
+        id,
+        "GetDeployments",
+        &mut lacking,
+    );
 
     let mut snap = ApiSnapshot {
         api: convert_api(api),
@@ -210,7 +260,7 @@ async fn capture_one(
         deployments: deployments.iter().map(deployment).collect(),
     };
 
-    if authorizers_gap.load(Ordering::Relaxed) {
+    if authorizers_gap.load(Ordering::Relaxed) != 0 {
         // Without GetAuthorizers, read the authorizers the routes name, one by one.
         let wanted: BTreeSet<&str> = snap
             .routes
@@ -245,7 +295,7 @@ async fn capture_one(
     snap.authorizers = authorizers;
 
     if websocket {
-        let route_gap = AtomicBool::new(false);
+        let route_gap = AtomicU16::new(0);
         let gap = &route_gap;
         let reads: Vec<_> = snap
             .routes
@@ -257,14 +307,21 @@ async fn capture_one(
             .collect();
         let responses = run_bounded(reads, CHILDREN_AT_ONCE).await;
         for (r, got) in snap.routes.iter_mut().zip(responses) {
-            let got = got.map_err(|e| sdk_error(&what("GetRouteResponses"), e))?;
+            let got =
+                gaps.or_unreadable(got, KIND_ROUTE_RESPONSE, id, "GetRouteResponses", &what)?;
             r.route_responses = got
                 .iter()
                 .map(route_response)
                 .map(|rr| (rr.route_response_key.clone(), rr))
                 .collect();
         }
-        note_gap(&route_gap, id, "GetRouteResponses", &mut lacking);
+        gaps.note(
+            &route_gap,
+            KIND_ROUTE_RESPONSE,
+            id,
+            "GetRouteResponses",
+            &mut lacking,
+        );
 
         let reads: Vec<_> = snap
             .integrations
@@ -280,7 +337,13 @@ async fn capture_one(
             .collect();
         let responses = run_bounded(reads, CHILDREN_AT_ONCE).await;
         for (i, got) in snap.integrations.iter_mut().zip(responses) {
-            let got = got.map_err(|e| sdk_error(&what("GetIntegrationResponses"), e))?;
+            let got = gaps.or_unreadable(
+                got,
+                KIND_INTEGRATION_RESPONSE,
+                id,
+                "GetIntegrationResponses",
+                &what,
+            )?;
             i.integration_responses = got
                 .iter()
                 .map(integration_response)

@@ -445,7 +445,34 @@ async fn moto_gaps_are_taken_as_none_without_retries() {
     rules.extend(other_rules());
     let client = client(&rules);
     let pacer = Pacer::for_tests();
-    let apis = capture_apis(&client, &pacer, &[], &|_| {}).await.unwrap();
+    let gaps = Gaps::default();
+    let apis = capture_apis_with_gaps(&client, &pacer, &[], &|_| {}, &gaps)
+        .await
+        .unwrap();
+    // What was not served is a gap of the point, with its kind, API and reason.
+    let gaps: Vec<(String, String, String)> = gaps
+        .take()
+        .into_iter()
+        .map(|g| (g.kind, g.scope, g.reason))
+        .collect();
+    let gap = |kind: &str, why: &str| (kind.to_string(), "h1".to_string(), why.to_string());
+    assert_eq!(
+        gaps,
+        [
+            gap(
+                "AuthorizerV2",
+                "not served by the source: GetAuthorizers answered 500; only those the routes name were read, one by one"
+            ),
+            gap(
+                "DeploymentV2",
+                "not served by the source: GetDeployments answered 404"
+            ),
+            gap(
+                "ModelV2",
+                "not served by the source: GetModels answered 500"
+            ),
+        ]
+    );
     let a = &apis[0];
     assert!(a.models.is_empty());
     assert!(a.deployments.is_empty());

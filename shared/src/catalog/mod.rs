@@ -64,6 +64,10 @@ pub struct PointRecord {
     /// What the selection the point was taken with brought in by closure, and why.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub closure: Vec<String>,
+    /// What the capture could not take, and why (the newest capture's, when the same content
+    /// is captured again). Empty: the point is complete.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub gaps: Vec<crate::model::Gap>,
 }
 
 /// The kinds of record a catalog holds.

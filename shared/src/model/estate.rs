@@ -198,6 +198,35 @@ pub struct ApiKey {
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub tags: BTreeMap<String, String>,
     pub value: Sealed,
+    /// The stages the key is enabled on (AWS lists them as `apiId/stage`), sorted.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub stage_keys: Vec<StageKey>,
+}
+
+/// A stage an API key is enabled on (the key's `stageKeys`, outside usage plans).
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct StageKey {
+    pub rest_api_id: String,
+    pub stage_name: String,
+}
+
+impl StageKey {
+    /// From AWS's `apiId/stage`; `None` when there is no `/`.
+    pub fn parse(s: &str) -> Option<StageKey> {
+        let (api, stage) = s.split_once('/')?;
+        Some(StageKey {
+            rest_api_id: api.to_string(),
+            stage_name: stage.to_string(),
+        })
+    }
+}
+
+impl std::fmt::Display for StageKey {
+    /// AWS's form: `apiId/stage`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.rest_api_id, self.stage_name)
+    }
 }
 
 /// A client certificate (API Gateway generates its key pair; only the public part is readable).
@@ -461,6 +490,10 @@ impl Estate {
         }
         self.api_keys
             .sort_by(|a, b| (&a.name, &a.id).cmp(&(&b.name, &b.id)));
+        for k in &mut self.api_keys {
+            k.stage_keys.sort();
+            k.stage_keys.dedup();
+        }
         self.client_certificates.sort_by(|a, b| a.id.cmp(&b.id));
     }
 }

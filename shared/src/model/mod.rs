@@ -36,6 +36,71 @@ pub struct Snapshot {
     /// The account-level resources around the APIs (absent in older snapshots).
     #[serde(default)]
     pub estate: estate::Estate,
+    /// What the capture could not take (a property of the capture, not of the content: kept
+    /// in the point's catalog record, never in its objects or manifest).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub gaps: Vec<Gap>,
+}
+
+/// The scope of a gap of the account-level estate (otherwise a gap's scope is an API id).
+pub const ESTATE_SCOPE: &str = "estate";
+
+/// A kind of resource a capture did not take, where (an API id or [`ESTATE_SCOPE`]), and why.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Gap {
+    /// What is missing, as a model kind (`RouteResponse`, `AuthorizerV2`, `ApiKey`...).
+    pub kind: String,
+    pub scope: String,
+    pub reason: String,
+}
+
+impl Gap {
+    pub fn new(kind: &str, scope: &str, reason: impl Into<String>) -> Self {
+        Gap {
+            kind: kind.to_string(),
+            scope: scope.to_string(),
+            reason: reason.into(),
+        }
+    }
+
+    /// `route responses of API a1b2 (not served by the source: GetRouteResponses answered
+    /// 500)`.
+    pub fn describe(&self) -> String {
+        let of = if self.scope == ESTATE_SCOPE {
+            "the account's estate".to_string()
+        } else {
+            format!("API {}", self.scope)
+        };
+        format!("{} of {of} ({})", kind_words(&self.kind), self.reason)
+    }
+}
+
+/// `RouteResponse` -> `route responses`, `AuthorizerV2` -> `authorizers`, `ApiKey` -> `API keys`.
+fn kind_words(kind: &str) -> String {
+    let kind = kind.strip_suffix("V2").unwrap_or(kind);
+    let mut words: Vec<String> = Vec::new();
+    for c in kind.chars() {
+        if c.is_ascii_uppercase() || words.is_empty() {
+            words.push(String::new());
+        }
+        if let Some(w) = words.last_mut() {
+            w.push(c);
+        }
+    }
+    let words: Vec<String> = words
+        .into_iter()
+        .map(|w| match w.as_str() {
+            "Api" => "API".to_string(),
+            "Vpc" => "VPC".to_string(),
+            _ => w.to_ascii_lowercase(),
+        })
+        .collect();
+    let text = words.join(" ");
+    if text.ends_with('s') {
+        text
+    } else {
+        format!("{text}s")
+    }
 }
 
 /// One stored object of a recovery point: its logical id, its kind (a type name such as
@@ -77,6 +142,7 @@ impl Snapshot {
             rest_apis: v1::RestApiSnapshot::assemble(v1_entries)?,
             apis_v2: v2::ApiSnapshot::assemble(v2_entries)?,
             estate: estate::Estate::assemble(estate_entries)?,
+            gaps: vec![],
         })
     }
 

@@ -1022,6 +1022,7 @@ mod tests {
             rest_apis: apis,
             apis_v2: vec![],
             estate: Default::default(),
+            gaps: vec![],
         };
         let entries = snap.entries().unwrap();
         assert!(entries.iter().any(|e| e.id == "restapi:pets~a1"));

@@ -1098,6 +1098,7 @@ mod tests {
             rest_apis: vec![rest],
             apis_v2: apis,
             estate: Default::default(),
+            gaps: vec![],
         };
         let entries = snap.entries().unwrap();
         find(&entries, "restapi:orders");

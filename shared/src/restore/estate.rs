@@ -31,6 +31,23 @@ use aws_sdk_apigateway::error::SdkError;
 /// Kinds restored before the APIs (they name nothing of the APIs; the APIs name them).
 pub const BEFORE_APIS: &[&str] = &["VpcLink", "VpcLinkV2", "ClientCertificate", "ApiKey"];
 
+/// A stage an API key is enabled on, keyed `KEYNAME apiId/stage`: it names an API, so it is
+/// added (UpdateApiKey) after the APIs, to the key made or matched before them.
+pub const STAGE_KEY: &str = "StageKey";
+
+/// Every kind of estate step: the stored kinds and [`STAGE_KEY`].
+pub const KINDS: &[&str] = &[
+    estate::KIND_DOMAIN,
+    estate::KIND_MAPPING,
+    estate::KIND_VPC_LINK,
+    estate::KIND_VPC_LINK_V2,
+    estate::KIND_USAGE_PLAN,
+    estate::KIND_API_KEY,
+    estate::KIND_CLIENT_CERTIFICATE,
+    estate::KIND_ACCOUNT,
+    STAGE_KEY,
+];
+
 /// Every estate item as (kind, natural key, comparable value), API key values left out.
 /// Usage plans compare their keys by name.
 fn items(e: &Estate) -> Vec<(&'static str, String, Value)> {
@@ -52,7 +69,15 @@ fn items(e: &Estate) -> Vec<(&'static str, String, Value)> {
         out.push(("ClientCertificate", cert_key(c), v));
     }
     for k in &e.api_keys {
-        out.push(("ApiKey", k.name.clone(), val(k, &["id", "value"])));
+        out.push((
+            "ApiKey",
+            k.name.clone(),
+            val(k, &["id", "value", "stageKeys"]),
+        ));
+        for sk in &k.stage_keys {
+            let key = format!("{} {sk}", k.name);
+            out.push((STAGE_KEY, key, Value::Object(Default::default())));
+        }
     }
     for p in &e.usage_plans {
         let mut v = val(p, &["id", "keys"]);
@@ -309,7 +334,7 @@ pub(super) async fn plan(
         ids,
         opts.keep_edge,
     )?;
-    let steps = compare(&desired, current, sealer, estate::KINDS).await?;
+    let steps = compare(&desired, current, sealer, KINDS).await?;
     let mut calls = BTreeMap::new();
     for d in &steps {
         step_calls(d, &desired, &mut calls);
@@ -457,6 +482,7 @@ pub fn step_calls(d: &Difference, desired: &Estate, out: &mut BTreeMap<&'static 
         "VpcLinkV2" if create => add("v2:CreateVpcLink", 1),
         "ClientCertificate" if create => add("GenerateClientCertificate", 1),
         "ApiKey" if create => add("CreateApiKey", 1),
+        STAGE_KEY => add("UpdateApiKey", 1),
         "ApiKey" => {
             add("DeleteApiKey", 1);
             add("CreateApiKey", 1);
@@ -825,6 +851,43 @@ impl EstateApplier<'_> {
                     }
                 )?;
                 self.ids.insert(k.id.clone(), id);
+                // The key made anew has no stages yet: they are added after the APIs.
+                if let Some(c) = self.current.api_keys.iter_mut().find(|c| c.name == key) {
+                    c.stage_keys.clear();
+                }
+            }
+            STAGE_KEY => {
+                let (name, stage) = key.rsplit_once(' ').ok_or_else(gone)?;
+                let k = desired
+                    .api_keys
+                    .iter()
+                    .find(|k| k.name == name)
+                    .ok_or_else(gone)?;
+                let id = self
+                    .ids
+                    .get(&k.id)
+                    .cloned()
+                    .or_else(|| {
+                        let c = self.current.api_keys.iter().find(|c| c.name == name);
+                        c.map(|c| c.id.clone())
+                    })
+                    .ok_or_else(|| {
+                        Error::NotFound(format!(
+                            "API key {name} is not in the target, so its stage {stage} cannot be added: run the restore again once the key is restored"
+                        ))
+                    })?;
+                let add = t1::PatchOperation::builder()
+                    .op(t1::Op::Add)
+                    .path("/stages")
+                    .value(stage)
+                    .build();
+                call!(self, "UpdateApiKey", &key, || {
+                    self.v1
+                        .update_api_key()
+                        .api_key(&id)
+                        .patch_operations(add.clone())
+                        .send()
+                })?;
             }
             "UsagePlan" => {
                 let p = desired
@@ -1220,6 +1283,7 @@ impl EstateApplier<'_> {
 mod tests {
     use aws_sdk_apigateway::operation::create_api_key::CreateApiKeyOutput;
     use aws_sdk_apigateway::operation::delete_api_key::DeleteApiKeyOutput;
+    use aws_sdk_apigateway::operation::update_api_key::UpdateApiKeyOutput;
     use aws_sdk_apigatewayv2::operation::create_vpc_link::CreateVpcLinkOutput;
     use aws_sdk_apigatewayv2::operation::get_vpc_link::GetVpcLinkOutput;
     use aws_smithy_mocks::{Rule, mock};
@@ -1287,17 +1351,22 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_certificate_mapped_into_the_wrong_region_blocks_the_domain_and_its_mappings() {
+    /// A source in account 1111... and `region`, and a target in 2222.../us-west-2.
+    fn places(region: &str) -> (Source, Source) {
         let place = |account: &str, region: &str| Source {
             partition: "aws".into(),
             account: account.into(),
             region: region.into(),
         };
-        let (source, target) = (
-            place("111111111111", "us-east-1"),
+        (
+            place("111111111111", region),
             place("222222222222", "us-west-2"),
-        );
+        )
+    }
+
+    #[test]
+    fn a_certificate_mapped_into_the_wrong_region_blocks_the_domain_and_its_mappings() {
+        let (source, target) = places("us-east-1");
         let cert = "arn:aws:acm:us-east-1:111111111111:certificate/abc";
         let e = Estate {
             domains: vec![estate::DomainName {
@@ -1493,5 +1562,78 @@ mod tests {
             .unwrap();
         assert_eq!((delete.num_calls(), create.num_calls()), (1, 1));
         assert_eq!(a.ids["k-src"], "k-new");
+    }
+
+    #[tokio::test]
+    async fn stage_keys_are_added_after_the_apis_with_the_new_api_ids() {
+        let dir = tempfile::tempdir().unwrap();
+        let sealer = Sealer::local(dir.path().join("k"));
+        let (source, target) = places("eu-west-1");
+        let point = Estate {
+            api_keys: vec![estate::ApiKey {
+                id: "k-src".into(),
+                name: "alice".into(),
+                enabled: true,
+                value: sealer.seal("k-src", "value-of-alice-0123").await.unwrap(),
+                stage_keys: vec![estate::StageKey::parse("r1/prod").unwrap()],
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        // Before the APIs: the key alone (its stage names an API the target lacks yet).
+        let create = mock!(aws_sdk_apigateway::Client::create_api_key)
+            .match_requests(|r| r.name() == Some("alice") && r.stage_keys().is_empty())
+            .then_output(|| CreateApiKeyOutput::builder().id("k-new").build());
+        let update = mock!(aws_sdk_apigateway::Client::update_api_key)
+            .match_requests(|r| {
+                let ops = r.patch_operations();
+                r.api_key() == Some("k-new")
+                    && ops.len() == 1
+                    && ops[0].op() == Some(&t1::Op::Add)
+                    && ops[0].path() == Some("/stages")
+                    && ops[0].value() == Some("t1/prod")
+            })
+            .then_output(|| UpdateApiKeyOutput::builder().id("k-new").build());
+        let c = clients(&[create.clone(), update.clone()]);
+        let pacer = Pacer::for_tests();
+        let mut a = applier(&c, &pacer, &sealer, Estate::default());
+        let before = desired(&point, &source, &target, None, &a.ids, false)
+            .unwrap()
+            .api;
+        let steps = compare(&before, &a.current, &sealer, BEFORE_APIS)
+            .await
+            .unwrap();
+        assert_eq!(steps.len(), 1, "{steps:?}");
+        assert_eq!((steps[0].kind, steps[0].key.as_str()), ("ApiKey", "alice"));
+        a.apply(&steps[0], &before).await.unwrap();
+
+        // After the APIs: the API r1 is t1 in the target.
+        a.ids.insert("r1".into(), "t1".into());
+        let after = desired(&point, &source, &target, None, &a.ids, false)
+            .unwrap()
+            .api;
+        let later: Vec<&str> = KINDS
+            .iter()
+            .copied()
+            .filter(|k| !BEFORE_APIS.contains(k))
+            .collect();
+        let steps = compare(&after, &a.current, &sealer, &later).await.unwrap();
+        assert_eq!(steps.len(), 1, "{steps:?}");
+        assert_eq!(
+            (steps[0].kind, steps[0].key.as_str(), &steps[0].change),
+            (STAGE_KEY, "alice t1/prod", &Change::Create)
+        );
+        let mut calls = BTreeMap::new();
+        step_calls(&steps[0], &after, &mut calls);
+        assert_eq!(calls, BTreeMap::from([("UpdateApiKey", 1)]));
+        a.apply(&steps[0], &after).await.unwrap();
+        assert_eq!((create.num_calls(), update.num_calls()), (1, 1));
+
+        // A target key that has the stage already needs nothing more.
+        let mut held = after.clone();
+        held.api_keys[0].id = "k-new".into();
+        held.api_keys[0].value = sealer.seal("k-new", "value-of-alice-0123").await.unwrap();
+        let steps = compare(&after, &held, &sealer, KINDS).await.unwrap();
+        assert!(steps.is_empty(), "{steps:?}");
     }
 }

@@ -129,6 +129,9 @@ pub struct Plan {
     /// What came in by closure over the dependencies, and why.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub selection: Vec<String>,
+    /// What the point lacks (its capture did not take it), so no restore can bring it back.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub lacks: Vec<crate::model::Gap>,
     #[serde(skip)]
     opts: RestoreOptions,
     #[serde(skip)]
@@ -742,6 +745,7 @@ pub async fn plan(
         unsupported,
         estate,
         selection: opts.selection.clone(),
+        lacks: snap.gaps.clone(),
         opts: opts.clone(),
         snap_estate: snap.estate.clone(),
         estate_current,
@@ -808,6 +812,9 @@ pub struct RestoreReport {
     pub unsupported: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub estate: Option<estate::EstateReport>,
+    /// What the point lacks: "verified" holds except for these.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub lacks: Vec<crate::model::Gap>,
 }
 
 /// Differences a local AWS (moto) is known to leave, by kind and field: attributed in the
@@ -967,7 +974,7 @@ pub async fn apply(
                 &eapp.ids,
                 plan.opts.keep_edge,
             )?;
-            let after_kinds: Vec<&str> = crate::model::estate::KINDS
+            let after_kinds: Vec<&str> = estate::KINDS
                 .iter()
                 .copied()
                 .filter(|k| !estate::BEFORE_APIS.contains(k))
@@ -990,8 +997,7 @@ pub async fn apply(
                 &|_| {},
             ))
             .await?;
-            let diffs =
-                estate::compare(&desired, &after, sealer, crate::model::estate::KINDS).await?;
+            let diffs = estate::compare(&desired, &after, sealer, estate::KINDS).await?;
             ereport.remaining = remaining(diffs, &ereport.gaps, local);
             ereport.new_certificates = eapp.new_certificates.clone();
             Some(ereport)
@@ -1022,6 +1028,7 @@ pub async fn apply(
         seconds: started.elapsed().as_secs_f64(),
         unsupported: plan.unsupported.clone(),
         estate: estate_report,
+        lacks: plan.lacks.clone(),
     })
 }
 

@@ -260,6 +260,7 @@ const ID_FIELDS: &[IdField] = &[
     id("/restApiId", "REST API"),
     own("/apiId", "API", "Api"),
     id("/apiStages/*/apiId", "API"),
+    id("/stageKeys/*/restApiId", "API"),
     id("/parentId", "resource"),
     id("/resourceId", "resource"),
     id("/rootResourceId", "resource"),

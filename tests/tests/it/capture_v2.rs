@@ -16,6 +16,7 @@ fn entries(apis: &[ApiSnapshot]) -> Vec<shared::model::Entry> {
         rest_apis: vec![],
         apis_v2: apis.to_vec(),
         estate: Default::default(),
+        gaps: vec![],
     }
     .entries()
     .unwrap()
