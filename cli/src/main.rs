@@ -1,6 +1,6 @@
 //! `apigw-dr`: the operator command. Thin: parse arguments, open store and catalog, call one
 //! function of `shared`, print. Exit codes: 0 done, 1 error (one line on stderr), 2 usage,
-//! 3 `verify` found missing or damaged objects.
+//! 3 `verify` found missing or damaged objects, or `restore` refused a damaged point.
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -250,7 +250,7 @@ async fn run(cli: Cli) -> shared::Result<ExitCode> {
             }
         }
         Command::Restore(a) => {
-            restore(
+            let restored = restore(
                 a,
                 &keys,
                 &store,
@@ -259,7 +259,15 @@ async fn run(cli: Cli) -> shared::Result<ExitCode> {
                 cli.catalog.as_deref(),
                 &progress,
             )
-            .await
+            .await;
+            match restored {
+                // A damaged point is not restored: the exit code `verify` gives.
+                Err(e @ shared::Error::Integrity(_)) => {
+                    fail(&e.to_string());
+                    Ok(ExitCode::from(EXIT_DAMAGED))
+                }
+                other => other,
+            }
         }
         Command::Diff {
             point,
@@ -523,7 +531,11 @@ async fn restore(
                         .map(str::to_string);
                     // Parse now: a bad mapping file stops the restore before anything happens.
                     shared::translate::Mapping::parse(&text, fmt.as_deref()).map_err(|e| {
-                        shared::Error::Invalid(format!("mapping file {}: {e}", path.display()))
+                        shared::Error::Invalid(e.to_string().replacen(
+                            "mapping file",
+                            &format!("mapping file {}", path.display()),
+                            1,
+                        ))
                     })?;
                     (Some(text), fmt)
                 }
@@ -544,9 +556,9 @@ async fn restore(
                 key_file: keys.key_file.as_ref().map(|p| p.display().to_string()),
                 kms_key: keys.kms_key.clone(),
             };
-            // A bad selector stops the restore before anything happens.
-            shared::select::Selector::parse_all(&request.select)?;
-            shared::select::Selector::parse_all(&request.exclude)?;
+            // Everything asked for is checked before anything is written: a refused
+            // restore leaves no job.
+            request.check()?;
             if a.dry_run {
                 let target = shared::awsconf::load(
                     request.to_region.as_deref(),
@@ -564,6 +576,8 @@ async fn restore(
                 }
                 return Ok(ExitCode::SUCCESS);
             }
+            // The point is read whole (a damaged one is marked so) and the selection made.
+            jobs::prepare(store, catalog, &request).await?;
             JobRecord::new(request, "cli")
         }
     };

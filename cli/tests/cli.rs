@@ -41,7 +41,12 @@ fn run(vars: &[(String, String)], store: &Path, args: &[&str]) -> Run {
 
 /// Exit 1 and exactly one line on stderr, which contains `needle`.
 fn assert_one_line_error(r: &Run, needle: &str) {
-    assert_eq!(r.code, 1, "stdout: {}\nstderr: {}", r.stdout, r.stderr);
+    assert_one_line_exit(r, 1, needle);
+}
+
+/// Exit `code` and exactly one line on stderr, which contains `needle`.
+fn assert_one_line_exit(r: &Run, code: i32, needle: &str) {
+    assert_eq!(r.code, code, "stdout: {}\nstderr: {}", r.stdout, r.stderr);
     let lines: Vec<&str> = r
         .stderr
         .lines()
@@ -62,6 +67,34 @@ fn assert_one_line_error(r: &Run, needle: &str) {
     assert!(errors[0].contains(needle), "'{needle}' in {}", errors[0]);
 }
 
+/// Alters one byte of the first object of `kind` of point `id` in a file store; returns its
+/// hash and logical id.
+fn tamper(store: &Path, id: &str, kind: &str) -> (String, String) {
+    let manifest: Value = serde_json::from_slice(
+        &std::fs::read(store.join(format!("objects/{}/{}", &id[..2], id))).unwrap(),
+    )
+    .unwrap();
+    let entry = manifest["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == kind)
+        .unwrap();
+    let hash = entry["hash"].as_str().unwrap().to_string();
+    let path = store.join(format!("objects/{}/{}", &hash[..2], hash));
+    let mut bytes = std::fs::read(&path).unwrap();
+    let last = bytes.len() - 2;
+    bytes[last] ^= 1;
+    std::fs::write(&path, bytes).unwrap();
+    (hash, entry["id"].as_str().unwrap().to_string())
+}
+
+/// No restore job in the local catalog: `status latest` finds none.
+fn assert_no_job(vars: &[(String, String)], store: &Path) {
+    let st = run(vars, store, &["status", "latest"]);
+    assert_one_line_error(&st, "has no restore job");
+}
+
 fn last_line(s: &str) -> &str {
     s.lines().last().unwrap_or("")
 }
@@ -71,6 +104,15 @@ async fn orders(env: &Env) -> fixtures::SampleApi {
     fixtures::sample_rest_api(&aws_sdk_apigateway::Client::new(&sdk), "orders")
         .await
         .unwrap()
+}
+
+/// moto with the sample API `orders` in account A, an empty store folder, the CLI's
+/// environment.
+async fn orders_and_a_store() -> (Env, tempfile::TempDir, Vec<(String, String)>) {
+    let env = acquire().await;
+    orders(&env).await;
+    let vars = env.cli_env(REGION);
+    (env, tempfile::tempdir().unwrap(), vars)
 }
 
 #[tokio::test]
@@ -141,26 +183,11 @@ async fn snapshot_list_show_verify_prune() {
     assert_eq!(ok.code, 0, "{}", ok.stderr);
 
     // One byte of one object altered: verify fails and names it.
-    let manifest: Value = serde_json::from_slice(
-        &std::fs::read(store.join(format!("objects/{}/{}", &id[..2], id))).unwrap(),
-    )
-    .unwrap();
-    let entry = manifest["entries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| e["kind"] == "Stage")
-        .unwrap();
-    let hash = entry["hash"].as_str().unwrap();
-    let path = store.join(format!("objects/{}/{}", &hash[..2], hash));
-    let mut bytes = std::fs::read(&path).unwrap();
-    let last = bytes.len() - 2;
-    bytes[last] ^= 1;
-    std::fs::write(&path, bytes).unwrap();
+    let (hash, logical) = tamper(store, &id, "Stage");
     let bad = run(&vars, store, &["verify", "first"]);
     assert_eq!(bad.code, 3, "{}\n{}", bad.stdout, bad.stderr);
     assert!(
-        bad.stdout.contains(hash) && bad.stdout.contains(entry["id"].as_str().unwrap()),
+        bad.stdout.contains(&hash) && bad.stdout.contains(&logical),
         "{}",
         bad.stdout
     );
@@ -179,11 +206,8 @@ async fn snapshot_list_show_verify_prune() {
 
 #[tokio::test]
 async fn bad_input_is_one_clear_line_and_writes_nothing() {
-    let env = acquire().await;
-    orders(&env).await;
-    let dir = tempfile::tempdir().unwrap();
+    let (_env, dir, vars) = orders_and_a_store().await;
     let store = dir.path();
-    let vars = env.cli_env(REGION);
 
     let r = run(&vars, store, &["snapshot", "--label", "Not OK!"]);
     assert_one_line_error(&r, "bad label 'Not OK!'");
@@ -720,4 +744,147 @@ async fn a_point_says_what_it_lacks_and_an_unreadable_reply_costs_only_its_kind(
     .unwrap();
     let lacks = job["report"]["lacks"].as_array().unwrap();
     assert_eq!(lacks.len(), gaps.len(), "{lacks:?}");
+}
+
+#[tokio::test]
+async fn restore_refuses_bad_input_at_once_and_writes_no_job() {
+    let (_env, dir, vars) = orders_and_a_store().await;
+    let store = dir.path();
+    assert_eq!(run(&vars, store, &["snapshot", "--label", "v1"]).code, 0);
+    let bad_toml = store.join("bad.toml");
+    std::fs::write(
+        &bad_toml,
+        "[cognito_user_pools]\n\"a\" = \"b\"\n[no_such_table]\nx = \"1\"\n",
+    )
+    .unwrap();
+    let broken = store.join("broken.toml");
+    std::fs::write(&broken, "[certificates\n").unwrap();
+    let bad_key = store.join("bad-key.json");
+    std::fs::write(&bad_key, r#"{"vpcs": {"subnet-1": "vpc-2"}}"#).unwrap();
+    let missing = store.join("missing.toml");
+    let (bad_toml, broken, bad_key, missing) = (
+        bad_toml.to_str().unwrap(),
+        broken.to_str().unwrap(),
+        bad_key.to_str().unwrap(),
+        missing.to_str().unwrap(),
+    );
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["--to-region", "mars-east-1"],
+            "unknown AWS Region 'mars-east-1'",
+        ),
+        (
+            &["--to-region", "Not_A_Region"],
+            "'Not_A_Region' is not an AWS Region code",
+        ),
+        (
+            &["--to-region", "mars-east-1", "--detach"],
+            "unknown AWS Region 'mars-east-1'",
+        ),
+        (
+            &["--to-role-arn", "arn:aws:iam::12345:role/dr"],
+            "is not an IAM role ARN",
+        ),
+        (
+            &["--to-role-arn", "admin"],
+            "'admin' is not an IAM role ARN",
+        ),
+        (&["--select", "nosuch*"], "'nosuch*' matches nothing"),
+        (&["--exclude", "*"], "the selection takes nothing"),
+        (&["--api", "nosuch"], "holds no API named"),
+        (
+            &["--map", bad_toml],
+            "(TOML, line 3): unknown field `no_such_table`",
+        ),
+        (&["--map", broken], "(TOML, line 1)"),
+        (&["--map", bad_key], "[vpcs] key \"subnet-1\""),
+        (&["--map", missing], "cannot read the mapping file"),
+    ];
+    for (args, says) in cases {
+        let started = std::time::Instant::now();
+        let r = run(&vars, store, &[&["restore", "v1"][..], args].concat());
+        assert_one_line_error(&r, says);
+        assert!(
+            !r.stderr.contains("credentials"),
+            "{args:?}: not a credentials problem: {}",
+            r.stderr
+        );
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "{args:?}: said at once, not after retries ({:?})",
+            started.elapsed()
+        );
+        assert_no_job(&vars, store);
+    }
+    // The mapping file's own name is in its errors.
+    let r = run(&vars, store, &["restore", "v1", "--map", bad_toml]);
+    assert!(
+        r.stderr.contains(&format!("mapping file {bad_toml} (TOML")),
+        "{}",
+        r.stderr
+    );
+    assert!(!store.join("catalog/jobs").exists());
+
+    // A snapshot's Region too.
+    for (region, says) in [
+        ("mars-east-1", "unknown AWS Region 'mars-east-1'"),
+        ("Not_A_Region", "is not an AWS Region code"),
+    ] {
+        let started = std::time::Instant::now();
+        let r = run(&vars, store, &["snapshot", "--region", region]);
+        assert_one_line_error(&r, says);
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    }
+    let listed: Value =
+        serde_json::from_str(&run(&vars, store, &["list", "--json"]).stdout).unwrap();
+    assert_eq!(listed.as_array().unwrap().len(), 1, "no new point");
+}
+
+#[tokio::test]
+async fn restore_of_a_damaged_point_exits_3_marks_it_and_writes_nothing() {
+    let (env, dir, vars) = orders_and_a_store().await;
+    let store = dir.path();
+    let id = last_line(&run(&vars, store, &["snapshot", "--label", "v1"]).stdout).to_string();
+    let (hash, _) = tamper(store, &id, "Method");
+    let status = || {
+        let listed: Value =
+            serde_json::from_str(&run(&vars, store, &["list", "--json"]).stdout).unwrap();
+        listed[0]["status"].as_str().unwrap().to_string()
+    };
+    assert_eq!(status(), "Available", "nobody has looked yet");
+
+    env.start_recording().await;
+    let r = run(&vars, store, &["restore", "v1", "--to-region", "us-west-2"]);
+    env.stop_recording().await;
+    assert_one_line_exit(&r, 3, &format!("point {} is damaged", &id[..12]));
+    assert!(
+        r.stderr.contains(&hash) && r.stderr.contains("marked Damaged"),
+        "names the bad object, says what happened: {}",
+        r.stderr
+    );
+    assert_eq!(status(), "Damaged");
+    let writes: Vec<_> = env
+        .recorded()
+        .await
+        .into_iter()
+        .filter(|q| {
+            q.method != "GET" && (q.path.starts_with("/restapis") || q.path.starts_with("/v2/"))
+        })
+        .collect();
+    assert!(
+        writes.is_empty(),
+        "nothing written to the target: {writes:?}"
+    );
+    let target = env.sdk("us-west-2", Account::A).await;
+    let apis = aws_sdk_apigateway::Client::new(&target)
+        .get_rest_apis()
+        .send()
+        .await
+        .unwrap();
+    assert!(apis.items().is_empty());
+    assert_no_job(&vars, store);
+
+    // Known damaged now: refused at once, the same way.
+    let again = run(&vars, store, &["restore", "v1", "--to-region", "us-west-2"]);
+    assert_one_line_exit(&again, 3, "is Damaged");
 }

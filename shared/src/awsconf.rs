@@ -39,18 +39,15 @@ pub async fn derive(
         b = b.sleep_impl(sleep);
     }
     let base = b.build();
-    if base.region().is_none() {
+    let Some(region) = base.region() else {
         return Err(Error::Invalid(
             "no AWS Region is set: pass --region or set AWS_REGION (or a region in your AWS profile)"
                 .into(),
         ));
-    }
+    };
+    crate::region::check_region(region.as_ref())?;
     let Some(arn) = role_arn else { return Ok(base) };
-    if !arn.starts_with("arn:") || !arn.contains(":role/") {
-        return Err(Error::Invalid(format!(
-            "'{arn}' is not an IAM role ARN: expected arn:PARTITION:iam::ACCOUNT:role/NAME"
-        )));
-    }
+    crate::region::check_role_arn(arn)?;
     let provider = AssumeRoleProvider::builder(arn)
         .session_name("apigw-dr")
         .configure(&base)

@@ -73,9 +73,17 @@ impl FunctionConfig {
                 ))
             })?,
         };
+        // Where to act is checked now: a typo fails the function's start, not a restore.
+        let named = |var: &str, check: fn(&str) -> Result<()>| -> Result<Option<String>> {
+            let v = get(var);
+            if let Some(v) = &v {
+                check(v).map_err(|e| Error::Invalid(format!("{var}: {e}")))?;
+            }
+            Ok(v)
+        };
         Ok(FunctionConfig {
-            source_region: get("APIGW_DR_SOURCE_REGION"),
-            source_role_arn: get("APIGW_DR_SOURCE_ROLE_ARN"),
+            source_region: named("APIGW_DR_SOURCE_REGION", crate::region::check_region)?,
+            source_role_arn: named("APIGW_DR_SOURCE_ROLE_ARN", crate::region::check_role_arn)?,
             select: get("APIGW_DR_SELECT")
                 .map(|s| {
                     s.split(',')
@@ -89,8 +97,8 @@ impl FunctionConfig {
             catalog: get("APIGW_DR_CATALOG"),
             retention_days,
             alarm_name: get("APIGW_DR_ALARM_NAME"),
-            recovery_region: get("APIGW_DR_RECOVERY_REGION"),
-            recovery_role_arn: get("APIGW_DR_RECOVERY_ROLE_ARN"),
+            recovery_region: named("APIGW_DR_RECOVERY_REGION", crate::region::check_region)?,
+            recovery_role_arn: named("APIGW_DR_RECOVERY_ROLE_ARN", crate::region::check_role_arn)?,
             mapping: get("APIGW_DR_MAPPING"),
             debounce_queue_url: get("APIGW_DR_DEBOUNCE_QUEUE_URL"),
             quiet_seconds: seconds(get("APIGW_DR_QUIET_SECONDS"), "APIGW_DR_QUIET_SECONDS", 60)?,
@@ -155,5 +163,44 @@ mod tests {
         assert_eq!(c.kms_key, None);
         let c = cfg(&[("APIGW_DR_KMS_KEY", " alias/apigw-dr ")]).unwrap();
         assert_eq!(c.key_options().kms_key.as_deref(), Some("alias/apigw-dr"));
+    }
+
+    #[test]
+    fn where_to_act_is_checked_at_start() {
+        let c = cfg(&[
+            ("APIGW_DR_RECOVERY_REGION", "us-west-2"),
+            (
+                "APIGW_DR_SOURCE_ROLE_ARN",
+                "arn:aws:iam::123456789012:role/dr",
+            ),
+        ])
+        .unwrap();
+        assert_eq!(c.recovery_region.as_deref(), Some("us-west-2"));
+        for (var, value, says) in [
+            (
+                "APIGW_DR_RECOVERY_REGION",
+                "mars-east-1",
+                "unknown AWS Region",
+            ),
+            (
+                "APIGW_DR_SOURCE_REGION",
+                "Not_A_Region",
+                "not an AWS Region code",
+            ),
+            ("APIGW_DR_RECOVERY_ROLE_ARN", "admin", "not an IAM role ARN"),
+            (
+                "APIGW_DR_SOURCE_ROLE_ARN",
+                "arn:aws:iam::1:role/x",
+                "not an IAM role ARN",
+            ),
+        ] {
+            let e = cfg(&[(var, value)]).unwrap_err();
+            assert!(matches!(e, Error::Invalid(_)), "{e}");
+            let e = e.to_string();
+            assert!(
+                e.starts_with(&format!("{var}: ")) && e.contains(says),
+                "{e}"
+            );
+        }
     }
 }

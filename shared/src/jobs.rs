@@ -158,25 +158,56 @@ async fn set(catalog: &Catalog, job: &mut JobRecord, phase: Phase) -> Result<()>
     catalog.put_job(job).await
 }
 
-/// The plan of a request: resolves and checks the point, reads it, keeps the requested APIs,
-/// and plans against the target. Reads only.
-pub async fn plan_for(
-    store: &Store,
-    catalog: &Catalog,
-    request: &JobRequest,
-    target_sdk: &aws_config::SdkConfig,
-) -> Result<restore::Plan> {
-    let opts = request.options()?;
+/// A request checked against its point: the point's record, the part of it to restore and
+/// the restore options. What [`prepare`] gives.
+pub struct Prepared {
+    pub point: crate::catalog::PointRecord,
+    pub snap: crate::model::Snapshot,
+    pub opts: RestoreOptions,
+}
+
+impl JobRequest {
+    /// Checks what was asked for that needs no reading (target Region, role ARN, mapping,
+    /// selectors), so bad input is refused at once, before anything is written.
+    pub fn check(&self) -> Result<()> {
+        if let Some(r) = &self.to_region {
+            crate::region::check_region(r)?;
+        }
+        if let Some(arn) = &self.to_role_arn {
+            crate::region::check_role_arn(arn)?;
+        }
+        crate::select::Selector::parse_all(&self.select)?;
+        crate::select::Selector::parse_all(&self.exclude)?;
+        self.options().map(|_| ())
+    }
+}
+
+/// Checks a request and reads what it restores: resolves the point, refuses a damaged one,
+/// reads it whole (every object checked: a bad one marks the point Damaged in the catalog),
+/// keeps the requested APIs and the selection (which must take something). Reads only,
+/// but for that status.
+pub async fn prepare(store: &Store, catalog: &Catalog, request: &JobRequest) -> Result<Prepared> {
+    request.check()?;
+    let mut opts = request.options()?;
     let rec = crate::point::resolve(catalog, &request.point).await?;
+    let short = crate::point::short(&rec.id);
     if rec.status != crate::catalog::PointStatus::Available {
         return Err(Error::Integrity(format!(
-            "point {} is {}: run `apigw-dr verify {}`, or restore another point",
-            crate::point::short(&rec.id),
-            rec.status,
-            crate::point::short(&rec.id)
+            "point {short} is {}: it will not be restored; restore another point (`apigw-dr list`), or run `apigw-dr verify {short}` after repairing the store",
+            rec.status
         )));
     }
-    let (_, mut snap) = crate::point::load(store, &rec.id).await?;
+    let mut snap = match crate::point::load(store, &rec.id).await {
+        Ok((_, snap)) => snap,
+        Err(Error::Integrity(why)) => {
+            crate::point::set_status(catalog, &rec.id, crate::catalog::PointStatus::Damaged)
+                .await?;
+            return Err(Error::Integrity(format!(
+                "point {short} is damaged ({why}): it is now marked Damaged and nothing was restored; restore another point (`apigw-dr list`), `apigw-dr verify {short}` lists every bad object"
+            )));
+        }
+        Err(e) => return Err(e),
+    };
     // What the point lacks goes into the plan and the report (the selection keeps its part).
     snap.gaps.clone_from(&rec.gaps);
     if !request.apis.is_empty() {
@@ -190,9 +221,7 @@ pub async fn plan_for(
             .collect();
         if !missing.is_empty() {
             return Err(Error::NotFound(format!(
-                "point {} holds no API named {:?}",
-                crate::point::short(&rec.id),
-                missing
+                "point {short} holds no API named {missing:?}: `apigw-dr show {short}` lists the APIs it holds"
             )));
         }
         // The named APIs, with what of the estate they need (their mappings and domains,
@@ -214,7 +243,6 @@ pub async fn plan_for(
         let chosen = crate::select::select(&items, &edges, &include, &[])?;
         snap = crate::select::filter(&snap, &chosen);
     }
-    let mut opts = opts;
     let keys = crate::secret::KeyOptions {
         key_file: request.key_file.as_ref().map(std::path::PathBuf::from),
         kms_key: request.kms_key.clone(),
@@ -232,8 +260,23 @@ pub async fn plan_for(
             .extend(chosen.broken.iter().map(|b| format!("not closed: {b}")));
         snap = crate::select::filter(&snap, &chosen);
     }
+    Ok(Prepared {
+        point: rec,
+        snap,
+        opts,
+    })
+}
+
+/// The plan of a request: [`prepare`], then plan against the target. Reads only.
+pub async fn plan_for(
+    store: &Store,
+    catalog: &Catalog,
+    request: &JobRequest,
+    target_sdk: &aws_config::SdkConfig,
+) -> Result<restore::Plan> {
+    let p = prepare(store, catalog, request).await?;
     let pacer = crate::pacing::Pacer::default();
-    restore::plan(&rec.id, &snap, target_sdk, &opts, &pacer).await
+    restore::plan(&p.point.id, &p.snap, target_sdk, &p.opts, &pacer).await
 }
 
 /// Finds a job by id (or `latest`).

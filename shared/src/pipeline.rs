@@ -551,6 +551,10 @@ impl RecoveryFunction {
                 (jobs, "request".to_string())
             }
         };
+        // A bad target (Region, role) in a request is refused before any job is written.
+        for job in &jobs_to_run {
+            job.request.check()?;
+        }
         let mut out = vec![];
         for job in jobs_to_run.iter_mut() {
             self.catalog.put_job(job).await?;

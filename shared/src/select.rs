@@ -313,7 +313,7 @@ pub fn select(
     taken.retain(|k, _| !excluded.contains(k.as_str()));
     if taken.is_empty() {
         return Err(Error::NotFound(
-            "the selection takes nothing (every match is excluded)".into(),
+            "the selection takes nothing: --exclude leaves out everything it would take; exclude less (`apigw-dr show` lists what a point holds)".into(),
         ));
     }
     broken.sort();

@@ -47,28 +47,7 @@ impl LocalCatalog {
         tokio::fs::create_dir_all(&dir)
             .await
             .map_err(|e| Error::io(format!("cannot use the catalog {}", self.url()), e))?;
-        let lock = dir.join(".lock");
-        // Held until the end of this function (dropping the file releases it).
-        let _held = tokio::task::spawn_blocking({
-            let lock = lock.clone();
-            move || {
-                let f = std::fs::OpenOptions::new()
-                    .create(true)
-                    .truncate(false)
-                    .write(true)
-                    .open(&lock)?;
-                f.lock()?;
-                Ok::<_, std::io::Error>(f)
-            }
-        })
-        .await
-        .map_err(|e| {
-            Error::io(
-                format!("locking {}", lock.display()),
-                std::io::Error::other(e),
-            )
-        })?
-        .map_err(|e| Error::io(format!("locking {}", lock.display()), e))?;
+        let _held = self.lock(kind).await?;
         let old = self.get(kind, id).await?;
         let Some(doc) = change(old)? else {
             return Ok(());
@@ -123,7 +102,32 @@ impl LocalCatalog {
         Ok(out)
     }
 
+    /// Holds the kind's lock until the returned file is dropped.
+    async fn lock(&self, kind: Kind) -> Result<std::fs::File> {
+        let lock = self.folder(kind).join(".lock");
+        let what = || format!("locking {}", lock.display());
+        tokio::task::spawn_blocking({
+            let lock = lock.clone();
+            move || {
+                let f = std::fs::OpenOptions::new()
+                    .create(true)
+                    .truncate(false)
+                    .write(true)
+                    .open(&lock)?;
+                f.lock()?;
+                Ok::<_, std::io::Error>(f)
+            }
+        })
+        .await
+        .map_err(|e| Error::io(what(), std::io::Error::other(e)))?
+        .map_err(|e| Error::io(what(), e))
+    }
+
     pub async fn delete(&self, kind: Kind, id: &str) -> Result<()> {
+        if !self.folder(kind).is_dir() {
+            return Ok(());
+        }
+        let _held = self.lock(kind).await?;
         let path = self.folder(kind).join(format!("{id}.json"));
         match tokio::fs::remove_file(&path).await {
             Ok(()) => Ok(()),

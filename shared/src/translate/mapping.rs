@@ -89,9 +89,17 @@ impl Mapping {
             })?
         } else {
             toml::from_str(text).map_err(|e| {
+                // One line: where, and what (the parser's own text draws the line in ASCII).
+                let at = e
+                    .span()
+                    .map(|s| {
+                        let before = text.get(..s.start).unwrap_or(text);
+                        format!(", line {}", before.matches('\n').count() + 1)
+                    })
+                    .unwrap_or_default();
                 Error::Invalid(format!(
-                    "mapping file (TOML): {}; see docs/mapping-file.md for the format",
-                    e.to_string().trim_end()
+                    "mapping file (TOML{at}): {}; see docs/mapping-file.md for the format",
+                    e.message().trim_end().replace('\n', " ")
                 ))
             })?
         };
@@ -163,5 +171,29 @@ impl Mapping {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bad_file_is_one_line_naming_where_and_what() {
+        for (text, says) in [
+            (
+                "[cognito_user_pools]\n\"a\" = \"b\"\n\n[no_such_table]\nx = 1\n",
+                "TOML, line 4): unknown field `no_such_table`",
+            ),
+            ("[certificates\n", "TOML, line 1)"),
+            ("replace = 3\n", "TOML, line 1)"),
+            ("{\"vpcs\": {\"vpc-1\": 2}}", "JSON"),
+            ("{\"nosuch\": {}}", "unknown field `nosuch`"),
+        ] {
+            let e = Mapping::parse(text, None).unwrap_err().to_string();
+            assert!(e.contains(says), "{text}: {e}");
+            assert_eq!(e.lines().count(), 1, "{e}");
+            assert!(e.contains("docs/mapping-file.md"), "{e}");
+        }
     }
 }

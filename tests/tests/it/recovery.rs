@@ -194,6 +194,32 @@ async fn a_direct_dry_run_plans_and_writes_nothing() {
 }
 
 #[tokio::test]
+async fn a_request_for_a_bad_target_is_refused_at_once_and_writes_no_job() {
+    let env = acquire().await;
+    let (home, _) = deployed(&env).await;
+    let f = RecoveryFunction::new(config(), &home).await.unwrap();
+    for (target, says) in [
+        (json!("mars-east-1"), "unknown AWS Region 'mars-east-1'"),
+        (json!({"region": "Not_A_Region"}), "not an AWS Region code"),
+        (
+            json!({"region": "us-west-2", "roleArn": "arn:aws:iam::1:role/r"}),
+            "not an IAM role ARN",
+        ),
+    ] {
+        let started = std::time::Instant::now();
+        let e = f
+            .handle(json!({"point": "latest", "target": target}), None)
+            .await
+            .unwrap_err();
+        assert_eq!(e.lambda_error_type(), "InvalidEvent", "{e}");
+        assert!(e.to_string().contains(says), "{e}");
+        assert!(started.elapsed().as_secs() < 3, "no retries");
+    }
+    assert!(jobs(&home).await.is_empty(), "no job was recorded");
+    assert!(target_apis(&env).await.is_empty());
+}
+
+#[tokio::test]
 async fn a_job_out_of_time_continues_in_the_next_invocation() {
     let env = acquire().await;
     let (home, queue) = deployed(&env).await;
