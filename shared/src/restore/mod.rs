@@ -320,6 +320,9 @@ fn desired_for_v2(
 
 /// Calls one step needs.
 fn step_calls(d: &Difference, desired: &RestApiSnapshot, out: &mut BTreeMap<&'static str, u64>) {
+    if d.is_duplicate() {
+        return;
+    }
     let mut add = |op: &'static str, n: u64| *out.entry(op).or_insert(0) += n;
     let create = matches!(d.change, Change::Create);
     match (d.kind, &d.change) {
@@ -1087,6 +1090,10 @@ async fn run_steps(
             ));
             return true;
         }
+        if let Some(line) = step.duplicate_line() {
+            report.failed.push(line);
+            continue;
+        }
         if step.change != Change::Delete
             && let Some(why) = p.blocked.get(&(step.kind, step.key.clone()))
         {
@@ -1235,7 +1242,7 @@ async fn apply_rest(
     };
     // Stages serve deployments, not the working copy: after any change to the working
     // copy, every existing stage is pointed at a deployment of the restored copy.
-    let copy_changed = steps.iter().any(|s| s.kind != "Stage");
+    let copy_changed = steps.iter().any(|s| s.kind != "Stage" && !s.is_duplicate());
     if copy_changed {
         for s in &desired.stages {
             let created_now = steps
@@ -1329,7 +1336,7 @@ async fn apply_v2(
     let Target::V2(applier, desired) = target else {
         unreachable!("made as V2 above")
     };
-    if !steps.is_empty() {
+    if steps.iter().any(|s| !s.is_duplicate()) {
         for s in desired.stages.iter().filter(|s| !s.auto_deploy) {
             match applier.deploy(&s.stage_name, marker).await {
                 Ok(()) => {}
