@@ -20,6 +20,7 @@
 mod http;
 
 pub mod fixtures;
+pub mod proxy;
 
 use std::io::{BufRead, BufReader, Read};
 use std::net::SocketAddr;
