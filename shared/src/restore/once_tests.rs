@@ -1178,3 +1178,66 @@ async fn throttling_is_retried_and_a_create_not_found_is_sent_again_once() {
     assert_eq!((create.num_calls(), look.num_calls()), (2, 1));
     assert_eq!(a.validators["body"], "v-second");
 }
+
+/// A create whose reply is lost, not yet visible to the look, and answered "conflict" when sent
+/// again was made by the first attempt: it is looked for once more and adopted.
+#[tokio::test]
+async fn a_conflict_answered_to_a_create_sent_again_is_adopted() {
+    use aws_sdk_apigateway::operation as o1;
+    let pacer = Pacer::for_tests();
+    let create = mock!(aws_sdk_apigateway::Client::create_request_validator)
+        .sequence()
+        .http_response(applied)
+        .http_status(
+            409,
+            mocks::error_body("ConflictException", "already exists"),
+        )
+        .build();
+    let look = mock!(aws_sdk_apigateway::Client::get_request_validators)
+        .sequence()
+        .output(|| o1::get_request_validators::GetRequestValidatorsOutput::builder().build())
+        .output(|| {
+            o1::get_request_validators::GetRequestValidatorsOutput::builder()
+                .items(
+                    t1::RequestValidator::builder()
+                        .id("v-late")
+                        .name("body")
+                        .build(),
+                )
+                .build()
+        })
+        .build();
+    let c = clients(
+        &[create.clone(), look.clone()],
+        ("POST", "/requestvalidators"),
+    );
+    let mut desired = rest_current();
+    desired.request_validators = vec![v1::RequestValidator {
+        id: "s-val".into(),
+        name: "body".into(),
+        ..Default::default()
+    }];
+    let mut a = Applier::new(&c.v1, &pacer, &rest_current(), MARKER.into());
+    a.apply(&step("RequestValidator", "body"), &desired)
+        .await
+        .unwrap();
+    assert_eq!((create.num_calls(), look.num_calls()), (2, 2));
+    assert_eq!(a.validators["body"], "v-late");
+
+    // A conflict without an earlier lost reply is the target's own item: an error, as before.
+    let create =
+        mock!(aws_sdk_apigateway::Client::create_request_validator).then_http_response(|| {
+            HttpResponse::new(
+                409.try_into().unwrap(),
+                SdkBody::from(r#"{"__type":"ConflictException","message":"already exists"}"#),
+            )
+        });
+    let c = clients(&[create.clone()], ("POST", "/nothing"));
+    let mut a = Applier::new(&c.v1, &pacer, &rest_current(), MARKER.into());
+    let e = a
+        .apply(&step("RequestValidator", "body"), &desired)
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("ConflictException"), "{e}");
+    assert_eq!(create.num_calls(), 1);
+}
