@@ -1119,6 +1119,17 @@ async fn every_estate_create_whose_reply_is_lost_is_adopted_not_made_twice() {
     sent_once("CreateApiMapping", &c, &create, &look);
 }
 
+/// The target REST API, and the request validator `body` to restore into it.
+fn with_validator() -> RestApiSnapshot {
+    let mut desired = rest_current();
+    desired.request_validators = vec![v1::RequestValidator {
+        id: "s-val".into(),
+        name: "body".into(),
+        ..Default::default()
+    }];
+    desired
+}
+
 /// Throttling says the request was not applied: it is retried as before, without a look; and
 /// a create the target still lacks after a lost reply is sent again, once.
 #[tokio::test]
@@ -1141,12 +1152,7 @@ async fn throttling_is_retried_and_a_create_not_found_is_sent_again_once() {
         .then_output(|| o1::get_request_validators::GetRequestValidatorsOutput::builder().build());
     // Nothing is lost here: the path matches no request.
     let c = clients(&[create.clone(), look.clone()], ("POST", "/nothing"));
-    let mut desired = rest_current();
-    desired.request_validators = vec![v1::RequestValidator {
-        id: "s-val".into(),
-        name: "body".into(),
-        ..Default::default()
-    }];
+    let desired = with_validator();
     let mut a = Applier::new(&c.v1, &pacer, &rest_current(), MARKER.into());
     a.apply(&step("RequestValidator", "body"), &desired)
         .await
@@ -1211,12 +1217,7 @@ async fn a_conflict_answered_to_a_create_sent_again_is_adopted() {
         &[create.clone(), look.clone()],
         ("POST", "/requestvalidators"),
     );
-    let mut desired = rest_current();
-    desired.request_validators = vec![v1::RequestValidator {
-        id: "s-val".into(),
-        name: "body".into(),
-        ..Default::default()
-    }];
+    let desired = with_validator();
     let mut a = Applier::new(&c.v1, &pacer, &rest_current(), MARKER.into());
     a.apply(&step("RequestValidator", "body"), &desired)
         .await
@@ -1232,7 +1233,7 @@ async fn a_conflict_answered_to_a_create_sent_again_is_adopted() {
                 SdkBody::from(r#"{"__type":"ConflictException","message":"already exists"}"#),
             )
         });
-    let c = clients(&[create.clone()], ("POST", "/nothing"));
+    let c = clients(std::slice::from_ref(&create), ("POST", "/nothing"));
     let mut a = Applier::new(&c.v1, &pacer, &rest_current(), MARKER.into());
     let e = a
         .apply(&step("RequestValidator", "body"), &desired)
