@@ -718,6 +718,7 @@ fn step_line(s: &shared::restore::diff::Difference) -> String {
         Change::Create => format!("+ {}{key}", s.kind),
         Change::Update { fields } => format!("~ {}{key}: {}", s.kind, fields.join(", ")),
         Change::Delete => format!("- {}{key}", s.kind),
+        Change::Duplicate { ids } => format!("! {}{key}: duplicate ({})", s.kind, ids.join(", ")),
     }
 }
 

@@ -21,6 +21,7 @@ mod http;
 
 pub mod faults;
 pub mod fixtures;
+pub mod proxy;
 
 use std::io::{BufRead, BufReader, Read};
 use std::net::SocketAddr;

@@ -47,6 +47,11 @@ pub enum Change {
         fields: Vec<String>,
     },
     Delete,
+    /// Two or more items of the target share the natural key (a create sent twice, say):
+    /// their ids. Reported, never deleted: the operator decides which one stays.
+    Duplicate {
+        ids: Vec<String>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -62,6 +67,28 @@ pub struct Difference {
     pub desired: Option<Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub current: Option<Value>,
+}
+
+impl Difference {
+    /// Whether this is two or more target items with one natural key.
+    pub fn is_duplicate(&self) -> bool {
+        matches!(self.change, Change::Duplicate { .. })
+    }
+
+    /// For a duplicate: one line saying what is there and what to do (a restore never deletes
+    /// what it did not make).
+    pub fn duplicate_line(&self) -> Option<String> {
+        let Change::Duplicate { ids } = &self.change else {
+            return None;
+        };
+        Some(format!(
+            "{} {}: {} copies in the target ({}): delete all but one in the target, then run the restore again",
+            self.kind,
+            self.key,
+            ids.len(),
+            ids.join(", ")
+        ))
+    }
 }
 
 /// Fields never compared: physical ids, times, state.
@@ -122,35 +149,51 @@ impl Refs {
     }
 }
 
-/// Every item of an API as (kind, key, comparable value).
-pub fn items(api: &RestApiSnapshot) -> Vec<(&'static str, String, Value)> {
+/// One item to compare: kind, natural key, comparable value, and its physical id in the API
+/// (empty for items without one), which only names duplicates.
+pub type Item = (&'static str, String, Value, String);
+
+/// Every item of an API.
+pub fn items(api: &RestApiSnapshot) -> Vec<Item> {
     let refs = Refs::of(api);
-    let mut out = vec![("RestApi", String::new(), comparable(&api.api, &refs))];
+    let none = String::new;
+    let mut out = vec![(
+        "RestApi",
+        String::new(),
+        comparable(&api.api, &refs),
+        api.api.id.clone(),
+    )];
     out.extend(
         api.models
             .iter()
-            .map(|m| ("Model", m.name.clone(), comparable(m, &refs))),
+            .map(|m| ("Model", m.name.clone(), comparable(m, &refs), m.id.clone())),
     );
-    out.extend(
-        api.request_validators
-            .iter()
-            .map(|v| ("RequestValidator", v.name.clone(), comparable(v, &refs))),
-    );
-    out.extend(
-        api.authorizers
-            .iter()
-            .map(|a| ("Authorizer", a.name.clone(), comparable(a, &refs))),
-    );
-    out.extend(
-        api.resources
-            .iter()
-            .map(|r| ("Resource", r.path.clone(), comparable(r, &refs))),
-    );
+    out.extend(api.request_validators.iter().map(|v| {
+        let value = comparable(v, &refs);
+        ("RequestValidator", v.name.clone(), value, v.id.clone())
+    }));
+    out.extend(api.authorizers.iter().map(|a| {
+        (
+            "Authorizer",
+            a.name.clone(),
+            comparable(a, &refs),
+            a.id.clone(),
+        )
+    }));
+    out.extend(api.resources.iter().map(|r| {
+        (
+            "Resource",
+            r.path.clone(),
+            comparable(r, &refs),
+            r.id.clone(),
+        )
+    }));
     out.extend(api.methods.iter().map(|m| {
         (
             "Method",
             format!("{} {}", m.path, m.http_method),
             comparable(m, &refs),
+            none(),
         )
     }));
     // Default gateway responses exist in every API; only customized ones are compared.
@@ -163,25 +206,30 @@ pub fn items(api: &RestApiSnapshot) -> Vec<(&'static str, String, Value)> {
                     "GatewayResponse",
                     g.response_type.clone(),
                     comparable(g, &refs),
+                    none(),
                 )
             }),
     );
-    out.extend(
-        api.documentation_parts
-            .iter()
-            .map(|d| ("DocumentationPart", part_key(d), comparable(d, &refs))),
-    );
+    out.extend(api.documentation_parts.iter().map(|d| {
+        (
+            "DocumentationPart",
+            part_key(d),
+            comparable(d, &refs),
+            d.id.clone(),
+        )
+    }));
     out.extend(api.documentation_versions.iter().map(|d| {
         (
             "DocumentationVersion",
             d.version.clone(),
             comparable(d, &refs),
+            none(),
         )
     }));
     out.extend(
         api.stages
             .iter()
-            .map(|s| ("Stage", s.stage_name.clone(), comparable(s, &refs))),
+            .map(|s| ("Stage", s.stage_name.clone(), comparable(s, &refs), none())),
     );
     out
 }
@@ -248,20 +296,23 @@ pub fn compare(desired: &RestApiSnapshot, current: Option<&RestApiSnapshot>) -> 
 /// The comparison itself, over (kind, natural key, comparable value) items of any API: what
 /// to create, update and delete, in the order of [`ORDER`] (deletes in reverse). Where there
 /// is no current API at all (`None`), items for which `comes_with_api` holds are not created.
+/// Two current items with one natural key are a [`Change::Duplicate`], listed last: the first
+/// of them is the one compared.
 pub fn compare_items(
-    want: Vec<(&'static str, String, Value)>,
-    current: Option<Vec<(&'static str, String, Value)>>,
+    want: Vec<Item>,
+    current: Option<Vec<Item>>,
     comes_with_api: &dyn Fn(&str, &str) -> bool,
 ) -> Vec<Difference> {
     let fresh = current.is_none();
-    let have: BTreeMap<(&str, String), Value> = current
-        .unwrap_or_default()
-        .into_iter()
-        .map(|(k, key, v)| ((k, key), v))
-        .collect();
+    let mut have: BTreeMap<(&str, String), Value> = BTreeMap::new();
+    let mut copies: BTreeMap<(&'static str, String), Vec<String>> = BTreeMap::new();
+    for (kind, key, value, id) in current.unwrap_or_default() {
+        copies.entry((kind, key.clone())).or_default().push(id);
+        have.entry((kind, key)).or_insert(value);
+    }
     let mut seen = std::collections::BTreeSet::new();
     let mut out = Vec::new();
-    for (kind, key, value) in want {
+    for (kind, key, value, _) in want {
         seen.insert((kind, key.clone()));
         if fresh && comes_with_api(kind, &key) {
             continue;
@@ -305,6 +356,18 @@ pub fn compare_items(
         )
     });
     out.extend(deletes);
+    out.extend(
+        copies
+            .into_iter()
+            .filter(|(_, ids)| ids.len() > 1)
+            .map(|((kind, key), ids)| Difference {
+                kind,
+                key,
+                change: Change::Duplicate { ids },
+                desired: None,
+                current: None,
+            }),
+    );
     out
 }
 
@@ -387,6 +450,49 @@ mod tests {
             }],
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn two_target_items_with_one_natural_key_are_a_duplicate_with_both_ids() {
+        let desired = api("");
+        let mut target = api("-t");
+        let mut twin = target.authorizers[0].clone();
+        twin.id = "auth-twin".into();
+        target.authorizers.push(twin);
+        let mut twin = target.resources[1].clone();
+        twin.id = "pets-twin".into();
+        target.resources.push(twin);
+        let diffs = compare(&desired, Some(&target));
+        let dups: Vec<(&str, &str, &Change)> = diffs
+            .iter()
+            .map(|d| (d.kind, d.key.as_str(), &d.change))
+            .collect();
+        assert_eq!(
+            dups,
+            vec![
+                (
+                    "Authorizer",
+                    "tok",
+                    &Change::Duplicate {
+                        ids: vec!["auth-t".into(), "auth-twin".into()]
+                    }
+                ),
+                (
+                    "Resource",
+                    "/pets",
+                    &Change::Duplicate {
+                        ids: vec!["pets-t".into(), "pets-twin".into()]
+                    }
+                ),
+            ],
+            "a copy is a difference even where every field is equal"
+        );
+        let line = diffs[1].duplicate_line().unwrap();
+        assert!(
+            line.contains("2 copies") && line.contains("pets-twin") && line.contains("delete"),
+            "{line}"
+        );
+        assert!(compare(&desired, Some(&api("-t"))).is_empty());
     }
 
     #[test]

@@ -16,7 +16,7 @@ use aws_sdk_apigatewayv2::types as t2;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::diff::{Change, Difference, compare_items, strip};
+use super::diff::{Change, Difference, Item, compare_items, strip};
 use super::once::{self, OpError, create_once};
 use crate::awsconf::sdk_error;
 use crate::model::estate::{self, Estate};
@@ -50,7 +50,7 @@ pub const KINDS: &[&str] = &[
 
 /// Every estate item as (kind, natural key, comparable value), API key values left out.
 /// Usage plans compare their keys by name.
-fn items(e: &Estate) -> Vec<(&'static str, String, Value)> {
+fn items(e: &Estate) -> Vec<Item> {
     let key_names: HashMap<&str, &str> = e
         .api_keys
         .iter()
@@ -58,25 +58,31 @@ fn items(e: &Estate) -> Vec<(&'static str, String, Value)> {
         .collect();
     let mut out = Vec::new();
     for l in &e.vpc_links_v1 {
-        out.push(("VpcLink", l.name.clone(), val(l, &["id"])));
+        out.push(("VpcLink", l.name.clone(), val(l, &["id"]), l.id.clone()));
     }
     for l in &e.vpc_links_v2 {
-        out.push(("VpcLinkV2", l.name.clone(), val(l, &["id"])));
+        out.push(("VpcLinkV2", l.name.clone(), val(l, &["id"]), l.id.clone()));
     }
     for c in &e.client_certificates {
         // A recreated certificate is a new key pair: only its settings compare.
         let v = val(c, &["id", "pemEncodedCertificate", "expirationDate"]);
-        out.push(("ClientCertificate", cert_key(c), v));
+        out.push(("ClientCertificate", cert_key(c), v, c.id.clone()));
     }
     for k in &e.api_keys {
         out.push((
             "ApiKey",
             k.name.clone(),
             val(k, &["id", "value", "stageKeys"]),
+            k.id.clone(),
         ));
         for sk in &k.stage_keys {
             let key = format!("{} {sk}", k.name);
-            out.push((STAGE_KEY, key, Value::Object(Default::default())));
+            out.push((
+                STAGE_KEY,
+                key,
+                Value::Object(Default::default()),
+                format!("{} {sk}", k.id),
+            ));
         }
     }
     for p in &e.usage_plans {
@@ -90,24 +96,31 @@ fn items(e: &Estate) -> Vec<(&'static str, String, Value)> {
         if !keys.is_empty() {
             v["keys"] = serde_json::json!(keys);
         }
-        out.push(("UsagePlan", p.name.clone(), v));
+        out.push(("UsagePlan", p.name.clone(), v, p.id.clone()));
     }
     for d in &e.domains {
         out.push((
             "DomainName",
             d.domain_name.clone(),
             val(d, &["mappings", "seenBy"]),
+            String::new(),
         ));
         for m in &d.mappings {
             out.push((
                 "Mapping",
                 mapping_key(&d.domain_name, &m.key),
                 val(m, &["id", "via"]),
+                m.id.clone().unwrap_or_default(),
             ));
         }
     }
     if let Some(a) = &e.account {
-        out.push(("Account", String::new(), val(a, &["features"])));
+        out.push((
+            "Account",
+            String::new(),
+            val(a, &["features"]),
+            String::new(),
+        ));
     }
     out
 }
@@ -365,6 +378,10 @@ pub async fn run_steps(
     progress: &(dyn Fn(String) + Send + Sync),
 ) {
     for d in steps {
+        if let Some(line) = d.duplicate_line() {
+            report.failed.push(line);
+            continue;
+        }
         if let Some(why) = blocked.get(&(d.kind, d.key.clone())) {
             report
                 .failed
@@ -416,17 +433,17 @@ pub async fn compare(
         .filter(|(k, ..)| kinds.contains(k))
         .collect();
     let wanted: BTreeSet<(&str, String)> =
-        want.iter().map(|(k, key, _)| (*k, key.clone())).collect();
+        want.iter().map(|(k, key, ..)| (*k, key.clone())).collect();
     // A key whose value differs in the target differs in a field `value` (the values
     // themselves never leave memory).
     let have: Vec<_> = items(current)
         .into_iter()
-        .filter(|(k, key, _)| wanted.contains(&(*k, key.clone())))
-        .map(|(k, key, mut v)| {
+        .filter(|(k, key, ..)| wanted.contains(&(*k, key.clone())))
+        .map(|(k, key, mut v, id)| {
             if k == "ApiKey" && values.get(&key) == Some(&false) {
                 v["value"] = Value::String("another value".into());
             }
-            (k, key, v)
+            (k, key, v, id)
         })
         .collect();
     Ok(compare_items(want, Some(have), &|_, _| false)
@@ -475,6 +492,9 @@ pub fn matched_ids(source: &Estate, target: &Estate) -> BTreeMap<String, String>
 
 /// Calls one estate step needs.
 pub fn step_calls(d: &Difference, desired: &Estate, out: &mut BTreeMap<&'static str, u64>) {
+    if d.is_duplicate() {
+        return;
+    }
     let mut add = |op: &'static str, n: u64| *out.entry(op).or_insert(0) += n;
     let create = d.change == Change::Create;
     match d.kind {
@@ -1515,6 +1535,57 @@ mod tests {
         next.wait_for_links(&desired).await.unwrap();
         assert!(next.out_of_time);
         assert_eq!((create.num_calls(), get.num_calls()), (1, 2));
+    }
+
+    #[tokio::test]
+    async fn usage_plans_sharing_a_name_in_the_target_are_a_duplicate_not_restored() {
+        let dir = tempfile::tempdir().unwrap();
+        let sealer = Sealer::local(dir.path().join("k"));
+        let plan = |id: &str| estate::UsagePlan {
+            id: id.into(),
+            name: "gold".into(),
+            ..Default::default()
+        };
+        let desired = Estate {
+            usage_plans: vec![plan("up-src")],
+            ..Default::default()
+        };
+        let current = Estate {
+            usage_plans: vec![plan("up-1"), plan("up-2")],
+            ..Default::default()
+        };
+        let steps = compare(&desired, &current, &sealer, crate::model::estate::KINDS)
+            .await
+            .unwrap();
+        assert_eq!(steps.len(), 1, "{steps:?}");
+        assert_eq!(
+            steps[0].change,
+            Change::Duplicate {
+                ids: vec!["up-1".into(), "up-2".into()]
+            }
+        );
+        // Applying reports it and calls nothing (the mocks answer nothing).
+        let c = clients(&[]);
+        let pacer = Pacer::for_tests();
+        let mut a = applier(&c, &pacer, &sealer, current);
+        let mut report = EstateReport::default();
+        run_steps(
+            &mut a,
+            &steps,
+            &desired,
+            &BTreeMap::new(),
+            &mut report,
+            false,
+            &|_| {},
+        )
+        .await;
+        assert_eq!(pacer.total_calls(), 0);
+        assert_eq!(report.applied, 0);
+        assert!(
+            report.failed.len() == 1 && report.failed[0].contains("up-1, up-2"),
+            "{:?}",
+            report.failed
+        );
     }
 
     #[tokio::test]

@@ -323,6 +323,9 @@ fn desired_for_v2(
 
 /// Calls one step needs.
 fn step_calls(d: &Difference, desired: &RestApiSnapshot, out: &mut BTreeMap<&'static str, u64>) {
+    if d.is_duplicate() {
+        return;
+    }
     let mut add = |op: &'static str, n: u64| *out.entry(op).or_insert(0) += n;
     let create = matches!(d.change, Change::Create);
     match (d.kind, &d.change) {
@@ -425,13 +428,19 @@ fn pick_target<T>(
     what: &str,
     name: &str,
     target: &Source,
-) -> Result<(Option<T>, Option<String>)> {
+) -> Result<(Option<T>, Option<String>, Option<Difference>)> {
     let (mut current, mut replace_id) = (None, None);
+    let mut copies = vec![];
     for c in candidates {
         let (id, ours) = id_ours(&c);
         let ours = opts.in_place || ours;
+        if ours {
+            copies.push(id.clone());
+        }
         if ours && current.is_none() {
             current = Some(c);
+        } else if ours {
+            // A second copy of this restore (its create sent twice): reported below.
         } else if !ours && opts.replace && replace_id.is_none() {
             replace_id = Some(id);
         } else if !ours {
@@ -442,7 +451,19 @@ fn pick_target<T>(
             )));
         }
     }
-    Ok((current, replace_id))
+    let kind = if what == "a REST API" {
+        "RestApi"
+    } else {
+        "Api"
+    };
+    let duplicate = (copies.len() > 1).then(|| Difference {
+        kind,
+        key: String::new(),
+        change: Change::Duplicate { ids: copies },
+        desired: None,
+        current: None,
+    });
+    Ok((current, replace_id, duplicate))
 }
 
 /// One API's plan, with the Lambda functions it calls checked in the target.
@@ -586,7 +607,7 @@ pub async fn plan(
             .filter(|c| is_candidate(opts, &api.api.id, &name, (&c.api.id, &c.api.name)))
             .cloned()
             .collect();
-        let (current, replace_id) = pick_target(
+        let (current, replace_id, duplicate) = pick_target(
             candidates,
             |c| (c.api.id.clone(), c.api.tags.get(TAG_SOURCE) == Some(&tag)),
             opts,
@@ -596,12 +617,15 @@ pub async fn plan(
         )?;
         let target_id = current.as_ref().map(|c| c.api.id.clone());
         let d = desired_for(api, source, &target, opts, target_id.as_deref())?;
-        let steps = compare(&d.api, current.as_ref());
+        let mut steps = compare(&d.api, current.as_ref());
+        steps.extend(duplicate);
         let mut calls = BTreeMap::new();
         for s in &steps {
             step_calls(s, &d.api, &mut calls);
         }
-        let changes_copy = steps.iter().any(|s| !matches!(s.kind, "Stage"));
+        let changes_copy = steps
+            .iter()
+            .any(|s| !matches!(s.kind, "Stage") && !s.is_duplicate());
         if changes_copy && current.is_some() && !d.api.stages.is_empty() {
             *calls.entry("CreateDeployment").or_insert(0) += 1;
             *calls.entry("UpdateStage").or_insert(0) += d.api.stages.len() as u64;
@@ -662,7 +686,7 @@ pub async fn plan(
                 })
                 .cloned()
                 .collect();
-            let (current, replace_id) = pick_target(
+            let (current, replace_id, duplicate) = pick_target(
                 candidates,
                 |c| {
                     (
@@ -677,12 +701,13 @@ pub async fn plan(
             )?;
             let target_id = current.as_ref().map(|c| c.api.api_id.clone());
             let d = desired_for_v2(api, source, &target, opts, target_id.as_deref())?;
-            let steps = v2::compare(&d.api, current.as_ref());
+            let mut steps = v2::compare(&d.api, current.as_ref());
+            steps.extend(duplicate);
             let mut calls = BTreeMap::new();
             for s in &steps {
                 v2::step_calls(s, &d.api, &mut calls);
             }
-            if !steps.is_empty() {
+            if steps.iter().any(|s| !s.is_duplicate()) {
                 let manual = d.api.stages.iter().filter(|s| !s.auto_deploy).count() as u64;
                 if manual > 0 {
                     calls.insert("CreateDeployment", manual);
@@ -1094,6 +1119,10 @@ async fn run_steps(
             ));
             return true;
         }
+        if let Some(line) = step.duplicate_line() {
+            report.failed.push(line);
+            continue;
+        }
         if step.change != Change::Delete
             && let Some(why) = p.blocked.get(&(step.kind, step.key.clone()))
         {
@@ -1242,7 +1271,7 @@ async fn apply_rest(
     };
     // Stages serve deployments, not the working copy: after any change to the working
     // copy, every existing stage is pointed at a deployment of the restored copy.
-    let copy_changed = steps.iter().any(|s| s.kind != "Stage");
+    let copy_changed = steps.iter().any(|s| s.kind != "Stage" && !s.is_duplicate());
     if copy_changed {
         for s in &desired.stages {
             let created_now = steps
@@ -1336,7 +1365,7 @@ async fn apply_v2(
     let Target::V2(applier, desired) = target else {
         unreachable!("made as V2 above")
     };
-    if !steps.is_empty() {
+    if steps.iter().any(|s| !s.is_duplicate()) {
         for s in desired.stages.iter().filter(|s| !s.auto_deploy) {
             match applier.deploy(&s.stage_name, marker).await {
                 Ok(()) => {}
@@ -1525,6 +1554,39 @@ mod tests {
             "{:?}",
             d.rewrites
         );
+    }
+
+    #[test]
+    fn two_apis_of_one_restore_in_the_target_are_a_duplicate_and_the_first_is_used() {
+        let ours = vec![("a1", true), ("a2", true)];
+        let (current, replace, duplicate) = pick_target(
+            ours,
+            |c| (c.0.to_string(), c.1),
+            &RestoreOptions::default(),
+            "a REST API",
+            "orders",
+            &src("222222222222", "us-west-2"),
+        )
+        .unwrap();
+        assert_eq!((current, replace), (Some(("a1", true)), None));
+        let d = duplicate.unwrap();
+        assert_eq!(d.kind, "RestApi");
+        assert_eq!(
+            d.change,
+            Change::Duplicate {
+                ids: vec!["a1".into(), "a2".into()]
+            }
+        );
+        let one = pick_target(
+            vec![("h1", true)],
+            |c| (c.0.to_string(), c.1),
+            &RestoreOptions::default(),
+            "an HTTP API",
+            "orders",
+            &src("222222222222", "us-west-2"),
+        )
+        .unwrap();
+        assert!(one.2.is_none());
     }
 
     #[test]

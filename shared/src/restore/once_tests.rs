@@ -1119,6 +1119,17 @@ async fn every_estate_create_whose_reply_is_lost_is_adopted_not_made_twice() {
     sent_once("CreateApiMapping", &c, &create, &look);
 }
 
+/// The target REST API, and the request validator `body` to restore into it.
+fn with_validator() -> RestApiSnapshot {
+    let mut desired = rest_current();
+    desired.request_validators = vec![v1::RequestValidator {
+        id: "s-val".into(),
+        name: "body".into(),
+        ..Default::default()
+    }];
+    desired
+}
+
 /// Throttling says the request was not applied: it is retried as before, without a look; and
 /// a create the target still lacks after a lost reply is sent again, once.
 #[tokio::test]
@@ -1141,12 +1152,7 @@ async fn throttling_is_retried_and_a_create_not_found_is_sent_again_once() {
         .then_output(|| o1::get_request_validators::GetRequestValidatorsOutput::builder().build());
     // Nothing is lost here: the path matches no request.
     let c = clients(&[create.clone(), look.clone()], ("POST", "/nothing"));
-    let mut desired = rest_current();
-    desired.request_validators = vec![v1::RequestValidator {
-        id: "s-val".into(),
-        name: "body".into(),
-        ..Default::default()
-    }];
+    let desired = with_validator();
     let mut a = Applier::new(&c.v1, &pacer, &rest_current(), MARKER.into());
     a.apply(&step("RequestValidator", "body"), &desired)
         .await
@@ -1177,4 +1183,62 @@ async fn throttling_is_retried_and_a_create_not_found_is_sent_again_once() {
         .unwrap();
     assert_eq!((create.num_calls(), look.num_calls()), (2, 1));
     assert_eq!(a.validators["body"], "v-second");
+}
+
+/// A create whose reply is lost, not yet visible to the look, and answered "conflict" when sent
+/// again was made by the first attempt: it is looked for once more and adopted.
+#[tokio::test]
+async fn a_conflict_answered_to_a_create_sent_again_is_adopted() {
+    use aws_sdk_apigateway::operation as o1;
+    let pacer = Pacer::for_tests();
+    let create = mock!(aws_sdk_apigateway::Client::create_request_validator)
+        .sequence()
+        .http_response(applied)
+        .http_status(
+            409,
+            mocks::error_body("ConflictException", "already exists"),
+        )
+        .build();
+    let look = mock!(aws_sdk_apigateway::Client::get_request_validators)
+        .sequence()
+        .output(|| o1::get_request_validators::GetRequestValidatorsOutput::builder().build())
+        .output(|| {
+            o1::get_request_validators::GetRequestValidatorsOutput::builder()
+                .items(
+                    t1::RequestValidator::builder()
+                        .id("v-late")
+                        .name("body")
+                        .build(),
+                )
+                .build()
+        })
+        .build();
+    let c = clients(
+        &[create.clone(), look.clone()],
+        ("POST", "/requestvalidators"),
+    );
+    let desired = with_validator();
+    let mut a = Applier::new(&c.v1, &pacer, &rest_current(), MARKER.into());
+    a.apply(&step("RequestValidator", "body"), &desired)
+        .await
+        .unwrap();
+    assert_eq!((create.num_calls(), look.num_calls()), (2, 2));
+    assert_eq!(a.validators["body"], "v-late");
+
+    // A conflict without an earlier lost reply is the target's own item: an error, as before.
+    let create =
+        mock!(aws_sdk_apigateway::Client::create_request_validator).then_http_response(|| {
+            HttpResponse::new(
+                409.try_into().unwrap(),
+                SdkBody::from(r#"{"__type":"ConflictException","message":"already exists"}"#),
+            )
+        });
+    let c = clients(std::slice::from_ref(&create), ("POST", "/nothing"));
+    let mut a = Applier::new(&c.v1, &pacer, &rest_current(), MARKER.into());
+    let e = a
+        .apply(&step("RequestValidator", "body"), &desired)
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("ConflictException"), "{e}");
+    assert_eq!(create.num_calls(), 1);
 }

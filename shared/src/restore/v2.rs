@@ -21,7 +21,7 @@ use aws_sdk_apigatewayv2::types as t;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::diff::{Change, Difference, TAG_SOURCE, compare_items, strip};
+use super::diff::{Change, Difference, Item, TAG_SOURCE, compare_items, strip};
 use super::once::{self, OpError, Sent, create_once};
 use crate::awsconf::sdk_error;
 use crate::model::v2::{self, ApiSnapshot};
@@ -58,24 +58,33 @@ fn strip_nested(v: &mut Value, field: &str, id_field: &str) {
 }
 
 /// Every item of an HTTP or WebSocket API as (kind, natural key, comparable value).
-pub fn items(api: &ApiSnapshot) -> Vec<(&'static str, String, Value)> {
+pub fn items(api: &ApiSnapshot) -> Vec<Item> {
     let keys = api.integration_keys();
     let authorizers: HashMap<&str, &str> = api
         .authorizers
         .iter()
         .map(|a| (a.authorizer_id.as_str(), a.name.as_str()))
         .collect();
-    let mut out = vec![("Api", String::new(), comparable(&api.api))];
+    let mut out = vec![(
+        "Api",
+        String::new(),
+        comparable(&api.api),
+        api.api.api_id.clone(),
+    )];
     out.extend(
         api.models
             .iter()
-            .map(|m| ("ModelV2", m.name.clone(), comparable(m))),
+            .map(|m| ("ModelV2", m.name.clone(), comparable(m), m.model_id.clone())),
     );
-    out.extend(
-        api.authorizers
-            .iter()
-            .map(|a| ("AuthorizerV2", a.name.clone(), comparable(a))),
-    );
+    out.extend(api.authorizers.iter().map(|a| {
+        let value = comparable(a);
+        (
+            "AuthorizerV2",
+            a.name.clone(),
+            value,
+            a.authorizer_id.clone(),
+        )
+    }));
     out.extend(api.integrations.iter().map(|i| {
         let mut v = comparable(i);
         strip_nested(&mut v, "integrationResponses", "integrationResponseId");
@@ -83,7 +92,7 @@ pub fn items(api: &ApiSnapshot) -> Vec<(&'static str, String, Value)> {
             .get(&i.integration_id)
             .cloned()
             .unwrap_or_else(|| format!("~{}", i.integration_id));
-        ("Integration", key, v)
+        ("Integration", key, v, i.integration_id.clone())
     }));
     out.extend(api.routes.iter().map(|r| {
         let mut v = comparable(r);
@@ -101,13 +110,16 @@ pub fn items(api: &ApiSnapshot) -> Vec<(&'static str, String, Value)> {
                 );
             }
         }
-        ("Route", r.route_key.clone(), v)
+        ("Route", r.route_key.clone(), v, r.route_id.clone())
     }));
-    out.extend(
-        api.stages
-            .iter()
-            .map(|s| ("StageV2", s.stage_name.clone(), comparable(s))),
-    );
+    out.extend(api.stages.iter().map(|s| {
+        (
+            "StageV2",
+            s.stage_name.clone(),
+            comparable(s),
+            String::new(),
+        )
+    }));
     out
 }
 
@@ -149,11 +161,15 @@ pub fn natural_keys(api: &ApiSnapshot, name: &str) -> BTreeMap<String, (&'static
 
 /// Calls one step needs.
 pub fn step_calls(d: &Difference, desired: &ApiSnapshot, out: &mut BTreeMap<&'static str, u64>) {
+    if d.is_duplicate() {
+        return;
+    }
     let mut add = |op: &'static str, n: u64| *out.entry(op).or_insert(0) += n;
     let verb = |create: &'static str, update: &'static str, delete: &'static str| match d.change {
         Change::Create => create,
         Change::Update { .. } => update,
-        Change::Delete => delete,
+        // (A duplicate needs no call: see above.)
+        Change::Delete | Change::Duplicate { .. } => delete,
     };
     match d.kind {
         "Api" => add(verb("CreateApi", "UpdateApi", "DeleteApi"), 1),
@@ -1301,6 +1317,31 @@ mod tests {
         let kinds: Vec<(&str, &str)> = diffs.iter().map(|d| (d.kind, d.key.as_str())).collect();
         // The integration and the authorizer are the same; route GET /b and the stage are new.
         assert_eq!(kinds, [("Route", "GET /b"), ("StageV2", "prod")]);
+    }
+
+    #[test]
+    fn a_route_key_held_twice_is_a_duplicate() {
+        let mut target = current();
+        let mut twin = target.routes[0].clone();
+        twin.route_id = "r-twin".into();
+        let key = twin.route_key.clone();
+        let first = target.routes[0].route_id.clone();
+        target.routes.push(twin);
+        let dups: Vec<Difference> = compare(&current(), Some(&target))
+            .into_iter()
+            .filter(|d| d.is_duplicate())
+            .collect();
+        assert_eq!(dups.len(), 1, "{dups:?}");
+        assert_eq!(
+            (dups[0].kind, dups[0].key.as_str()),
+            ("Route", key.as_str())
+        );
+        assert_eq!(
+            dups[0].change,
+            Change::Duplicate {
+                ids: vec![first, "r-twin".into()]
+            }
+        );
     }
 
     #[tokio::test]

@@ -8,6 +8,7 @@ mod debounce;
 mod estate;
 mod harness;
 mod lambdas;
+mod lost_replies;
 mod points;
 mod recovery;
 mod restore;

@@ -12,7 +12,7 @@ use tests::{Account, Env, acquire, fixtures};
 use crate::quiet;
 
 const SOURCE: &str = "us-east-1";
-const TARGET: &str = "us-west-2";
+pub(crate) const TARGET: &str = "us-west-2";
 const A: &str = tests::ACCOUNT_A;
 const B: &str = tests::ACCOUNT_B;
 const LISTENER_A: &str = "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/net/orders-nlb/0123456789abcdef/abcdef0123456789";
@@ -45,11 +45,11 @@ fn mapping() -> String {
     )
 }
 
-struct Setup {
+pub(crate) struct Setup {
     _dir: tempfile::TempDir,
-    store: Store,
-    catalog: Catalog,
-    point: String,
+    pub(crate) store: Store,
+    pub(crate) catalog: Catalog,
+    pub(crate) point: String,
     estate: fixtures::Estate,
 }
 
@@ -115,7 +115,7 @@ async fn setup(env: &Env) -> Setup {
     setup_with(env, false).await
 }
 
-async fn setup_with(env: &Env, vpc_integrations: bool) -> Setup {
+pub(crate) async fn setup_with(env: &Env, vpc_integrations: bool) -> Setup {
     let (dir, store, catalog) = tests::local_store().await;
     let source = env.sdk(SOURCE, Account::A).await;
     let estate = fixtures::estate(&V1::new(&source), &V2::new(&source), A)
@@ -147,7 +147,7 @@ async fn setup_with(env: &Env, vpc_integrations: bool) -> Setup {
     }
 }
 
-fn request(point: &str) -> JobRequest {
+pub(crate) fn request(point: &str) -> JobRequest {
     JobRequest {
         point: point.into(),
         to_region: Some(TARGET.into()),
@@ -158,7 +158,7 @@ fn request(point: &str) -> JobRequest {
 }
 
 /// Every difference verify left unexplained, APIs and estate alike.
-fn unexplained(report: &serde_json::Value) -> Vec<serde_json::Value> {
+pub(crate) fn unexplained(report: &serde_json::Value) -> Vec<serde_json::Value> {
     let mut all: Vec<serde_json::Value> = report["apis"]
         .as_array()
         .unwrap()
