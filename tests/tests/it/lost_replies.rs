@@ -86,9 +86,16 @@ async fn a_restore_whose_create_replies_are_lost_ends_succeeded_with_one_of_each
         );
     }
     let sealer = tests::sealer(&s.store);
-    let estate = shared::capture::estate::capture_estate_with(&v1, &v2, &pacer, &sealer, &quiet)
-        .await
-        .unwrap();
+    let estate = shared::capture::estate::capture_estate_with(
+        &v1,
+        &v2,
+        &pacer,
+        &sealer,
+        &quiet,
+        &shared::capture::Gaps::strict(),
+    )
+    .await
+    .unwrap();
     let named = |what: &str, names: Vec<String>| {
         names
             .into_iter()
