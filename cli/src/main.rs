@@ -181,7 +181,9 @@ const EXIT_DAMAGED: u8 = 3;
 const EXIT_PARTIAL: u8 = 4;
 
 fn main() -> ExitCode {
+    use tracing_subscriber::{layer::SubscriberExt, util::SubscriberInitExt};
     let cli = Cli::parse();
+    // Other crates' debug and trace events print request and response bodies: held back.
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("APIGW_DR_LOG")
@@ -189,6 +191,10 @@ fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
+        .finish()
+        .with(tracing_subscriber::filter::filter_fn(
+            shared::awsconf::may_log,
+        ))
         .init();
     let rt = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,

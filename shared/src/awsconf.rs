@@ -146,6 +146,26 @@ where
     Some(root_cause(err))
 }
 
+/// This project's crates (the library, the command, the three functions): the only ones whose
+/// debug and trace events [`may_log`] lets through.
+const OWN_CRATES: &[&str] = &["shared", "apigw_dr", "discovery", "snapshot", "recovery"];
+
+/// Whether an event or span may be logged, whatever the log settings ask: the SDK's and the
+/// HTTP stack's debug and trace events print whole requests and responses (API key values travel
+/// in them), so of other crates only info, warnings and errors pass. The binaries install this
+/// as a filter on top of their log level.
+pub fn may_log(meta: &tracing::Metadata<'_>) -> bool {
+    if *meta.level() <= tracing::Level::INFO {
+        return true;
+    }
+    let target = meta.target();
+    OWN_CRATES.iter().any(|c| {
+        target
+            .strip_prefix(c)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with("::"))
+    })
+}
+
 /// The longest AWS error message kept in an error or a log line, in characters.
 const MESSAGE_MAX: usize = 200;
 
@@ -258,7 +278,7 @@ where
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use aws_sdk_sts::config::{BehaviorVersion, Credentials};
     use aws_smithy_mocks::{
@@ -385,6 +405,67 @@ mod tests {
         assert!(!msg.contains('\n') && msg.len() < 300, "{msg}");
         for dump in ["DispatchFailure", "ConnectorError", "source:", "Some("] {
             assert!(!msg.contains(dump), "{msg}");
+        }
+    }
+
+    /// A log writer tests read back: everything written to any clone of it.
+    #[derive(Clone, Default)]
+    pub(crate) struct LogBuf(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+    impl std::io::Write for LogBuf {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl LogBuf {
+        /// A subscriber that writes every event, at every level, here.
+        pub(crate) fn subscriber(&self) -> impl tracing::Subscriber + Send + Sync + use<> {
+            let out = self.clone();
+            tracing_subscriber::fmt()
+                .with_max_level(tracing::Level::TRACE)
+                .with_writer(move || out.clone())
+                .finish()
+        }
+
+        pub(crate) fn text(&self) -> String {
+            String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
+        }
+    }
+
+    #[test]
+    fn only_our_crates_may_log_debug_and_trace() {
+        use tracing_subscriber::layer::SubscriberExt;
+        let buf = LogBuf::default();
+        let sub = buf
+            .subscriber()
+            .with(tracing_subscriber::filter::filter_fn(may_log));
+        tracing::subscriber::with_default(sub, || {
+            tracing::trace!(target: "aws_smithy_runtime::client::orchestrator", "sdk-trace");
+            tracing::debug!(target: "hyper_util", "http-debug");
+            tracing::debug!(target: "sharedish", "lookalike-debug");
+            tracing::info!(target: "aws_smithy_runtime", "sdk-info");
+            tracing::warn!(target: "hyper", "http-warn");
+            tracing::trace!("own-trace");
+            tracing::debug!(target: "apigw_dr", "cli-debug");
+            tracing::debug!(target: "snapshot::x", "function-debug");
+        });
+        let logs = buf.text();
+        for held in ["sdk-trace", "http-debug", "lookalike-debug"] {
+            assert!(!logs.contains(held), "{logs}");
+        }
+        for passed in [
+            "sdk-info",
+            "http-warn",
+            "own-trace",
+            "cli-debug",
+            "function-debug",
+        ] {
+            assert!(logs.contains(passed), "{passed}: {logs}");
         }
     }
 

@@ -53,9 +53,37 @@ where
     .await
 }
 
-/// Logging setup for a function (call first in main).
+/// Logging setup for a function (call first in main): as the Lambda runtime's default (the
+/// level from `AWS_LAMBDA_LOG_LEVEL`, else `RUST_LOG`, else INFO; JSON lines when
+/// `AWS_LAMBDA_LOG_FORMAT=JSON`; on stdout), with other crates' debug and trace events held back
+/// ([`crate::awsconf::may_log`]: they would print request and response bodies).
 pub fn init_logging() {
-    lambda_runtime::tracing::init_default_subscriber();
+    use lambda_runtime::tracing::subscriber;
+    use subscriber::filter::{EnvFilter, LevelFilter};
+    use subscriber::layer::SubscriberExt;
+    use subscriber::util::SubscriberInitExt;
+
+    let level = std::env::var("AWS_LAMBDA_LOG_LEVEL")
+        .or_else(|_| std::env::var("RUST_LOG"))
+        .ok()
+        .and_then(|l| l.parse::<LevelFilter>().ok())
+        .unwrap_or(LevelFilter::INFO);
+    let json = std::env::var("AWS_LAMBDA_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json"));
+    let fmt = subscriber::fmt()
+        .with_target(false)
+        .without_time()
+        .with_env_filter(
+            EnvFilter::builder()
+                .with_default_directive(level.into())
+                .from_env_lossy(),
+        )
+        .with_writer(std::io::stdout);
+    let own = subscriber::filter::filter_fn(crate::awsconf::may_log);
+    if json {
+        fmt.json().finish().with(own).init();
+    } else {
+        fmt.finish().with(own).init();
+    }
 }
 
 #[cfg(test)]

@@ -775,28 +775,11 @@ mod tests {
 
     /// Everything logged at every level while `f` runs.
     async fn logs_of<F: Future<Output = ()>>(f: F) -> String {
-        use std::sync::{Arc, Mutex};
-        #[derive(Clone, Default)]
-        struct Buf(Arc<Mutex<Vec<u8>>>);
-        impl std::io::Write for Buf {
-            fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-                self.0.lock().unwrap().extend_from_slice(b);
-                Ok(b.len())
-            }
-            fn flush(&mut self) -> std::io::Result<()> {
-                Ok(())
-            }
-        }
-        let buf = Buf::default();
-        let out = buf.clone();
-        let sub = tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::TRACE)
-            .with_writer(move || out.clone())
-            .finish();
-        let guard = tracing::subscriber::set_default(sub);
+        let buf = crate::awsconf::tests::LogBuf::default();
+        let guard = tracing::subscriber::set_default(buf.subscriber());
         f.await;
         drop(guard);
-        String::from_utf8(buf.0.lock().unwrap().clone()).unwrap()
+        buf.text()
     }
 
     #[tokio::test(start_paused = true)]

@@ -22,6 +22,8 @@ mod http;
 pub mod faults;
 pub mod fixtures;
 pub mod proxy;
+pub mod leaks;
+pub mod loopback;
 
 use std::io::{BufRead, BufReader, Read};
 use std::net::SocketAddr;
