@@ -21,9 +21,9 @@ mod http;
 
 pub mod faults;
 pub mod fixtures;
-pub mod proxy;
 pub mod leaks;
 pub mod loopback;
+pub mod proxy;
 
 use std::io::{BufRead, BufReader, Read};
 use std::net::SocketAddr;
