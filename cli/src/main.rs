@@ -5,11 +5,13 @@
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
+mod print;
+
 use clap::{Args, Parser, Subcommand};
-use shared::catalog::{Catalog, PointRecord};
+use shared::catalog::Catalog;
 use shared::location::DEFAULT_STORE;
 use shared::pipeline::{self, SnapshotJob};
-use shared::point::{self, DEFAULT_GRACE_SECS, DEFAULT_KEEP, DEFAULT_RETENTION_DAYS, short};
+use shared::point::{self, DEFAULT_GRACE_SECS, DEFAULT_KEEP, DEFAULT_RETENTION_DAYS};
 use shared::secret::{KeyOptions, Sealer};
 use shared::store::Store;
 use shared::time::rfc3339;
@@ -235,25 +237,11 @@ async fn run(cli: Cli) -> shared::Result<ExitCode> {
         Command::Verify { point } => {
             let rec = point::resolve(&catalog, &point).await?;
             let report = point::verify(&store, &catalog, &rec, &progress).await?;
-            if report.bad.is_empty() {
-                println!(
-                    "point {}: all {} objects present and intact",
-                    short(&rec.id),
-                    report.checked
-                );
-                Ok(ExitCode::SUCCESS)
+            Ok(if print::verified_point(&rec, &report) {
+                ExitCode::SUCCESS
             } else {
-                for bad in &report.bad {
-                    println!("BAD {bad}");
-                }
-                eprintln!(
-                    "apigw-dr: error: point {} is damaged: {} of {} objects missing or altered; it is marked Damaged and will not be restored",
-                    short(&rec.id),
-                    report.bad.len(),
-                    report.checked
-                );
-                Ok(ExitCode::from(EXIT_DAMAGED))
-            }
+                ExitCode::from(EXIT_DAMAGED)
+            })
         }
         Command::Restore(a) => {
             let restored = restore(
@@ -285,30 +273,9 @@ async fn run(cli: Cli) -> shared::Result<ExitCode> {
         Command::Status { job, json } => {
             let job = shared::jobs::find(&catalog, &job).await?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&job).unwrap_or_default());
+                print::json(&job);
             } else {
-                println!(
-                    "job       {}\nphase     {}\npoint     {}\ntrigger   {}\nstarted   {}\nupdated   {}\nplanned   {} steps, {} calls, at least {:.1} s by the quotas",
-                    job.id,
-                    job.phase,
-                    short(&job.request.point),
-                    job.trigger,
-                    rfc3339(job.created),
-                    rfc3339(job.updated),
-                    job.steps,
-                    job.calls,
-                    job.min_seconds
-                );
-                if let Some(e) = &job.error {
-                    println!("error     {e}");
-                }
-                if let Some(view) = job
-                    .report
-                    .as_ref()
-                    .and_then(|r| serde_json::from_value::<ReportView>(r.clone()).ok())
-                {
-                    print_report(&view);
-                }
+                print::job(&job);
             }
             Ok(phase_exit(job.phase))
         }
@@ -324,29 +291,7 @@ async fn run(cli: Cli) -> shared::Result<ExitCode> {
                 now: shared::time::now_ms(),
             };
             let r = point::prune(&store, &catalog, &opts).await?;
-            let verb = if dry_run { "would remove" } else { "removed" };
-            for p in &r.removed {
-                println!(
-                    "{verb} point {} (expired {})",
-                    short(&p.id),
-                    rfc3339(p.expires)
-                );
-            }
-            for id in &r.kept_expired {
-                println!(
-                    "kept point {} (expired, but among the newest {keep} good points)",
-                    short(id)
-                );
-            }
-            println!(
-                "{verb} {} points and {} unused objects ({} bytes)",
-                r.removed.len(),
-                r.deleted_objects,
-                r.freed_bytes
-            );
-            if let Some(why) = r.objects_skipped {
-                eprintln!("apigw-dr: warning: {why}");
-            }
+            print::pruned(&r, dry_run, keep);
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -392,71 +337,15 @@ async fn snapshot(
 async fn list(catalog: &Catalog, json: bool) -> shared::Result<ExitCode> {
     let all = catalog.list().await?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&all).unwrap_or_default());
+        print::json(&all);
         return Ok(ExitCode::SUCCESS);
     }
     if all.is_empty() {
         eprintln!("apigw-dr: no recovery points in {}", catalog.url());
         return Ok(ExitCode::SUCCESS);
     }
-    println!(
-        "{:<12}  {:<16}  {:<20}  {:<20}  {:<28}  {:<9}  {:>5}  {:>7}  {:>9}  APIS",
-        "ID", "LABELS", "CREATED", "EXPIRES", "SOURCE", "STATUS", "LACKS", "OBJECTS", "BYTES"
-    );
-    let mut partial = false;
-    for r in &all {
-        partial |= !r.gaps.is_empty();
-        println!(
-            "{:<12}  {:<16}  {:<20}  {:<20}  {:<28}  {:<9}  {:>5}  {:>7}  {:>9}  {}",
-            short(&r.id),
-            if r.labels.is_empty() {
-                "-".to_string()
-            } else {
-                r.labels.join(",")
-            },
-            rfc3339(r.created),
-            rfc3339(r.expires),
-            r.source.short(),
-            r.status.to_string(),
-            if r.gaps.is_empty() {
-                "-".to_string()
-            } else {
-                r.gaps.len().to_string()
-            },
-            r.objects,
-            r.bytes,
-            r.apis.join(",")
-        );
-    }
-    if partial {
-        println!(
-            "\nLACKS: kinds of resource the capture did not take; `apigw-dr show ID` says which and why"
-        );
-    }
+    print::points(&all);
     Ok(ExitCode::SUCCESS)
-}
-
-fn header(r: &PointRecord) -> String {
-    let counts: Vec<String> = r.counts.iter().map(|(k, n)| format!("{n} {k}")).collect();
-    format!(
-        "point     {}\nlabels    {}\ncreated   {}\nconfirmed {}\nexpires   {}\nsource    {} ({})\ntrigger   {}\nstatus    {}\nholds     {} objects, {} bytes: {}",
-        r.id,
-        if r.labels.is_empty() {
-            "-".into()
-        } else {
-            r.labels.join(", ")
-        },
-        rfc3339(r.created),
-        rfc3339(r.confirmed),
-        rfc3339(r.expires),
-        r.source.short(),
-        r.source.partition,
-        r.trigger,
-        r.status,
-        r.objects,
-        r.bytes,
-        counts.join(", ")
-    )
 }
 
 async fn show(
@@ -468,30 +357,11 @@ async fn show(
     let rec = point::resolve(catalog, spec).await?;
     if json {
         let (_, snap) = point::load(store, &rec.id).await?;
-        let doc = serde_json::json!({ "point": rec, "snapshot": snap });
-        println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+        print::json(&serde_json::json!({ "point": rec, "snapshot": snap }));
         return Ok(ExitCode::SUCCESS);
     }
     let manifest = point::read_manifest(store, &rec.id).await?;
-    println!("{}", header(&rec));
-    for (kind, entries) in point::kinds(&manifest) {
-        println!("\n{kind} ({})", entries.len());
-        for e in entries {
-            println!("  {}", e.id);
-        }
-    }
-    if !rec.closure.is_empty() {
-        println!("\nbrought in by the selection's dependencies:");
-        for l in &rec.closure {
-            println!("  {l}");
-        }
-    }
-    if !rec.gaps.is_empty() {
-        println!("\nlacks (not captured, so no restore brings them back):");
-        for g in &rec.gaps {
-            println!("  {}", g.describe());
-        }
-    }
+    print::point(&rec, &manifest);
     Ok(ExitCode::SUCCESS)
 }
 
@@ -573,12 +443,9 @@ async fn restore(
                 .await?;
                 let plan = jobs::plan_for(store, catalog, &request, &target).await?;
                 if a.json {
-                    println!(
-                        "{}",
-                        serde_json::to_string_pretty(&plan).unwrap_or_default()
-                    );
+                    print::json(&plan);
                 } else {
-                    print_plan(&plan);
+                    print::plan(&plan);
                 }
                 return Ok(ExitCode::SUCCESS);
             }
@@ -618,267 +485,12 @@ async fn restore(
     jobs::run(store, catalog, &mut job, &target, progress).await?;
     if let Some(r) = &job.report {
         if a.json {
-            println!("{}", serde_json::to_string_pretty(&job).unwrap_or_default());
-        } else if let Ok(view) = serde_json::from_value::<ReportView>(r.clone()) {
-            print_report(&view);
+            print::json(&job);
+        } else {
+            print::report(r);
         }
     }
     Ok(phase_exit(job.phase))
-}
-
-fn print_plan(plan: &shared::restore::Plan) {
-    println!(
-        "plan: restore point {} ({}) into {}",
-        short(&plan.point),
-        plan.source.short(),
-        plan.target.short()
-    );
-    for api in &plan.apis {
-        println!(
-            "\n{} {} (source {}) -> {}{}",
-            api.what(),
-            api.name,
-            api.source_id,
-            api.action,
-            api.target_id
-                .as_deref()
-                .map(|t| format!(" of target {t}"))
-                .unwrap_or_default()
-        );
-        for s in &api.steps {
-            println!("  {}", step_line(s));
-        }
-        if api.steps.is_empty() {
-            println!("  (nothing to change)");
-        }
-        if !api.rewrites.is_empty() {
-            println!("  rewrites ({}):", api.rewrites.len());
-            for r in &api.rewrites {
-                println!("    {r}");
-            }
-        }
-        for p in &api.problems {
-            println!("  cannot translate: {p}");
-        }
-        for n in &api.notes {
-            println!("  note: {n}");
-        }
-    }
-    if let Some(e) = &plan.estate {
-        println!("\nestate (domains, mappings, VPC links, usage plans, API keys, account)");
-        for s in &e.steps {
-            println!("  {}", step_line(s));
-        }
-        if e.steps.is_empty() {
-            println!("  (nothing to change)");
-        }
-        if !e.rewrites.is_empty() {
-            println!("  rewrites ({}):", e.rewrites.len());
-            for r in &e.rewrites {
-                println!("    {r}");
-            }
-        }
-        for p in &e.problems {
-            println!("  cannot translate: {p}");
-        }
-        for n in &e.notes {
-            println!("  note: {n}");
-        }
-    }
-    if !plan.lacks.is_empty() {
-        println!("\nthe point lacks (not captured, so not restored):");
-        for g in &plan.lacks {
-            println!("  {}", g.describe());
-        }
-    }
-    if !plan.selection.is_empty() {
-        println!("\nbrought in by the selection's dependencies:");
-        for l in &plan.selection {
-            println!("  {l}");
-        }
-    }
-    for u in &plan.unsupported {
-        println!("\nnot restored: {u}");
-    }
-    let calls: Vec<String> = plan
-        .calls()
-        .iter()
-        .map(|(k, v)| format!("{k} {v}"))
-        .collect();
-    println!(
-        "\n{} control-plane calls ({}); the quotas allow it in {:.1} s at the fastest",
-        plan.total_calls,
-        calls.join(", "),
-        plan.min_seconds
-    );
-}
-
-fn step_line(s: &shared::restore::diff::Difference) -> String {
-    use shared::restore::diff::Change;
-    let key = if s.key.is_empty() {
-        String::new()
-    } else {
-        format!(" {}", s.key)
-    };
-    match &s.change {
-        Change::Create => format!("+ {}{key}", s.kind),
-        Change::Update { fields } => format!("~ {}{key}: {}", s.kind, fields.join(", ")),
-        Change::Delete => format!("- {}{key}", s.kind),
-        Change::Duplicate { ids } => format!("! {}{key}: duplicate ({})", s.kind, ids.join(", ")),
-    }
-}
-
-/// The parts of a stored restore report that are printed.
-#[derive(serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct ReportView {
-    outcome: String,
-    seconds: f64,
-    calls: u64,
-    min_seconds: f64,
-    target: shared::model::Source,
-    apis: Vec<ApiView>,
-    #[serde(default)]
-    unsupported: Vec<String>,
-    #[serde(default)]
-    estate: Option<serde_json::Value>,
-    #[serde(default)]
-    lacks: Vec<shared::model::Gap>,
-}
-
-#[derive(serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct ApiView {
-    #[serde(default)]
-    protocol: String,
-    name: String,
-    #[serde(default)]
-    source_id: String,
-    target_id: Option<String>,
-    applied: u64,
-    failed: Vec<String>,
-    remaining: Vec<serde_json::Value>,
-    problems: Vec<String>,
-    notes: Vec<String>,
-}
-
-fn print_report(r: &ReportView) {
-    println!(
-        "\nrestore {} in {:.1} s into {} ({} control-plane calls with the reads of verify; the quotas allow the writes in {:.1} s at the fastest)",
-        r.outcome,
-        r.seconds,
-        r.target.short(),
-        r.calls,
-        r.min_seconds
-    );
-    for u in &r.unsupported {
-        println!("not restored: {u}");
-    }
-    // What the point lacks where no verified line below names it.
-    let named = |scope: &str| {
-        (scope == shared::model::ESTATE_SCOPE && r.estate.is_some())
-            || r.apis.iter().any(|a| a.source_id == scope)
-    };
-    for g in r.lacks.iter().filter(|g| !named(&g.scope)) {
-        println!(
-            "the point lacks (not captured, so not restored): {}",
-            g.describe()
-        );
-    }
-    if let Some(e) = &r.estate {
-        let list = |f: &str| e[f].as_array().cloned().unwrap_or_default();
-        println!("estate ({} steps applied)", e["applied"]);
-        for f in list("failed") {
-            println!("  failed: {}", f.as_str().unwrap_or_default());
-        }
-        for c in list("newCertificates") {
-            println!(
-                "  new client certificate (give it to the backends that trusted the old one): {}",
-                c.as_str().unwrap_or_default()
-            );
-        }
-        for d in list("remaining") {
-            let why = d["explained"]
-                .as_str()
-                .map(|w| format!(" (explained: {w})"))
-                .unwrap_or_default();
-            println!(
-                "  difference {} {}: {}{why}",
-                d["kind"], d["key"], d["change"]
-            );
-        }
-        if list("failed").is_empty() && list("remaining").is_empty() {
-            println!(
-                "  {}",
-                verified(
-                    "the target's estate matches the point",
-                    &r.lacks,
-                    shared::model::ESTATE_SCOPE
-                )
-            );
-        }
-    }
-    for a in &r.apis {
-        println!(
-            "{} API {} -> {} ({} steps applied)",
-            if a.protocol.is_empty() {
-                "REST"
-            } else {
-                &a.protocol
-            },
-            a.name,
-            a.target_id.as_deref().unwrap_or("-"),
-            a.applied
-        );
-        for f in &a.failed {
-            println!("  failed: {f}");
-        }
-        for d in &a.remaining {
-            let kind = d["kind"].as_str().unwrap_or("");
-            let key = d["key"].as_str().unwrap_or("");
-            let what = match d["change"].as_str() {
-                Some("create") => "missing in the target".to_string(),
-                Some("delete") => "extra in the target".to_string(),
-                _ => format!("differs: {}", d["fields"]),
-            };
-            match d["explained"].as_str() {
-                Some(why) => println!("  difference {kind} {key}: {what} (explained: {why})"),
-                None => println!("  difference {kind} {key}: {what}"),
-            }
-        }
-        if r.outcome == "Interrupted" {
-            println!("  interrupted: the next run of the job continues where it stopped");
-        } else if a.remaining.is_empty() && a.failed.is_empty() {
-            println!(
-                "  {}",
-                verified("the target matches the point", &r.lacks, &a.source_id)
-            );
-        }
-        for p in &a.problems {
-            println!("  cannot translate: {p}");
-        }
-        for n in &a.notes {
-            println!("  note: {n}");
-        }
-    }
-}
-
-/// `verified: WHAT`, or, where the point lacks something of `scope`, `verified, except what the
-/// point lacks: ...`.
-fn verified(what: &str, lacks: &[shared::model::Gap], scope: &str) -> String {
-    let lacks: Vec<String> = lacks
-        .iter()
-        .filter(|g| g.scope == scope)
-        .map(shared::model::Gap::describe)
-        .collect();
-    if lacks.is_empty() {
-        format!("verified: {what}")
-    } else {
-        format!(
-            "verified, except what the point lacks: {}",
-            lacks.join("; ")
-        )
-    }
 }
 
 async fn diff(
@@ -906,26 +518,9 @@ async fn diff(
             .iter()
             .map(|(name, d)| serde_json::json!({ "api": name, "differences": d }))
             .collect();
-        println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
-        return Ok(ExitCode::SUCCESS);
-    }
-    let mut any = false;
-    for (name, d) in &diffs {
-        if d.is_empty() {
-            println!("API {name}: no difference");
-            continue;
-        }
-        any = true;
-        println!(
-            "API {name}: {} differences (+ in the point only, - in {against} only, ~ differs)",
-            d.len()
-        );
-        for s in d {
-            println!("  {}", step_line(s));
-        }
-    }
-    if !any {
-        println!("no difference");
+        print::json(&doc);
+    } else {
+        print::diffs(&diffs, against);
     }
     Ok(ExitCode::SUCCESS)
 }

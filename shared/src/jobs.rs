@@ -2,78 +2,12 @@
 //! Applying, Verifying, Succeeded, PartiallyFailed, Failed), so that it can be followed
 //! (`apigw-dr status JOB`) from anywhere, started detached, and driven by a Lambda function.
 
-use serde::{Deserialize, Serialize};
-
 use crate::catalog::Catalog;
+pub use crate::records::{JobRecord, JobRequest, Phase, new_id};
 use crate::restore::{self, Outcome, RestoreOptions};
 use crate::store::Store;
 use crate::translate::Mapping;
 use crate::{Error, Result};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Phase {
-    Pending,
-    Planning,
-    Applying,
-    Verifying,
-    Succeeded,
-    PartiallyFailed,
-    Failed,
-}
-
-impl Phase {
-    pub fn is_final(self) -> bool {
-        matches!(
-            self,
-            Phase::Succeeded | Phase::PartiallyFailed | Phase::Failed
-        )
-    }
-}
-
-impl std::fmt::Display for Phase {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{self:?}")
-    }
-}
-
-/// What was asked for: enough to run (or run again) the restore anywhere.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct JobRequest {
-    /// The recovery point's full id.
-    pub point: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub to_region: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub to_role_arn: Option<String>,
-    /// The mapping file's text, kept with the job so a resumed job translates alike.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub mapping: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub mapping_format: Option<String>,
-    #[serde(default)]
-    pub in_place: bool,
-    #[serde(default)]
-    pub replace: bool,
-    #[serde(default)]
-    pub keep_edge: bool,
-    #[serde(default)]
-    pub name_prefix: String,
-    /// Restore only these APIs of the point (by name); empty = all.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub apis: Vec<String>,
-    /// `--select`: what to restore, closed over dependencies (see crate::select); empty = all.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub select: Vec<String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub exclude: Vec<String>,
-    /// Where the key that opens sealed API key values is (default: the store's own, see
-    /// crate::secret).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub key_file: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub kms_key: Option<String>,
-}
 
 impl JobRequest {
     pub fn options(&self) -> Result<RestoreOptions> {
@@ -94,64 +28,6 @@ impl JobRequest {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct JobRecord {
-    pub id: String,
-    /// `cli`, `alarm:NAME`, `request`...
-    pub trigger: String,
-    pub created: i64,
-    pub updated: i64,
-    pub phase: Phase,
-    pub request: JobRequest,
-    /// Steps planned and the calls and quota-bound time they need.
-    #[serde(default)]
-    pub steps: u64,
-    #[serde(default)]
-    pub calls: u64,
-    #[serde(default)]
-    pub min_seconds: f64,
-    /// The restore report (JSON), once verified.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub report: Option<serde_json::Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
-    /// How many times the record was written: a run writes only over the revision it read, so
-    /// two runs of one job cannot overwrite each other (see `Catalog::put_job`).
-    #[serde(default)]
-    pub revision: u64,
-}
-
-/// A new job id: time-ordered and unique enough for one catalog.
-pub fn new_id() -> String {
-    use std::hash::{BuildHasher, Hasher};
-    let ms = crate::time::now_ms();
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_i64(ms);
-    h.write_u32(std::process::id());
-    format!("job-{ms:x}-{:04x}", h.finish() & 0xffff)
-}
-
-impl JobRecord {
-    pub fn new(request: JobRequest, trigger: &str) -> JobRecord {
-        let now = crate::time::now_ms();
-        JobRecord {
-            id: new_id(),
-            trigger: trigger.into(),
-            created: now,
-            updated: now,
-            phase: Phase::Pending,
-            request,
-            steps: 0,
-            calls: 0,
-            min_seconds: 0.0,
-            report: None,
-            error: None,
-            revision: 0,
-        }
-    }
-}
-
 async fn set(catalog: &Catalog, job: &mut JobRecord, phase: Phase) -> Result<()> {
     job.phase = phase;
     job.updated = crate::time::now_ms();
@@ -161,7 +37,7 @@ async fn set(catalog: &Catalog, job: &mut JobRecord, phase: Phase) -> Result<()>
 /// A request checked against its point: the point's record, the part of it to restore and
 /// the restore options. What [`prepare`] gives.
 pub struct Prepared {
-    pub point: crate::catalog::PointRecord,
+    pub point: crate::records::PointRecord,
     pub snap: crate::model::Snapshot,
     pub opts: RestoreOptions,
 }
@@ -191,7 +67,7 @@ pub async fn prepare(store: &Store, catalog: &Catalog, request: &JobRequest) -> 
     let mut opts = request.options()?;
     let rec = crate::point::resolve(catalog, &request.point).await?;
     let short = crate::point::short(&rec.id);
-    if rec.status != crate::catalog::PointStatus::Available {
+    if rec.status != crate::records::PointStatus::Available {
         return Err(Error::Integrity(format!(
             "point {short} is {}: it will not be restored; restore another point (`apigw-dr list`), or run `apigw-dr verify {short}` after repairing the store",
             rec.status
@@ -200,7 +76,7 @@ pub async fn prepare(store: &Store, catalog: &Catalog, request: &JobRequest) -> 
     let mut snap = match crate::point::load(store, &rec.id).await {
         Ok((_, snap)) => snap,
         Err(Error::Integrity(why)) => {
-            crate::point::set_status(catalog, &rec.id, crate::catalog::PointStatus::Damaged)
+            crate::point::set_status(catalog, &rec.id, crate::records::PointStatus::Damaged)
                 .await?;
             return Err(Error::Integrity(format!(
                 "point {short} is damaged ({why}): it is now marked Damaged and nothing was restored; restore another point (`apigw-dr list`), `apigw-dr verify {short}` lists every bad object"
@@ -331,13 +207,13 @@ pub async fn run_until(
         job.min_seconds = plan.min_seconds;
         set(catalog, job, Phase::Applying).await?;
         let report = Box::pin(restore::apply(&plan, target_sdk, deadline, progress)).await?;
-        job.report = serde_json::to_value(&report).ok();
         let end = match report.outcome {
             Outcome::Succeeded => Phase::Succeeded,
             Outcome::PartiallyFailed => Phase::PartiallyFailed,
             // Still applying: the next run continues it.
             Outcome::Interrupted => Phase::Applying,
         };
+        job.report = Some(report);
         set(catalog, job, end).await
     }
     .await;

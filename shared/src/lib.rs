@@ -21,6 +21,7 @@ pub mod model;
 pub mod pacing;
 pub mod pipeline;
 pub mod point;
+pub mod records;
 pub mod region;
 pub mod restore;
 pub mod secret;

@@ -616,16 +616,16 @@ impl RecoveryFunction {
     /// newest few, else the newest ([`crate::point::choose_for_failover`], which says why).
     async fn points_for(&self, apis: &[String]) -> Result<Vec<(String, Vec<String>)>> {
         let records = self.catalog.list().await?;
-        let good: Vec<&crate::catalog::PointRecord> = records
+        let good: Vec<&crate::records::PointRecord> = records
             .iter()
-            .filter(|r| r.status == crate::catalog::PointStatus::Available)
+            .filter(|r| r.status == crate::records::PointStatus::Available)
             .collect();
         let selection: Vec<String> = if !apis.is_empty() {
             apis.to_vec()
         } else {
             self.cfg.select.clone()
         };
-        let choose = |of: Option<&str>, among: &[&crate::catalog::PointRecord]| {
+        let choose = |of: Option<&str>, among: &[&crate::records::PointRecord]| {
             let (rec, why) = crate::point::choose_for_failover(among)?;
             tracing::info!(point = %rec.id, api = of.unwrap_or("(all)"), "failover takes {why}");
             Some(rec.id.clone())
@@ -641,7 +641,7 @@ impl RecoveryFunction {
         }
         let mut by_point: Vec<(String, Vec<String>)> = vec![];
         for name in &selection {
-            let holding: Vec<&crate::catalog::PointRecord> = good
+            let holding: Vec<&crate::records::PointRecord> = good
                 .iter()
                 .copied()
                 .filter(|r| r.apis.contains(name))

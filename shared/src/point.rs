@@ -14,8 +14,9 @@ use futures_util::{StreamExt, TryStreamExt, stream};
 use serde::{Deserialize, Serialize};
 
 use crate::canonical::{self, is_hash, sha256_hex};
-use crate::catalog::{Catalog, PointRecord, PointStatus};
+use crate::catalog::Catalog;
 use crate::model::{Entry, Snapshot, Source};
+use crate::records::{PointRecord, PointStatus};
 use crate::store::Store;
 use crate::{Error, Result};
 
@@ -342,10 +343,7 @@ pub fn choose_for_failover<'a>(
     }
 }
 
-/// The first 12 hex digits of an id, as listings show it.
-pub fn short(id: &str) -> &str {
-    &id[..id.len().min(12)]
-}
+pub use crate::model::short;
 
 pub async fn read_manifest(store: &Store, id: &str) -> Result<Manifest> {
     if !is_hash(id) {

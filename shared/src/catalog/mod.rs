@@ -11,64 +11,11 @@ mod local;
 pub use dynamo::DynamoCatalog;
 pub use local::LocalCatalog;
 
-use std::collections::BTreeMap;
+use serde::Serialize;
 
-use serde::{Deserialize, Serialize};
-
-use crate::model::Source;
+use crate::records::JobRecord;
+pub use crate::records::{PointRecord, PointStatus};
 use crate::{Error, Result};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub enum PointStatus {
-    /// Every object was written; the last verify (if any) found nothing wrong.
-    Available,
-    /// A verify found missing or altered objects; restore refuses it, prune does not count it
-    /// among the points to keep.
-    Damaged,
-}
-
-impl std::fmt::Display for PointStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            PointStatus::Available => "Available",
-            PointStatus::Damaged => "Damaged",
-        })
-    }
-}
-
-/// A recovery point as the catalog records it. Its id is the SHA-256 of its manifest.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct PointRecord {
-    pub id: String,
-    #[serde(default)]
-    pub labels: Vec<String>,
-    /// When this content was first captured (milliseconds since the epoch, like every time
-    /// in a record).
-    pub created: i64,
-    /// When a capture last found the source still exactly like this.
-    pub confirmed: i64,
-    pub expires: i64,
-    pub source: Source,
-    /// What took it: `cli`, `schedule`, `change:UpdateMethod`...
-    pub trigger: String,
-    pub status: PointStatus,
-    /// Names of the APIs it holds.
-    pub apis: Vec<String>,
-    /// Objects per kind.
-    pub counts: BTreeMap<String, u64>,
-    /// Objects (without the manifest) and their bytes.
-    pub objects: u64,
-    pub bytes: u64,
-    /// What the selection the point was taken with brought in by closure, and why.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub closure: Vec<String>,
-    /// What the capture could not take, and why (the newest capture's, when the same content
-    /// is captured again). Empty: the point is complete.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub gaps: Vec<crate::model::Gap>,
-}
 
 /// The kinds of record a catalog holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -137,7 +84,7 @@ impl Record for PointRecord {
     }
 }
 
-impl Record for crate::jobs::JobRecord {
+impl Record for JobRecord {
     const KIND: Kind = Kind::Job;
     fn numbers(&self) -> Vec<(&'static str, i64)> {
         vec![("created", self.created)]
@@ -257,11 +204,11 @@ impl Catalog {
     /// (`revision` 0) is created only if no job has its id; a job read from the catalog is
     /// written only if the record is still at the revision read. Either way `job.revision`
     /// counts the writes afterwards.
-    pub async fn put_job(&self, job: &mut crate::jobs::JobRecord) -> Result<()> {
+    pub async fn put_job(&self, job: &mut JobRecord) -> Result<()> {
         let expected = job.revision;
         let mut next = job.clone();
         next.revision = expected + 1;
-        self.update::<crate::jobs::JobRecord>(&job.id, |old| match old {
+        self.update::<JobRecord>(&job.id, |old| match old {
             None if expected == 0 => Ok(Some(next.clone())),
             None => Err(Error::NotFound(format!(
                 "restore job {} is no longer in the catalog {}: it was removed while it ran",
@@ -283,13 +230,13 @@ impl Catalog {
         Ok(())
     }
 
-    pub async fn get_job(&self, id: &str) -> Result<Option<crate::jobs::JobRecord>> {
+    pub async fn get_job(&self, id: &str) -> Result<Option<JobRecord>> {
         self.get_doc(Kind::Job, id).await
     }
 
     /// Every job, newest first.
-    pub async fn list_jobs(&self) -> Result<Vec<crate::jobs::JobRecord>> {
-        let mut all: Vec<crate::jobs::JobRecord> = self.list_docs(Kind::Job).await?;
+    pub async fn list_jobs(&self) -> Result<Vec<JobRecord>> {
+        let mut all: Vec<JobRecord> = self.list_docs(Kind::Job).await?;
         all.sort_by(|a, b| b.created.cmp(&a.created).then_with(|| a.id.cmp(&b.id)));
         Ok(all)
     }

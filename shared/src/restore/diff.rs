@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::model::v1::RestApiSnapshot;
@@ -38,7 +38,7 @@ pub const ORDER: &[&str] = &[
     "StageV2",
 ];
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", tag = "change")]
 pub enum Change {
     Create,
@@ -54,10 +54,11 @@ pub enum Change {
     },
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Difference {
-    pub kind: &'static str,
+    #[serde(deserialize_with = "crate::model::de_kind")]
+    pub kind: crate::model::KindName,
     /// The natural key: `/pets/{id} GET`, a name, a stage name...
     pub key: String,
     #[serde(flatten)]

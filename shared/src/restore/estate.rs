@@ -160,8 +160,8 @@ pub struct EstatePlan {
 }
 
 /// What applying the estate did.
-#[derive(Debug, Clone, Default, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase", default)]
 pub struct EstateReport {
     pub applied: u64,
     pub failed: Vec<String>,

@@ -22,7 +22,7 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use aws_config::SdkConfig;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::capture::{apigateway_client, capture_rest_apis, list_rest_apis};
 use crate::model::v1::RestApiSnapshot;
@@ -782,7 +782,7 @@ pub async fn plan(
     Ok(plan)
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Outcome {
     Succeeded,
     PartiallyFailed,
@@ -791,12 +791,14 @@ pub enum Outcome {
 }
 
 /// What a restore did to one API, and what verify found afterwards.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ApiReport {
     /// `REST`, `HTTP` or `WEBSOCKET`.
+    #[serde(default)]
     pub protocol: String,
     pub name: String,
+    #[serde(default)]
     pub source_id: String,
     pub target_id: Option<String>,
     pub applied: u64,
@@ -814,7 +816,7 @@ pub struct ApiReport {
     gaps: BTreeMap<(&'static str, String), String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Remaining {
     #[serde(flatten)]
@@ -823,7 +825,7 @@ pub struct Remaining {
     pub explained: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RestoreReport {
     pub point: String,
@@ -834,6 +836,7 @@ pub struct RestoreReport {
     pub min_seconds: f64,
     pub seconds: f64,
     /// What the point holds that was not restored, with the reason.
+    #[serde(default)]
     pub unsupported: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub estate: Option<estate::EstateReport>,
@@ -896,7 +899,7 @@ pub async fn apply(
     let local = target_sdk.endpoint_url().is_some();
     let marker = format!(
         "apigw-dr restore of point {}",
-        crate::point::short(&plan.point)
+        crate::model::short(&plan.point)
     );
     // The estate the APIs name comes first: VPC links, client certificates, API keys.
     // The estate, when the point holds one, with the keyring that opens its key values.

@@ -151,15 +151,16 @@ async fn apply(
     let t = Instant::now();
     jobs::run(store, catalog, &mut job, target, &|_| {}).await?;
     let secs = t.elapsed().as_secs_f64();
-    let report = job.report.unwrap_or_default();
-    let remaining = report["apis"][0]["remaining"]
-        .as_array()
-        .map(|a| a.len())
-        .unwrap_or(0);
+    let remaining = job
+        .report
+        .as_ref()
+        .and_then(|r| r.apis.first())
+        .map_or(0, |a| a.remaining.len());
+    let calls = job.report.as_ref().map_or(0, |r| r.calls);
     println!(
         "  applied ({label}): {:?}, {} calls with the reads of verify, floor {floor:.1} s, elapsed {secs:.1} s, ratio {:.2}; {remaining} differences after verify",
         job.phase,
-        report["calls"],
+        calls,
         secs / floor.max(0.001)
     );
     Ok(())

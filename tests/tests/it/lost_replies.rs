@@ -35,7 +35,7 @@ async fn a_restore_whose_create_replies_are_lost_ends_succeeded_with_one_of_each
     jobs::run(&s.store, &s.catalog, &mut job, &through, &quiet)
         .await
         .unwrap();
-    let report = job.report.clone().unwrap();
+    let report = serde_json::to_value(job.report.clone().unwrap()).unwrap();
     assert!(
         proxy.lost() >= 10,
         "only {} of {} replies lost",

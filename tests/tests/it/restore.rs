@@ -143,7 +143,7 @@ async fn cross_account_and_region_restore_verifies_clean() {
     jobs::run(&s.store, &s.catalog, &mut job, &target, &quiet)
         .await
         .unwrap();
-    let report = job.report.clone().unwrap();
+    let report = serde_json::to_value(job.report.clone().unwrap()).unwrap();
     let api_report = &report["apis"][0];
     let notes = api_report["notes"].to_string();
     assert!(
@@ -280,7 +280,7 @@ async fn an_untranslatable_reference_stops_only_what_needs_it() {
         .await
         .unwrap();
     assert_eq!(job.phase, Phase::PartiallyFailed);
-    let report = job.report.unwrap();
+    let report = serde_json::to_value(job.report.unwrap()).unwrap();
     let failed: Vec<&str> = report["apis"][0]["failed"]
         .as_array()
         .unwrap()
@@ -405,7 +405,12 @@ async fn a_restore_cut_short_finishes_when_run_again_without_duplicates() {
     jobs::run(&s.store, &s.catalog, &mut job, &target, &quiet)
         .await
         .unwrap();
-    assert_eq!(job.phase, Phase::Succeeded, "{:#}", job.report.unwrap());
+    assert_eq!(
+        job.phase,
+        Phase::Succeeded,
+        "{:#}",
+        serde_json::to_value(job.report.unwrap()).unwrap()
+    );
     let apis = rest_apis(&target).await;
     assert_eq!(
         apis,
@@ -507,7 +512,12 @@ async fn in_place_rolls_back_a_bad_change() {
     jobs::run(&s.store, &s.catalog, &mut job, &source, &quiet)
         .await
         .unwrap();
-    assert_eq!(job.phase, Phase::Succeeded, "{:#}", job.report.unwrap());
+    assert_eq!(
+        job.phase,
+        Phase::Succeeded,
+        "{:#}",
+        serde_json::to_value(job.report.unwrap()).unwrap()
+    );
     let after = restore::diff(&s.snap, None, Some(&source)).await.unwrap();
     assert!(after[0].1.is_empty(), "{:#?}", after[0].1);
     // The stages serve the rolled-back copy: a new deployment.
@@ -574,7 +584,7 @@ async fn a_reference_that_cannot_be_translated_stops_only_what_needs_it() {
     // The mapping names no Cognito pool for the HTTP API's JWT issuer: its authorizer and the
     // route that uses it are not restored, and the rest of both APIs is.
     assert_eq!(whole.phase, Phase::PartiallyFailed);
-    let report = whole.report.unwrap();
+    let report = serde_json::to_value(whole.report.unwrap()).unwrap();
     let http = report["apis"]
         .as_array()
         .unwrap()

@@ -73,7 +73,7 @@ async fn http_and_websocket_apis_restore_translated_into_another_account_and_reg
     jobs::run(&store, &catalog, &mut job, &target, &quiet)
         .await
         .unwrap();
-    let report = job.report.clone().unwrap();
+    let report = serde_json::to_value(job.report.clone().unwrap()).unwrap();
     assert!(unexplained(&report).is_empty(), "{report:#}");
     for a in report["apis"].as_array().unwrap() {
         assert!(a["failed"].as_array().unwrap().is_empty(), "{report:#}");

@@ -1,0 +1,426 @@
+//! What the command prints: every rendering of a record, plan, report or listing, from the
+//! library's own types (no hand-written mirrors: a renamed field is a compile error here).
+
+use shared::jobs::JobRecord;
+use shared::model::{ESTATE_SCOPE, Gap};
+use shared::point::{Manifest, PruneReport, VerifyReport, short};
+use shared::records::PointRecord;
+use shared::restore::diff::{Change, Difference};
+use shared::restore::{Outcome, Plan, RestoreReport};
+use shared::time::rfc3339;
+
+/// One value as pretty JSON on stdout.
+pub fn json<T: serde::Serialize>(value: &T) {
+    println!(
+        "{}",
+        serde_json::to_string_pretty(value).unwrap_or_default()
+    );
+}
+
+/// `apigw-dr list`: one line per point, newest first.
+pub fn points(all: &[PointRecord]) {
+    println!(
+        "{:<12}  {:<16}  {:<20}  {:<20}  {:<28}  {:<9}  {:>5}  {:>7}  {:>9}  APIS",
+        "ID", "LABELS", "CREATED", "EXPIRES", "SOURCE", "STATUS", "LACKS", "OBJECTS", "BYTES"
+    );
+    let mut partial = false;
+    for r in all {
+        partial |= !r.gaps.is_empty();
+        println!(
+            "{:<12}  {:<16}  {:<20}  {:<20}  {:<28}  {:<9}  {:>5}  {:>7}  {:>9}  {}",
+            short(&r.id),
+            if r.labels.is_empty() {
+                "-".to_string()
+            } else {
+                r.labels.join(",")
+            },
+            rfc3339(r.created),
+            rfc3339(r.expires),
+            r.source.short(),
+            r.status.to_string(),
+            if r.gaps.is_empty() {
+                "-".to_string()
+            } else {
+                r.gaps.len().to_string()
+            },
+            r.objects,
+            r.bytes,
+            r.apis.join(",")
+        );
+    }
+    if partial {
+        println!(
+            "\nLACKS: kinds of resource the capture did not take; `apigw-dr show ID` says which and why"
+        );
+    }
+}
+
+/// `apigw-dr show`: the point's record, its objects by kind, its closure and what it lacks.
+pub fn point(rec: &PointRecord, manifest: &Manifest) {
+    println!("{}", header(rec));
+    for (kind, entries) in shared::point::kinds(manifest) {
+        println!("\n{kind} ({})", entries.len());
+        for e in entries {
+            println!("  {}", e.id);
+        }
+    }
+    if !rec.closure.is_empty() {
+        println!("\nbrought in by the selection's dependencies:");
+        for l in &rec.closure {
+            println!("  {l}");
+        }
+    }
+    if !rec.gaps.is_empty() {
+        println!("\nlacks (not captured, so no restore brings them back):");
+        for g in &rec.gaps {
+            println!("  {}", g.describe());
+        }
+    }
+}
+
+/// `apigw-dr verify`: all intact (true), or one `BAD` line per object and the error line.
+pub fn verified_point(rec: &PointRecord, report: &VerifyReport) -> bool {
+    if report.bad.is_empty() {
+        println!(
+            "point {}: all {} objects present and intact",
+            short(&rec.id),
+            report.checked
+        );
+        return true;
+    }
+    for bad in &report.bad {
+        println!("BAD {bad}");
+    }
+    eprintln!(
+        "apigw-dr: error: point {} is damaged: {} of {} objects missing or altered; it is marked Damaged and will not be restored",
+        short(&rec.id),
+        report.bad.len(),
+        report.checked
+    );
+    false
+}
+
+/// `apigw-dr prune`: what was (or would be) removed and kept.
+pub fn pruned(r: &PruneReport, dry_run: bool, keep: usize) {
+    let verb = if dry_run { "would remove" } else { "removed" };
+    for p in &r.removed {
+        println!(
+            "{verb} point {} (expired {})",
+            short(&p.id),
+            rfc3339(p.expires)
+        );
+    }
+    for id in &r.kept_expired {
+        println!(
+            "kept point {} (expired, but among the newest {keep} good points)",
+            short(id)
+        );
+    }
+    println!(
+        "{verb} {} points and {} unused objects ({} bytes)",
+        r.removed.len(),
+        r.deleted_objects,
+        r.freed_bytes
+    );
+    if let Some(why) = &r.objects_skipped {
+        eprintln!("apigw-dr: warning: {why}");
+    }
+}
+
+/// `apigw-dr status`: the job's phase, request and plan figures, error, and report.
+pub fn job(job: &JobRecord) {
+    println!(
+        "job       {}\nphase     {}\npoint     {}\ntrigger   {}\nstarted   {}\nupdated   {}\nplanned   {} steps, {} calls, at least {:.1} s by the quotas",
+        job.id,
+        job.phase,
+        short(&job.request.point),
+        job.trigger,
+        rfc3339(job.created),
+        rfc3339(job.updated),
+        job.steps,
+        job.calls,
+        job.min_seconds
+    );
+    if let Some(e) = &job.error {
+        println!("error     {e}");
+    }
+    if let Some(r) = &job.report {
+        report(r);
+    }
+}
+
+/// `apigw-dr diff`: per API, its differences or none.
+pub fn diffs(diffs: &[(String, Vec<Difference>)], against: &str) {
+    let mut any = false;
+    for (name, d) in diffs {
+        if d.is_empty() {
+            println!("API {name}: no difference");
+            continue;
+        }
+        any = true;
+        println!(
+            "API {name}: {} differences (+ in the point only, - in {against} only, ~ differs)",
+            d.len()
+        );
+        for s in d {
+            println!("  {}", step_line(s));
+        }
+    }
+    if !any {
+        println!("no difference");
+    }
+}
+
+/// `apigw-dr restore --dry-run`: the plan, API by API, then the estate, and its cost.
+pub fn plan(plan: &Plan) {
+    println!(
+        "plan: restore point {} ({}) into {}",
+        short(&plan.point),
+        plan.source.short(),
+        plan.target.short()
+    );
+    for api in &plan.apis {
+        println!(
+            "\n{} {} (source {}) -> {}{}",
+            api.what(),
+            api.name,
+            api.source_id,
+            api.action,
+            api.target_id
+                .as_deref()
+                .map(|t| format!(" of target {t}"))
+                .unwrap_or_default()
+        );
+        steps(&api.steps, &api.rewrites, &api.problems, &api.notes);
+    }
+    if let Some(e) = &plan.estate {
+        println!("\nestate (domains, mappings, VPC links, usage plans, API keys, account)");
+        steps(&e.steps, &e.rewrites, &e.problems, &e.notes);
+    }
+    if !plan.lacks.is_empty() {
+        println!("\nthe point lacks (not captured, so not restored):");
+        for g in &plan.lacks {
+            println!("  {}", g.describe());
+        }
+    }
+    if !plan.selection.is_empty() {
+        println!("\nbrought in by the selection's dependencies:");
+        for l in &plan.selection {
+            println!("  {l}");
+        }
+    }
+    for u in &plan.unsupported {
+        println!("\nnot restored: {u}");
+    }
+    let calls: Vec<String> = plan
+        .calls()
+        .iter()
+        .map(|(k, v)| format!("{k} {v}"))
+        .collect();
+    println!(
+        "\n{} control-plane calls ({}); the quotas allow it in {:.1} s at the fastest",
+        plan.total_calls,
+        calls.join(", "),
+        plan.min_seconds
+    );
+}
+
+/// The steps of one part of a plan (an API, the estate), its rewrites, problems and notes.
+fn steps(steps: &[Difference], rewrites: &[String], problems: &[String], notes: &[String]) {
+    for s in steps {
+        println!("  {}", step_line(s));
+    }
+    if steps.is_empty() {
+        println!("  (nothing to change)");
+    }
+    if !rewrites.is_empty() {
+        println!("  rewrites ({}):", rewrites.len());
+        for r in rewrites {
+            println!("    {r}");
+        }
+    }
+    for p in problems {
+        println!("  cannot translate: {p}");
+    }
+    for n in notes {
+        println!("  note: {n}");
+    }
+}
+
+/// One step or difference: `+ KIND KEY`, `~ KIND KEY: FIELDS`, `- KIND KEY`, `! ... duplicate`.
+fn step_line(s: &Difference) -> String {
+    let key = if s.key.is_empty() {
+        String::new()
+    } else {
+        format!(" {}", s.key)
+    };
+    match &s.change {
+        Change::Create => format!("+ {}{key}", s.kind),
+        Change::Update { fields } => format!("~ {}{key}: {}", s.kind, fields.join(", ")),
+        Change::Delete => format!("- {}{key}", s.kind),
+        Change::Duplicate { ids } => format!("! {}{key}: duplicate ({})", s.kind, ids.join(", ")),
+    }
+}
+
+/// A restore's report: outcome, cost, what was not restored or lacked, then the estate and
+/// each API with what verify found.
+pub fn report(r: &RestoreReport) {
+    println!(
+        "\nrestore {:?} in {:.1} s into {} ({} control-plane calls with the reads of verify; the quotas allow the writes in {:.1} s at the fastest)",
+        r.outcome,
+        r.seconds,
+        r.target.short(),
+        r.calls,
+        r.min_seconds
+    );
+    for u in &r.unsupported {
+        println!("not restored: {u}");
+    }
+    // What the point lacks where no verified line below names it.
+    let named = |scope: &str| {
+        (scope == ESTATE_SCOPE && r.estate.is_some()) || r.apis.iter().any(|a| a.source_id == scope)
+    };
+    for g in r.lacks.iter().filter(|g| !named(&g.scope)) {
+        println!(
+            "the point lacks (not captured, so not restored): {}",
+            g.describe()
+        );
+    }
+    if let Some(e) = &r.estate {
+        println!("estate ({} steps applied)", e.applied);
+        for f in &e.failed {
+            println!("  failed: {f}");
+        }
+        for c in &e.new_certificates {
+            println!(
+                "  new client certificate (give it to the backends that trusted the old one): {c}"
+            );
+        }
+        for d in &e.remaining {
+            let why = d
+                .explained
+                .as_deref()
+                .map(|w| format!(" (explained: {w})"))
+                .unwrap_or_default();
+            // Quoted, as the estate's lines have always been printed.
+            let d = &d.difference;
+            println!(
+                "  difference {} {}: {}{why}",
+                quoted(d.kind),
+                quoted(&d.key),
+                quoted(change_name(&d.change))
+            );
+        }
+        if e.failed.is_empty() && e.remaining.is_empty() {
+            println!(
+                "  {}",
+                verified(
+                    "the target's estate matches the point",
+                    &r.lacks,
+                    ESTATE_SCOPE
+                )
+            );
+        }
+    }
+    for a in &r.apis {
+        println!(
+            "{} API {} -> {} ({} steps applied)",
+            if a.protocol.is_empty() {
+                "REST"
+            } else {
+                &a.protocol
+            },
+            a.name,
+            a.target_id.as_deref().unwrap_or("-"),
+            a.applied
+        );
+        for f in &a.failed {
+            println!("  failed: {f}");
+        }
+        for d in &a.remaining {
+            let diff = &d.difference;
+            let what = match &diff.change {
+                Change::Create => "missing in the target".to_string(),
+                Change::Delete => "extra in the target".to_string(),
+                Change::Update { fields } => format!("differs: {}", quoted(fields)),
+                Change::Duplicate { .. } => "differs: null".to_string(),
+            };
+            let (kind, key) = (diff.kind, &diff.key);
+            match &d.explained {
+                Some(why) => println!("  difference {kind} {key}: {what} (explained: {why})"),
+                None => println!("  difference {kind} {key}: {what}"),
+            }
+        }
+        if r.outcome == Outcome::Interrupted {
+            println!("  interrupted: the next run of the job continues where it stopped");
+        } else if a.remaining.is_empty() && a.failed.is_empty() {
+            println!(
+                "  {}",
+                verified("the target matches the point", &r.lacks, &a.source_id)
+            );
+        }
+        for p in &a.problems {
+            println!("  cannot translate: {p}");
+        }
+        for n in &a.notes {
+            println!("  note: {n}");
+        }
+    }
+}
+
+/// `verified: WHAT`, or, where the point lacks something of `scope`, `verified, except what the
+/// point lacks: ...`.
+fn verified(what: &str, lacks: &[Gap], scope: &str) -> String {
+    let lacks: Vec<String> = lacks
+        .iter()
+        .filter(|g| g.scope == scope)
+        .map(Gap::describe)
+        .collect();
+    if lacks.is_empty() {
+        format!("verified: {what}")
+    } else {
+        format!(
+            "verified, except what the point lacks: {}",
+            lacks.join("; ")
+        )
+    }
+}
+
+/// The record of a point, one field a line.
+fn header(r: &PointRecord) -> String {
+    let counts: Vec<String> = r.counts.iter().map(|(k, n)| format!("{n} {k}")).collect();
+    format!(
+        "point     {}\nlabels    {}\ncreated   {}\nconfirmed {}\nexpires   {}\nsource    {} ({})\ntrigger   {}\nstatus    {}\nholds     {} objects, {} bytes: {}",
+        r.id,
+        if r.labels.is_empty() {
+            "-".into()
+        } else {
+            r.labels.join(", ")
+        },
+        rfc3339(r.created),
+        rfc3339(r.confirmed),
+        rfc3339(r.expires),
+        r.source.short(),
+        r.source.partition,
+        r.trigger,
+        r.status,
+        r.objects,
+        r.bytes,
+        counts.join(", ")
+    )
+}
+
+/// A value as compact JSON (a string in quotes).
+fn quoted<T: serde::Serialize + ?Sized>(v: &T) -> String {
+    serde_json::to_string(v).unwrap_or_default()
+}
+
+/// How a change is named in a stored report (`create`, `update`, `delete`, `duplicate`).
+fn change_name(c: &Change) -> &'static str {
+    match c {
+        Change::Create => "create",
+        Change::Update { .. } => "update",
+        Change::Delete => "delete",
+        Change::Duplicate { .. } => "duplicate",
+    }
+}

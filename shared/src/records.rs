@@ -1,0 +1,185 @@
+//! The records a catalog keeps: one per recovery point ([`PointRecord`]) and one per restore
+//! job ([`JobRecord`], with what was asked for and the phase it is in). Plain data: the
+//! catalog stores them, `point` and `jobs` make and read them.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::Source;
+use crate::restore::RestoreReport;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub enum PointStatus {
+    /// Every object was written; the last verify (if any) found nothing wrong.
+    Available,
+    /// A verify found missing or altered objects; restore refuses it, prune does not count it
+    /// among the points to keep.
+    Damaged,
+}
+
+impl std::fmt::Display for PointStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            PointStatus::Available => "Available",
+            PointStatus::Damaged => "Damaged",
+        })
+    }
+}
+
+/// A recovery point as the catalog records it. Its id is the SHA-256 of its manifest.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PointRecord {
+    pub id: String,
+    #[serde(default)]
+    pub labels: Vec<String>,
+    /// When this content was first captured (milliseconds since the epoch, like every time
+    /// in a record).
+    pub created: i64,
+    /// When a capture last found the source still exactly like this.
+    pub confirmed: i64,
+    pub expires: i64,
+    pub source: Source,
+    /// What took it: `cli`, `schedule`, `change:UpdateMethod`...
+    pub trigger: String,
+    pub status: PointStatus,
+    /// Names of the APIs it holds.
+    pub apis: Vec<String>,
+    /// Objects per kind.
+    pub counts: BTreeMap<String, u64>,
+    /// Objects (without the manifest) and their bytes.
+    pub objects: u64,
+    pub bytes: u64,
+    /// What the selection the point was taken with brought in by closure, and why.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub closure: Vec<String>,
+    /// What the capture could not take, and why (the newest capture's, when the same content
+    /// is captured again). Empty: the point is complete.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub gaps: Vec<crate::model::Gap>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Phase {
+    Pending,
+    Planning,
+    Applying,
+    Verifying,
+    Succeeded,
+    PartiallyFailed,
+    Failed,
+}
+
+impl Phase {
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            Phase::Succeeded | Phase::PartiallyFailed | Phase::Failed
+        )
+    }
+}
+
+impl std::fmt::Display for Phase {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{self:?}")
+    }
+}
+
+/// What was asked for: enough to run (or run again) the restore anywhere.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JobRequest {
+    /// The recovery point's full id.
+    pub point: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to_region: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to_role_arn: Option<String>,
+    /// The mapping file's text, kept with the job so a resumed job translates alike.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mapping: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mapping_format: Option<String>,
+    #[serde(default)]
+    pub in_place: bool,
+    #[serde(default)]
+    pub replace: bool,
+    #[serde(default)]
+    pub keep_edge: bool,
+    #[serde(default)]
+    pub name_prefix: String,
+    /// Restore only these APIs of the point (by name); empty = all.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub apis: Vec<String>,
+    /// `--select`: what to restore, closed over dependencies (see crate::select); empty = all.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub select: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exclude: Vec<String>,
+    /// Where the key that opens sealed API key values is (default: the store's own, see
+    /// crate::secret).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_file: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kms_key: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JobRecord {
+    pub id: String,
+    /// `cli`, `alarm:NAME`, `request`...
+    pub trigger: String,
+    pub created: i64,
+    pub updated: i64,
+    pub phase: Phase,
+    pub request: JobRequest,
+    /// Steps planned and the calls and quota-bound time they need.
+    #[serde(default)]
+    pub steps: u64,
+    #[serde(default)]
+    pub calls: u64,
+    #[serde(default)]
+    pub min_seconds: f64,
+    /// The restore report, once verified.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub report: Option<RestoreReport>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// How many times the record was written: a run writes only over the revision it read, so
+    /// two runs of one job cannot overwrite each other (see `Catalog::put_job`).
+    #[serde(default)]
+    pub revision: u64,
+}
+
+/// A new job id: time-ordered and unique enough for one catalog.
+pub fn new_id() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let ms = crate::time::now_ms();
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_i64(ms);
+    h.write_u32(std::process::id());
+    format!("job-{ms:x}-{:04x}", h.finish() & 0xffff)
+}
+
+impl JobRecord {
+    pub fn new(request: JobRequest, trigger: &str) -> JobRecord {
+        let now = crate::time::now_ms();
+        JobRecord {
+            id: new_id(),
+            trigger: trigger.into(),
+            created: now,
+            updated: now,
+            phase: Phase::Pending,
+            request,
+            steps: 0,
+            calls: 0,
+            min_seconds: 0.0,
+            report: None,
+            error: None,
+            revision: 0,
+        }
+    }
+}
