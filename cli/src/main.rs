@@ -388,10 +388,9 @@ async fn restore(
     progress: &(dyn Fn(String) + Send + Sync),
 ) -> shared::Result<ExitCode> {
     use shared::jobs::{self, JobRecord, JobRequest};
-    let mut job = match &a.job {
-        Some(id) => jobs::find(catalog, id).await?,
+    let (mut job, prepared) = match &a.job {
+        Some(id) => (jobs::find(catalog, id).await?, None),
         None => {
-            let rec = point::resolve(catalog, &a.point).await?;
             let (mapping, mapping_format) = match &a.map {
                 None => (None, None),
                 Some(path) => {
@@ -405,20 +404,12 @@ async fn restore(
                         .extension()
                         .and_then(|e| e.to_str())
                         .map(str::to_string);
-                    // Parse now: a bad mapping file stops the restore before anything happens.
-                    shared::translate::Mapping::parse(&text, fmt.as_deref()).map_err(|e| {
-                        shared::Error::Invalid(e.to_string().replacen(
-                            "mapping file",
-                            &format!("mapping file {}", path.display()),
-                            1,
-                        ))
-                    })?;
                     (Some(text), fmt)
                 }
             };
             let request = JobRequest {
-                point: rec.id.clone(),
-                to_region: a.to_region.clone().or(Some(rec.source.region.clone())),
+                point: a.point.clone(),
+                to_region: a.to_region.clone(),
                 to_role_arn: a.to_role_arn.clone(),
                 mapping,
                 mapping_format,
@@ -434,14 +425,19 @@ async fn restore(
             };
             // Everything asked for is checked before anything is written: a refused
             // restore leaves no job.
-            request.check()?;
+            let valid = request.validate(catalog).await.map_err(|e| match &a.map {
+                Some(path) => jobs::name_mapping(e, &path.display().to_string()),
+                None => e,
+            })?;
+            let request = valid.request.clone();
             if a.dry_run {
                 let target = shared::awsconf::load(
                     request.to_region.as_deref(),
                     request.to_role_arn.as_deref(),
                 )
                 .await?;
-                let plan = jobs::plan_for(store, catalog, &request, &target).await?;
+                let prepared = jobs::prepare(store, catalog, valid).await?;
+                let plan = jobs::plan_prepared(&prepared, &target).await?;
                 if a.json {
                     print::json(&plan);
                 } else {
@@ -449,9 +445,10 @@ async fn restore(
                 }
                 return Ok(ExitCode::SUCCESS);
             }
-            // The point is read whole (a damaged one is marked so) and the selection made.
-            jobs::prepare(store, catalog, &request).await?;
-            JobRecord::new(request, "cli")
+            // The point is read whole, once (a damaged one is marked so), and the selection
+            // made.
+            let prepared = jobs::prepare(store, catalog, valid).await?;
+            (JobRecord::new(request, "cli"), Some(prepared))
         }
     };
     catalog.put_job(&mut job).await?;
@@ -482,7 +479,8 @@ async fn restore(
         job.request.to_role_arn.as_deref(),
     )
     .await?;
-    jobs::run(store, catalog, &mut job, &target, progress).await?;
+    let ready = prepared.map(jobs::Ready::Prepared);
+    jobs::run_ready(store, catalog, &mut job, ready, &target, None, progress).await?;
     if let Some(r) = &job.report {
         if a.json {
             print::json(&job);

@@ -5,26 +5,64 @@
 use crate::catalog::Catalog;
 pub use crate::records::{JobRecord, JobRequest, Phase, new_id};
 use crate::restore::{self, Outcome, RestoreOptions};
+use crate::select::Selector;
 use crate::store::Store;
 use crate::translate::Mapping;
 use crate::{Error, Result};
 
+/// A request checked once, whole: its target Region (by default the point's source Region)
+/// and role ARN, its mapping file and selectors parsed, its point resolved. What
+/// [`JobRequest::validate`] gives; the CLI and the recovery function both start from it.
+pub struct Valid {
+    /// The request as it will be recorded: the point's full id, the target Region filled in.
+    pub request: JobRequest,
+    pub point: crate::records::PointRecord,
+    mapping: Option<Mapping>,
+    include: Vec<Selector>,
+    exclude: Vec<Selector>,
+}
+
 impl JobRequest {
-    pub fn options(&self) -> Result<RestoreOptions> {
+    /// Checks everything asked for, each thing once, before anything is written: the target
+    /// Region and role ARN, the mapping file, the selectors (all without reading), then
+    /// resolves the point (id, prefix, label or `latest`).
+    pub async fn validate(&self, catalog: &Catalog) -> Result<Valid> {
+        if let Some(r) = &self.to_region {
+            crate::region::check_region(r)?;
+        }
+        if let Some(arn) = &self.to_role_arn {
+            crate::region::check_role_arn(arn)?;
+        }
+        let include = Selector::parse_all(&self.select)?;
+        let exclude = Selector::parse_all(&self.exclude)?;
         let mapping = match &self.mapping {
             Some(text) => Some(Mapping::parse(text, self.mapping_format.as_deref())?),
             None => None,
         };
-        Ok(RestoreOptions {
+        let point = crate::point::resolve(catalog, &self.point).await?;
+        let mut request = self.clone();
+        request.point.clone_from(&point.id);
+        if request.to_region.is_none() {
+            request.to_region = Some(point.source.region.clone());
+        }
+        Ok(Valid {
+            request,
+            point,
             mapping,
-            keep_edge: self.keep_edge,
-            replace: self.replace,
-            name_prefix: self.name_prefix.clone(),
-            in_place: self.in_place,
-            ids: Default::default(),
-            sealer: None,
-            selection: vec![],
+            include,
+            exclude,
         })
+    }
+}
+
+/// An error about the mapping file, named `name` (its path, the setting it came from), so the
+/// operator knows which file to fix; any other error as it is.
+pub fn name_mapping(e: Error, name: &str) -> Error {
+    match e {
+        Error::Invalid(m) if m.starts_with("mapping file") => {
+            Error::Invalid(m.replacen("mapping file", &format!("mapping file {name}"), 1))
+        }
+        other => other,
     }
 }
 
@@ -42,31 +80,18 @@ pub struct Prepared {
     pub opts: RestoreOptions,
 }
 
-impl JobRequest {
-    /// Checks what was asked for that needs no reading (target Region, role ARN, mapping,
-    /// selectors), so bad input is refused at once, before anything is written.
-    pub fn check(&self) -> Result<()> {
-        if let Some(r) = &self.to_region {
-            crate::region::check_region(r)?;
-        }
-        if let Some(arn) = &self.to_role_arn {
-            crate::region::check_role_arn(arn)?;
-        }
-        crate::select::Selector::parse_all(&self.select)?;
-        crate::select::Selector::parse_all(&self.exclude)?;
-        self.options().map(|_| ())
-    }
-}
-
-/// Checks a request and reads what it restores: resolves the point, refuses a damaged one,
-/// reads it whole (every object checked: a bad one marks the point Damaged in the catalog),
-/// keeps the requested APIs and the selection (which must take something). Reads only,
-/// but for that status.
-pub async fn prepare(store: &Store, catalog: &Catalog, request: &JobRequest) -> Result<Prepared> {
-    request.check()?;
-    let mut opts = request.options()?;
-    let rec = crate::point::resolve(catalog, &request.point).await?;
-    let short = crate::point::short(&rec.id);
+/// Reads what a valid request restores, once: refuses a damaged point, reads it whole (every
+/// object checked: a bad one marks the point Damaged in the catalog), keeps the requested
+/// APIs and the selection (which must take something). Reads only, but for that status.
+pub async fn prepare(store: &Store, catalog: &Catalog, valid: Valid) -> Result<Prepared> {
+    let Valid {
+        request,
+        point: rec,
+        mapping,
+        include,
+        exclude,
+    } = valid;
+    let short = crate::model::short(&rec.id);
     if rec.status != crate::records::PointStatus::Available {
         return Err(Error::Integrity(format!(
             "point {short} is {}: it will not be restored; restore another point (`apigw-dr list`), or run `apigw-dr verify {short}` after repairing the store",
@@ -102,7 +127,7 @@ pub async fn prepare(store: &Store, catalog: &Catalog, request: &JobRequest) -> 
         }
         // The named APIs, with what of the estate they need (their mappings and domains,
         // their VPC links...): the rest of the estate stays out.
-        let include: Vec<crate::select::Selector> = snap
+        let named: Vec<Selector> = snap
             .rest_apis
             .iter()
             .filter(|a| request.apis.contains(&a.api.name))
@@ -113,29 +138,32 @@ pub async fn prepare(store: &Store, catalog: &Catalog, request: &JobRequest) -> 
                     .filter(|a| request.apis.contains(&a.api.name))
                     .map(|a| a.api.api_id.clone()),
             )
-            .map(crate::select::Selector::Id)
+            .map(Selector::Id)
             .collect();
-        let (items, edges) = crate::select::graph(&snap);
-        let chosen = crate::select::select(&items, &edges, &include, &[])?;
-        snap = crate::select::filter(&snap, &chosen);
+        snap = crate::select::take(&snap, &named, &[])?.0;
     }
     let keys = crate::secret::KeyOptions {
         key_file: request.key_file.as_ref().map(std::path::PathBuf::from),
         kms_key: request.kms_key.clone(),
     };
-    opts.sealer = Some(std::sync::Arc::new(crate::secret::Sealer::for_store(
-        store, &keys, None,
-    )));
-    if !request.select.is_empty() || !request.exclude.is_empty() {
-        let include = crate::select::Selector::parse_all(&request.select)?;
-        let exclude = crate::select::Selector::parse_all(&request.exclude)?;
-        let (items, edges) = crate::select::graph(&snap);
-        let chosen = crate::select::select(&items, &edges, &include, &exclude)?;
-        opts.selection = chosen.closure_lines();
-        opts.selection
-            .extend(chosen.broken.iter().map(|b| format!("not closed: {b}")));
-        snap = crate::select::filter(&snap, &chosen);
+    let mut selection = vec![];
+    if !include.is_empty() || !exclude.is_empty() {
+        let (part, chosen) = crate::select::take(&snap, &include, &exclude)?;
+        selection = chosen.lines();
+        snap = part;
     }
+    let opts = RestoreOptions {
+        mapping,
+        keep_edge: request.keep_edge,
+        replace: request.replace,
+        name_prefix: request.name_prefix.clone(),
+        in_place: request.in_place,
+        ids: Default::default(),
+        sealer: Some(std::sync::Arc::new(crate::secret::Sealer::for_store(
+            store, &keys, None,
+        ))),
+        selection,
+    };
     Ok(Prepared {
         point: rec,
         snap,
@@ -143,16 +171,26 @@ pub async fn prepare(store: &Store, catalog: &Catalog, request: &JobRequest) -> 
     })
 }
 
-/// The plan of a request: [`prepare`], then plan against the target. Reads only.
+/// Plans what a prepared request does to the target. Reads only.
+pub async fn plan_prepared(
+    p: &Prepared,
+    target_sdk: &aws_config::SdkConfig,
+) -> Result<restore::Plan> {
+    let pacer = crate::pacing::Pacer::default();
+    restore::plan(&p.point.id, &p.snap, target_sdk, &p.opts, &pacer).await
+}
+
+/// The plan of a request: [`JobRequest::validate`], [`prepare`], then plan against the
+/// target. Reads only.
 pub async fn plan_for(
     store: &Store,
     catalog: &Catalog,
     request: &JobRequest,
     target_sdk: &aws_config::SdkConfig,
 ) -> Result<restore::Plan> {
-    let p = prepare(store, catalog, request).await?;
-    let pacer = crate::pacing::Pacer::default();
-    restore::plan(&p.point.id, &p.snap, target_sdk, &p.opts, &pacer).await
+    let valid = request.validate(catalog).await?;
+    let p = prepare(store, catalog, valid).await?;
+    plan_prepared(&p, target_sdk).await
 }
 
 /// Finds a job by id (or `latest`).
@@ -198,10 +236,39 @@ pub async fn run_until(
     deadline: Option<std::time::Instant>,
     progress: &(dyn Fn(String) + Send + Sync),
 ) -> Result<()> {
+    run_ready(store, catalog, job, None, target_sdk, deadline, progress).await
+}
+
+/// How far a new job's request got before the job was written: validated, or also prepared
+/// (its point read). A run goes on from there, so nothing is checked or read twice.
+pub enum Ready {
+    Valid(Valid),
+    Prepared(Prepared),
+}
+
+/// [`run_until`] going on from what was [`Ready`] before the job was written (`None`: the
+/// request is validated and its point read here).
+pub async fn run_ready(
+    store: &Store,
+    catalog: &Catalog,
+    job: &mut JobRecord,
+    ready: Option<Ready>,
+    target_sdk: &aws_config::SdkConfig,
+    deadline: Option<std::time::Instant>,
+    progress: &(dyn Fn(String) + Send + Sync),
+) -> Result<()> {
     let result: Result<()> = async {
         set(catalog, job, Phase::Planning).await?;
         // Boxed: these futures are large, and a Lambda or test thread's stack is small.
-        let plan = Box::pin(plan_for(store, catalog, &job.request, target_sdk)).await?;
+        let prepared = match ready {
+            Some(Ready::Prepared(p)) => p,
+            Some(Ready::Valid(v)) => Box::pin(prepare(store, catalog, v)).await?,
+            None => {
+                let valid = job.request.validate(catalog).await?;
+                Box::pin(prepare(store, catalog, valid)).await?
+            }
+        };
+        let plan = Box::pin(plan_prepared(&prepared, target_sdk)).await?;
         job.steps = plan.apis.iter().map(|a| a.steps.len() as u64).sum();
         job.calls = plan.total_calls;
         job.min_seconds = plan.min_seconds;

@@ -154,11 +154,9 @@ pub async fn snapshot(
     };
     let mut closure = vec![];
     if let Some((include, exclude)) = &selectors {
-        let (items, edges) = crate::select::graph(&snap);
-        let chosen = crate::select::select(&items, &edges, include, exclude)?;
-        closure = chosen.closure_lines();
-        closure.extend(chosen.broken.iter().map(|b| format!("not closed: {b}")));
-        snap = crate::select::filter(&snap, &chosen);
+        let (part, chosen) = crate::select::take(&snap, include, exclude)?;
+        closure = chosen.lines();
+        snap = part;
         progress(format!(
             "selection: {} items taken, {} by closure",
             chosen.taken.len(),
@@ -456,10 +454,6 @@ impl RecoveryFunction {
         let (store_url, catalog_url) = cfg.store_and_catalog()?;
         let (store, catalog) =
             crate::location::open(store_url, Some(catalog_url), Some(home)).await?;
-        if let Some(m) = &cfg.mapping {
-            crate::translate::Mapping::parse(m, None)
-                .map_err(|e| Error::Invalid(format!("APIGW_DR_MAPPING: {e}")))?;
-        }
         Ok(RecoveryFunction {
             bus: aws_sdk_eventbridge::Client::new(home),
             home: home.clone(),
@@ -520,11 +514,9 @@ impl RecoveryFunction {
                         Some((region.clone(), role_arn.clone()))
                     }
                 };
+                // A named point is resolved by the request's validation.
                 let chosen = match &req.point {
-                    Some(p) => {
-                        let rec = crate::point::resolve(&self.catalog, p).await?;
-                        vec![(rec.id, req.apis.clone())]
-                    }
+                    Some(p) => vec![(p.clone(), req.apis.clone())],
                     None => self.points_for(&req.apis).await?,
                 };
                 let jobs: Vec<JobRecord> = chosen
@@ -536,14 +528,11 @@ impl RecoveryFunction {
                 if req.dry_run {
                     let mut plans = vec![];
                     for job in &jobs {
-                        let target_sdk = self.target_sdk(&job.request).await?;
-                        let plan = Box::pin(jobs::plan_for(
-                            &self.store,
-                            &self.catalog,
-                            &job.request,
-                            &target_sdk,
-                        ))
-                        .await?;
+                        let valid = self.validate(&job.request).await?;
+                        let target_sdk = self.target_sdk(&valid.request).await?;
+                        let prepared =
+                            Box::pin(jobs::prepare(&self.store, &self.catalog, valid)).await?;
+                        let plan = Box::pin(jobs::plan_prepared(&prepared, &target_sdk)).await?;
                         plans.push(serde_json::to_value(&plan).unwrap_or_default());
                     }
                     return Ok(serde_json::json!({ "dryRun": true, "plans": plans }));
@@ -551,20 +540,29 @@ impl RecoveryFunction {
                 (jobs, "request".to_string())
             }
         };
-        // A bad target (Region, role) in a request is refused before any job is written.
-        for job in &jobs_to_run {
-            job.request.check()?;
+        // A bad request (Region, role, mapping, point) is refused before any job is written; a
+        // job continued was validated when it started, and is validated again as it runs.
+        let mut ready = vec![];
+        for job in jobs_to_run.iter_mut() {
+            if job.revision == 0 {
+                let valid = self.validate(&job.request).await?;
+                job.request = valid.request.clone();
+                ready.push(Some(jobs::Ready::Valid(valid)));
+            } else {
+                ready.push(None);
+            }
         }
         let mut out = vec![];
-        for job in jobs_to_run.iter_mut() {
+        for (job, ready) in jobs_to_run.iter_mut().zip(ready) {
             self.catalog.put_job(job).await?;
             tracing::info!(job = %job.id, point = %job.request.point, trigger = %trigger, "restore job started");
             let target_sdk = self.target_sdk(&job.request).await?;
             let log = |line: String| tracing::info!("{line}");
-            let result = Box::pin(jobs::run_until(
+            let result = Box::pin(jobs::run_ready(
                 &self.store,
                 &self.catalog,
                 job,
+                ready,
                 &target_sdk,
                 deadline,
                 &log,
@@ -600,6 +598,13 @@ impl RecoveryFunction {
             apis,
             ..Default::default()
         }
+    }
+
+    /// [`crate::jobs::JobRequest::validate`], a bad mapping named by its setting.
+    async fn validate(&self, req: &crate::jobs::JobRequest) -> Result<crate::jobs::Valid> {
+        req.validate(&self.catalog)
+            .await
+            .map_err(|e| crate::jobs::name_mapping(e, "APIGW_DR_MAPPING"))
     }
 
     async fn target_sdk(&self, req: &crate::jobs::JobRequest) -> Result<SdkConfig> {

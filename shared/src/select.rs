@@ -217,6 +217,14 @@ impl Selection {
         self.taken.contains_key(key)
     }
 
+    /// [`Selection::closure_lines`], then one `not closed: ...` line per item an exclude
+    /// removed although a taken item needs it.
+    pub fn lines(&self) -> Vec<String> {
+        let mut lines = self.closure_lines();
+        lines.extend(self.broken.iter().map(|b| format!("not closed: {b}")));
+        lines
+    }
+
     /// One line per item that came in by closure: `KEY: because FROM WHY`.
     pub fn closure_lines(&self) -> Vec<String> {
         self.taken
@@ -227,6 +235,18 @@ impl Selection {
             })
             .collect()
     }
+}
+
+/// The part of `snap` that `include` and `exclude` take ([`graph`], [`select`], [`filter`]),
+/// and the selection (what was taken and why).
+pub fn take(
+    snap: &Snapshot,
+    include: &[Selector],
+    exclude: &[Selector],
+) -> Result<(Snapshot, Selection)> {
+    let (items, edges) = graph(snap);
+    let chosen = select(&items, &edges, include, exclude)?;
+    Ok((filter(snap, &chosen), chosen))
 }
 
 /// Takes what `include` names (everything when it is empty), closes it over `edges`, then
