@@ -7,14 +7,16 @@ use aws_sdk_apigateway::types as sdk;
 use crate::model::v1::*;
 use crate::time::from_sdk;
 
-fn tree<V: Clone>(m: &Option<HashMap<String, V>>) -> BTreeMap<String, V> {
+/// An SDK map as the model's sorted map (absent: empty).
+pub(super) fn tree<V: Clone>(m: &Option<HashMap<String, V>>) -> BTreeMap<String, V> {
     m.iter()
         .flatten()
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect()
 }
 
-fn date(d: &Option<aws_smithy_types::DateTime>) -> Option<String> {
+/// An SDK time as the model keeps it (RFC 3339).
+pub(super) fn date(d: &Option<aws_smithy_types::DateTime>) -> Option<String> {
     d.as_ref().map(from_sdk)
 }
 

@@ -16,13 +16,14 @@
 //! error code) reads as having none, like the v2 gaps; so does a domain whose GetBasePathMappings
 //! fails without an error code (moto answers 500 for a domain that has no mapping).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::atomic::AtomicU16;
 
 use aws_config::SdkConfig;
 use aws_sdk_apigateway::types as v1sdk;
 use aws_sdk_apigatewayv2::types as v2sdk;
 
+use super::convert::tree;
 use super::{Gaps, or_gap, paged, run_bounded};
 use crate::Result;
 use crate::awsconf::sdk_error;
@@ -375,13 +376,6 @@ async fn merge_mappings(
         d.mappings = kept;
     }
     Ok(())
-}
-
-fn tree(m: &Option<HashMap<String, String>>) -> BTreeMap<String, String> {
-    m.iter()
-        .flatten()
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect()
 }
 
 fn seen(into: &mut DomainName, name: &str, by: &str) {

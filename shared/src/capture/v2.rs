@@ -23,13 +23,13 @@ use aws_sdk_apigatewayv2::Client;
 use aws_sdk_apigatewayv2::config::retry::RetryConfig;
 use aws_sdk_apigatewayv2::types as sdk;
 
+use super::convert::{date, tree};
 use super::{Gaps, is_not_found, or_gap, paged, run_bounded};
 use crate::Result;
 use crate::awsconf::sdk_error;
 use crate::model::Gap;
 use crate::model::v2::{self, ApiSnapshot};
 use crate::pacing::Pacer;
-use crate::time::from_sdk;
 
 /// Page size for every paged Get call (`MaxResults` is a string in this API).
 const PAGE: &str = "500";
@@ -372,17 +372,6 @@ async fn capture_one(
 }
 
 // SDK types -> the model.
-
-fn tree<V: Clone>(m: &Option<HashMap<String, V>>) -> BTreeMap<String, V> {
-    m.iter()
-        .flatten()
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect()
-}
-
-fn date(d: &Option<aws_smithy_types::DateTime>) -> Option<String> {
-    d.as_ref().map(from_sdk)
-}
 
 fn constraints(
     m: &Option<HashMap<String, sdk::ParameterConstraints>>,
