@@ -176,13 +176,27 @@ pub fn parse_snapshot_request(event: &Value) -> Result<SnapshotRequest> {
     Ok(req)
 }
 
+/// An EventBridge bus the functions hand work over on: its name and the client that sends to
+/// it (the EventBridge SDK stays in this module).
+#[derive(Debug, Clone)]
+pub struct Bus {
+    client: aws_sdk_eventbridge::Client,
+    name: String,
+}
+
+impl Bus {
+    pub fn new(home: &aws_config::SdkConfig, name: &str) -> Bus {
+        Bus {
+            client: aws_sdk_eventbridge::Client::new(home),
+            name: name.to_string(),
+        }
+    }
+}
+
 /// Sends snapshot requests to an EventBridge bus, ten to a PutEvents call.
-pub async fn send_snapshot_requests(
-    client: &aws_sdk_eventbridge::Client,
-    bus: &str,
-    requests: &[SnapshotRequest],
-) -> Result<()> {
+pub async fn send_snapshot_requests(to: &Bus, requests: &[SnapshotRequest]) -> Result<()> {
     use aws_sdk_eventbridge::types::PutEventsRequestEntry;
+    let (client, bus) = (&to.client, to.name.as_str());
     for chunk in requests.chunks(10) {
         let mut call = client.put_events();
         for r in chunk {
@@ -553,12 +567,9 @@ pub fn classify_recovery(event: &Value, alarm_name: Option<&str>) -> Result<Reco
 }
 
 /// Asks for the next run of a job that ran out of time.
-pub async fn send_continue(
-    client: &aws_sdk_eventbridge::Client,
-    bus: &str,
-    job: &str,
-) -> Result<()> {
+pub async fn send_continue(to: &Bus, job: &str) -> Result<()> {
     use aws_sdk_eventbridge::types::PutEventsRequestEntry;
+    let (client, bus) = (&to.client, to.name.as_str());
     let out = client
         .put_events()
         .entries(

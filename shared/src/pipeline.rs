@@ -203,8 +203,7 @@ pub struct DiscoveryOutcome {
 pub async fn discover(
     event: &Value,
     source: &SdkConfig,
-    bus_client: &aws_sdk_eventbridge::Client,
-    bus: &str,
+    bus: &crate::events::Bus,
     select: &[String],
     debouncer: Option<&crate::debounce::Debouncer>,
 ) -> Result<DiscoveryOutcome> {
@@ -265,7 +264,7 @@ pub async fn discover(
             }]
         }
     };
-    send_snapshot_requests(bus_client, bus, &requested).await?;
+    send_snapshot_requests(bus, &requested).await?;
     Ok(DiscoveryOutcome {
         requested,
         ignored: None,
@@ -278,7 +277,7 @@ pub struct DiscoveryFunction {
     debouncer: Option<crate::debounce::Debouncer>,
     cfg: crate::config::FunctionConfig,
     source: SdkConfig,
-    bus: aws_sdk_eventbridge::Client,
+    bus: crate::events::Bus,
 }
 
 impl DiscoveryFunction {
@@ -311,7 +310,7 @@ impl DiscoveryFunction {
         };
         Ok(DiscoveryFunction {
             source,
-            bus: aws_sdk_eventbridge::Client::new(home),
+            bus: crate::events::Bus::new(home, &cfg.event_bus),
             cfg,
             debouncer,
         })
@@ -331,7 +330,7 @@ impl DiscoveryFunction {
                     requested.push(req);
                 }
             }
-            send_snapshot_requests(&self.bus, &self.cfg.event_bus, &requested).await?;
+            send_snapshot_requests(&self.bus, &requested).await?;
             tracing::info!(requests = requested.len(), "due change checks handled");
             let out = DiscoveryOutcome {
                 requested,
@@ -345,7 +344,6 @@ impl DiscoveryFunction {
             &event,
             &self.source,
             &self.bus,
-            &self.cfg.event_bus,
             &self.cfg.select,
             self.debouncer.as_ref(),
         )
@@ -446,7 +444,7 @@ pub struct RecoveryFunction {
     home: SdkConfig,
     store: Store,
     catalog: Catalog,
-    bus: aws_sdk_eventbridge::Client,
+    bus: crate::events::Bus,
 }
 
 impl RecoveryFunction {
@@ -455,7 +453,7 @@ impl RecoveryFunction {
         let (store, catalog) =
             crate::location::open(store_url, Some(catalog_url), Some(home)).await?;
         Ok(RecoveryFunction {
-            bus: aws_sdk_eventbridge::Client::new(home),
+            bus: crate::events::Bus::new(home, &cfg.event_bus),
             home: home.clone(),
             store,
             catalog,
@@ -569,7 +567,7 @@ impl RecoveryFunction {
             ))
             .await;
             if job.phase == jobs::Phase::Applying {
-                crate::events::send_continue(&self.bus, &self.cfg.event_bus, &job.id).await?;
+                crate::events::send_continue(&self.bus, &job.id).await?;
                 tracing::info!(job = %job.id, "out of time: continues in the next invocation");
             }
             match result {
