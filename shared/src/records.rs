@@ -183,3 +183,65 @@ impl JobRecord {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::restore::Outcome;
+    use crate::restore::diff::Change;
+
+    /// A job as an earlier version stored it (its report as plain JSON, without an API's
+    /// protocol and source id): it still reads, typed, and writes back the same fields.
+    #[test]
+    fn a_stored_job_report_reads_typed_and_writes_back_alike() {
+        let stored = serde_json::json!({
+            "id": "job-1-2", "trigger": "cli", "created": 1, "updated": 2,
+            "phase": "PartiallyFailed",
+            "request": { "point": "ab", "toRegion": "us-west-2" },
+            "report": {
+                "point": "ab",
+                "target": { "partition": "aws", "account": "2", "region": "us-west-2" },
+                "outcome": "PartiallyFailed",
+                "apis": [{
+                    "name": "orders", "targetId": "t1", "applied": 3,
+                    "failed": ["PutMethod /pets GET: denied"],
+                    "remaining": [
+                        { "kind": "Method", "key": "/pets GET", "change": "update",
+                          "fields": ["apiKeyRequired"], "explained": "moto" },
+                        { "kind": "Stage", "key": "prod", "change": "duplicate", "ids": ["a", "b"] },
+                        { "kind": "SomethingNew", "key": "k", "change": "create" }
+                    ],
+                    "problems": [], "notes": [], "permissions": []
+                }],
+                "calls": 9, "minSeconds": 1.5, "seconds": 2.0,
+                "estate": { "applied": 1 }
+            }
+        });
+        let job: JobRecord = serde_json::from_value(stored).unwrap();
+        let r = job.report.as_ref().unwrap();
+        assert_eq!(r.outcome, Outcome::PartiallyFailed);
+        let api = &r.apis[0];
+        assert_eq!((api.protocol.as_str(), api.source_id.as_str()), ("", ""));
+        let kinds: Vec<&str> = api.remaining.iter().map(|d| d.difference.kind).collect();
+        assert_eq!(kinds, ["Method", "Stage", "SomethingNew"]);
+        assert_eq!(
+            api.remaining[0].difference.change,
+            Change::Update {
+                fields: vec!["apiKeyRequired".into()]
+            }
+        );
+        assert_eq!(api.remaining[0].explained.as_deref(), Some("moto"));
+        assert!(api.remaining[1].difference.is_duplicate());
+        assert_eq!(r.estate.as_ref().unwrap().applied, 1);
+        // Written back, it is read back the same.
+        let again: JobRecord = serde_json::from_value(serde_json::to_value(&job).unwrap()).unwrap();
+        assert_eq!(
+            serde_json::to_value(&again).unwrap(),
+            serde_json::to_value(&job).unwrap()
+        );
+        assert_eq!(
+            serde_json::to_value(&again).unwrap()["report"]["apis"][0]["remaining"][0]["fields"],
+            serde_json::json!(["apiKeyRequired"])
+        );
+    }
+}
