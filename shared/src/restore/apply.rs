@@ -10,6 +10,7 @@ use aws_sdk_apigateway::types::{
     CanarySettings, DocumentationPartLocation, EndpointConfiguration, Op, PatchOperation, TlsConfig,
 };
 
+use super::children;
 use super::diff::{Change, Difference, TAG_SOURCE, add_calls};
 use super::kind::{Kind, estate_kinds, v2_kinds};
 use super::once::{self, OpError, Sent, create_once};
@@ -918,34 +919,46 @@ impl<'a> Applier<'a> {
             },
         )
         .await?;
-        for r in m.method_responses.values() {
-            self.create(
-                "PutMethodResponse",
-                key,
-                |c, id| {
-                    c.put_method_response()
-                        .rest_api_id(id)
-                        .resource_id(rid)
-                        .http_method(verb)
-                        .status_code(&r.status_code)
-                        .set_response_parameters(hm(&r.response_parameters))
-                        .set_response_models(hm(&r.response_models))
-                        .send()
-                },
-                |_| (),
-                || {
-                    self.exists("GetMethodResponse", key, |c, id| {
-                        c.get_method_response()
+        // A method is put whole (an update deletes it first): no response is held, every
+        // one is put.
+        let me = self;
+        children::sync(
+            &mut BTreeMap::new(),
+            key,
+            &m.method_responses,
+            |_, _| async { Ok(()) },
+            |r| async move {
+                me.create(
+                    "PutMethodResponse",
+                    key,
+                    |c, id| {
+                        c.put_method_response()
                             .rest_api_id(id)
                             .resource_id(rid)
                             .http_method(verb)
                             .status_code(&r.status_code)
+                            .set_response_parameters(hm(&r.response_parameters))
+                            .set_response_models(hm(&r.response_models))
                             .send()
-                    })
-                },
-            )
-            .await?;
-        }
+                    },
+                    |_| (),
+                    || {
+                        me.exists("GetMethodResponse", key, |c, id| {
+                            c.get_method_response()
+                                .rest_api_id(id)
+                                .resource_id(rid)
+                                .http_method(verb)
+                                .status_code(&r.status_code)
+                                .send()
+                        })
+                    },
+                )
+                .await
+                .map(|()| String::new())
+            },
+            |_, _| async { Ok(()) },
+        )
+        .await?;
         let Some(i) = &m.method_integration else {
             return Ok(());
         };

@@ -10,6 +10,7 @@
 //! captures what the first run made and only does the rest: nothing is created twice.
 
 pub mod apply;
+mod children;
 pub mod diff;
 pub mod estate;
 pub mod kind;

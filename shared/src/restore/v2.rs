@@ -21,6 +21,7 @@ use aws_sdk_apigatewayv2::types as t;
 use serde::Serialize;
 use serde_json::Value;
 
+use super::children;
 use super::diff::{Change, Difference, Item, TAG_SOURCE, add_calls, compare_items, strip};
 use super::kind::{Kind, estate_kinds, rest_kinds};
 use super::once::{self, OpError, Sent, create_once};
@@ -427,6 +428,67 @@ macro_rules! list {
             $req.api_id(&$self.api_id)
         )
     };
+}
+
+/// Syncs one item's responses (an integration's or a route's: the same calls with their own
+/// operations and fields) through [`children::sync`], keeping the applier's ids of them.
+macro_rules! sync_responses {
+    ($self:ident . $held:ident, $key:ident, $want:expr, $parent:ident($id:ident), $rkey:ident,
+     $rid:ident, $fields:ident, [$update:ident($u_op:literal), $create:ident($c_op:literal),
+     $get:ident($g_op:literal), $delete:ident($d_op:literal) $(,)?]) => {{
+        let mut held = std::mem::take(&mut $self.$held);
+        let me = &*$self;
+        let api_id = me.api_id.as_str();
+        let what = |rk: &str| format!("{} {rk}", $key);
+        let done = children::sync(
+            &mut held,
+            $key,
+            $want,
+            |r, rid| async move {
+                me.call($u_op, &what(&r.$rkey), || {
+                    $fields!(
+                        me.client.$update().api_id(api_id).$parent($id).$rid(&rid),
+                        r
+                    )
+                    .send()
+                })
+                .await
+                .map(drop)
+            },
+            |r| async move {
+                let rk = r.$rkey.as_str();
+                me.create(
+                    $c_op,
+                    &what(rk),
+                    || $fields!(me.client.$create().api_id(api_id).$parent($id), r).send(),
+                    |out| out.$rid.unwrap_or_default(),
+                    || async {
+                        let all = list!(me, $g_op, me.client.$get().$parent($id))?;
+                        Ok(all
+                            .into_iter()
+                            .find(|x| x.$rkey() == Some(rk))
+                            .and_then(|x| x.$rid))
+                    },
+                )
+                .await
+            },
+            |rk, rid| async move {
+                me.call($d_op, &what(&rk), || {
+                    me.client
+                        .$delete()
+                        .api_id(api_id)
+                        .$parent($id)
+                        .$rid(&rid)
+                        .send()
+                })
+                .await
+                .map(drop)
+            },
+        )
+        .await;
+        $self.$held = held;
+        done
+    }};
 }
 
 /// Target-side state while applying: natural key -> target physical id.
@@ -966,162 +1028,40 @@ impl<'a> ApplierV2<'a> {
         id: &str,
         i: &v2::Integration,
     ) -> Result<()> {
-        let api_id = self.api_id.clone();
-        for r in i.integration_responses.values() {
-            let k = (key.to_string(), r.integration_response_key.clone());
-            let what = format!("{key} {}", r.integration_response_key);
-            match self.integration_responses.get(&k).cloned() {
-                Some(rid) => {
-                    self.call("UpdateIntegrationResponse", &what, || {
-                        integration_response_fields!(
-                            self.client
-                                .update_integration_response()
-                                .api_id(&api_id)
-                                .integration_id(id)
-                                .integration_response_id(&rid),
-                            r
-                        )
-                        .send()
-                    })
-                    .await?;
-                }
-                None => {
-                    let rid = self
-                        .create(
-                            "CreateIntegrationResponse",
-                            &what,
-                            || {
-                                integration_response_fields!(
-                                    self.client
-                                        .create_integration_response()
-                                        .api_id(&api_id)
-                                        .integration_id(id),
-                                    r
-                                )
-                                .send()
-                            },
-                            |out| out.integration_response_id.unwrap_or_default(),
-                            || async {
-                                let all = list!(
-                                    self,
-                                    "GetIntegrationResponses",
-                                    self.client.get_integration_responses().integration_id(id)
-                                )?;
-                                Ok(all
-                                    .into_iter()
-                                    .find(|x| {
-                                        x.integration_response_key()
-                                            == Some(r.integration_response_key.as_str())
-                                    })
-                                    .and_then(|x| x.integration_response_id))
-                            },
-                        )
-                        .await?;
-                    self.integration_responses.insert(k, rid);
-                }
-            }
-        }
-        let extra: Vec<((String, String), String)> = self
-            .integration_responses
-            .iter()
-            .filter(|((k, rk), _)| k == key && !i.integration_responses.contains_key(rk))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
-        for (k, rid) in extra {
-            self.call(
-                "DeleteIntegrationResponse",
-                &format!("{key} {}", k.1),
-                || {
-                    self.client
-                        .delete_integration_response()
-                        .api_id(&api_id)
-                        .integration_id(id)
-                        .integration_response_id(&rid)
-                        .send()
-                },
-            )
-            .await?;
-            self.integration_responses.remove(&k);
-        }
-        Ok(())
+        sync_responses!(
+            self.integration_responses,
+            key,
+            &i.integration_responses,
+            integration_id(id),
+            integration_response_key,
+            integration_response_id,
+            integration_response_fields,
+            [
+                update_integration_response("UpdateIntegrationResponse"),
+                create_integration_response("CreateIntegrationResponse"),
+                get_integration_responses("GetIntegrationResponses"),
+                delete_integration_response("DeleteIntegrationResponse"),
+            ]
+        )
     }
 
     /// Makes the route's responses those of `r`.
     async fn sync_route_responses(&mut self, key: &str, id: &str, r: &v2::Route) -> Result<()> {
-        let api_id = self.api_id.clone();
-        for rr in r.route_responses.values() {
-            let k = (key.to_string(), rr.route_response_key.clone());
-            let what = format!("{key} {}", rr.route_response_key);
-            match self.route_responses.get(&k).cloned() {
-                Some(rid) => {
-                    self.call("UpdateRouteResponse", &what, || {
-                        route_response_fields!(
-                            self.client
-                                .update_route_response()
-                                .api_id(&api_id)
-                                .route_id(id)
-                                .route_response_id(&rid),
-                            rr
-                        )
-                        .send()
-                    })
-                    .await?;
-                }
-                None => {
-                    let rid = self
-                        .create(
-                            "CreateRouteResponse",
-                            &what,
-                            || {
-                                route_response_fields!(
-                                    self.client
-                                        .create_route_response()
-                                        .api_id(&api_id)
-                                        .route_id(id),
-                                    rr
-                                )
-                                .send()
-                            },
-                            |out| out.route_response_id.unwrap_or_default(),
-                            || async {
-                                let all = list!(
-                                    self,
-                                    "GetRouteResponses",
-                                    self.client.get_route_responses().route_id(id)
-                                )?;
-                                Ok(all
-                                    .into_iter()
-                                    .find(|x| {
-                                        x.route_response_key()
-                                            == Some(rr.route_response_key.as_str())
-                                    })
-                                    .and_then(|x| x.route_response_id))
-                            },
-                        )
-                        .await?;
-                    self.route_responses.insert(k, rid);
-                }
-            }
-        }
-        let extra: Vec<((String, String), String)> = self
-            .route_responses
-            .iter()
-            .filter(|((k, rk), _)| k == key && !r.route_responses.contains_key(rk))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
-        for (k, rid) in extra {
-            self.call("DeleteRouteResponse", &format!("{key} {}", k.1), || {
-                self.client
-                    .delete_route_response()
-                    .api_id(&api_id)
-                    .route_id(id)
-                    .route_response_id(&rid)
-                    .send()
-            })
-            .await?;
-            self.route_responses.remove(&k);
-        }
-        Ok(())
+        sync_responses!(
+            self.route_responses,
+            key,
+            &r.route_responses,
+            route_id(id),
+            route_response_key,
+            route_response_id,
+            route_response_fields,
+            [
+                update_route_response("UpdateRouteResponse"),
+                create_route_response("CreateRouteResponse"),
+                get_route_responses("GetRouteResponses"),
+                delete_route_response("DeleteRouteResponse"),
+            ]
+        )
     }
 
     /// Deploys the API to `stage` (for stages that do not deploy themselves).
