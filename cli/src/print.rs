@@ -306,7 +306,7 @@ pub fn report(r: &RestoreReport) {
             let d = &d.difference;
             println!(
                 "  difference {} {}: {}{why}",
-                quoted(d.kind),
+                quoted(&d.kind),
                 quoted(&d.key),
                 quoted(change_name(&d.change))
             );

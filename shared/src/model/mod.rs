@@ -42,39 +42,6 @@ pub struct Snapshot {
     pub gaps: Vec<Gap>,
 }
 
-/// The name of a kind as the `&'static str` the restore's differences carry: every kind the
-/// model knows, and any other (a stored report of a later version) interned once.
-pub fn kind_name(name: &str) -> &'static str {
-    use std::collections::BTreeSet;
-    use std::sync::Mutex;
-    static OTHERS: Mutex<BTreeSet<&'static str>> = Mutex::new(BTreeSet::new());
-    const EXTRA: &[&str] = &["StageKey"];
-    if let Some(k) = [v1::KINDS, v2::KINDS, estate::KINDS, EXTRA]
-        .into_iter()
-        .flatten()
-        .find(|k| **k == name)
-    {
-        return k;
-    }
-    let mut others = OTHERS.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some(k) = others.get(name) {
-        return k;
-    }
-    let k: &'static str = Box::leak(name.to_string().into_boxed_str());
-    others.insert(k);
-    k
-}
-
-/// A kind's name as restore's differences carry it (an alias, so that serde does not take the
-/// `&'static str` for a borrow from the input).
-pub type KindName = &'static str;
-
-/// Reads a kind into a `&'static str` (see [`kind_name`]).
-pub fn de_kind<'de, D: serde::Deserializer<'de>>(d: D) -> Result<&'static str, D::Error> {
-    let name = String::deserialize(d)?;
-    Ok(kind_name(&name))
-}
-
 /// The first 12 hex digits of an id (a point's), as listings show it.
 pub fn short(id: &str) -> &str {
     &id[..id.len().min(12)]

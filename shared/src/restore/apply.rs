@@ -10,7 +10,9 @@ use aws_sdk_apigateway::types::{
     CanarySettings, DocumentationPartLocation, EndpointConfiguration, Op, PatchOperation, TlsConfig,
 };
 
-use super::diff::{Change, Difference, TAG_SOURCE};
+use super::children;
+use super::diff::{Change, Difference, TAG_SOURCE, add_calls};
+use super::kind::{Kind, estate_kinds, v2_kinds};
 use super::once::{self, OpError, Sent, create_once};
 use crate::awsconf::sdk_error;
 use crate::model::v1::{self, RestApiSnapshot};
@@ -28,6 +30,69 @@ macro_rules! list {
             $self.client.$call().rest_api_id(&$self.api_id)
         )
     };
+}
+
+/// Calls one step needs. Every kind is named: a new kind must say what it costs.
+pub fn step_calls(
+    d: &Difference,
+    desired: &RestApiSnapshot,
+    out: &mut BTreeMap<&'static str, u64>,
+) {
+    let c = &d.change;
+    let mut add = |op: Option<&'static str>, n: u64| add_calls(out, op, n);
+    match d.kind {
+        Kind::RestApi => add(c.op(Some("CreateRestApi"), Some("UpdateRestApi"), None), 1),
+        Kind::Model => add(c.verb("CreateModel", "UpdateModel", "DeleteModel"), 1),
+        Kind::RequestValidator => add(
+            c.verb(
+                "CreateRequestValidator",
+                "UpdateRequestValidator",
+                "DeleteRequestValidator",
+            ),
+            1,
+        ),
+        Kind::Authorizer => add(
+            c.verb("CreateAuthorizer", "UpdateAuthorizer", "DeleteAuthorizer"),
+            1,
+        ),
+        Kind::Resource => add(
+            c.op(Some("CreateResource"), None, Some("DeleteResource")),
+            1,
+        ),
+        Kind::Method => {
+            add(c.op(None, Some("DeleteMethod"), Some("DeleteMethod")), 1);
+            if let Some(m) = c
+                .op(Some("PutMethod"), Some("PutMethod"), None)
+                .and_then(|_| {
+                    let (path, verb) = d.key.rsplit_once(' ')?;
+                    desired
+                        .methods
+                        .iter()
+                        .find(|m| m.path == path && m.http_method == verb)
+                })
+            {
+                add(Some("PutMethod"), 1);
+                add(Some("PutMethodResponse"), m.method_responses.len() as u64);
+                if let Some(i) = &m.method_integration {
+                    add(Some("PutIntegration"), 1);
+                    let n = i.integration_responses.len() as u64;
+                    add(Some("PutIntegrationResponse"), n);
+                }
+            }
+        }
+        Kind::GatewayResponse => {
+            let put = "PutGatewayResponse";
+            add(c.verb(put, put, "DeleteGatewayResponse"), 1)
+        }
+        Kind::DocumentationPart => add(c.op(Some("CreateDocumentationPart"), None, None), 1),
+        Kind::DocumentationVersion => add(c.op(Some("CreateDocumentationVersion"), None, None), 1),
+        Kind::Stage => {
+            add(c.op(Some("CreateStage"), None, Some("DeleteStage")), 1);
+            add(c.op(Some("UpdateStage"), Some("UpdateStage"), None), 1);
+        }
+        // Kinds of other families never reach a REST API's plan.
+        v2_kinds!() | estate_kinds!() => {}
+    }
 }
 
 /// Target-side state the applier keeps while it works: natural key -> target physical id.
@@ -203,15 +268,17 @@ impl<'a> Applier<'a> {
             .collect();
         let key = d.key.as_str();
         match (d.kind, &d.change) {
-            ("RestApi", Change::Update { fields }) => self.update_api(&desired.api, fields).await,
-            ("RestApi", _) => Ok(()),
-            ("Model", Change::Delete) => {
+            (Kind::RestApi, Change::Update { fields }) => {
+                self.update_api(&desired.api, fields).await
+            }
+            (Kind::RestApi, _) => Ok(()),
+            (Kind::Model, Change::Delete) => {
                 self.call("DeleteModel", key, |c, id| {
                     c.delete_model().rest_api_id(id).model_name(key).send()
                 })
                 .await
             }
-            ("Model", change) => {
+            (Kind::Model, change) => {
                 let m = desired
                     .models
                     .iter()
@@ -257,7 +324,7 @@ impl<'a> Applier<'a> {
                 )
                 .await
             }
-            ("RequestValidator", Change::Delete) => {
+            (Kind::RequestValidator, Change::Delete) => {
                 let vid = self
                     .validators
                     .get(key)
@@ -271,7 +338,7 @@ impl<'a> Applier<'a> {
                 })
                 .await
             }
-            ("RequestValidator", change) => {
+            (Kind::RequestValidator, change) => {
                 let v = desired
                     .request_validators
                     .iter()
@@ -325,7 +392,7 @@ impl<'a> Applier<'a> {
                 self.validators.insert(v.name.clone(), vid);
                 Ok(())
             }
-            ("Authorizer", Change::Delete) => {
+            (Kind::Authorizer, Change::Delete) => {
                 let aid = self
                     .authorizers
                     .get(key)
@@ -339,7 +406,7 @@ impl<'a> Applier<'a> {
                 })
                 .await
             }
-            ("Authorizer", change) => {
+            (Kind::Authorizer, change) => {
                 let a = desired
                     .authorizers
                     .iter()
@@ -415,7 +482,7 @@ impl<'a> Applier<'a> {
                 self.authorizers.insert(a.name.clone(), aid);
                 Ok(())
             }
-            ("Resource", Change::Delete) => {
+            (Kind::Resource, Change::Delete) => {
                 let Some(rid) = self.resources.get(key).cloned() else {
                     return Ok(());
                 };
@@ -439,7 +506,7 @@ impl<'a> Applier<'a> {
                     .retain(|p, _| p != key && !p.starts_with(&format!("{key}/")));
                 Ok(())
             }
-            ("Resource", Change::Create) => {
+            (Kind::Resource, Change::Create) => {
                 let r = desired
                     .resources
                     .iter()
@@ -484,8 +551,8 @@ impl<'a> Applier<'a> {
                 self.resources.insert(r.path.clone(), rid);
                 Ok(())
             }
-            ("Resource", Change::Update { .. }) => Ok(()),
-            ("Method", change) => {
+            (Kind::Resource, Change::Update { .. }) => Ok(()),
+            (Kind::Method, change) => {
                 let (path, verb) = key.rsplit_once(' ').ok_or_else(|| missing(d))?;
                 let rid = self.resources.get(path).cloned().ok_or_else(|| {
                     Error::Aws(format!(
@@ -520,7 +587,7 @@ impl<'a> Applier<'a> {
                     .ok_or_else(|| missing(d))?;
                 self.put_method(m, &rid, &src_auth, &src_val, key).await
             }
-            ("GatewayResponse", Change::Delete) => {
+            (Kind::GatewayResponse, Change::Delete) => {
                 self.call("DeleteGatewayResponse", key, |c, id| {
                     c.delete_gateway_response()
                         .rest_api_id(id)
@@ -529,7 +596,7 @@ impl<'a> Applier<'a> {
                 })
                 .await
             }
-            ("GatewayResponse", _) => {
+            (Kind::GatewayResponse, _) => {
                 let g = desired
                     .gateway_responses
                     .iter()
@@ -546,8 +613,8 @@ impl<'a> Applier<'a> {
                 })
                 .await
             }
-            ("DocumentationPart", Change::Delete) => Ok(()),
-            ("DocumentationPart", _) => {
+            (Kind::DocumentationPart, Change::Delete) => Ok(()),
+            (Kind::DocumentationPart, _) => {
                 let p = desired
                     .documentation_parts
                     .iter()
@@ -583,7 +650,7 @@ impl<'a> Applier<'a> {
                 )
                 .await
             }
-            ("DocumentationVersion", Change::Create) => {
+            (Kind::DocumentationVersion, Change::Create) => {
                 let v = desired
                     .documentation_versions
                     .iter()
@@ -611,14 +678,14 @@ impl<'a> Applier<'a> {
                 )
                 .await
             }
-            ("DocumentationVersion", _) => Ok(()),
-            ("Stage", Change::Delete) => {
+            (Kind::DocumentationVersion, _) => Ok(()),
+            (Kind::Stage, Change::Delete) => {
                 self.call("DeleteStage", key, |c, id| {
                     c.delete_stage().rest_api_id(id).stage_name(key).send()
                 })
                 .await
             }
-            ("Stage", change) => {
+            (Kind::Stage, change) => {
                 let s = desired
                     .stages
                     .iter()
@@ -852,34 +919,46 @@ impl<'a> Applier<'a> {
             },
         )
         .await?;
-        for r in m.method_responses.values() {
-            self.create(
-                "PutMethodResponse",
-                key,
-                |c, id| {
-                    c.put_method_response()
-                        .rest_api_id(id)
-                        .resource_id(rid)
-                        .http_method(verb)
-                        .status_code(&r.status_code)
-                        .set_response_parameters(hm(&r.response_parameters))
-                        .set_response_models(hm(&r.response_models))
-                        .send()
-                },
-                |_| (),
-                || {
-                    self.exists("GetMethodResponse", key, |c, id| {
-                        c.get_method_response()
+        // A method is put whole (an update deletes it first): no response is held, every
+        // one is put.
+        let me = self;
+        children::sync(
+            &mut BTreeMap::new(),
+            key,
+            &m.method_responses,
+            |_, _| async { Ok(()) },
+            |r| async move {
+                me.create(
+                    "PutMethodResponse",
+                    key,
+                    |c, id| {
+                        c.put_method_response()
                             .rest_api_id(id)
                             .resource_id(rid)
                             .http_method(verb)
                             .status_code(&r.status_code)
+                            .set_response_parameters(hm(&r.response_parameters))
+                            .set_response_models(hm(&r.response_models))
                             .send()
-                    })
-                },
-            )
-            .await?;
-        }
+                    },
+                    |_| (),
+                    || {
+                        me.exists("GetMethodResponse", key, |c, id| {
+                            c.get_method_response()
+                                .rest_api_id(id)
+                                .resource_id(rid)
+                                .http_method(verb)
+                                .status_code(&r.status_code)
+                                .send()
+                        })
+                    },
+                )
+                .await
+                .map(|()| String::new())
+            },
+            |_, _| async { Ok(()) },
+        )
+        .await?;
         let Some(i) = &m.method_integration else {
             return Ok(());
         };

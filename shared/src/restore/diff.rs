@@ -10,33 +10,13 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use super::kind::Kind;
 use crate::model::v1::RestApiSnapshot;
 
 /// Tags this tool puts on what it creates; not part of the comparison.
 pub const TAG_PREFIX: &str = "apigw-dr:";
 /// The tag naming the API a restored API was recovered from: `ACCOUNT/REGION/APIID`.
 pub const TAG_SOURCE: &str = "apigw-dr:source";
-
-/// Item kinds in the order they are created (dependencies first); deletes go in reverse.
-pub const ORDER: &[&str] = &[
-    "RestApi",
-    "Model",
-    "RequestValidator",
-    "Authorizer",
-    "Resource",
-    "Method",
-    "GatewayResponse",
-    "DocumentationPart",
-    "DocumentationVersion",
-    "Stage",
-    // HTTP and WebSocket APIs.
-    "Api",
-    "ModelV2",
-    "AuthorizerV2",
-    "Integration",
-    "Route",
-    "StageV2",
-];
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", tag = "change")]
@@ -57,8 +37,7 @@ pub enum Change {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Difference {
-    #[serde(deserialize_with = "crate::model::de_kind")]
-    pub kind: crate::model::KindName,
+    pub kind: Kind,
     /// The natural key: `/pets/{id} GET`, a name, a stage name...
     pub key: String,
     #[serde(flatten)]
@@ -68,6 +47,41 @@ pub struct Difference {
     pub desired: Option<Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub current: Option<Value>,
+}
+
+impl Change {
+    /// The call a change of this sort needs, of the three given (None: none).
+    pub fn op(
+        &self,
+        create: Option<&'static str>,
+        update: Option<&'static str>,
+        delete: Option<&'static str>,
+    ) -> Option<&'static str> {
+        match self {
+            Change::Create => create,
+            Change::Update { .. } => update,
+            Change::Delete => delete,
+            // Two copies in the target: reported, nothing called.
+            Change::Duplicate { .. } => None,
+        }
+    }
+
+    /// [`Change::op`] for a kind with a call of each sort.
+    pub fn verb(
+        &self,
+        create: &'static str,
+        update: &'static str,
+        delete: &'static str,
+    ) -> Option<&'static str> {
+        self.op(Some(create), Some(update), Some(delete))
+    }
+}
+
+/// Adds `n` calls of `op` (if any) to a count of calls by operation.
+pub fn add_calls(out: &mut BTreeMap<&'static str, u64>, op: Option<&'static str>, n: u64) {
+    if let Some(op) = op {
+        *out.entry(op).or_insert(0) += n;
+    }
 }
 
 impl Difference {
@@ -152,30 +166,33 @@ impl Refs {
 
 /// One item to compare: kind, natural key, comparable value, and its physical id in the API
 /// (empty for items without one), which only names duplicates.
-pub type Item = (&'static str, String, Value, String);
+pub type Item = (Kind, String, Value, String);
 
 /// Every item of an API.
 pub fn items(api: &RestApiSnapshot) -> Vec<Item> {
     let refs = Refs::of(api);
     let none = String::new;
     let mut out = vec![(
-        "RestApi",
+        Kind::RestApi,
         String::new(),
         comparable(&api.api, &refs),
         api.api.id.clone(),
     )];
-    out.extend(
-        api.models
-            .iter()
-            .map(|m| ("Model", m.name.clone(), comparable(m, &refs), m.id.clone())),
-    );
+    out.extend(api.models.iter().map(|m| {
+        (
+            Kind::Model,
+            m.name.clone(),
+            comparable(m, &refs),
+            m.id.clone(),
+        )
+    }));
     out.extend(api.request_validators.iter().map(|v| {
         let value = comparable(v, &refs);
-        ("RequestValidator", v.name.clone(), value, v.id.clone())
+        (Kind::RequestValidator, v.name.clone(), value, v.id.clone())
     }));
     out.extend(api.authorizers.iter().map(|a| {
         (
-            "Authorizer",
+            Kind::Authorizer,
             a.name.clone(),
             comparable(a, &refs),
             a.id.clone(),
@@ -183,7 +200,7 @@ pub fn items(api: &RestApiSnapshot) -> Vec<Item> {
     }));
     out.extend(api.resources.iter().map(|r| {
         (
-            "Resource",
+            Kind::Resource,
             r.path.clone(),
             comparable(r, &refs),
             r.id.clone(),
@@ -191,7 +208,7 @@ pub fn items(api: &RestApiSnapshot) -> Vec<Item> {
     }));
     out.extend(api.methods.iter().map(|m| {
         (
-            "Method",
+            Kind::Method,
             format!("{} {}", m.path, m.http_method),
             comparable(m, &refs),
             none(),
@@ -204,7 +221,7 @@ pub fn items(api: &RestApiSnapshot) -> Vec<Item> {
             .filter(|g| !g.default_response)
             .map(|g| {
                 (
-                    "GatewayResponse",
+                    Kind::GatewayResponse,
                     g.response_type.clone(),
                     comparable(g, &refs),
                     none(),
@@ -213,7 +230,7 @@ pub fn items(api: &RestApiSnapshot) -> Vec<Item> {
     );
     out.extend(api.documentation_parts.iter().map(|d| {
         (
-            "DocumentationPart",
+            Kind::DocumentationPart,
             part_key(d),
             comparable(d, &refs),
             d.id.clone(),
@@ -221,17 +238,20 @@ pub fn items(api: &RestApiSnapshot) -> Vec<Item> {
     }));
     out.extend(api.documentation_versions.iter().map(|d| {
         (
-            "DocumentationVersion",
+            Kind::DocumentationVersion,
             d.version.clone(),
             comparable(d, &refs),
             none(),
         )
     }));
-    out.extend(
-        api.stages
-            .iter()
-            .map(|s| ("Stage", s.stage_name.clone(), comparable(s, &refs), none())),
-    );
+    out.extend(api.stages.iter().map(|s| {
+        (
+            Kind::Stage,
+            s.stage_name.clone(),
+            comparable(s, &refs),
+            none(),
+        )
+    }));
     out
 }
 
@@ -255,30 +275,26 @@ pub fn part_key(d: &crate::model::v1::DocumentationPart) -> String {
 
 /// The (kind, natural key) of a stored object, as [`compare`] names it; None for kinds
 /// restore does not compare (deployments).
-pub fn natural_key(e: &crate::model::Entry) -> Option<(&'static str, String)> {
+pub fn natural_key(e: &crate::model::Entry) -> Option<(Kind, String)> {
     let v = &e.value;
     let s = |f: &str| v.get(f).and_then(|x| x.as_str()).unwrap_or("").to_string();
-    let kind = ORDER.iter().find(|k| **k == e.kind)?;
-    let key = match *kind {
-        "RestApi" => String::new(),
-        "Model" | "RequestValidator" | "Authorizer" => s("name"),
-        "Resource" => s("path"),
-        "Method" => format!("{} {}", s("path"), s("httpMethod")),
-        "GatewayResponse" => s("responseType"),
-        "DocumentationPart" => {
+    let kind: Kind = e.kind.parse().ok()?;
+    let key = match kind {
+        Kind::RestApi => String::new(),
+        Kind::Model | Kind::RequestValidator | Kind::Authorizer => s("name"),
+        Kind::Resource => s("path"),
+        Kind::Method => format!("{} {}", s("path"), s("httpMethod")),
+        Kind::GatewayResponse => s("responseType"),
+        Kind::DocumentationPart => {
             let part: crate::model::v1::DocumentationPart =
                 serde_json::from_value(v.clone()).ok()?;
             part_key(&part)
         }
-        "DocumentationVersion" => s("version"),
-        "Stage" => s("stageName"),
+        Kind::DocumentationVersion => s("version"),
+        Kind::Stage => s("stageName"),
         _ => return None,
     };
     Some((kind, key))
-}
-
-fn rank(kind: &str) -> usize {
-    ORDER.iter().position(|k| *k == kind).unwrap_or(ORDER.len())
 }
 
 /// Resource depth, so parents are created before children and deleted after them.
@@ -290,23 +306,23 @@ fn depth(key: &str) -> usize {
 /// apply it: creates and updates dependencies first, then deletes dependents first.
 pub fn compare(desired: &RestApiSnapshot, current: Option<&RestApiSnapshot>) -> Vec<Difference> {
     // Every new API comes with its root resource.
-    let comes_with_api = |kind: &str, key: &str| kind == "Resource" && key == "/";
+    let comes_with_api = |kind: Kind, key: &str| kind == Kind::Resource && key == "/";
     compare_items(items(desired), current.map(items), &comes_with_api)
 }
 
 /// The comparison itself, over (kind, natural key, comparable value) items of any API: what
-/// to create, update and delete, in the order of [`ORDER`] (deletes in reverse). Where there
+/// to create, update and delete, in the creation order of [`Kind`] (deletes in reverse). Where there
 /// is no current API at all (`None`), items for which `comes_with_api` holds are not created.
 /// Two current items with one natural key are a [`Change::Duplicate`], listed last: the first
 /// of them is the one compared.
 pub fn compare_items(
     want: Vec<Item>,
     current: Option<Vec<Item>>,
-    comes_with_api: &dyn Fn(&str, &str) -> bool,
+    comes_with_api: &dyn Fn(Kind, &str) -> bool,
 ) -> Vec<Difference> {
     let fresh = current.is_none();
-    let mut have: BTreeMap<(&str, String), Value> = BTreeMap::new();
-    let mut copies: BTreeMap<(&'static str, String), Vec<String>> = BTreeMap::new();
+    let mut have: BTreeMap<(Kind, String), Value> = BTreeMap::new();
+    let mut copies: BTreeMap<(Kind, String), Vec<String>> = BTreeMap::new();
     for (kind, key, value, id) in current.unwrap_or_default() {
         copies.entry((kind, key.clone())).or_default().push(id);
         have.entry((kind, key)).or_insert(value);
@@ -349,13 +365,8 @@ pub fn compare_items(
             current: Some(v),
         })
         .collect();
-    out.sort_by_key(|d| (rank(d.kind), depth(&d.key)));
-    deletes.sort_by_key(|d| {
-        (
-            std::cmp::Reverse(rank(d.kind)),
-            std::cmp::Reverse(depth(&d.key)),
-        )
-    });
+    out.sort_by_key(|d| (d.kind, depth(&d.key)));
+    deletes.sort_by_key(|d| (std::cmp::Reverse(d.kind), std::cmp::Reverse(depth(&d.key))));
     out.extend(deletes);
     out.extend(
         copies
@@ -464,7 +475,7 @@ mod tests {
         twin.id = "pets-twin".into();
         target.resources.push(twin);
         let diffs = compare(&desired, Some(&target));
-        let dups: Vec<(&str, &str, &Change)> = diffs
+        let dups: Vec<(Kind, &str, &Change)> = diffs
             .iter()
             .map(|d| (d.kind, d.key.as_str(), &d.change))
             .collect();
@@ -472,14 +483,14 @@ mod tests {
             dups,
             vec![
                 (
-                    "Authorizer",
+                    Kind::Authorizer,
                     "tok",
                     &Change::Duplicate {
                         ids: vec!["auth-t".into(), "auth-twin".into()]
                     }
                 ),
                 (
-                    "Resource",
+                    Kind::Resource,
                     "/pets",
                     &Change::Duplicate {
                         ids: vec!["pets-t".into(), "pets-twin".into()]
@@ -506,15 +517,15 @@ mod tests {
     #[test]
     fn nothing_there_means_create_everything_in_dependency_order() {
         let d = compare(&api(""), None);
-        let order: Vec<(&str, &str)> = d.iter().map(|d| (d.kind, d.key.as_str())).collect();
+        let order: Vec<(Kind, &str)> = d.iter().map(|d| (d.kind, d.key.as_str())).collect();
         assert_eq!(
             order,
             [
-                ("RestApi", ""),
-                ("Authorizer", "tok"),
-                ("Resource", "/pets"),
-                ("Method", "/pets GET"),
-                ("Stage", "prod")
+                (Kind::RestApi, ""),
+                (Kind::Authorizer, "tok"),
+                (Kind::Resource, "/pets"),
+                (Kind::Method, "/pets GET"),
+                (Kind::Stage, "prod")
             ]
         );
         assert!(d.iter().all(|d| d.change == Change::Create));
@@ -533,23 +544,23 @@ mod tests {
             path_part: Some("extra".into()),
         });
         let d = compare(&want, Some(&have));
-        let got: Vec<(&str, &str, &Change)> = d
+        let got: Vec<(Kind, &str, &Change)> = d
             .iter()
             .map(|d| (d.kind, d.key.as_str(), &d.change))
             .collect();
         assert_eq!(
             got,
             [
-                ("Authorizer", "tok", &Change::Create),
+                (Kind::Authorizer, "tok", &Change::Create),
                 (
-                    "Method",
+                    Kind::Method,
                     "/pets GET",
                     &Change::Update {
                         fields: vec!["apiKeyRequired".into(), "authorizer".into()]
                     }
                 ),
-                ("Resource", "/pets/extra", &Change::Delete),
-                ("Authorizer", "other", &Change::Delete),
+                (Kind::Resource, "/pets/extra", &Change::Delete),
+                (Kind::Authorizer, "other", &Change::Delete),
             ]
         );
     }

@@ -16,7 +16,8 @@ use aws_sdk_apigatewayv2::types as t2;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::diff::{Change, Difference, Item, compare_items, strip};
+use super::diff::{Change, Difference, Item, add_calls, compare_items, strip};
+use super::kind::{Kind, Phase, rest_kinds, v2_kinds};
 use super::once::{self, OpError, create_once};
 use crate::awsconf::sdk_error;
 use crate::model::estate::{self, Estate};
@@ -28,26 +29,6 @@ use crate::{Error, Result};
 use aws_sdk_apigateway::config::http::HttpResponse;
 use aws_sdk_apigateway::error::SdkError;
 
-/// Kinds restored before the APIs (they name nothing of the APIs; the APIs name them).
-pub const BEFORE_APIS: &[&str] = &["VpcLink", "VpcLinkV2", "ClientCertificate", "ApiKey"];
-
-/// A stage an API key is enabled on, keyed `KEYNAME apiId/stage`: it names an API, so it is
-/// added (UpdateApiKey) after the APIs, to the key made or matched before them.
-pub const STAGE_KEY: &str = "StageKey";
-
-/// Every kind of estate step: the stored kinds and [`STAGE_KEY`].
-pub const KINDS: &[&str] = &[
-    estate::KIND_DOMAIN,
-    estate::KIND_MAPPING,
-    estate::KIND_VPC_LINK,
-    estate::KIND_VPC_LINK_V2,
-    estate::KIND_USAGE_PLAN,
-    estate::KIND_API_KEY,
-    estate::KIND_CLIENT_CERTIFICATE,
-    estate::KIND_ACCOUNT,
-    STAGE_KEY,
-];
-
 /// Every estate item as (kind, natural key, comparable value), API key values left out.
 /// Usage plans compare their keys by name.
 fn items(e: &Estate) -> Vec<Item> {
@@ -58,19 +39,24 @@ fn items(e: &Estate) -> Vec<Item> {
         .collect();
     let mut out = Vec::new();
     for l in &e.vpc_links_v1 {
-        out.push(("VpcLink", l.name.clone(), val(l, &["id"]), l.id.clone()));
+        out.push((Kind::VpcLink, l.name.clone(), val(l, &["id"]), l.id.clone()));
     }
     for l in &e.vpc_links_v2 {
-        out.push(("VpcLinkV2", l.name.clone(), val(l, &["id"]), l.id.clone()));
+        out.push((
+            Kind::VpcLinkV2,
+            l.name.clone(),
+            val(l, &["id"]),
+            l.id.clone(),
+        ));
     }
     for c in &e.client_certificates {
         // A recreated certificate is a new key pair: only its settings compare.
         let v = val(c, &["id", "pemEncodedCertificate", "expirationDate"]);
-        out.push(("ClientCertificate", cert_key(c), v, c.id.clone()));
+        out.push((Kind::ClientCertificate, cert_key(c), v, c.id.clone()));
     }
     for k in &e.api_keys {
         out.push((
-            "ApiKey",
+            Kind::ApiKey,
             k.name.clone(),
             val(k, &["id", "value", "stageKeys"]),
             k.id.clone(),
@@ -78,7 +64,7 @@ fn items(e: &Estate) -> Vec<Item> {
         for sk in &k.stage_keys {
             let key = format!("{} {sk}", k.name);
             out.push((
-                STAGE_KEY,
+                Kind::StageKey,
                 key,
                 Value::Object(Default::default()),
                 format!("{} {sk}", k.id),
@@ -96,18 +82,18 @@ fn items(e: &Estate) -> Vec<Item> {
         if !keys.is_empty() {
             v["keys"] = serde_json::json!(keys);
         }
-        out.push(("UsagePlan", p.name.clone(), v, p.id.clone()));
+        out.push((Kind::UsagePlan, p.name.clone(), v, p.id.clone()));
     }
     for d in &e.domains {
         out.push((
-            "DomainName",
+            Kind::DomainName,
             d.domain_name.clone(),
             val(d, &["mappings", "seenBy"]),
             String::new(),
         ));
         for m in &d.mappings {
             out.push((
-                "Mapping",
+                Kind::Mapping,
                 mapping_key(&d.domain_name, &m.key),
                 val(m, &["id", "via"]),
                 m.id.clone().unwrap_or_default(),
@@ -116,7 +102,7 @@ fn items(e: &Estate) -> Vec<Item> {
     }
     if let Some(a) = &e.account {
         out.push((
-            "Account",
+            Kind::Account,
             String::new(),
             val(a, &["features"]),
             String::new(),
@@ -156,7 +142,7 @@ pub struct EstatePlan {
     #[serde(skip)]
     pub(super) desired: Estate,
     #[serde(skip)]
-    pub(super) blocked: BTreeMap<(&'static str, String), String>,
+    pub(super) blocked: BTreeMap<(Kind, String), String>,
 }
 
 /// What applying the estate did.
@@ -171,7 +157,7 @@ pub struct EstateReport {
     pub new_certificates: Vec<String>,
     pub remaining: Vec<super::Remaining>,
     #[serde(skip)]
-    pub(super) gaps: BTreeMap<(&'static str, String), String>,
+    pub(super) gaps: BTreeMap<(Kind, String), String>,
 }
 
 /// The estate as the target must hold it: translated, edge-optimized domains made Regional
@@ -193,40 +179,46 @@ pub(super) fn desired(
         ids: ids.clone(),
     };
     let report = translate::translate_entries(&mut entries, &ctx);
-    let by_id: BTreeMap<String, (&'static str, String)> = {
+    let by_id: BTreeMap<String, (Kind, String)> = {
         let mut m = BTreeMap::new();
         let names = e.logical_names();
         for (l, n) in e.vpc_links_v1.iter().zip(&names.vpc_links_v1) {
-            m.insert(estate::ids::vpc_link(n), ("VpcLink", l.name.clone()));
+            m.insert(estate::ids::vpc_link(n), (Kind::VpcLink, l.name.clone()));
         }
         for (l, n) in e.vpc_links_v2.iter().zip(&names.vpc_links_v2) {
-            m.insert(estate::ids::vpc_link_v2(n), ("VpcLinkV2", l.name.clone()));
+            m.insert(
+                estate::ids::vpc_link_v2(n),
+                (Kind::VpcLinkV2, l.name.clone()),
+            );
         }
         for (p, n) in e.usage_plans.iter().zip(&names.usage_plans) {
-            m.insert(estate::ids::usage_plan(n), ("UsagePlan", p.name.clone()));
+            m.insert(
+                estate::ids::usage_plan(n),
+                (Kind::UsagePlan, p.name.clone()),
+            );
         }
         for (k, n) in e.api_keys.iter().zip(&names.api_keys) {
-            m.insert(estate::ids::api_key(n), ("ApiKey", k.name.clone()));
+            m.insert(estate::ids::api_key(n), (Kind::ApiKey, k.name.clone()));
         }
         for d in &e.domains {
             m.insert(
                 estate::ids::domain(&d.domain_name),
-                ("DomainName", d.domain_name.clone()),
+                (Kind::DomainName, d.domain_name.clone()),
             );
             for mp in &d.mappings {
                 m.insert(
                     estate::ids::mapping(&d.domain_name, &mp.key),
-                    ("Mapping", mapping_key(&d.domain_name, &mp.key)),
+                    (Kind::Mapping, mapping_key(&d.domain_name, &mp.key)),
                 );
             }
         }
         for c in &e.client_certificates {
             m.insert(
                 estate::ids::client_certificate(&c.id),
-                ("ClientCertificate", cert_key(c)),
+                (Kind::ClientCertificate, cert_key(c)),
             );
         }
-        m.insert(estate::ids::account(), ("Account", String::new()));
+        m.insert(estate::ids::account(), (Kind::Account, String::new()));
         m
     };
     let rewrites = report
@@ -251,7 +243,7 @@ pub(super) fn desired(
     let mut out = Estate::assemble(entries)?;
     // A domain's certificate must live in the target account, in the target Region (Regional)
     // or in us-east-1 (edge-optimized): a wrong mapping file is caught here, not by AWS.
-    let check_certs = |out: &Estate, blocked: &mut BTreeMap<(&'static str, String), String>| {
+    let check_certs = |out: &Estate, blocked: &mut BTreeMap<(Kind, String), String>| {
         for d in &out.domains {
             let (arn, region) = if d.endpoint_type == "EDGE" {
                 (d.certificate_arn.as_deref(), "us-east-1")
@@ -265,7 +257,7 @@ pub(super) fn desired(
             let parts: Vec<&str> = arn.split(':').collect();
             if parts.len() > 4 && (parts[3] != region || parts[4] != target.account) {
                 blocked
-                    .entry(("DomainName", d.domain_name.clone()))
+                    .entry((Kind::DomainName, d.domain_name.clone()))
                     .or_insert_with(|| {
                         format!(
                             "its certificate {arn} is not in account {} / {region}, where this domain needs it: map it under [certificates] in the mapping file",
@@ -307,10 +299,13 @@ pub(super) fn desired(
     check_certs(&out, &mut blocked);
     // A domain that is not restored takes its mappings with it.
     for d in &out.domains {
-        if let Some(why) = blocked.get(&("DomainName", d.domain_name.clone())).cloned() {
+        if let Some(why) = blocked
+            .get(&(Kind::DomainName, d.domain_name.clone()))
+            .cloned()
+        {
             for m in &d.mappings {
                 blocked
-                    .entry(("Mapping", mapping_key(&d.domain_name, &m.key)))
+                    .entry((Kind::Mapping, mapping_key(&d.domain_name, &m.key)))
                     .or_insert_with(|| format!("its domain is not restored ({why})"));
             }
         }
@@ -347,7 +342,7 @@ pub(super) async fn plan(
         ids,
         opts.keep_edge,
     )?;
-    let steps = compare(&desired, current, sealer, KINDS).await?;
+    let steps = compare(&desired, current, sealer, ESTATE).await?;
     let mut calls = BTreeMap::new();
     for d in &steps {
         step_calls(d, &desired, &mut calls);
@@ -372,7 +367,7 @@ pub async fn run_steps(
     a: &mut EstateApplier<'_>,
     steps: &[Difference],
     desired: &Estate,
-    blocked: &BTreeMap<(&'static str, String), String>,
+    blocked: &BTreeMap<(Kind, String), String>,
     report: &mut EstateReport,
     local: bool,
     progress: &(dyn Fn(String) + Send + Sync),
@@ -419,20 +414,23 @@ async fn same_values(
     Ok(out)
 }
 
-/// The steps that turn the target's estate into `desired` for the kinds in `kinds`: creates and
+/// Both phases of the estate.
+pub const ESTATE: &[Phase] = &[Phase::BeforeApis, Phase::AfterApis];
+
+/// The steps that turn the target's estate into `desired` for the kinds of `phases`: creates and
 /// updates only (the target's other estate is left alone).
 pub async fn compare(
     desired: &Estate,
     current: &Estate,
     sealer: &Sealer,
-    kinds: &[&str],
+    phases: &[Phase],
 ) -> Result<Vec<Difference>> {
     let values = same_values(desired, current, sealer).await?;
     let want: Vec<_> = items(desired)
         .into_iter()
-        .filter(|(k, ..)| kinds.contains(k))
+        .filter(|(k, ..)| phases.contains(&k.phase()))
         .collect();
-    let wanted: BTreeSet<(&str, String)> =
+    let wanted: BTreeSet<(Kind, String)> =
         want.iter().map(|(k, key, ..)| (*k, key.clone())).collect();
     // A key whose value differs in the target differs in a field `value` (the values
     // themselves never leave memory).
@@ -440,7 +438,7 @@ pub async fn compare(
         .into_iter()
         .filter(|(k, key, ..)| wanted.contains(&(*k, key.clone())))
         .map(|(k, key, mut v, id)| {
-            if k == "ApiKey" && values.get(&key) == Some(&false) {
+            if k == Kind::ApiKey && values.get(&key) == Some(&false) {
                 v["value"] = Value::String("another value".into());
             }
             (k, key, v, id)
@@ -490,66 +488,58 @@ pub fn matched_ids(source: &Estate, target: &Estate) -> BTreeMap<String, String>
     ids
 }
 
-/// Calls one estate step needs.
+/// Calls one estate step needs (the estate is created or updated, never deleted). Every kind
+/// is named: a new kind must say what it costs.
 pub fn step_calls(d: &Difference, desired: &Estate, out: &mut BTreeMap<&'static str, u64>) {
-    if d.is_duplicate() {
-        return;
-    }
-    let mut add = |op: &'static str, n: u64| *out.entry(op).or_insert(0) += n;
-    let create = d.change == Change::Create;
+    let c = &d.change;
+    let mut add = |op: Option<&'static str>, n: u64| add_calls(out, op, n);
+    let all = |op| c.op(Some(op), Some(op), Some(op));
     match d.kind {
-        "VpcLink" if create => add("CreateVpcLink", 1),
-        "VpcLinkV2" if create => add("v2:CreateVpcLink", 1),
-        "ClientCertificate" if create => add("GenerateClientCertificate", 1),
-        "ApiKey" if create => add("CreateApiKey", 1),
-        STAGE_KEY => add("UpdateApiKey", 1),
-        "ApiKey" => {
-            add("DeleteApiKey", 1);
-            add("CreateApiKey", 1);
+        Kind::VpcLink => add(c.op(Some("CreateVpcLink"), None, None), 1),
+        Kind::VpcLinkV2 => add(c.op(Some("v2:CreateVpcLink"), None, None), 1),
+        Kind::ClientCertificate => add(c.op(Some("GenerateClientCertificate"), None, None), 1),
+        Kind::ApiKey => {
+            // A key whose value differs is made again.
+            add(c.op(None, Some("DeleteApiKey"), Some("DeleteApiKey")), 1);
+            add(all("CreateApiKey"), 1);
         }
-        "UsagePlan" => {
-            add(
-                if create {
-                    "CreateUsagePlan"
-                } else {
-                    "UpdateUsagePlan"
-                },
-                1,
-            );
+        Kind::StageKey => add(all("UpdateApiKey"), 1),
+        Kind::UsagePlan => {
             let n = desired
                 .usage_plans
                 .iter()
                 .find(|p| p.name == d.key)
                 .map_or(0, |p| p.keys.len() as u64);
-            add("CreateUsagePlanKey", n);
+            let update = Some("UpdateUsagePlan");
+            add(c.op(Some("CreateUsagePlan"), update, update), 1);
+            add(all("CreateUsagePlanKey"), n);
         }
-        "DomainName" if create => {
+        Kind::DomainName => {
             let n = desired
                 .domains
                 .iter()
                 .find(|x| x.domain_name == d.key)
                 .map_or(1, |x| x.seen_by.len().max(1) as u64);
-            add("CreateDomainName", n);
+            add(c.op(Some("CreateDomainName"), None, None), n);
         }
-        "Mapping" => {
+        Kind::Mapping => {
             // A base path mapping (v1) or an API mapping (v2), as the point holds it.
             let v2 = desired
                 .domains
                 .iter()
                 .flat_map(|x| x.mappings.iter().map(move |m| (x, m)))
                 .any(|(x, m)| mapping_key(&x.domain_name, &m.key) == d.key && m.via == "v2");
-            let (delete, create_op) = if v2 {
+            let (delete, create) = if v2 {
                 ("DeleteApiMapping", "CreateApiMapping")
             } else {
                 ("DeleteBasePathMapping", "CreateBasePathMapping")
             };
-            if !create {
-                add(delete, 1);
-            }
-            add(create_op, 1);
+            add(c.op(None, Some(delete), Some(delete)), 1);
+            add(all(create), 1);
         }
-        "Account" => add("UpdateAccount", 1),
-        _ => {}
+        Kind::Account => add(all("UpdateAccount"), 1),
+        // The APIs' own kinds are not estate.
+        rest_kinds!() | v2_kinds!() => {}
     }
 }
 
@@ -712,7 +702,7 @@ impl EstateApplier<'_> {
         let create = d.change == Change::Create;
         let gone = || Error::Integrity(format!("{} {key} is not in the desired estate", d.kind));
         match d.kind {
-            "VpcLink" if create => {
+            Kind::VpcLink if create => {
                 let l = desired
                     .vpc_links_v1
                     .iter()
@@ -745,7 +735,7 @@ impl EstateApplier<'_> {
                 }
                 self.ids.insert(l.id.clone(), id);
             }
-            "VpcLinkV2" if create => {
+            Kind::VpcLinkV2 if create => {
                 let l = desired
                     .vpc_links_v2
                     .iter()
@@ -778,7 +768,7 @@ impl EstateApplier<'_> {
                 }
                 self.ids.insert(l.id.clone(), id);
             }
-            "ClientCertificate" if create => {
+            Kind::ClientCertificate if create => {
                 let c = desired
                     .client_certificates
                     .iter()
@@ -823,7 +813,7 @@ impl EstateApplier<'_> {
                 self.new_certificates.push(format!("{key}: {id}"));
                 self.ids.insert(c.id.clone(), id);
             }
-            "ApiKey" => {
+            Kind::ApiKey => {
                 let k = desired
                     .api_keys
                     .iter()
@@ -876,7 +866,7 @@ impl EstateApplier<'_> {
                     c.stage_keys.clear();
                 }
             }
-            STAGE_KEY => {
+            Kind::StageKey => {
                 let (name, stage) = key.rsplit_once(' ').ok_or_else(gone)?;
                 let k = desired
                     .api_keys
@@ -909,7 +899,7 @@ impl EstateApplier<'_> {
                         .send()
                 })?;
             }
-            "UsagePlan" => {
+            Kind::UsagePlan => {
                 let p = desired
                     .usage_plans
                     .iter()
@@ -1072,7 +1062,7 @@ impl EstateApplier<'_> {
                     )?;
                 }
             }
-            "DomainName" if create => {
+            Kind::DomainName if create => {
                 let dn = desired
                     .domains
                     .iter()
@@ -1179,7 +1169,7 @@ impl EstateApplier<'_> {
                     }
                 }
             }
-            "Mapping" => {
+            Kind::Mapping => {
                 let (dn, m) = desired
                     .domains
                     .iter()
@@ -1272,7 +1262,7 @@ impl EstateApplier<'_> {
                     )?;
                 }
             }
-            "Account" => {
+            Kind::Account => {
                 let a = desired.account.clone().unwrap_or_default();
                 let op = t1::PatchOperation::builder()
                     .op(t1::Op::Replace)
@@ -1361,7 +1351,7 @@ mod tests {
         (create, get)
     }
 
-    fn step(kind: &'static str, key: &str, change: Change) -> Difference {
+    fn step(kind: Kind, key: &str, change: Change) -> Difference {
         Difference {
             kind,
             key: key.into(),
@@ -1414,14 +1404,14 @@ mod tests {
         };
         let wrong = mapping("arn:aws:acm:eu-west-1:222222222222:certificate/def");
         let d = desired(&e, &source, &target, Some(&wrong), &BTreeMap::new(), false).unwrap();
-        let why = &d.blocked[&("DomainName", "api.example.com".to_string())];
+        let why = &d.blocked[&(Kind::DomainName, "api.example.com".to_string())];
         assert!(
             why.contains("222222222222 / us-west-2") && why.contains("[certificates]"),
             "{why}"
         );
         assert!(
             d.blocked
-                .contains_key(&("Mapping", "api.example.com orders".to_string()))
+                .contains_key(&(Kind::Mapping, "api.example.com orders".to_string()))
         );
         let right = mapping("arn:aws:acm:us-west-2:222222222222:certificate/def");
         let d = desired(&e, &source, &target, Some(&right), &BTreeMap::new(), false).unwrap();
@@ -1446,7 +1436,7 @@ mod tests {
             ..Default::default()
         };
         let e = a
-            .apply(&step("VpcLinkV2", "private", Change::Create), &desired)
+            .apply(&step(Kind::VpcLinkV2, "private", Change::Create), &desired)
             .await
             .unwrap_err()
             .to_string();
@@ -1480,7 +1470,7 @@ mod tests {
             ..Default::default()
         };
         a.apply(
-            &step("ClientCertificate", "to the backend", Change::Create),
+            &step(Kind::ClientCertificate, "to the backend", Change::Create),
             &desired,
         )
         .await
@@ -1509,7 +1499,7 @@ mod tests {
             vpc_links_v2: vec![link.clone()],
             ..Default::default()
         };
-        a.apply(&step("VpcLinkV2", "private", Change::Create), &desired)
+        a.apply(&step(Kind::VpcLinkV2, "private", Change::Create), &desired)
             .await
             .unwrap();
         assert!(a.out_of_time);
@@ -1554,9 +1544,7 @@ mod tests {
             usage_plans: vec![plan("up-1"), plan("up-2")],
             ..Default::default()
         };
-        let steps = compare(&desired, &current, &sealer, crate::model::estate::KINDS)
-            .await
-            .unwrap();
+        let steps = compare(&desired, &current, &sealer, ESTATE).await.unwrap();
         assert_eq!(steps.len(), 1, "{steps:?}");
         assert_eq!(
             steps[0].change,
@@ -1628,7 +1616,7 @@ mod tests {
         let fields = Change::Update {
             fields: vec!["value".into()],
         };
-        a.apply(&step("ApiKey", "alice", fields), &desired)
+        a.apply(&step(Kind::ApiKey, "alice", fields), &desired)
             .await
             .unwrap();
         assert_eq!((delete.num_calls(), create.num_calls()), (1, 1));
@@ -1671,11 +1659,14 @@ mod tests {
         let before = desired(&point, &source, &target, None, &a.ids, false)
             .unwrap()
             .api;
-        let steps = compare(&before, &a.current, &sealer, BEFORE_APIS)
+        let steps = compare(&before, &a.current, &sealer, &[Phase::BeforeApis])
             .await
             .unwrap();
         assert_eq!(steps.len(), 1, "{steps:?}");
-        assert_eq!((steps[0].kind, steps[0].key.as_str()), ("ApiKey", "alice"));
+        assert_eq!(
+            (steps[0].kind, steps[0].key.as_str()),
+            (Kind::ApiKey, "alice")
+        );
         a.apply(&steps[0], &before).await.unwrap();
 
         // After the APIs: the API r1 is t1 in the target.
@@ -1683,16 +1674,12 @@ mod tests {
         let after = desired(&point, &source, &target, None, &a.ids, false)
             .unwrap()
             .api;
-        let later: Vec<&str> = KINDS
-            .iter()
-            .copied()
-            .filter(|k| !BEFORE_APIS.contains(k))
-            .collect();
+        let later = [Phase::AfterApis];
         let steps = compare(&after, &a.current, &sealer, &later).await.unwrap();
         assert_eq!(steps.len(), 1, "{steps:?}");
         assert_eq!(
             (steps[0].kind, steps[0].key.as_str(), &steps[0].change),
-            (STAGE_KEY, "alice t1/prod", &Change::Create)
+            (Kind::StageKey, "alice t1/prod", &Change::Create)
         );
         let mut calls = BTreeMap::new();
         step_calls(&steps[0], &after, &mut calls);
@@ -1704,7 +1691,7 @@ mod tests {
         let mut held = after.clone();
         held.api_keys[0].id = "k-new".into();
         held.api_keys[0].value = sealer.seal("k-new", "value-of-alice-0123").await.unwrap();
-        let steps = compare(&after, &held, &sealer, KINDS).await.unwrap();
+        let steps = compare(&after, &held, &sealer, ESTATE).await.unwrap();
         assert!(steps.is_empty(), "{steps:?}");
     }
 }

@@ -10,8 +10,10 @@
 //! captures what the first run made and only does the rest: nothing is created twice.
 
 pub mod apply;
+mod children;
 pub mod diff;
 pub mod estate;
+pub mod kind;
 pub mod lambda;
 pub mod once;
 #[cfg(test)]
@@ -33,6 +35,7 @@ use crate::translate::{self, Mapping};
 use crate::{Error, Result};
 use apply::Applier;
 use diff::{Change, Difference, TAG_SOURCE, compare};
+pub use kind::Kind;
 use v2::ApplierV2;
 
 /// How to restore.
@@ -84,7 +87,7 @@ pub struct ApiPlan {
     #[serde(skip)]
     replace_id: Option<String>,
     #[serde(skip)]
-    blocked: BTreeMap<(&'static str, String), String>,
+    blocked: BTreeMap<(Kind, String), String>,
 }
 
 /// One API of a plan: as the target must hold it (`desired`), as the point holds it
@@ -168,7 +171,7 @@ struct Desired<A> {
     rewrites: Vec<String>,
     /// Items that hold a reference translation could not handle, with the reason: they are
     /// not restored (and what depends on them fails with a clear message).
-    blocked: BTreeMap<(&'static str, String), String>,
+    blocked: BTreeMap<(Kind, String), String>,
     notes: Vec<String>,
 }
 
@@ -181,13 +184,13 @@ struct Desired<A> {
 #[allow(clippy::too_many_arguments)]
 fn translate_api(
     mut entries: Vec<Entry>,
-    keys: &BTreeMap<String, (&'static str, String)>,
+    keys: &BTreeMap<String, (Kind, String)>,
     source: &Source,
     target: &Source,
     opts: &RestoreOptions,
     api_id: &str,
     target_id: Option<&str>,
-    (own_kind, own_field): (&str, &str),
+    (own_kind, own_field): (Kind, &str),
     tie: &str,
 ) -> Desired<Vec<Entry>> {
     let mut ids = opts.ids.clone();
@@ -202,7 +205,7 @@ fn translate_api(
     };
     let report = translate::translate_entries(&mut entries, &ctx);
     if let Some(t) = target_id {
-        for e in entries.iter_mut().filter(|e| e.kind == own_kind) {
+        for e in entries.iter_mut().filter(|e| e.kind == own_kind.as_str()) {
             e.value[own_field] = serde_json::Value::String(t.to_string());
         }
     }
@@ -218,7 +221,7 @@ fn translate_api(
             )
         })
         .collect();
-    let mut blocked: BTreeMap<(&'static str, String), String> = BTreeMap::new();
+    let mut blocked: BTreeMap<(Kind, String), String> = BTreeMap::new();
     for p in &report.problems {
         let why = format!("{}: cannot translate {} ({})", p.pointer, p.value, p.why);
         if let Some(k) = keys.get(&p.object) {
@@ -242,7 +245,7 @@ fn desired_for(
 ) -> Result<Desired<RestApiSnapshot>> {
     let mut entries = Vec::new();
     api.explode(&mut entries)?;
-    let keys: BTreeMap<String, (&'static str, String)> = entries
+    let keys: BTreeMap<String, (Kind, String)> = entries
         .iter()
         .filter_map(|e| Some((e.id.clone(), diff::natural_key(e)?)))
         .collect();
@@ -254,7 +257,7 @@ fn desired_for(
         opts,
         &api.api.id,
         target_id,
-        ("RestApi", "id"),
+        (Kind::RestApi, "id"),
         "/restApiId",
     );
     let mut desired = RestApiSnapshot::assemble(t.api)?
@@ -306,7 +309,7 @@ fn desired_for_v2(
         opts,
         &api.api.api_id,
         target_id,
-        ("Api", "apiId"),
+        (Kind::Api, "apiId"),
         "/apiId",
     );
     let mut desired = ApiSnapshot::assemble(t.api)?
@@ -319,77 +322,6 @@ fn desired_for_v2(
         blocked: t.blocked,
         notes: vec![],
     })
-}
-
-/// Calls one step needs.
-fn step_calls(d: &Difference, desired: &RestApiSnapshot, out: &mut BTreeMap<&'static str, u64>) {
-    if d.is_duplicate() {
-        return;
-    }
-    let mut add = |op: &'static str, n: u64| *out.entry(op).or_insert(0) += n;
-    let create = matches!(d.change, Change::Create);
-    match (d.kind, &d.change) {
-        ("RestApi", Change::Create) => add("CreateRestApi", 1),
-        ("RestApi", Change::Update { .. }) => add("UpdateRestApi", 1),
-        ("Model", Change::Create) => add("CreateModel", 1),
-        ("Model", Change::Update { .. }) => add("UpdateModel", 1),
-        ("Model", Change::Delete) => add("DeleteModel", 1),
-        ("RequestValidator", c) => add(
-            if create {
-                "CreateRequestValidator"
-            } else if matches!(c, Change::Delete) {
-                "DeleteRequestValidator"
-            } else {
-                "UpdateRequestValidator"
-            },
-            1,
-        ),
-        ("Authorizer", c) => add(
-            if create {
-                "CreateAuthorizer"
-            } else if matches!(c, Change::Delete) {
-                "DeleteAuthorizer"
-            } else {
-                "UpdateAuthorizer"
-            },
-            1,
-        ),
-        ("Resource", Change::Create) => add("CreateResource", 1),
-        ("Resource", Change::Delete) => add("DeleteResource", 1),
-        ("Method", c) => {
-            if !create {
-                add("DeleteMethod", 1);
-            }
-            if !matches!(c, Change::Delete)
-                && let Some((path, verb)) = d.key.rsplit_once(' ')
-                && let Some(m) = desired
-                    .methods
-                    .iter()
-                    .find(|m| m.path == path && m.http_method == verb)
-            {
-                add("PutMethod", 1);
-                add("PutMethodResponse", m.method_responses.len() as u64);
-                if let Some(i) = &m.method_integration {
-                    add("PutIntegration", 1);
-                    add(
-                        "PutIntegrationResponse",
-                        i.integration_responses.len() as u64,
-                    );
-                }
-            }
-        }
-        ("GatewayResponse", Change::Delete) => add("DeleteGatewayResponse", 1),
-        ("GatewayResponse", _) => add("PutGatewayResponse", 1),
-        ("DocumentationPart", Change::Create) => add("CreateDocumentationPart", 1),
-        ("DocumentationVersion", Change::Create) => add("CreateDocumentationVersion", 1),
-        ("Stage", Change::Create) => {
-            add("CreateStage", 1);
-            add("UpdateStage", 1);
-        }
-        ("Stage", Change::Update { .. }) => add("UpdateStage", 1),
-        ("Stage", Change::Delete) => add("DeleteStage", 1),
-        _ => {}
-    }
 }
 
 /// Whether the target's API `(id, name)` may be the copy of the point's API `source_id`: the
@@ -452,9 +384,9 @@ fn pick_target<T>(
         }
     }
     let kind = if what == "a REST API" {
-        "RestApi"
+        Kind::RestApi
     } else {
-        "Api"
+        Kind::Api
     };
     let duplicate = (copies.len() > 1).then(|| Difference {
         kind,
@@ -621,17 +553,17 @@ pub async fn plan(
         steps.extend(duplicate);
         let mut calls = BTreeMap::new();
         for s in &steps {
-            step_calls(s, &d.api, &mut calls);
+            apply::step_calls(s, &d.api, &mut calls);
         }
         let changes_copy = steps
             .iter()
-            .any(|s| !matches!(s.kind, "Stage") && !s.is_duplicate());
+            .any(|s| !matches!(s.kind, Kind::Stage) && !s.is_duplicate());
         if changes_copy && current.is_some() && !d.api.stages.is_empty() {
             *calls.entry("CreateDeployment").or_insert(0) += 1;
             *calls.entry("UpdateStage").or_insert(0) += d.api.stages.len() as u64;
         } else if steps
             .iter()
-            .any(|s| s.kind == "Stage" && s.change == Change::Create)
+            .any(|s| s.kind == Kind::Stage && s.change == Change::Create)
         {
             *calls.entry("CreateDeployment").or_insert(0) += 1;
         }
@@ -813,7 +745,7 @@ pub struct ApiReport {
     pub permissions: Vec<String>,
     /// Steps a local target could not carry out because it lacks the operation.
     #[serde(skip)]
-    gaps: BTreeMap<(&'static str, String), String>,
+    gaps: BTreeMap<(Kind, String), String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -847,16 +779,24 @@ pub struct RestoreReport {
 
 /// Differences a local AWS (moto) is known to leave, by kind and field: attributed in the
 /// report when the target is a custom endpoint.
-const LOCAL_AWS_GAPS: &[(&str, &str, &str)] = &[
-    ("RestApi", "version", "moto ignores a REST API's version"),
-    ("RestApi", "binaryMediaTypes", "moto drops binaryMediaTypes"),
+const LOCAL_AWS_GAPS: &[(Kind, &str, &str)] = &[
     (
-        "DocumentationPart",
+        Kind::RestApi,
+        "version",
+        "moto ignores a REST API's version",
+    ),
+    (
+        Kind::RestApi,
+        "binaryMediaTypes",
+        "moto drops binaryMediaTypes",
+    ),
+    (
+        Kind::DocumentationPart,
         "*",
         "moto does not implement documentation parts",
     ),
     (
-        "DocumentationVersion",
+        Kind::DocumentationVersion,
         "*",
         "moto does not implement documentation versions",
     ),
@@ -926,7 +866,7 @@ pub async fn apply(
         let before: Vec<Difference> = ep
             .steps
             .iter()
-            .filter(|d| estate::BEFORE_APIS.contains(&d.kind))
+            .filter(|d| d.kind.phase() == kind::Phase::BeforeApis)
             .cloned()
             .collect();
         Box::pin(estate::run_steps(
@@ -1002,12 +942,8 @@ pub async fn apply(
                 &eapp.ids,
                 plan.opts.keep_edge,
             )?;
-            let after_kinds: Vec<&str> = estate::KINDS
-                .iter()
-                .copied()
-                .filter(|k| !estate::BEFORE_APIS.contains(k))
-                .collect();
-            let steps = estate::compare(&desired, &eapp.current, sealer, &after_kinds).await?;
+            let after = [kind::Phase::AfterApis];
+            let steps = estate::compare(&desired, &eapp.current, sealer, &after).await?;
             Box::pin(estate::run_steps(
                 &mut eapp,
                 &steps,
@@ -1025,7 +961,7 @@ pub async fn apply(
                 &|_| {},
             ))
             .await?;
-            let diffs = estate::compare(&desired, &after, sealer, estate::KINDS).await?;
+            let diffs = estate::compare(&desired, &after, sealer, estate::ESTATE).await?;
             ereport.remaining = remaining(diffs, &ereport.gaps, local);
             ereport.new_certificates = eapp.new_certificates.clone();
             Some(ereport)
@@ -1154,7 +1090,7 @@ async fn run_steps(
 /// an operation it lacked during the apply) explains it.
 fn remaining(
     diffs: Vec<Difference>,
-    gaps: &BTreeMap<(&'static str, String), String>,
+    gaps: &BTreeMap<(Kind, String), String>,
     local: bool,
 ) -> Vec<Remaining> {
     diffs
@@ -1274,12 +1210,14 @@ async fn apply_rest(
     };
     // Stages serve deployments, not the working copy: after any change to the working
     // copy, every existing stage is pointed at a deployment of the restored copy.
-    let copy_changed = steps.iter().any(|s| s.kind != "Stage" && !s.is_duplicate());
+    let copy_changed = steps
+        .iter()
+        .any(|s| s.kind != Kind::Stage && !s.is_duplicate());
     if copy_changed {
         for s in &desired.stages {
-            let created_now = steps
-                .iter()
-                .any(|d| d.kind == "Stage" && d.key == s.stage_name && d.change == Change::Create);
+            let created_now = steps.iter().any(|d| {
+                d.kind == Kind::Stage && d.key == s.stage_name && d.change == Change::Create
+            });
             if !created_now && let Err(e) = applier.point_stage(&s.stage_name).await {
                 report.failed.push(format!("Stage {}: {e}", s.stage_name));
             }
@@ -1443,7 +1381,7 @@ pub async fn diff(
         if against.is_some() {
             let gone = compare(&RestApiSnapshot::default(), Some(&extra))
                 .into_iter()
-                .filter(|d| d.kind != "RestApi")
+                .filter(|d| d.kind != Kind::RestApi)
                 .collect::<Vec<_>>();
             out.push((extra.api.name.clone(), gone));
         }
@@ -1486,7 +1424,7 @@ pub async fn diff(
         if against.is_some() {
             let gone = v2::compare(&ApiSnapshot::default(), Some(&extra))
                 .into_iter()
-                .filter(|d| d.kind != "Api")
+                .filter(|d| d.kind != Kind::Api)
                 .collect::<Vec<_>>();
             out.push((extra.api.name.clone(), gone));
         }
@@ -1573,7 +1511,7 @@ mod tests {
         .unwrap();
         assert_eq!((current, replace), (Some(("a1", true)), None));
         let d = duplicate.unwrap();
-        assert_eq!(d.kind, "RestApi");
+        assert_eq!(d.kind, Kind::RestApi);
         assert_eq!(
             d.change,
             Change::Duplicate {

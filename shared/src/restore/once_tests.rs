@@ -23,6 +23,7 @@ use aws_smithy_types::body::SdkBody;
 use super::apply::Applier;
 use super::diff::{Change, Difference, TAG_SOURCE};
 use super::estate::EstateApplier;
+use super::kind::Kind;
 use super::v2::ApplierV2;
 use crate::capture::mocks;
 use crate::model::estate::{self, Estate};
@@ -140,7 +141,7 @@ fn sent_once(op: &str, c: &Clients, create: &Rule, look: &Rule) {
     assert!(look.num_calls() >= 1, "{op}: the target was not looked at");
 }
 
-fn step(kind: &'static str, key: &str) -> Difference {
+fn step(kind: Kind, key: &str) -> Difference {
     Difference {
         kind,
         key: key.into(),
@@ -272,7 +273,9 @@ async fn every_rest_create_whose_reply_is_lost_is_adopted_not_made_twice() {
     });
     let c = clients(&[create.clone(), look.clone()], ("POST", "/resources/"));
     let mut a = Applier::new(&c.v1, &pacer, &current, MARKER.into());
-    a.apply(&step("Resource", "/toys"), &desired).await.unwrap();
+    a.apply(&step(Kind::Resource, "/toys"), &desired)
+        .await
+        .unwrap();
     sent_once("CreateResource", &c, &create, &look);
     assert_eq!(a.resources["/toys"], "r-toys");
 
@@ -290,7 +293,7 @@ async fn every_rest_create_whose_reply_is_lost_is_adopted_not_made_twice() {
     });
     let c = clients(&[create.clone(), look.clone()], ("POST", "/authorizers"));
     let mut a = Applier::new(&c.v1, &pacer, &current, MARKER.into());
-    a.apply(&step("Authorizer", "tokens"), &desired)
+    a.apply(&step(Kind::Authorizer, "tokens"), &desired)
         .await
         .unwrap();
     sent_once("CreateAuthorizer", &c, &create, &look);
@@ -314,7 +317,7 @@ async fn every_rest_create_whose_reply_is_lost_is_adopted_not_made_twice() {
         ("POST", "/requestvalidators"),
     );
     let mut a = Applier::new(&c.v1, &pacer, &current, MARKER.into());
-    a.apply(&step("RequestValidator", "body"), &desired)
+    a.apply(&step(Kind::RequestValidator, "body"), &desired)
         .await
         .unwrap();
     sent_once("CreateRequestValidator", &c, &create, &look);
@@ -331,7 +334,7 @@ async fn every_rest_create_whose_reply_is_lost_is_adopted_not_made_twice() {
         });
     let c = clients(&[create.clone(), look.clone()], ("POST", "/models"));
     let mut a = Applier::new(&c.v1, &pacer, &current, MARKER.into());
-    a.apply(&step("Model", "Pet"), &desired).await.unwrap();
+    a.apply(&step(Kind::Model, "Pet"), &desired).await.unwrap();
     sent_once("CreateModel", &c, &create, &look);
 
     // CreateDeployment: found by the job's marker.
@@ -377,7 +380,7 @@ async fn every_rest_create_whose_reply_is_lost_is_adopted_not_made_twice() {
         ("POST", "/stages"),
     );
     let mut a = Applier::new(&c.v1, &pacer, &current, MARKER.into());
-    a.apply(&step("Stage", "prod"), &desired).await.unwrap();
+    a.apply(&step(Kind::Stage, "prod"), &desired).await.unwrap();
     sent_once("CreateStage", &c, &create, &look);
     assert_eq!(patch.num_calls(), 1);
 
@@ -405,7 +408,7 @@ async fn every_rest_create_whose_reply_is_lost_is_adopted_not_made_twice() {
     );
     let mut a = Applier::new(&c.v1, &pacer, &current, MARKER.into());
     let key = super::diff::part_key(&desired.documentation_parts[0]);
-    a.apply(&step("DocumentationPart", &key), &desired)
+    a.apply(&step(Kind::DocumentationPart, &key), &desired)
         .await
         .unwrap();
     sent_once("CreateDocumentationPart", &c, &create, &look);
@@ -425,7 +428,7 @@ async fn every_rest_create_whose_reply_is_lost_is_adopted_not_made_twice() {
         ("POST", "/documentation/versions"),
     );
     let mut a = Applier::new(&c.v1, &pacer, &current, MARKER.into());
-    a.apply(&step("DocumentationVersion", "v1"), &desired)
+    a.apply(&step(Kind::DocumentationVersion, "v1"), &desired)
         .await
         .unwrap();
     sent_once("CreateDocumentationVersion", &c, &create, &look);
@@ -475,7 +478,7 @@ async fn every_rest_create_whose_reply_is_lost_is_adopted_not_made_twice() {
             ("PUT", path),
         );
         let mut a = Applier::new(&c.v1, &pacer, &current, MARKER.into());
-        a.apply(&step("Method", "/pets GET"), &desired)
+        a.apply(&step(Kind::Method, "/pets GET"), &desired)
             .await
             .unwrap();
         let (create, look) = if lost_method {
@@ -577,7 +580,9 @@ async fn every_http_and_websocket_create_whose_reply_is_lost_is_adopted_not_made
     });
     let c = clients(&[create.clone(), look.clone()], ("POST", "/models"));
     let mut a = ApplierV2::new(&c.v2, &pacer, &current);
-    a.apply(&step("ModelV2", "Pet"), &desired).await.unwrap();
+    a.apply(&step(Kind::ModelV2, "Pet"), &desired)
+        .await
+        .unwrap();
     sent_once("v2 CreateModel", &c, &create, &look);
     assert_eq!(a.models["Pet"], "m-new");
 
@@ -594,7 +599,7 @@ async fn every_http_and_websocket_create_whose_reply_is_lost_is_adopted_not_made
     });
     let c = clients(&[create.clone(), look.clone()], ("POST", "/authorizers"));
     let mut a = ApplierV2::new(&c.v2, &pacer, &current);
-    a.apply(&step("AuthorizerV2", "jwt"), &desired)
+    a.apply(&step(Kind::AuthorizerV2, "jwt"), &desired)
         .await
         .unwrap();
     sent_once("v2 CreateAuthorizer", &c, &create, &look);
@@ -669,7 +674,7 @@ async fn every_http_and_websocket_create_whose_reply_is_lost_is_adopted_not_made
             ("POST", path),
         );
         let mut a = ApplierV2::new(&c.v2, &pacer, &current);
-        a.apply(&step("Integration", "GET /pets"), &desired)
+        a.apply(&step(Kind::Integration, "GET /pets"), &desired)
             .await
             .unwrap();
         let (create, look) = if lost_integration {
@@ -743,7 +748,7 @@ async fn every_http_and_websocket_create_whose_reply_is_lost_is_adopted_not_made
         );
         let mut a = ApplierV2::new(&c.v2, &pacer, &current);
         a.integrations.insert("GET /pets".into(), "i-new".into());
-        a.apply(&step("Route", "GET /pets"), &desired)
+        a.apply(&step(Kind::Route, "GET /pets"), &desired)
             .await
             .unwrap();
         let (create, look) = if lost_route {
@@ -771,7 +776,9 @@ async fn every_http_and_websocket_create_whose_reply_is_lost_is_adopted_not_made
         });
     let c = clients(&[create.clone(), look.clone()], ("POST", "/stages"));
     let mut a = ApplierV2::new(&c.v2, &pacer, &current);
-    a.apply(&step("StageV2", "prod"), &desired).await.unwrap();
+    a.apply(&step(Kind::StageV2, "prod"), &desired)
+        .await
+        .unwrap();
     sent_once("v2 CreateStage", &c, &create, &look);
 
     // CreateDeployment: the deployment the stage serves carries the job's marker.
@@ -905,7 +912,9 @@ async fn every_estate_create_whose_reply_is_lost_is_adopted_not_made_twice() {
         ("POST", "/vpclinks"),
     );
     let mut a = estate_applier(&c, &pacer, &sealer);
-    a.apply(&step("VpcLink", "nlb"), &desired).await.unwrap();
+    a.apply(&step(Kind::VpcLink, "nlb"), &desired)
+        .await
+        .unwrap();
     sent_once("CreateVpcLink", &c, &create, &look);
     assert_eq!(a.ids["vl-src"], "vl-new");
 
@@ -925,7 +934,7 @@ async fn every_estate_create_whose_reply_is_lost_is_adopted_not_made_twice() {
         ("POST", "/v2/vpclinks"),
     );
     let mut a = estate_applier(&c, &pacer, &sealer);
-    a.apply(&step("VpcLinkV2", "private"), &desired)
+    a.apply(&step(Kind::VpcLinkV2, "private"), &desired)
         .await
         .unwrap();
     sent_once("v2 CreateVpcLink", &c, &create, &look);
@@ -955,7 +964,9 @@ async fn every_estate_create_whose_reply_is_lost_is_adopted_not_made_twice() {
         });
     let c = clients(&[create.clone(), look.clone()], ("POST", "/apikeys"));
     let mut a = estate_applier(&c, &pacer, &sealer);
-    a.apply(&step("ApiKey", "alice"), &desired).await.unwrap();
+    a.apply(&step(Kind::ApiKey, "alice"), &desired)
+        .await
+        .unwrap();
     sent_once("CreateApiKey", &c, &create, &look);
     assert_eq!(a.ids["k-src"], "k-new");
 
@@ -977,7 +988,7 @@ async fn every_estate_create_whose_reply_is_lost_is_adopted_not_made_twice() {
         ("POST", "/clientcertificates"),
     );
     let mut a = estate_applier(&c, &pacer, &sealer);
-    a.apply(&step("ClientCertificate", "to the backend"), &desired)
+    a.apply(&step(Kind::ClientCertificate, "to the backend"), &desired)
         .await
         .unwrap();
     sent_once("GenerateClientCertificate", &c, &create, &look);
@@ -1029,7 +1040,9 @@ async fn every_estate_create_whose_reply_is_lost_is_adopted_not_made_twice() {
             ("POST", path),
         );
         let mut a = estate_applier(&c, &pacer, &sealer);
-        a.apply(&step("UsagePlan", "gold"), &desired).await.unwrap();
+        a.apply(&step(Kind::UsagePlan, "gold"), &desired)
+            .await
+            .unwrap();
         let (create, look) = if lost_plan {
             (&plan, &look_plan)
         } else {
@@ -1051,7 +1064,7 @@ async fn every_estate_create_whose_reply_is_lost_is_adopted_not_made_twice() {
         });
     let c = clients(&[create.clone(), look.clone()], ("POST", "/domainnames"));
     let mut a = estate_applier(&c, &pacer, &sealer);
-    a.apply(&step("DomainName", "api.example.com"), &desired)
+    a.apply(&step(Kind::DomainName, "api.example.com"), &desired)
         .await
         .unwrap();
     sent_once("CreateDomainName", &c, &create, &look);
@@ -1069,7 +1082,7 @@ async fn every_estate_create_whose_reply_is_lost_is_adopted_not_made_twice() {
     // CreateDomainName's own quota (one per 30 s) is not what this checks.
     let pacer = Pacer::for_tests();
     let mut a = estate_applier(&c, &pacer, &sealer);
-    a.apply(&step("DomainName", "ws.example.com"), &desired)
+    a.apply(&step(Kind::DomainName, "ws.example.com"), &desired)
         .await
         .unwrap();
     sent_once("v2 CreateDomainName", &c, &create, &look);
@@ -1090,7 +1103,7 @@ async fn every_estate_create_whose_reply_is_lost_is_adopted_not_made_twice() {
         ("POST", "/basepathmappings"),
     );
     let mut a = estate_applier(&c, &pacer, &sealer);
-    a.apply(&step("Mapping", "api.example.com orders"), &desired)
+    a.apply(&step(Kind::Mapping, "api.example.com orders"), &desired)
         .await
         .unwrap();
     sent_once("CreateBasePathMapping", &c, &create, &look);
@@ -1113,7 +1126,7 @@ async fn every_estate_create_whose_reply_is_lost_is_adopted_not_made_twice() {
         });
     let c = clients(&[create.clone(), look.clone()], ("POST", "/apimappings"));
     let mut a = estate_applier(&c, &pacer, &sealer);
-    a.apply(&step("Mapping", "ws.example.com chat"), &desired)
+    a.apply(&step(Kind::Mapping, "ws.example.com chat"), &desired)
         .await
         .unwrap();
     sent_once("CreateApiMapping", &c, &create, &look);
@@ -1154,7 +1167,7 @@ async fn throttling_is_retried_and_a_create_not_found_is_sent_again_once() {
     let c = clients(&[create.clone(), look.clone()], ("POST", "/nothing"));
     let desired = with_validator();
     let mut a = Applier::new(&c.v1, &pacer, &rest_current(), MARKER.into());
-    a.apply(&step("RequestValidator", "body"), &desired)
+    a.apply(&step(Kind::RequestValidator, "body"), &desired)
         .await
         .unwrap();
     assert_eq!((create.num_calls(), look.num_calls()), (2, 0));
@@ -1178,7 +1191,7 @@ async fn throttling_is_retried_and_a_create_not_found_is_sent_again_once() {
         ("POST", "/requestvalidators"),
     );
     let mut a = Applier::new(&c.v1, &pacer, &rest_current(), MARKER.into());
-    a.apply(&step("RequestValidator", "body"), &desired)
+    a.apply(&step(Kind::RequestValidator, "body"), &desired)
         .await
         .unwrap();
     assert_eq!((create.num_calls(), look.num_calls()), (2, 1));
@@ -1219,7 +1232,7 @@ async fn a_conflict_answered_to_a_create_sent_again_is_adopted() {
     );
     let desired = with_validator();
     let mut a = Applier::new(&c.v1, &pacer, &rest_current(), MARKER.into());
-    a.apply(&step("RequestValidator", "body"), &desired)
+    a.apply(&step(Kind::RequestValidator, "body"), &desired)
         .await
         .unwrap();
     assert_eq!((create.num_calls(), look.num_calls()), (2, 2));
@@ -1236,7 +1249,7 @@ async fn a_conflict_answered_to_a_create_sent_again_is_adopted() {
     let c = clients(std::slice::from_ref(&create), ("POST", "/nothing"));
     let mut a = Applier::new(&c.v1, &pacer, &rest_current(), MARKER.into());
     let e = a
-        .apply(&step("RequestValidator", "body"), &desired)
+        .apply(&step(Kind::RequestValidator, "body"), &desired)
         .await
         .unwrap_err();
     assert!(e.to_string().contains("ConflictException"), "{e}");

@@ -21,7 +21,9 @@ use aws_sdk_apigatewayv2::types as t;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::diff::{Change, Difference, Item, TAG_SOURCE, compare_items, strip};
+use super::children;
+use super::diff::{Change, Difference, Item, TAG_SOURCE, add_calls, compare_items, strip};
+use super::kind::{Kind, estate_kinds, rest_kinds};
 use super::once::{self, OpError, Sent, create_once};
 use crate::awsconf::sdk_error;
 use crate::model::v2::{self, ApiSnapshot};
@@ -66,20 +68,23 @@ pub fn items(api: &ApiSnapshot) -> Vec<Item> {
         .map(|a| (a.authorizer_id.as_str(), a.name.as_str()))
         .collect();
     let mut out = vec![(
-        "Api",
+        Kind::Api,
         String::new(),
         comparable(&api.api),
         api.api.api_id.clone(),
     )];
-    out.extend(
-        api.models
-            .iter()
-            .map(|m| ("ModelV2", m.name.clone(), comparable(m), m.model_id.clone())),
-    );
+    out.extend(api.models.iter().map(|m| {
+        (
+            Kind::ModelV2,
+            m.name.clone(),
+            comparable(m),
+            m.model_id.clone(),
+        )
+    }));
     out.extend(api.authorizers.iter().map(|a| {
         let value = comparable(a);
         (
-            "AuthorizerV2",
+            Kind::AuthorizerV2,
             a.name.clone(),
             value,
             a.authorizer_id.clone(),
@@ -92,7 +97,7 @@ pub fn items(api: &ApiSnapshot) -> Vec<Item> {
             .get(&i.integration_id)
             .cloned()
             .unwrap_or_else(|| format!("~{}", i.integration_id));
-        ("Integration", key, v, i.integration_id.clone())
+        (Kind::Integration, key, v, i.integration_id.clone())
     }));
     out.extend(api.routes.iter().map(|r| {
         let mut v = comparable(r);
@@ -110,11 +115,11 @@ pub fn items(api: &ApiSnapshot) -> Vec<Item> {
                 );
             }
         }
-        ("Route", r.route_key.clone(), v, r.route_id.clone())
+        (Kind::Route, r.route_key.clone(), v, r.route_id.clone())
     }));
     out.extend(api.stages.iter().map(|s| {
         (
-            "StageV2",
+            Kind::StageV2,
             s.stage_name.clone(),
             comparable(s),
             String::new(),
@@ -129,31 +134,34 @@ pub fn compare(desired: &ApiSnapshot, current: Option<&ApiSnapshot>) -> Vec<Diff
 }
 
 /// The (kind, natural key) of each stored object of `api` exploded as `name`, by logical id.
-pub fn natural_keys(api: &ApiSnapshot, name: &str) -> BTreeMap<String, (&'static str, String)> {
+pub fn natural_keys(api: &ApiSnapshot, name: &str) -> BTreeMap<String, (Kind, String)> {
     let mut out = BTreeMap::new();
-    out.insert(v2::ids::api(name), ("Api", String::new()));
+    out.insert(v2::ids::api(name), (Kind::Api, String::new()));
     for m in &api.models {
-        out.insert(v2::ids::model(name, &m.name), ("ModelV2", m.name.clone()));
+        out.insert(
+            v2::ids::model(name, &m.name),
+            (Kind::ModelV2, m.name.clone()),
+        );
     }
     for a in &api.authorizers {
         out.insert(
             v2::ids::authorizer(name, &a.name),
-            ("AuthorizerV2", a.name.clone()),
+            (Kind::AuthorizerV2, a.name.clone()),
         );
     }
     for key in api.integration_keys().into_values() {
-        out.insert(v2::ids::integration(name, &key), ("Integration", key));
+        out.insert(v2::ids::integration(name, &key), (Kind::Integration, key));
     }
     for r in &api.routes {
         out.insert(
             v2::ids::route(name, &r.route_key),
-            ("Route", r.route_key.clone()),
+            (Kind::Route, r.route_key.clone()),
         );
     }
     for s in &api.stages {
         out.insert(
             v2::ids::stage(name, &s.stage_name),
-            ("StageV2", s.stage_name.clone()),
+            (Kind::StageV2, s.stage_name.clone()),
         );
     }
     out
@@ -164,21 +172,16 @@ pub fn step_calls(d: &Difference, desired: &ApiSnapshot, out: &mut BTreeMap<&'st
     if d.is_duplicate() {
         return;
     }
-    let mut add = |op: &'static str, n: u64| *out.entry(op).or_insert(0) += n;
-    let verb = |create: &'static str, update: &'static str, delete: &'static str| match d.change {
-        Change::Create => create,
-        Change::Update { .. } => update,
-        // (A duplicate needs no call: see above.)
-        Change::Delete | Change::Duplicate { .. } => delete,
-    };
+    let mut add = |op: Option<&'static str>, n: u64| add_calls(out, op, n);
+    let verb = |create, update, delete| d.change.verb(create, update, delete);
     match d.kind {
-        "Api" => add(verb("CreateApi", "UpdateApi", "DeleteApi"), 1),
-        "ModelV2" => add(verb("CreateModel", "UpdateModel", "DeleteModel"), 1),
-        "AuthorizerV2" => add(
+        Kind::Api => add(verb("CreateApi", "UpdateApi", "DeleteApi"), 1),
+        Kind::ModelV2 => add(verb("CreateModel", "UpdateModel", "DeleteModel"), 1),
+        Kind::AuthorizerV2 => add(
             verb("CreateAuthorizer", "UpdateAuthorizer", "DeleteAuthorizer"),
             1,
         ),
-        "Integration" => {
+        Kind::Integration => {
             add(
                 verb(
                     "CreateIntegration",
@@ -194,10 +197,10 @@ pub fn step_calls(d: &Difference, desired: &ApiSnapshot, out: &mut BTreeMap<&'st
                     .iter()
                     .find(|i| keys.get(&i.integration_id) == Some(&d.key))
                     .map_or(0, |i| i.integration_responses.len() as u64);
-                add("CreateIntegrationResponse", n);
+                add(Some("CreateIntegrationResponse"), n);
             }
         }
-        "Route" => {
+        Kind::Route => {
             add(verb("CreateRoute", "UpdateRoute", "DeleteRoute"), 1);
             if d.change != Change::Delete {
                 let n = desired
@@ -205,11 +208,12 @@ pub fn step_calls(d: &Difference, desired: &ApiSnapshot, out: &mut BTreeMap<&'st
                     .iter()
                     .find(|r| r.route_key == d.key)
                     .map_or(0, |r| r.route_responses.len() as u64);
-                add("CreateRouteResponse", n);
+                add(Some("CreateRouteResponse"), n);
             }
         }
-        "StageV2" => add(verb("CreateStage", "UpdateStage", "DeleteStage"), 1),
-        _ => {}
+        Kind::StageV2 => add(verb("CreateStage", "UpdateStage", "DeleteStage"), 1),
+        // Kinds of other families never reach an HTTP or WebSocket API's plan.
+        rest_kinds!() | estate_kinds!() => {}
     }
 }
 
@@ -426,6 +430,67 @@ macro_rules! list {
     };
 }
 
+/// Syncs one item's responses (an integration's or a route's: the same calls with their own
+/// operations and fields) through [`children::sync`], keeping the applier's ids of them.
+macro_rules! sync_responses {
+    ($self:ident . $held:ident, $key:ident, $want:expr, $parent:ident($id:ident), $rkey:ident,
+     $rid:ident, $fields:ident, [$update:ident($u_op:literal), $create:ident($c_op:literal),
+     $get:ident($g_op:literal), $delete:ident($d_op:literal) $(,)?]) => {{
+        let mut held = std::mem::take(&mut $self.$held);
+        let me = &*$self;
+        let api_id = me.api_id.as_str();
+        let what = |rk: &str| format!("{} {rk}", $key);
+        let done = children::sync(
+            &mut held,
+            $key,
+            $want,
+            |r, rid| async move {
+                me.call($u_op, &what(&r.$rkey), || {
+                    $fields!(
+                        me.client.$update().api_id(api_id).$parent($id).$rid(&rid),
+                        r
+                    )
+                    .send()
+                })
+                .await
+                .map(drop)
+            },
+            |r| async move {
+                let rk = r.$rkey.as_str();
+                me.create(
+                    $c_op,
+                    &what(rk),
+                    || $fields!(me.client.$create().api_id(api_id).$parent($id), r).send(),
+                    |out| out.$rid.unwrap_or_default(),
+                    || async {
+                        let all = list!(me, $g_op, me.client.$get().$parent($id))?;
+                        Ok(all
+                            .into_iter()
+                            .find(|x| x.$rkey() == Some(rk))
+                            .and_then(|x| x.$rid))
+                    },
+                )
+                .await
+            },
+            |rk, rid| async move {
+                me.call($d_op, &what(&rk), || {
+                    me.client
+                        .$delete()
+                        .api_id(api_id)
+                        .$parent($id)
+                        .$rid(&rid)
+                        .send()
+                })
+                .await
+                .map(drop)
+            },
+        )
+        .await;
+        $self.$held = held;
+        done
+    }};
+}
+
 /// Target-side state while applying: natural key -> target physical id.
 pub struct ApplierV2<'a> {
     client: &'a Client,
@@ -605,14 +670,14 @@ impl<'a> ApplierV2<'a> {
         let key = d.key.as_str();
         let gone = || Error::Integrity(format!("{} {key} is not in the desired API", d.kind));
         match (d.kind, &d.change) {
-            ("Api", Change::Update { .. }) => {
+            (Kind::Api, Change::Update { .. }) => {
                 let a = &desired.api;
                 self.call("UpdateApi", key, || {
                     api_fields!(self.client.update_api().api_id(&api_id), a).send()
                 })
                 .await?;
             }
-            ("ModelV2", Change::Delete) => {
+            (Kind::ModelV2, Change::Delete) => {
                 let id = self.id_of(&self.models, d)?;
                 self.call("DeleteModel", key, || {
                     self.client
@@ -624,7 +689,7 @@ impl<'a> ApplierV2<'a> {
                 .await?;
                 self.models.remove(key);
             }
-            ("ModelV2", change) => {
+            (Kind::ModelV2, change) => {
                 let m = desired
                     .models
                     .iter()
@@ -656,7 +721,7 @@ impl<'a> ApplierV2<'a> {
                     self.models.insert(key.to_string(), id);
                 }
             }
-            ("AuthorizerV2", Change::Delete) => {
+            (Kind::AuthorizerV2, Change::Delete) => {
                 let id = self.id_of(&self.authorizers, d)?;
                 self.call("DeleteAuthorizer", key, || {
                     self.client
@@ -668,7 +733,7 @@ impl<'a> ApplierV2<'a> {
                 .await?;
                 self.authorizers.remove(key);
             }
-            ("AuthorizerV2", change) => {
+            (Kind::AuthorizerV2, change) => {
                 let a = desired
                     .authorizers
                     .iter()
@@ -713,7 +778,7 @@ impl<'a> ApplierV2<'a> {
                     self.authorizers.insert(key.to_string(), id);
                 }
             }
-            ("Integration", Change::Delete) => {
+            (Kind::Integration, Change::Delete) => {
                 let id = self.id_of(&self.integrations, d)?;
                 self.call("DeleteIntegration", key, || {
                     self.client
@@ -725,7 +790,7 @@ impl<'a> ApplierV2<'a> {
                 .await?;
                 self.integrations.remove(key);
             }
-            ("Integration", change) => {
+            (Kind::Integration, change) => {
                 let keys = desired.integration_keys();
                 let i = desired
                     .integrations
@@ -793,7 +858,7 @@ impl<'a> ApplierV2<'a> {
                 };
                 self.sync_integration_responses(key, &id, i).await?;
             }
-            ("Route", Change::Delete) => {
+            (Kind::Route, Change::Delete) => {
                 let id = self.id_of(&self.routes, d)?;
                 self.call("DeleteRoute", key, || {
                     self.client
@@ -805,7 +870,7 @@ impl<'a> ApplierV2<'a> {
                 .await?;
                 self.routes.remove(key);
             }
-            ("Route", change) => {
+            (Kind::Route, change) => {
                 let r = desired
                     .routes
                     .iter()
@@ -885,7 +950,7 @@ impl<'a> ApplierV2<'a> {
                 };
                 self.sync_route_responses(key, &id, r).await?;
             }
-            ("StageV2", Change::Delete) => {
+            (Kind::StageV2, Change::Delete) => {
                 self.call("DeleteStage", key, || {
                     self.client
                         .delete_stage()
@@ -895,7 +960,7 @@ impl<'a> ApplierV2<'a> {
                 })
                 .await?;
             }
-            ("StageV2", change) => {
+            (Kind::StageV2, change) => {
                 let s = desired
                     .stages
                     .iter()
@@ -963,162 +1028,40 @@ impl<'a> ApplierV2<'a> {
         id: &str,
         i: &v2::Integration,
     ) -> Result<()> {
-        let api_id = self.api_id.clone();
-        for r in i.integration_responses.values() {
-            let k = (key.to_string(), r.integration_response_key.clone());
-            let what = format!("{key} {}", r.integration_response_key);
-            match self.integration_responses.get(&k).cloned() {
-                Some(rid) => {
-                    self.call("UpdateIntegrationResponse", &what, || {
-                        integration_response_fields!(
-                            self.client
-                                .update_integration_response()
-                                .api_id(&api_id)
-                                .integration_id(id)
-                                .integration_response_id(&rid),
-                            r
-                        )
-                        .send()
-                    })
-                    .await?;
-                }
-                None => {
-                    let rid = self
-                        .create(
-                            "CreateIntegrationResponse",
-                            &what,
-                            || {
-                                integration_response_fields!(
-                                    self.client
-                                        .create_integration_response()
-                                        .api_id(&api_id)
-                                        .integration_id(id),
-                                    r
-                                )
-                                .send()
-                            },
-                            |out| out.integration_response_id.unwrap_or_default(),
-                            || async {
-                                let all = list!(
-                                    self,
-                                    "GetIntegrationResponses",
-                                    self.client.get_integration_responses().integration_id(id)
-                                )?;
-                                Ok(all
-                                    .into_iter()
-                                    .find(|x| {
-                                        x.integration_response_key()
-                                            == Some(r.integration_response_key.as_str())
-                                    })
-                                    .and_then(|x| x.integration_response_id))
-                            },
-                        )
-                        .await?;
-                    self.integration_responses.insert(k, rid);
-                }
-            }
-        }
-        let extra: Vec<((String, String), String)> = self
-            .integration_responses
-            .iter()
-            .filter(|((k, rk), _)| k == key && !i.integration_responses.contains_key(rk))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
-        for (k, rid) in extra {
-            self.call(
-                "DeleteIntegrationResponse",
-                &format!("{key} {}", k.1),
-                || {
-                    self.client
-                        .delete_integration_response()
-                        .api_id(&api_id)
-                        .integration_id(id)
-                        .integration_response_id(&rid)
-                        .send()
-                },
-            )
-            .await?;
-            self.integration_responses.remove(&k);
-        }
-        Ok(())
+        sync_responses!(
+            self.integration_responses,
+            key,
+            &i.integration_responses,
+            integration_id(id),
+            integration_response_key,
+            integration_response_id,
+            integration_response_fields,
+            [
+                update_integration_response("UpdateIntegrationResponse"),
+                create_integration_response("CreateIntegrationResponse"),
+                get_integration_responses("GetIntegrationResponses"),
+                delete_integration_response("DeleteIntegrationResponse"),
+            ]
+        )
     }
 
     /// Makes the route's responses those of `r`.
     async fn sync_route_responses(&mut self, key: &str, id: &str, r: &v2::Route) -> Result<()> {
-        let api_id = self.api_id.clone();
-        for rr in r.route_responses.values() {
-            let k = (key.to_string(), rr.route_response_key.clone());
-            let what = format!("{key} {}", rr.route_response_key);
-            match self.route_responses.get(&k).cloned() {
-                Some(rid) => {
-                    self.call("UpdateRouteResponse", &what, || {
-                        route_response_fields!(
-                            self.client
-                                .update_route_response()
-                                .api_id(&api_id)
-                                .route_id(id)
-                                .route_response_id(&rid),
-                            rr
-                        )
-                        .send()
-                    })
-                    .await?;
-                }
-                None => {
-                    let rid = self
-                        .create(
-                            "CreateRouteResponse",
-                            &what,
-                            || {
-                                route_response_fields!(
-                                    self.client
-                                        .create_route_response()
-                                        .api_id(&api_id)
-                                        .route_id(id),
-                                    rr
-                                )
-                                .send()
-                            },
-                            |out| out.route_response_id.unwrap_or_default(),
-                            || async {
-                                let all = list!(
-                                    self,
-                                    "GetRouteResponses",
-                                    self.client.get_route_responses().route_id(id)
-                                )?;
-                                Ok(all
-                                    .into_iter()
-                                    .find(|x| {
-                                        x.route_response_key()
-                                            == Some(rr.route_response_key.as_str())
-                                    })
-                                    .and_then(|x| x.route_response_id))
-                            },
-                        )
-                        .await?;
-                    self.route_responses.insert(k, rid);
-                }
-            }
-        }
-        let extra: Vec<((String, String), String)> = self
-            .route_responses
-            .iter()
-            .filter(|((k, rk), _)| k == key && !r.route_responses.contains_key(rk))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
-        for (k, rid) in extra {
-            self.call("DeleteRouteResponse", &format!("{key} {}", k.1), || {
-                self.client
-                    .delete_route_response()
-                    .api_id(&api_id)
-                    .route_id(id)
-                    .route_response_id(&rid)
-                    .send()
-            })
-            .await?;
-            self.route_responses.remove(&k);
-        }
-        Ok(())
+        sync_responses!(
+            self.route_responses,
+            key,
+            &r.route_responses,
+            route_id(id),
+            route_response_key,
+            route_response_id,
+            route_response_fields,
+            [
+                update_route_response("UpdateRouteResponse"),
+                create_route_response("CreateRouteResponse"),
+                get_route_responses("GetRouteResponses"),
+                delete_route_response("DeleteRouteResponse"),
+            ]
+        )
     }
 
     /// Deploys the API to `stage` (for stages that do not deploy themselves).
@@ -1300,7 +1243,7 @@ mod tests {
         }
     }
 
-    fn step(kind: &'static str, key: &str, change: Change) -> Difference {
+    fn step(kind: Kind, key: &str, change: Change) -> Difference {
         Difference {
             kind,
             key: key.into(),
@@ -1314,9 +1257,9 @@ mod tests {
     fn routes_compare_by_what_they_point_at_not_by_id() {
         let d = desired();
         let diffs = compare(&d, Some(&current()));
-        let kinds: Vec<(&str, &str)> = diffs.iter().map(|d| (d.kind, d.key.as_str())).collect();
+        let kinds: Vec<(Kind, &str)> = diffs.iter().map(|d| (d.kind, d.key.as_str())).collect();
         // The integration and the authorizer are the same; route GET /b and the stage are new.
-        assert_eq!(kinds, [("Route", "GET /b"), ("StageV2", "prod")]);
+        assert_eq!(kinds, [(Kind::Route, "GET /b"), (Kind::StageV2, "prod")]);
     }
 
     #[test]
@@ -1334,7 +1277,7 @@ mod tests {
         assert_eq!(dups.len(), 1, "{dups:?}");
         assert_eq!(
             (dups[0].kind, dups[0].key.as_str()),
-            ("Route", key.as_str())
+            (Kind::Route, key.as_str())
         );
         assert_eq!(
             dups[0].change,
@@ -1358,7 +1301,7 @@ mod tests {
         let c = client(std::slice::from_ref(&create));
         let pacer = Pacer::for_tests();
         let mut a = ApplierV2::new(&c, &pacer, &current());
-        a.apply(&step("Route", "GET /b", Change::Create), &desired())
+        a.apply(&step(Kind::Route, "GET /b", Change::Create), &desired())
             .await
             .unwrap();
         assert_eq!(create.num_calls(), 1);
@@ -1393,7 +1336,7 @@ mod tests {
         let fields = Change::Update {
             fields: vec!["stageVariables".into()],
         };
-        a.apply(&step("StageV2", "prod", fields), &desired())
+        a.apply(&step(Kind::StageV2, "prod", fields), &desired())
             .await
             .unwrap();
         a.deploy("prod", "apigw-dr restore of point abc")

@@ -480,7 +480,7 @@ async fn restoring_one_api_by_name_brings_only_the_estate_it_needs() {
         .unwrap()
         .steps
         .iter()
-        .map(|d| (d.kind, d.key.as_str()))
+        .map(|d| (d.kind.as_str(), d.key.as_str()))
         .collect();
     assert_eq!(
         steps,

@@ -255,5 +255,8 @@ async fn diff_against_live_shows_a_changed_route_of_an_http_api() {
         .unwrap();
     let d = &changed[0].1;
     assert_eq!(d.len(), 1, "{d:#?}");
-    assert_eq!((d[0].kind, d[0].key.as_str()), ("Route", "POST /orders"));
+    assert_eq!(
+        (d[0].kind.as_str(), d[0].key.as_str()),
+        ("Route", "POST /orders")
+    );
 }
