@@ -85,6 +85,17 @@ pub fn add_calls(out: &mut BTreeMap<&'static str, u64>, op: Option<&'static str>
 }
 
 impl Difference {
+    /// A step without the comparable forms.
+    pub fn new(kind: Kind, key: impl Into<String>, change: Change) -> Difference {
+        Difference {
+            kind,
+            key: key.into(),
+            change,
+            desired: None,
+            current: None,
+        }
+    }
+
     /// Whether this is two or more target items with one natural key.
     pub fn is_duplicate(&self) -> bool {
         matches!(self.change, Change::Duplicate { .. })
@@ -372,13 +383,7 @@ pub fn compare_items(
         copies
             .into_iter()
             .filter(|(_, ids)| ids.len() > 1)
-            .map(|((kind, key), ids)| Difference {
-                kind,
-                key,
-                change: Change::Duplicate { ids },
-                desired: None,
-                current: None,
-            }),
+            .map(|((kind, key), ids)| Difference::new(kind, key, Change::Duplicate { ids })),
     );
     out
 }

@@ -1352,13 +1352,7 @@ mod tests {
     }
 
     fn step(kind: Kind, key: &str, change: Change) -> Difference {
-        Difference {
-            kind,
-            key: key.into(),
-            change,
-            desired: None,
-            current: None,
-        }
+        Difference::new(kind, key, change)
     }
 
     /// A source in account 1111... and `region`, and a target in 2222.../us-west-2.

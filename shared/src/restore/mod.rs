@@ -388,13 +388,8 @@ fn pick_target<T>(
     } else {
         Kind::Api
     };
-    let duplicate = (copies.len() > 1).then(|| Difference {
-        kind,
-        key: String::new(),
-        change: Change::Duplicate { ids: copies },
-        desired: None,
-        current: None,
-    });
+    let duplicate =
+        (copies.len() > 1).then(|| Difference::new(kind, "", Change::Duplicate { ids: copies }));
     Ok((current, replace_id, duplicate))
 }
 

@@ -142,13 +142,7 @@ fn sent_once(op: &str, c: &Clients, create: &Rule, look: &Rule) {
 }
 
 fn step(kind: Kind, key: &str) -> Difference {
-    Difference {
-        kind,
-        key: key.into(),
-        change: Change::Create,
-        desired: None,
-        current: None,
-    }
+    Difference::new(kind, key, Change::Create)
 }
 
 /// The target REST API: the root, `/pets`, and the job's deployment.

@@ -1244,13 +1244,7 @@ mod tests {
     }
 
     fn step(kind: Kind, key: &str, change: Change) -> Difference {
-        Difference {
-            kind,
-            key: key.into(),
-            change,
-            desired: None,
-            current: None,
-        }
+        Difference::new(kind, key, change)
     }
 
     #[test]
