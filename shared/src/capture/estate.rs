@@ -36,9 +36,7 @@ use crate::pacing::Pacer;
 use crate::secret::Sealer;
 use crate::time::from_sdk;
 
-/// Page size of v1 lists (the API's maximum) and of v2 lists (a string there).
-const PAGE: i32 = 500;
-const PAGE_V2: &str = "500";
+use super::{PAGE, PAGE_V2};
 
 /// How many per-domain or per-plan reads are in flight at once.
 const AT_ONCE: usize = 8;

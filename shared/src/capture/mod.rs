@@ -34,8 +34,10 @@ use crate::model::v1::{self, RestApiSnapshot};
 use crate::pacing::Pacer;
 use crate::{Error, Result};
 
-/// Page size for every paged Get call (the API's maximum).
-const PAGE: i32 = 500;
+/// Page size for every paged Get call of v1 (the API's maximum) and of v2 (`MaxResults` is a
+/// string there): capture's reads and restore's looks after a lost reply.
+pub(crate) const PAGE: i32 = 500;
+pub(crate) const PAGE_V2: &str = "500";
 
 /// How many REST APIs are read at the same time. The quotas, not this, bound the speed; a few
 /// APIs in flight keep the account's token bucket busy while one API pages through resources.

@@ -31,8 +31,7 @@ use crate::model::Gap;
 use crate::model::v2::{self, ApiSnapshot};
 use crate::pacing::Pacer;
 
-/// Page size for every paged Get call (`MaxResults` is a string in this API).
-const PAGE: &str = "500";
+use super::PAGE_V2 as PAGE;
 
 /// How many APIs are read at the same time (see the v1 capture's `APIS_AT_ONCE`).
 const APIS_AT_ONCE: usize = 4;

@@ -132,7 +132,7 @@ macro_rules! looked {
             $pacer,
             $op,
             |pos| {
-                let req = $req.limit(500).set_position(pos);
+                let req = $req.limit($crate::capture::PAGE).set_position(pos);
                 async move {
                     req.send()
                         .await
@@ -148,7 +148,9 @@ macro_rules! looked {
             $pacer,
             $op,
             |token| {
-                let req = $req.max_results("500").set_next_token(token);
+                let req = $req
+                    .max_results($crate::capture::PAGE_V2)
+                    .set_next_token(token);
                 async move {
                     req.send()
                         .await
