@@ -5,7 +5,7 @@ use shared::jobs::JobRecord;
 use shared::model::{ESTATE_SCOPE, Gap};
 use shared::point::{Manifest, PruneReport, VerifyReport, short};
 use shared::records::PointRecord;
-use shared::restore::diff::{Change, Difference};
+use shared::restore::{Change, Difference};
 use shared::restore::{Outcome, Plan, RestoreReport};
 use shared::time::rfc3339;
 

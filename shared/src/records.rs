@@ -187,8 +187,8 @@ impl JobRecord {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::restore::Change;
     use crate::restore::Outcome;
-    use crate::restore::diff::Change;
 
     /// A job as an earlier version stored it (its report as plain JSON, without an API's
     /// protocol and source id): it still reads, typed, and writes back the same fields.

@@ -9,15 +9,15 @@
 //! captures the target again and compares once more. A restore killed half-way and run again
 //! captures what the first run made and only does the rest: nothing is created twice.
 
-pub mod apply;
 mod children;
-pub mod diff;
+pub mod difference;
 pub mod estate;
 pub mod kind;
 pub mod lambda;
 pub mod once;
 #[cfg(test)]
 mod once_tests;
+pub mod rest;
 pub mod v2;
 
 use std::collections::BTreeMap;
@@ -33,9 +33,10 @@ use crate::model::{Entry, Snapshot, Source};
 use crate::pacing::{Pacer, RetryPolicy};
 use crate::translate::{self, Mapping};
 use crate::{Error, Result};
-use apply::Applier;
-use diff::{Change, Difference, TAG_SOURCE, compare};
+use difference::TAG_SOURCE;
+pub use difference::{Change, Difference};
 pub use kind::Kind;
+use rest::{Applier, compare};
 use v2::ApplierV2;
 
 /// How to restore.
@@ -247,7 +248,7 @@ fn desired_for(
     api.explode(&mut entries)?;
     let keys: BTreeMap<String, (Kind, String)> = entries
         .iter()
-        .filter_map(|e| Some((e.id.clone(), diff::natural_key(e)?)))
+        .filter_map(|e| Some((e.id.clone(), rest::natural_key(e)?)))
         .collect();
     let t = translate_api(
         entries,
@@ -548,7 +549,7 @@ pub async fn plan(
         steps.extend(duplicate);
         let mut calls = BTreeMap::new();
         for s in &steps {
-            apply::step_calls(s, &d.api, &mut calls);
+            rest::step_calls(s, &d.api, &mut calls);
         }
         let changes_copy = steps
             .iter()

@@ -20,10 +20,10 @@ use aws_smithy_runtime_api::client::http::{
 use aws_smithy_runtime_api::client::result::ConnectorError;
 use aws_smithy_types::body::SdkBody;
 
-use super::apply::Applier;
-use super::diff::{Change, Difference, TAG_SOURCE};
+use super::difference::{Change, Difference, TAG_SOURCE};
 use super::estate::EstateApplier;
 use super::kind::Kind;
+use super::rest::Applier;
 use super::v2::ApplierV2;
 use crate::capture::mocks;
 use crate::model::estate::{self, Estate};
@@ -401,7 +401,7 @@ async fn every_rest_create_whose_reply_is_lost_is_adopted_not_made_twice() {
         ("POST", "/documentation/parts"),
     );
     let mut a = Applier::new(&c.v1, &pacer, &current, MARKER.into());
-    let key = super::diff::part_key(&desired.documentation_parts[0]);
+    let key = super::rest::compare::part_key(&desired.documentation_parts[0]);
     a.apply(&step(Kind::DocumentationPart, &key), &desired)
         .await
         .unwrap();

@@ -68,7 +68,7 @@ async fn a_restore_whose_create_replies_are_lost_ends_succeeded_with_one_of_each
     {
         let name = api.api.name.clone();
         keys.extend(
-            shared::restore::diff::items(&api)
+            shared::restore::rest::items(&api)
                 .into_iter()
                 .map(|(kind, key, ..)| (format!("{name} {kind}"), key)),
         );

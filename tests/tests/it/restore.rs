@@ -6,7 +6,7 @@ use shared::jobs::{self, JobRecord, JobRequest, Phase};
 use shared::model::Snapshot;
 use shared::pacing::Pacer;
 use shared::pipeline::{SnapshotJob, snapshot};
-use shared::restore::{self, RestoreOptions, diff::Change};
+use shared::restore::{self, Change, RestoreOptions};
 use shared::store::Store;
 use tests::{Account, Env, acquire, fixtures};
 
@@ -379,17 +379,16 @@ async fn a_restore_cut_short_finishes_when_run_again_without_duplicates() {
     let pacer = Pacer::default();
     let tag = format!("{}/{}/{}", tests::ACCOUNT_A, SOURCE, s.api.api_id);
     let desired = &s.snap.rest_apis[0];
-    let (id, _) =
-        restore::apply::Applier::create_api(&client, &pacer, &desired.api, "orders", &tag)
-            .await
-            .unwrap();
+    let (id, _) = restore::rest::Applier::create_api(&client, &pacer, &desired.api, "orders", &tag)
+        .await
+        .unwrap();
     let current =
         shared::capture::capture_rest_apis(&client, &pacer, std::slice::from_ref(&id), &quiet)
             .await
             .unwrap()
             .pop()
             .unwrap();
-    let mut applier = restore::apply::Applier::new(&client, &pacer, &current, "partial".into());
+    let mut applier = restore::rest::Applier::new(&client, &pacer, &current, "partial".into());
     let partial: Vec<_> = plan.apis[0]
         .steps
         .iter()

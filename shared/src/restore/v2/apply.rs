@@ -1,222 +1,20 @@
-//! Restoring HTTP and WebSocket APIs (API Gateway v2): their items by natural key for the
-//! comparison ([`items`], [`compare`]), the calls each difference needs ([`step_calls`]), and
-//! carrying the differences out call by call ([`ApplierV2`]), as [`super::apply`] does for
-//! REST APIs.
-//!
-//! Natural keys: a route by its route key, an integration by the smallest route key that
-//! targets it (the key of its logical id, [`ApiSnapshot::integration_keys`]), authorizers and
-//! models by name, stages by name. A route's target and authorizer are compared by the key or
-//! name of what they point at, never by physical id.
-//!
-//! Stages serve deployments: after the routes and integrations are in place, each stage that
-//! does not deploy itself (`autoDeploy`) gets one CreateDeployment; an auto-deploying stage is
-//! created after everything else, so its first deployment holds the restored API.
-
 use std::collections::{BTreeMap, HashMap};
 
 use aws_sdk_apigatewayv2::Client;
 use aws_sdk_apigatewayv2::config::http::HttpResponse;
 use aws_sdk_apigatewayv2::error::SdkError;
 use aws_sdk_apigatewayv2::types as t;
-use serde::Serialize;
-use serde_json::Value;
 
-use super::children;
-use super::diff::{Change, Difference, Item, TAG_SOURCE, add_calls, compare_items, strip};
-use super::kind::{Kind, estate_kinds, rest_kinds};
-use super::once::{self, OpError, Sent, create_once};
 use crate::awsconf::sdk_error;
 use crate::model::v2::{self, ApiSnapshot};
 use crate::pacing::Pacer;
+use crate::restore::children;
+use crate::restore::difference::{Change, Difference, TAG_SOURCE};
+use crate::restore::kind::Kind;
+use crate::restore::once::{self, OpError, Sent, create_once};
 use crate::{Error, Result};
 
 /// Fields never compared: physical ids and times.
-const VOLATILE: &[&str] = &[
-    "apiId",
-    "createdDate",
-    "lastUpdatedDate",
-    "routeId",
-    "integrationId",
-    "authorizerId",
-    "modelId",
-    "deploymentId",
-    // Set by API Gateway, not through the API.
-    "integrationResponseSelectionExpression",
-];
-
-fn comparable<T: Serialize>(item: &T) -> Value {
-    let mut v = serde_json::to_value(item).unwrap_or(Value::Null);
-    strip(&mut v, VOLATILE);
-    v
-}
-
-/// Removes `id_field` from every value of the map at `field` (responses keyed by their key).
-fn strip_nested(v: &mut Value, field: &str, id_field: &str) {
-    if let Some(Value::Object(m)) = v.get_mut(field) {
-        for r in m.values_mut() {
-            strip(r, &[id_field]);
-        }
-    }
-}
-
-/// Every item of an HTTP or WebSocket API as (kind, natural key, comparable value).
-pub fn items(api: &ApiSnapshot) -> Vec<Item> {
-    let keys = api.integration_keys();
-    let authorizers: HashMap<&str, &str> = api
-        .authorizers
-        .iter()
-        .map(|a| (a.authorizer_id.as_str(), a.name.as_str()))
-        .collect();
-    let mut out = vec![(
-        Kind::Api,
-        String::new(),
-        comparable(&api.api),
-        api.api.api_id.clone(),
-    )];
-    out.extend(api.models.iter().map(|m| {
-        (
-            Kind::ModelV2,
-            m.name.clone(),
-            comparable(m),
-            m.model_id.clone(),
-        )
-    }));
-    out.extend(api.authorizers.iter().map(|a| {
-        let value = comparable(a);
-        (
-            Kind::AuthorizerV2,
-            a.name.clone(),
-            value,
-            a.authorizer_id.clone(),
-        )
-    }));
-    out.extend(api.integrations.iter().map(|i| {
-        let mut v = comparable(i);
-        strip_nested(&mut v, "integrationResponses", "integrationResponseId");
-        let key = keys
-            .get(&i.integration_id)
-            .cloned()
-            .unwrap_or_else(|| format!("~{}", i.integration_id));
-        (Kind::Integration, key, v, i.integration_id.clone())
-    }));
-    out.extend(api.routes.iter().map(|r| {
-        let mut v = comparable(r);
-        strip_nested(&mut v, "routeResponses", "routeResponseId");
-        if let Value::Object(m) = &mut v {
-            if let Some(a) = &r.authorizer_id {
-                let name = authorizers.get(a.as_str()).copied().unwrap_or(a);
-                m.insert("authorizer".into(), Value::String(name.to_string()));
-            }
-            if let Some(i) = r.integration_id() {
-                let key = keys.get(i).map(String::as_str).unwrap_or(i);
-                m.insert(
-                    "target".into(),
-                    Value::String(format!("{}{key}", v2::TARGET_PREFIX)),
-                );
-            }
-        }
-        (Kind::Route, r.route_key.clone(), v, r.route_id.clone())
-    }));
-    out.extend(api.stages.iter().map(|s| {
-        (
-            Kind::StageV2,
-            s.stage_name.clone(),
-            comparable(s),
-            String::new(),
-        )
-    }));
-    out
-}
-
-/// What must change to turn `current` (None: no such API yet) into `desired`.
-pub fn compare(desired: &ApiSnapshot, current: Option<&ApiSnapshot>) -> Vec<Difference> {
-    compare_items(items(desired), current.map(items), &|_, _| false)
-}
-
-/// The (kind, natural key) of each stored object of `api` exploded as `name`, by logical id.
-pub fn natural_keys(api: &ApiSnapshot, name: &str) -> BTreeMap<String, (Kind, String)> {
-    let mut out = BTreeMap::new();
-    out.insert(v2::ids::api(name), (Kind::Api, String::new()));
-    for m in &api.models {
-        out.insert(
-            v2::ids::model(name, &m.name),
-            (Kind::ModelV2, m.name.clone()),
-        );
-    }
-    for a in &api.authorizers {
-        out.insert(
-            v2::ids::authorizer(name, &a.name),
-            (Kind::AuthorizerV2, a.name.clone()),
-        );
-    }
-    for key in api.integration_keys().into_values() {
-        out.insert(v2::ids::integration(name, &key), (Kind::Integration, key));
-    }
-    for r in &api.routes {
-        out.insert(
-            v2::ids::route(name, &r.route_key),
-            (Kind::Route, r.route_key.clone()),
-        );
-    }
-    for s in &api.stages {
-        out.insert(
-            v2::ids::stage(name, &s.stage_name),
-            (Kind::StageV2, s.stage_name.clone()),
-        );
-    }
-    out
-}
-
-/// Calls one step needs.
-pub fn step_calls(d: &Difference, desired: &ApiSnapshot, out: &mut BTreeMap<&'static str, u64>) {
-    if d.is_duplicate() {
-        return;
-    }
-    let mut add = |op: Option<&'static str>, n: u64| add_calls(out, op, n);
-    let verb = |create, update, delete| d.change.verb(create, update, delete);
-    match d.kind {
-        Kind::Api => add(verb("CreateApi", "UpdateApi", "DeleteApi"), 1),
-        Kind::ModelV2 => add(verb("CreateModel", "UpdateModel", "DeleteModel"), 1),
-        Kind::AuthorizerV2 => add(
-            verb("CreateAuthorizer", "UpdateAuthorizer", "DeleteAuthorizer"),
-            1,
-        ),
-        Kind::Integration => {
-            add(
-                verb(
-                    "CreateIntegration",
-                    "UpdateIntegration",
-                    "DeleteIntegration",
-                ),
-                1,
-            );
-            if d.change != Change::Delete {
-                let keys = desired.integration_keys();
-                let n = desired
-                    .integrations
-                    .iter()
-                    .find(|i| keys.get(&i.integration_id) == Some(&d.key))
-                    .map_or(0, |i| i.integration_responses.len() as u64);
-                add(Some("CreateIntegrationResponse"), n);
-            }
-        }
-        Kind::Route => {
-            add(verb("CreateRoute", "UpdateRoute", "DeleteRoute"), 1);
-            if d.change != Change::Delete {
-                let n = desired
-                    .routes
-                    .iter()
-                    .find(|r| r.route_key == d.key)
-                    .map_or(0, |r| r.route_responses.len() as u64);
-                add(Some("CreateRouteResponse"), n);
-            }
-        }
-        Kind::StageV2 => add(verb("CreateStage", "UpdateStage", "DeleteStage"), 1),
-        // Kinds of other families never reach an HTTP or WebSocket API's plan.
-        rest_kinds!() | estate_kinds!() => {}
-    }
-}
-
 fn hm<V: Clone>(m: &BTreeMap<String, V>) -> Option<HashMap<String, V>> {
     (!m.is_empty()).then(|| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
 }
@@ -575,7 +373,7 @@ impl<'a> ApplierV2<'a> {
         let mut tags: HashMap<String, String> = api
             .tags
             .iter()
-            .filter(|(k, _)| !k.starts_with(super::diff::TAG_PREFIX))
+            .filter(|(k, _)| !k.starts_with(crate::restore::difference::TAG_PREFIX))
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
         tags.insert(TAG_SOURCE.into(), tag.into());
@@ -1121,38 +919,12 @@ impl<'a> ApplierV2<'a> {
     }
 }
 
-/// Function ARN -> what calls it, for an HTTP or WebSocket API: Lambda integrations (the
-/// function ARN itself, or the `.../functions/ARN/invocations` URI) and REQUEST authorizers.
-pub fn functions_called(api: &ApiSnapshot) -> BTreeMap<String, Vec<String>> {
-    let of = |uri: &str| {
-        super::lambda::function_of_uri(uri).or_else(|| {
-            (uri.starts_with("arn:") && uri.contains(":lambda:") && !uri.contains("${"))
-                .then(|| uri.to_string())
-        })
-    };
-    let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    let keys = api.integration_keys();
-    for i in &api.integrations {
-        if let Some(f) = i.integration_uri.as_deref().and_then(of) {
-            let key = keys.get(&i.integration_id).cloned().unwrap_or_default();
-            out.entry(f).or_default().push(format!("Integration {key}"));
-        }
-    }
-    for a in &api.authorizers {
-        if let Some(f) = a.authorizer_uri.as_deref().and_then(of) {
-            out.entry(f)
-                .or_default()
-                .push(format!("Authorizer {}", a.name));
-        }
-    }
-    out
-}
-
 /// What moto cannot show, at the HTTP layer (aws-smithy-mocks through the real client
 /// configuration): UpdateStage, CreateDeployment, a look-alike's missing operation, and the
 /// references a created route carries.
 #[cfg(test)]
 mod tests {
+    use super::super::compare::compare;
     use aws_sdk_apigatewayv2::operation::create_deployment::CreateDeploymentOutput;
     use aws_sdk_apigatewayv2::operation::create_route::CreateRouteOutput;
     use aws_sdk_apigatewayv2::operation::update_stage::UpdateStageOutput;
