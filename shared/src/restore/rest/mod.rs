@@ -1,10 +1,222 @@
 //! REST APIs (API Gateway v1): pure comparison ([`compare`]), call counting ([`calls`]) and
-//! the SDK-calling applier ([`apply`]).
+//! the SDK-calling applier ([`apply`]), tied together as an [`ApiFamily`] ([`Rest`]).
 
 pub mod apply;
 pub mod calls;
 pub mod compare;
 
+use std::collections::BTreeMap;
+use std::future::Future;
+
+use aws_config::SdkConfig;
+use aws_sdk_apigateway::Client;
+
 pub use apply::Applier;
 pub use calls::step_calls;
 pub use compare::{compare, items, natural_key};
+
+use super::difference::{Change, Difference};
+use super::family::{ApiFamily, Parts};
+use super::kind::Kind;
+use super::plan::Body;
+use super::report::ApiReport;
+use crate::Result;
+use crate::capture::{apigateway_client, capture_rest_apis, list_rest_apis};
+use crate::model::v1::RestApiSnapshot;
+use crate::model::{Entry, Snapshot};
+use crate::pacing::Pacer;
+
+/// The REST API family.
+#[derive(Debug, Clone, Copy)]
+pub struct Rest;
+
+impl ApiFamily for Rest {
+    type Api = RestApiSnapshot;
+    type Client = Client;
+    type Applier<'a> = Applier<'a>;
+
+    const API_KIND: Kind = Kind::RestApi;
+    const ID_FIELD: &'static str = "id";
+    const TIE: &'static str = "/restApiId";
+    const DELETE_API: &'static str = "DeleteRestApi";
+
+    fn apis(snap: &Snapshot) -> &[RestApiSnapshot] {
+        &snap.rest_apis
+    }
+    fn id(api: &RestApiSnapshot) -> &str {
+        &api.api.id
+    }
+    fn name(api: &RestApiSnapshot) -> &str {
+        &api.api.name
+    }
+    fn set_name(api: &mut RestApiSnapshot, name: String) {
+        api.api.name = name;
+    }
+    fn tags(api: &RestApiSnapshot) -> &BTreeMap<String, String> {
+        &api.api.tags
+    }
+    fn protocol(_: &RestApiSnapshot) -> &str {
+        "REST"
+    }
+    fn what(_: &RestApiSnapshot) -> String {
+        "a REST API".into()
+    }
+
+    fn explode(api: &RestApiSnapshot, out: &mut Vec<Entry>) -> Result<()> {
+        api.explode(out)
+    }
+    fn assemble(entries: Vec<Entry>) -> Result<Vec<RestApiSnapshot>> {
+        RestApiSnapshot::assemble(entries)
+    }
+    fn natural_keys(_: &RestApiSnapshot, entries: &[Entry]) -> BTreeMap<String, (Kind, String)> {
+        entries
+            .iter()
+            .filter_map(|e| Some((e.id.clone(), natural_key(e)?)))
+            .collect()
+    }
+    /// Edge-optimized APIs come back Regional unless told; stages that served different
+    /// deployments are named.
+    fn adjust(
+        desired: &mut RestApiSnapshot,
+        source: &RestApiSnapshot,
+        keep_edge: bool,
+    ) -> Vec<String> {
+        let mut notes = Vec::new();
+        if !keep_edge
+            && let Some(ec) = desired.api.endpoint_configuration.as_mut()
+            && ec.types.iter().any(|t| t == "EDGE")
+        {
+            ec.types = vec!["REGIONAL".into()];
+            notes.push("edge-optimized in the source: recovered as Regional (--keep-edge keeps it edge-optimized)".into());
+        }
+        let served: std::collections::BTreeSet<&str> = source
+            .stages
+            .iter()
+            .filter_map(|s| s.deployment_id.as_deref())
+            .collect();
+        if served.len() > 1 {
+            notes.push(format!(
+                "the source's stages served {} different deployments; every recovered stage serves the recovered working copy",
+                served.len()
+            ));
+        }
+        notes
+    }
+    fn compare(desired: &RestApiSnapshot, current: Option<&RestApiSnapshot>) -> Vec<Difference> {
+        compare(desired, current)
+    }
+    /// The steps' calls, and the deployment: after a change to an existing API's working
+    /// copy, one deployment and every stage pointed at it; else one for new stages.
+    fn calls(
+        steps: &[Difference],
+        desired: &RestApiSnapshot,
+        current: bool,
+    ) -> BTreeMap<&'static str, u64> {
+        let mut calls = BTreeMap::new();
+        for s in steps {
+            step_calls(s, desired, &mut calls);
+        }
+        let changes_copy = steps
+            .iter()
+            .any(|s| s.kind != Kind::Stage && !s.is_duplicate());
+        if changes_copy && current && !desired.stages.is_empty() {
+            *calls.entry("CreateDeployment").or_insert(0) += 1;
+            *calls.entry("UpdateStage").or_insert(0) += desired.stages.len() as u64;
+        } else if steps
+            .iter()
+            .any(|s| s.kind == Kind::Stage && s.change == Change::Create)
+        {
+            *calls.entry("CreateDeployment").or_insert(0) += 1;
+        }
+        calls
+    }
+    fn functions_called(api: &RestApiSnapshot) -> BTreeMap<String, Vec<String>> {
+        super::lambda::functions_called(api)
+    }
+    fn body(parts: Parts<Rest>) -> Body {
+        Body::Rest(parts)
+    }
+
+    fn client(sdk: &SdkConfig) -> Client {
+        apigateway_client(sdk)
+    }
+    fn list(
+        client: &Client,
+        pacer: &Pacer,
+    ) -> impl Future<Output = Result<Vec<(String, String)>>> + Send {
+        list_rest_apis(client, pacer)
+    }
+    async fn capture(
+        client: &Client,
+        pacer: &Pacer,
+        ids: &[String],
+    ) -> Result<Vec<RestApiSnapshot>> {
+        capture_rest_apis(client, pacer, ids, &|_| {}).await
+    }
+    async fn delete_api(client: &Client, pacer: &Pacer, what: &str, id: &str) -> Result<()> {
+        pacer
+            .call("DeleteRestApi", || {
+                client.delete_rest_api().rest_api_id(id).send()
+            })
+            .await
+            .map(|_| ())
+            .map_err(|e| {
+                crate::awsconf::sdk_error(&format!("deleting {what} {id} (DeleteRestApi)"), e)
+            })
+    }
+    async fn create_api(
+        client: &Client,
+        pacer: &Pacer,
+        desired: &RestApiSnapshot,
+        name: &str,
+        tag: &str,
+    ) -> Result<String> {
+        Applier::create_api(client, pacer, &desired.api, name, tag)
+            .await
+            .map(|(id, _root)| id)
+    }
+    fn applier<'a>(
+        client: &'a Client,
+        pacer: &'a Pacer,
+        current: &RestApiSnapshot,
+        marker: &str,
+    ) -> Applier<'a> {
+        Applier::new(client, pacer, current, marker.to_string())
+    }
+    async fn step<'a>(
+        applier: &mut Self::Applier<'a>,
+        d: &Difference,
+        desired: &RestApiSnapshot,
+    ) -> Result<()> {
+        applier.apply(d, desired).await
+    }
+    /// Stages serve deployments, not the working copy: after any change to the working copy,
+    /// every existing stage is pointed at a deployment of the restored copy (a stage created
+    /// now got one when it was made).
+    async fn finish<'a>(
+        applier: &mut Self::Applier<'a>,
+        desired: &RestApiSnapshot,
+        steps: &[Difference],
+        _marker: &str,
+        _local: bool,
+        report: &mut ApiReport,
+    ) {
+        let copy_changed = steps
+            .iter()
+            .any(|s| s.kind != Kind::Stage && !s.is_duplicate());
+        if !copy_changed {
+            return;
+        }
+        for s in &desired.stages {
+            let created_now = steps.iter().any(|d| {
+                d.kind == Kind::Stage && d.key == s.stage_name && d.change == Change::Create
+            });
+            if !created_now && let Err(e) = applier.point_stage(&s.stage_name).await {
+                report.failed.push(format!("Stage {}: {e}", s.stage_name));
+            }
+        }
+    }
+    fn applier_id(applier: &Applier<'_>) -> String {
+        applier.api_id.clone()
+    }
+}

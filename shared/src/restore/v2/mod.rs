@@ -1,10 +1,175 @@
 //! HTTP and WebSocket APIs (API Gateway v2): pure comparison ([`compare`]), call counting
-//! ([`calls`]) and the SDK-calling applier ([`apply`]).
+//! ([`calls`]) and the SDK-calling applier ([`apply`]), tied together as an [`ApiFamily`]
+//! ([`V2`]).
 
 pub mod apply;
 pub mod calls;
 pub mod compare;
 
+use std::collections::BTreeMap;
+use std::future::Future;
+
+use aws_config::SdkConfig;
+use aws_sdk_apigatewayv2::Client;
+
 pub use apply::ApplierV2;
 pub use calls::step_calls;
 pub use compare::{compare, functions_called, items, natural_keys};
+
+use super::difference::Difference;
+use super::family::{ApiFamily, Parts};
+use super::kind::Kind;
+use super::plan::Body;
+use super::report::ApiReport;
+use crate::model::v2::ApiSnapshot;
+use crate::model::{Entry, Snapshot};
+use crate::pacing::Pacer;
+use crate::{Error, Result};
+
+/// The HTTP and WebSocket API family.
+#[derive(Debug, Clone, Copy)]
+pub struct V2;
+
+impl ApiFamily for V2 {
+    type Api = ApiSnapshot;
+    type Client = Client;
+    type Applier<'a> = ApplierV2<'a>;
+
+    const API_KIND: Kind = Kind::Api;
+    const ID_FIELD: &'static str = "apiId";
+    const TIE: &'static str = "/apiId";
+    const DELETE_API: &'static str = "DeleteApi";
+
+    fn apis(snap: &Snapshot) -> &[ApiSnapshot] {
+        &snap.apis_v2
+    }
+    fn id(api: &ApiSnapshot) -> &str {
+        &api.api.api_id
+    }
+    fn name(api: &ApiSnapshot) -> &str {
+        &api.api.name
+    }
+    fn set_name(api: &mut ApiSnapshot, name: String) {
+        api.api.name = name;
+    }
+    fn tags(api: &ApiSnapshot) -> &BTreeMap<String, String> {
+        &api.api.tags
+    }
+    fn protocol(api: &ApiSnapshot) -> &str {
+        &api.api.protocol_type
+    }
+    fn what(api: &ApiSnapshot) -> String {
+        format!("an {} API", api.api.protocol_type)
+    }
+
+    fn explode(api: &ApiSnapshot, out: &mut Vec<Entry>) -> Result<()> {
+        api.explode(out)
+    }
+    fn assemble(entries: Vec<Entry>) -> Result<Vec<ApiSnapshot>> {
+        ApiSnapshot::assemble(entries)
+    }
+    fn natural_keys(api: &ApiSnapshot, _: &[Entry]) -> BTreeMap<String, (Kind, String)> {
+        natural_keys(api, &api.api.name)
+    }
+    fn adjust(_: &mut ApiSnapshot, _: &ApiSnapshot, _: bool) -> Vec<String> {
+        vec![]
+    }
+    fn compare(desired: &ApiSnapshot, current: Option<&ApiSnapshot>) -> Vec<Difference> {
+        compare(desired, current)
+    }
+    /// The steps' calls, and one deployment per stage that does not deploy itself after any
+    /// change.
+    fn calls(steps: &[Difference], desired: &ApiSnapshot, _: bool) -> BTreeMap<&'static str, u64> {
+        let mut calls = BTreeMap::new();
+        for s in steps {
+            step_calls(s, desired, &mut calls);
+        }
+        if steps.iter().any(|s| !s.is_duplicate()) {
+            let manual = desired.stages.iter().filter(|s| !s.auto_deploy).count() as u64;
+            if manual > 0 {
+                calls.insert("CreateDeployment", manual);
+            }
+        }
+        calls
+    }
+    fn functions_called(api: &ApiSnapshot) -> BTreeMap<String, Vec<String>> {
+        functions_called(api)
+    }
+    fn body(parts: Parts<V2>) -> Body {
+        Body::V2(parts)
+    }
+
+    fn client(sdk: &SdkConfig) -> Client {
+        crate::capture::v2::client(sdk)
+    }
+    async fn list(client: &Client, pacer: &Pacer) -> Result<Vec<(String, String)>> {
+        let listed = crate::capture::v2::list_apis(client, pacer).await?;
+        Ok(listed.into_iter().map(|(id, name, _)| (id, name)).collect())
+    }
+    fn capture(
+        client: &Client,
+        pacer: &Pacer,
+        ids: &[String],
+    ) -> impl Future<Output = Result<Vec<ApiSnapshot>>> + Send {
+        crate::capture::v2::capture_apis(client, pacer, ids, &|_| {})
+    }
+    async fn delete_api(client: &Client, pacer: &Pacer, what: &str, id: &str) -> Result<()> {
+        pacer
+            .call("DeleteApi", || client.delete_api().api_id(id).send())
+            .await
+            .map(|_| ())
+            .map_err(|e| crate::awsconf::sdk_error(&format!("deleting {what} {id} (DeleteApi)"), e))
+    }
+    fn create_api(
+        client: &Client,
+        pacer: &Pacer,
+        desired: &ApiSnapshot,
+        name: &str,
+        tag: &str,
+    ) -> impl Future<Output = Result<String>> + Send {
+        ApplierV2::create_api(client, pacer, &desired.api, name, tag)
+    }
+    fn applier<'a>(
+        client: &'a Client,
+        pacer: &'a Pacer,
+        current: &ApiSnapshot,
+        _marker: &str,
+    ) -> ApplierV2<'a> {
+        ApplierV2::new(client, pacer, current)
+    }
+    async fn step<'a>(
+        applier: &mut Self::Applier<'a>,
+        d: &Difference,
+        desired: &ApiSnapshot,
+    ) -> Result<()> {
+        applier.apply(d, desired).await
+    }
+    /// Each stage that does not deploy itself is deployed once after any change (an
+    /// auto-deploying stage was created last and deployed itself).
+    async fn finish<'a>(
+        applier: &mut Self::Applier<'a>,
+        desired: &ApiSnapshot,
+        steps: &[Difference],
+        marker: &str,
+        local: bool,
+        report: &mut ApiReport,
+    ) {
+        if !steps.iter().any(|s| !s.is_duplicate()) {
+            return;
+        }
+        for s in desired.stages.iter().filter(|s| !s.auto_deploy) {
+            match applier.deploy(&s.stage_name, marker).await {
+                Ok(()) => {}
+                Err(Error::Unimplemented(m)) if local => {
+                    report
+                        .notes
+                        .push(format!("stage {} not deployed: {m}", s.stage_name));
+                }
+                Err(e) => report.failed.push(format!("StageV2 {}: {e}", s.stage_name)),
+            }
+        }
+    }
+    fn applier_id(applier: &ApplierV2<'_>) -> String {
+        applier.api_id.clone()
+    }
+}

@@ -1,0 +1,193 @@
+//! One interface over the API families a restore handles: REST APIs ([`super::rest::Rest`])
+//! and HTTP/WebSocket APIs ([`super::v2::V2`]). Planning, applying, verifying and diffing are
+//! written once, generic over [`ApiFamily`] ([`super::plan`], [`super::run`]); each family
+//! says how to list and capture its APIs in a target, how it names its items, what each step
+//! costs, and how to carry a step out.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+
+use aws_config::SdkConfig;
+
+use super::difference::Difference;
+use super::kind::Kind;
+use super::plan::Body;
+use super::report::ApiReport;
+use crate::Result;
+use crate::model::{Entry, Snapshot};
+use crate::pacing::Pacer;
+
+/// What restore needs of one API family. `Api` is the model of one API with everything in
+/// it; the associated functions are pure unless they take a client.
+pub trait ApiFamily: Sized + Send + Sync + 'static {
+    type Api: Clone + Default + std::fmt::Debug + Send + Sync;
+    type Client: Send + Sync;
+    /// Carries out steps against one target API, keeping the ids it learns.
+    type Applier<'a>: Send;
+
+    /// The kind of the API object itself (a second copy of it is a duplicate of this kind).
+    const API_KIND: Kind;
+    /// The API object's id field in its stored form, and the pointer that ties a child object
+    /// to its API (not listed as a rewrite).
+    const ID_FIELD: &'static str;
+    const TIE: &'static str;
+    /// The call that deletes an API (`--replace`).
+    const DELETE_API: &'static str;
+
+    /// The point's APIs of this family.
+    fn apis(snap: &Snapshot) -> &[Self::Api];
+    fn id(api: &Self::Api) -> &str;
+    fn name(api: &Self::Api) -> &str;
+    fn set_name(api: &mut Self::Api, name: String);
+    fn tags(api: &Self::Api) -> &BTreeMap<String, String>;
+    /// `REST`, `HTTP` or `WEBSOCKET`.
+    fn protocol(api: &Self::Api) -> &str;
+    /// `a REST API`, `an HTTP API`...
+    fn what(api: &Self::Api) -> String;
+
+    fn explode(api: &Self::Api, out: &mut Vec<Entry>) -> Result<()>;
+    fn assemble(entries: Vec<Entry>) -> Result<Vec<Self::Api>>;
+    /// Stored object id -> (kind, natural key), as [`Self::compare`] names them.
+    fn natural_keys(api: &Self::Api, entries: &[Entry]) -> BTreeMap<String, (Kind, String)>;
+    /// Family-specific adjustments of the translated API (endpoint type...), with notes.
+    fn adjust(desired: &mut Self::Api, source: &Self::Api, keep_edge: bool) -> Vec<String>;
+    /// What must change to turn `current` (None: no such API) into `desired`, in order.
+    fn compare(desired: &Self::Api, current: Option<&Self::Api>) -> Vec<Difference>;
+    /// The calls the steps need, deployments included (`current`: the API exists already).
+    fn calls(
+        steps: &[Difference],
+        desired: &Self::Api,
+        current: bool,
+    ) -> BTreeMap<&'static str, u64>;
+    /// Function ARN -> what in the API calls it.
+    fn functions_called(api: &Self::Api) -> BTreeMap<String, Vec<String>>;
+    /// Wraps a plan's API of this family for the plan (the enum the appliers dispatch on).
+    fn body(parts: Parts<Self>) -> Body;
+
+    fn client(sdk: &SdkConfig) -> Self::Client;
+    /// The target's APIs: (id, name).
+    fn list(
+        client: &Self::Client,
+        pacer: &Pacer,
+    ) -> impl Future<Output = Result<Vec<(String, String)>>> + Send;
+    fn capture(
+        client: &Self::Client,
+        pacer: &Pacer,
+        ids: &[String],
+    ) -> impl Future<Output = Result<Vec<Self::Api>>> + Send;
+    fn delete_api(
+        client: &Self::Client,
+        pacer: &Pacer,
+        what: &str,
+        id: &str,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// Creates the API (safe to send again after a lost reply); its id.
+    fn create_api(
+        client: &Self::Client,
+        pacer: &Pacer,
+        desired: &Self::Api,
+        name: &str,
+        tag: &str,
+    ) -> impl Future<Output = Result<String>> + Send;
+    fn applier<'a>(
+        client: &'a Self::Client,
+        pacer: &'a Pacer,
+        current: &Self::Api,
+        marker: &str,
+    ) -> Self::Applier<'a>;
+    fn step<'a>(
+        applier: &mut Self::Applier<'a>,
+        d: &Difference,
+        desired: &Self::Api,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// After the steps: make the stages serve the restored API (deployments).
+    fn finish<'a>(
+        applier: &mut Self::Applier<'a>,
+        desired: &Self::Api,
+        steps: &[Difference],
+        marker: &str,
+        local: bool,
+        report: &mut ApiReport,
+    ) -> impl Future<Output = ()> + Send;
+    /// The target API's id, as the applier knows it.
+    fn applier_id(applier: &Self::Applier<'_>) -> String;
+}
+
+/// One API of a plan: as the target must hold it (`desired`), as the point holds it
+/// (`source_api`, before translation), and the target API as planning captured it.
+pub struct Parts<F: ApiFamily> {
+    pub desired: F::Api,
+    pub source_api: F::Api,
+    pub current: Option<F::Api>,
+}
+
+impl<F: ApiFamily> Clone for Parts<F> {
+    fn clone(&self) -> Self {
+        Parts {
+            desired: self.desired.clone(),
+            source_api: self.source_api.clone(),
+            current: self.current.clone(),
+        }
+    }
+}
+
+impl<F: ApiFamily> std::fmt::Debug for Parts<F> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Parts")
+            .field("desired", &self.desired)
+            .field("current", &self.current.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+/// [`super::diff`] for one family: each of the point's APIs against its namesake (by id,
+/// else by name) in `against` or, captured live, in `live_sdk`; with `against`, the APIs only
+/// it holds too.
+pub(super) async fn diff_family<F: ApiFamily>(
+    point: &Snapshot,
+    against: Option<&Snapshot>,
+    live_sdk: Option<&SdkConfig>,
+) -> Result<Vec<(String, Vec<Difference>)>> {
+    let mut current: Vec<F::Api> = match (against, live_sdk) {
+        (Some(other), _) => F::apis(other).to_vec(),
+        (None, Some(sdk)) if !F::apis(point).is_empty() => {
+            let client = F::client(sdk);
+            let pacer = Pacer::default();
+            let ids: std::collections::BTreeSet<String> = F::list(&client, &pacer)
+                .await?
+                .into_iter()
+                .map(|(id, _)| id)
+                .collect();
+            let wanted: Vec<String> = F::apis(point)
+                .iter()
+                .map(|a| F::id(a).to_string())
+                .filter(|id| ids.contains(id))
+                .collect();
+            if wanted.is_empty() {
+                vec![]
+            } else {
+                F::capture(&client, &pacer, &wanted).await?
+            }
+        }
+        _ => vec![],
+    };
+    let mut out = Vec::new();
+    for api in F::apis(point) {
+        let pos = current
+            .iter()
+            .position(|c| F::id(c) == F::id(api))
+            .or_else(|| current.iter().position(|c| F::name(c) == F::name(api)));
+        let other = pos.map(|i| current.remove(i));
+        out.push((F::name(api).to_string(), F::compare(api, other.as_ref())));
+    }
+    if against.is_some() {
+        for extra in current {
+            let gone = F::compare(&F::Api::default(), Some(&extra))
+                .into_iter()
+                .filter(|d| d.kind != F::API_KIND)
+                .collect();
+            out.push((F::name(&extra).to_string(), gone));
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,619 @@
+//! Planning a restore, generic over the API families: the point's APIs translated for the
+//! target (the *desired* state), the target's copies found and captured (the *current* state),
+//! compared, and the calls counted. Writes nothing.
+
+use std::collections::BTreeMap;
+
+use aws_config::SdkConfig;
+use serde::Serialize;
+
+use super::difference::{Change, Difference, TAG_SOURCE};
+use super::estate;
+use super::family::{ApiFamily, Parts};
+use super::kind::Kind;
+use super::lambda;
+use super::rest::Rest;
+use super::v2::V2;
+use crate::model::{Entry, Snapshot, Source};
+use crate::pacing::Pacer;
+use crate::translate::{self, Mapping};
+use crate::{Error, Result};
+
+/// How to restore.
+#[derive(Debug, Clone, Default)]
+pub struct RestoreOptions {
+    pub mapping: Option<Mapping>,
+    /// Keep edge-optimized APIs edge-optimized (default: recover them as Regional).
+    pub keep_edge: bool,
+    /// Delete a same-named API in the target that this tool did not create, and restore in
+    /// its place.
+    pub replace: bool,
+    /// Put before every restored API's name.
+    pub name_prefix: String,
+    /// Bring the source APIs themselves back to the point.
+    pub in_place: bool,
+    /// Source id -> target id of API Gateway resources restored before the APIs (VPC links,
+    /// ...): references to them are translated.
+    pub ids: BTreeMap<String, String>,
+    /// Opens the point's sealed API key values (needed when the point holds API keys).
+    pub sealer: Option<std::sync::Arc<crate::secret::Sealer>>,
+    /// What the selection brought in by closure, and why (for the plan).
+    pub selection: Vec<String>,
+}
+
+/// What will be done to one API.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApiPlan {
+    /// `REST`, `HTTP` or `WEBSOCKET`.
+    pub protocol: String,
+    pub name: String,
+    pub source_id: String,
+    /// The target API, when there is one already.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_id: Option<String>,
+    /// `create`, `update`, or `replace` (delete a foreign API of that name first).
+    pub action: &'static str,
+    pub steps: Vec<Difference>,
+    /// Every translated reference: `object field: from -> to (rule)`.
+    pub rewrites: Vec<String>,
+    /// References that could not be translated: the actions that need them will fail.
+    pub problems: Vec<String>,
+    pub notes: Vec<String>,
+    pub calls: BTreeMap<&'static str, u64>,
+    /// Lambda functions the API calls (each gets the invoke permission for the new API).
+    pub functions: Vec<String>,
+    #[serde(skip)]
+    pub(super) body: Body,
+    #[serde(skip)]
+    pub(super) replace_id: Option<String>,
+    #[serde(skip)]
+    pub(super) blocked: BTreeMap<(Kind, String), String>,
+}
+
+/// One API of a plan, by family: what the appliers dispatch on.
+#[derive(Debug, Clone)]
+pub enum Body {
+    Rest(Parts<Rest>),
+    V2(Parts<V2>),
+}
+
+impl ApiPlan {
+    /// `REST API`, `HTTP API` or `WEBSOCKET API`.
+    pub fn what(&self) -> String {
+        format!("{} API", self.protocol)
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Plan {
+    pub point: String,
+    pub source: Source,
+    pub target: Source,
+    pub apis: Vec<ApiPlan>,
+    /// Control-plane calls the plan needs (besides the reads of verify).
+    pub total_calls: u64,
+    /// The shortest time API Gateway's quotas allow for those calls.
+    pub min_seconds: f64,
+    /// What the point holds that this restore cannot restore yet, with the reason.
+    pub unsupported: Vec<String>,
+    /// The estate around the APIs (domains, mappings, VPC links, usage plans, keys...).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub estate: Option<estate::EstatePlan>,
+    /// What came in by closure over the dependencies, and why.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub selection: Vec<String>,
+    /// What the point lacks (its capture did not take it), so no restore can bring it back.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub lacks: Vec<crate::model::Gap>,
+    #[serde(skip)]
+    pub(super) opts: RestoreOptions,
+    #[serde(skip)]
+    pub(super) snap_estate: crate::model::estate::Estate,
+    /// The target's estate as planning captured it.
+    #[serde(skip)]
+    pub(super) estate_current: crate::model::estate::Estate,
+}
+
+impl Plan {
+    pub fn calls(&self) -> BTreeMap<&'static str, u64> {
+        let mut all = BTreeMap::new();
+        for a in &self.apis {
+            for (op, n) in &a.calls {
+                *all.entry(*op).or_insert(0) += n;
+            }
+        }
+        for (op, n) in self.estate.iter().flat_map(|e| &e.calls) {
+            *all.entry(*op).or_insert(0) += n;
+        }
+        all.retain(|_, n| *n > 0);
+        all
+    }
+}
+
+/// The tag value naming a source API.
+pub(super) fn source_tag(source: &Source, api_id: &str) -> String {
+    format!("{}/{}/{}", source.account, source.region, api_id)
+}
+
+/// One API of the point as the target must hold it.
+pub(crate) struct Desired<A> {
+    pub(crate) api: A,
+    pub(crate) rewrites: Vec<String>,
+    /// Items that hold a reference translation could not handle, with the reason: they are
+    /// not restored (and what depends on them fails with a clear message).
+    pub(crate) blocked: BTreeMap<(Kind, String), String>,
+    pub(crate) notes: Vec<String>,
+}
+
+/// Translates one API's objects for the target (REST and HTTP/WebSocket alike). `keys` names
+/// each object by (kind, natural key); `api_id` is the API's source id and `target_id` its
+/// target id once known, so references to the API itself (execute-api ARNs and URLs in the
+/// policy, stage variables, templates) follow it; `own` is the API object's (kind, id field),
+/// set to the target id so the objects still group under their API; `tie` is the pointer
+/// that ties a child object to its API (not listed as a rewrite).
+#[allow(clippy::too_many_arguments)]
+fn translate_api(
+    mut entries: Vec<Entry>,
+    keys: &BTreeMap<String, (Kind, String)>,
+    source: &Source,
+    target: &Source,
+    opts: &RestoreOptions,
+    api_id: &str,
+    target_id: Option<&str>,
+    (own_kind, own_field): (Kind, &str),
+    tie: &str,
+) -> Desired<Vec<Entry>> {
+    let mut ids = opts.ids.clone();
+    if let Some(t) = target_id {
+        ids.insert(api_id.to_string(), t.to_string());
+    }
+    let ctx = translate::Context {
+        source: source.clone(),
+        target: target.clone(),
+        mapping: opts.mapping.clone().unwrap_or_else(Mapping::empty),
+        ids,
+    };
+    let report = translate::translate_entries(&mut entries, &ctx);
+    if let Some(t) = target_id {
+        for e in entries.iter_mut().filter(|e| e.kind == own_kind.as_str()) {
+            e.value[own_field] = serde_json::Value::String(t.to_string());
+        }
+    }
+    // Ids the target does not have yet are resolved by name as the restore goes: not listed.
+    let rewrites = report
+        .rewrites
+        .iter()
+        .filter(|r| r.pointer != tie)
+        .map(|r| {
+            format!(
+                "{} {}: {} -> {} ({})",
+                r.object, r.pointer, r.from, r.to, r.rule
+            )
+        })
+        .collect();
+    let mut blocked: BTreeMap<(Kind, String), String> = BTreeMap::new();
+    for p in &report.problems {
+        let why = format!("{}: cannot translate {} ({})", p.pointer, p.value, p.why);
+        if let Some(k) = keys.get(&p.object) {
+            blocked.entry(k.clone()).or_insert(why);
+        }
+    }
+    Desired {
+        api: entries,
+        rewrites,
+        blocked,
+        notes: vec![],
+    }
+}
+
+/// One API of the point as the target must hold it: translated, renamed, adjusted for its
+/// family. `target_id`: the target API's id once known.
+pub(super) fn desired<F: ApiFamily>(
+    api: &F::Api,
+    source: &Source,
+    target: &Source,
+    opts: &RestoreOptions,
+    target_id: Option<&str>,
+) -> Result<Desired<F::Api>> {
+    let mut entries = Vec::new();
+    F::explode(api, &mut entries)?;
+    let keys = F::natural_keys(api, &entries);
+    let t = translate_api(
+        entries,
+        &keys,
+        source,
+        target,
+        opts,
+        F::id(api),
+        target_id,
+        (F::API_KIND, F::ID_FIELD),
+        F::TIE,
+    );
+    let mut desired = F::assemble(t.api)?
+        .pop()
+        .ok_or_else(|| Error::Integrity("translation lost the API".into()))?;
+    let name = format!("{}{}", opts.name_prefix, F::name(&desired));
+    F::set_name(&mut desired, name);
+    let notes = F::adjust(&mut desired, api, opts.keep_edge);
+    Ok(Desired {
+        api: desired,
+        rewrites: t.rewrites,
+        blocked: t.blocked,
+        notes,
+    })
+}
+
+/// Whether the target's API `(id, name)` may be the copy of the point's API `source_id`: the
+/// same API in place, else one with the restored name.
+fn is_candidate(opts: &RestoreOptions, source_id: &str, name: &str, target: (&str, &str)) -> bool {
+    if opts.in_place {
+        target.0 == source_id
+    } else {
+        target.1 == name
+    }
+}
+
+/// The ids of the listed target APIs that may be the copy of one of `apis` (source id,
+/// restored name): captured together, once.
+fn candidate_ids<'a>(
+    opts: &RestoreOptions,
+    apis: &[(String, String)],
+    listed: impl Iterator<Item = (&'a str, &'a str)>,
+) -> Vec<String> {
+    listed
+        .filter(|t| {
+            apis.iter()
+                .any(|(id, name)| is_candidate(opts, id, name, *t))
+        })
+        .map(|(id, _)| id.to_string())
+        .collect()
+}
+
+/// Of the target's APIs that carry the restored name (or, in place, the source's id), the one
+/// Of the target's APIs that carry the restored name (or, in place, the source's id), the one
+/// this tool restored before (`ours`), and the one `--replace` deletes first. Any other is
+/// refused: a same-named API that apigw-dr did not make is never touched unless told. Two
+/// copies of ours are a duplicate of `kind`.
+#[allow(clippy::too_many_arguments)]
+fn pick_target<T>(
+    candidates: Vec<T>,
+    id_ours: impl Fn(&T) -> (String, bool),
+    opts: &RestoreOptions,
+    kind: Kind,
+    what: &str,
+    name: &str,
+    target: &Source,
+) -> Result<(Option<T>, Option<String>, Option<Difference>)> {
+    let (mut current, mut replace_id) = (None, None);
+    let mut copies = vec![];
+    for c in candidates {
+        let (id, ours) = id_ours(&c);
+        let ours = opts.in_place || ours;
+        if ours {
+            copies.push(id.clone());
+        }
+        if ours && current.is_none() {
+            current = Some(c);
+        } else if ours {
+            // A second copy of this restore (its create sent twice): reported below.
+        } else if !ours && opts.replace && replace_id.is_none() {
+            replace_id = Some(id);
+        } else if !ours {
+            return Err(Error::Invalid(format!(
+                "the target {} already has {what} named '{name}' (id {id}) that apigw-dr did not restore: \
+                 pass --replace to delete it and restore in its place, or --name-prefix to restore beside it",
+                target.short(),
+            )));
+        }
+    }
+    let duplicate =
+        (copies.len() > 1).then(|| Difference::new(kind, "", Change::Duplicate { ids: copies }));
+    Ok((current, replace_id, duplicate))
+}
+
+/// The plans of the point's APIs of one family: the target's possible copies listed once and
+/// captured together, then each API planned.
+pub(super) async fn plan_family<F: ApiFamily>(
+    snap: &Snapshot,
+    target_sdk: &SdkConfig,
+    target: &Source,
+    opts: &RestoreOptions,
+    pacer: &Pacer,
+) -> Result<Vec<ApiPlan>> {
+    let points = F::apis(snap);
+    if points.is_empty() {
+        return Ok(vec![]);
+    }
+    let client = F::client(target_sdk);
+    let listed = F::list(&client, pacer).await?;
+    let restored: Vec<(String, String)> = points
+        .iter()
+        .map(|a| {
+            let name = format!("{}{}", opts.name_prefix, F::name(a));
+            (F::id(a).to_string(), name)
+        })
+        .collect();
+    let ids = candidate_ids(
+        opts,
+        &restored,
+        listed.iter().map(|(i, n)| (i.as_str(), n.as_str())),
+    );
+    let found = if ids.is_empty() {
+        vec![]
+    } else {
+        F::capture(&client, pacer, &ids).await?
+    };
+    let mut out = Vec::new();
+    for (api, (_, name)) in points.iter().zip(restored) {
+        let place = Place {
+            sdk: target_sdk,
+            source: &snap.source,
+            target,
+            opts,
+        };
+        out.push(plan_api::<F>(&place, api, name, &found).await?);
+    }
+    Ok(out)
+}
+
+/// Where one API is planned: the target, the point's source, the options.
+struct Place<'a> {
+    sdk: &'a SdkConfig,
+    source: &'a Source,
+    target: &'a Source,
+    opts: &'a RestoreOptions,
+}
+
+/// One API's plan, with the Lambda functions it calls checked in the target.
+async fn plan_api<F: ApiFamily>(
+    place: &Place<'_>,
+    api: &F::Api,
+    name: String,
+    found: &[F::Api],
+) -> Result<ApiPlan> {
+    let Place {
+        source,
+        target,
+        opts,
+        ..
+    } = *place;
+    let source_id = F::id(api);
+    let tag = source_tag(source, source_id);
+    let candidates: Vec<F::Api> = found
+        .iter()
+        .filter(|c| is_candidate(opts, source_id, &name, (F::id(c), F::name(c))))
+        .cloned()
+        .collect();
+    let (current, replace_id, duplicate) = pick_target(
+        candidates,
+        |c| {
+            (
+                F::id(c).to_string(),
+                F::tags(c).get(TAG_SOURCE) == Some(&tag),
+            )
+        },
+        opts,
+        F::API_KIND,
+        &F::what(api),
+        &name,
+        target,
+    )?;
+    let target_id = current.as_ref().map(|c| F::id(c).to_string());
+    let d = desired::<F>(api, source, target, opts, target_id.as_deref())?;
+    let mut steps = F::compare(&d.api, current.as_ref());
+    steps.extend(duplicate);
+    let mut calls = F::calls(&steps, &d.api, current.is_some());
+    if replace_id.is_some() {
+        calls.insert(F::DELETE_API, 1);
+    }
+    let called = F::functions_called(&d.api);
+    let problems = d
+        .blocked
+        .iter()
+        .map(|((kind, key), why)| format!("{kind} {key}: {why}"))
+        .collect();
+    let mut notes = d.notes;
+    for f in lambda::missing(place.sdk, &called).await? {
+        notes.push(format!(
+            "Lambda function {f} does not exist in the target: what calls it ({}) is restored but fails until it does",
+            called[&f].join(", ")
+        ));
+    }
+    let action = match (&target_id, &replace_id) {
+        (Some(_), _) => "update",
+        (None, Some(_)) => "replace",
+        (None, None) => "create",
+    };
+    Ok(ApiPlan {
+        protocol: F::protocol(api).to_string(),
+        name,
+        source_id: source_id.to_string(),
+        target_id,
+        action,
+        steps,
+        rewrites: d.rewrites,
+        problems,
+        notes,
+        calls,
+        functions: called.into_keys().collect(),
+        body: F::body(Parts {
+            desired: d.api,
+            source_api: api.clone(),
+            current,
+        }),
+        replace_id,
+        blocked: d.blocked,
+    })
+}
+
+/// Refuses a target that cannot be meant: in place elsewhere than the source, or the source
+/// itself without `--in-place` or a name prefix.
+pub(super) fn check_target(source: &Source, target: &Source, opts: &RestoreOptions) -> Result<()> {
+    if opts.in_place && (target.account != source.account || target.region != source.region) {
+        return Err(Error::Invalid(format!(
+            "--in-place restores into the point's own source ({}), but the target is {}: drop --to-region/--to-role-arn",
+            source.short(),
+            target.short()
+        )));
+    }
+    if !opts.in_place
+        && target.account == source.account
+        && target.region == source.region
+        && opts.name_prefix.is_empty()
+    {
+        return Err(Error::Invalid(format!(
+            "the target {} is the point's own source: use --in-place to roll the APIs back, or --name-prefix to restore beside them",
+            target.short()
+        )));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::v1::{EndpointConfiguration, RestApi, RestApiSnapshot};
+
+    fn src(account: &str, region: &str) -> Source {
+        Source {
+            partition: "aws".into(),
+            account: account.into(),
+            region: region.into(),
+        }
+    }
+
+    fn edge_api() -> RestApiSnapshot {
+        RestApiSnapshot {
+            api: RestApi {
+                id: "a1".into(),
+                name: "orders".into(),
+                endpoint_configuration: Some(EndpointConfiguration {
+                    types: vec!["EDGE".into()],
+                    ..Default::default()
+                }),
+                policy: Some(
+                    r#"{"Resource":"arn:aws:execute-api:us-east-1:111111111111:a1/*"}"#.into(),
+                ),
+                ..Default::default()
+            },
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_vpc_link_integration_follows_its_link() {
+        let (s, t) = (
+            src("111111111111", "us-east-1"),
+            src("222222222222", "us-west-2"),
+        );
+        let mut api = edge_api();
+        api.methods.push(crate::model::v1::Method {
+            resource_id: "r1".into(),
+            path: "/private".into(),
+            http_method: "GET".into(),
+            method_integration: Some(crate::model::v1::Integration {
+                integration_type: Some("HTTP_PROXY".into()),
+                uri: Some("http://orders.internal/".into()),
+                connection_type: Some("VPC_LINK".into()),
+                connection_id: Some("vlsrc1".into()),
+                ..Default::default()
+            }),
+            ..Default::default()
+        });
+        let opts = RestoreOptions {
+            ids: [("vlsrc1".to_string(), "vltgt2".to_string())].into(),
+            ..Default::default()
+        };
+        let d = desired::<Rest>(&api, &s, &t, &opts, None).unwrap();
+        let i = d.api.methods[0].method_integration.as_ref().unwrap();
+        assert_eq!(i.connection_id.as_deref(), Some("vltgt2"));
+        assert!(
+            d.rewrites.iter().any(|r| r.contains("vlsrc1 -> vltgt2")),
+            "{:?}",
+            d.rewrites
+        );
+    }
+
+    #[test]
+    fn two_apis_of_one_restore_in_the_target_are_a_duplicate_and_the_first_is_used() {
+        let ours = vec![("a1", true), ("a2", true)];
+        let (current, replace, duplicate) = pick_target(
+            ours,
+            |c| (c.0.to_string(), c.1),
+            &RestoreOptions::default(),
+            Kind::RestApi,
+            "a REST API",
+            "orders",
+            &src("222222222222", "us-west-2"),
+        )
+        .unwrap();
+        assert_eq!((current, replace), (Some(("a1", true)), None));
+        let d = duplicate.unwrap();
+        assert_eq!(d.kind, Kind::RestApi);
+        assert_eq!(
+            d.change,
+            Change::Duplicate {
+                ids: vec!["a1".into(), "a2".into()]
+            }
+        );
+        let one = pick_target(
+            vec![("h1", true)],
+            |c| (c.0.to_string(), c.1),
+            &RestoreOptions::default(),
+            Kind::Api,
+            "an HTTP API",
+            "orders",
+            &src("222222222222", "us-west-2"),
+        )
+        .unwrap();
+        assert!(one.2.is_none());
+    }
+
+    #[test]
+    fn edge_apis_come_back_regional_unless_told() {
+        let (s, t) = (
+            src("111111111111", "us-east-1"),
+            src("222222222222", "us-west-2"),
+        );
+        let d = desired::<Rest>(&edge_api(), &s, &t, &RestoreOptions::default(), None).unwrap();
+        assert_eq!(
+            d.api.api.endpoint_configuration.unwrap().types,
+            ["REGIONAL"]
+        );
+        assert!(d.notes.iter().any(|n| n.contains("edge-optimized")));
+        let keep = RestoreOptions {
+            keep_edge: true,
+            ..Default::default()
+        };
+        let d = desired::<Rest>(&edge_api(), &s, &t, &keep, None).unwrap();
+        assert_eq!(d.api.api.endpoint_configuration.unwrap().types, ["EDGE"]);
+    }
+
+    #[test]
+    fn the_policy_follows_the_api_to_its_new_id_and_place() {
+        let (s, t) = (
+            src("111111111111", "us-east-1"),
+            src("222222222222", "us-west-2"),
+        );
+        let d =
+            desired::<Rest>(&edge_api(), &s, &t, &RestoreOptions::default(), Some("b2")).unwrap();
+        assert_eq!(
+            d.api.api.policy.as_deref(),
+            Some(r#"{"Resource":"arn:aws:execute-api:us-west-2:222222222222:b2/*"}"#)
+        );
+        let prefixed = RestoreOptions {
+            name_prefix: "dr-".into(),
+            ..Default::default()
+        };
+        assert_eq!(
+            desired::<Rest>(&edge_api(), &s, &t, &prefixed, None)
+                .unwrap()
+                .api
+                .api
+                .name,
+            "dr-orders"
+        );
+    }
+}
