@@ -36,14 +36,28 @@ pub trait ApiFamily: Sized + Send + Sync + 'static {
 
     /// The point's APIs of this family.
     fn apis(snap: &Snapshot) -> &[Self::Api];
-    fn id(api: &Self::Api) -> &str;
-    fn name(api: &Self::Api) -> &str;
+    /// The API's id, name, tags and protocol.
+    fn head(api: &Self::Api) -> Head<'_>;
     fn set_name(api: &mut Self::Api, name: String);
-    fn tags(api: &Self::Api) -> &BTreeMap<String, String>;
+    fn id(api: &Self::Api) -> &str {
+        Self::head(api).id
+    }
+    fn name(api: &Self::Api) -> &str {
+        Self::head(api).name
+    }
+    fn tags(api: &Self::Api) -> &BTreeMap<String, String> {
+        Self::head(api).tags
+    }
     /// `REST`, `HTTP` or `WEBSOCKET`.
-    fn protocol(api: &Self::Api) -> &str;
-    /// `a REST API`, `an HTTP API`...
-    fn what(api: &Self::Api) -> String;
+    fn protocol(api: &Self::Api) -> &str {
+        Self::head(api).protocol
+    }
+    /// `a REST API`, `an HTTP API`, `a WEBSOCKET API`.
+    fn what(api: &Self::Api) -> String {
+        let protocol = Self::protocol(api);
+        let article = if protocol == "HTTP" { "an" } else { "a" };
+        format!("{article} {protocol} API")
+    }
 
     fn explode(api: &Self::Api, out: &mut Vec<Entry>) -> Result<()>;
     fn assemble(entries: Vec<Entry>) -> Result<Vec<Self::Api>>;
@@ -111,6 +125,15 @@ pub trait ApiFamily: Sized + Send + Sync + 'static {
     ) -> impl Future<Output = ()> + Send;
     /// The target API's id, as the applier knows it.
     fn applier_id(applier: &Self::Applier<'_>) -> String;
+}
+
+/// What names one API, whatever its family.
+pub struct Head<'a> {
+    pub id: &'a str,
+    pub name: &'a str,
+    pub tags: &'a BTreeMap<String, String>,
+    /// `REST`, `HTTP` or `WEBSOCKET`.
+    pub protocol: &'a str,
 }
 
 /// One API of a plan: as the target must hold it (`desired`), as the point holds it

@@ -538,17 +538,21 @@ mod tests {
 
     #[test]
     fn two_apis_of_one_restore_in_the_target_are_a_duplicate_and_the_first_is_used() {
-        let ours = vec![("a1", true), ("a2", true)];
-        let (current, replace, duplicate) = pick_target(
-            ours,
-            |c| (c.0.to_string(), c.1),
-            &RestoreOptions::default(),
-            Kind::RestApi,
-            "a REST API",
-            "orders",
-            &src("222222222222", "us-west-2"),
-        )
-        .unwrap();
+        let pick = |ours: Vec<(&'static str, bool)>, kind| {
+            let to = src("222222222222", "us-west-2");
+            let opts = RestoreOptions::default();
+            pick_target(
+                ours,
+                |c| (c.0.to_string(), c.1),
+                &opts,
+                kind,
+                "an API",
+                "orders",
+                &to,
+            )
+            .unwrap()
+        };
+        let (current, replace, duplicate) = pick(vec![("a1", true), ("a2", true)], Kind::RestApi);
         assert_eq!((current, replace), (Some(("a1", true)), None));
         let d = duplicate.unwrap();
         assert_eq!(d.kind, Kind::RestApi);
@@ -558,17 +562,9 @@ mod tests {
                 ids: vec!["a1".into(), "a2".into()]
             }
         );
-        let one = pick_target(
-            vec![("h1", true)],
-            |c| (c.0.to_string(), c.1),
-            &RestoreOptions::default(),
-            Kind::Api,
-            "an HTTP API",
-            "orders",
-            &src("222222222222", "us-west-2"),
-        )
-        .unwrap();
-        assert!(one.2.is_none());
+        let (_, _, duplicate) = pick(vec![("a1", true), ("a2", true)], Kind::Api);
+        assert_eq!(duplicate.unwrap().kind, Kind::Api);
+        assert!(pick(vec![("h1", true)], Kind::Api).2.is_none());
     }
 
     #[test]

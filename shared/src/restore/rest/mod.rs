@@ -16,7 +16,7 @@ pub use calls::step_calls;
 pub use compare::{compare, items, natural_key};
 
 use super::difference::{Change, Difference};
-use super::family::{ApiFamily, Parts};
+use super::family::{ApiFamily, Head, Parts};
 use super::kind::Kind;
 use super::plan::Body;
 use super::report::ApiReport;
@@ -43,23 +43,16 @@ impl ApiFamily for Rest {
     fn apis(snap: &Snapshot) -> &[RestApiSnapshot] {
         &snap.rest_apis
     }
-    fn id(api: &RestApiSnapshot) -> &str {
-        &api.api.id
-    }
-    fn name(api: &RestApiSnapshot) -> &str {
-        &api.api.name
+    fn head(api: &RestApiSnapshot) -> Head<'_> {
+        Head {
+            id: &api.api.id,
+            name: &api.api.name,
+            tags: &api.api.tags,
+            protocol: "REST",
+        }
     }
     fn set_name(api: &mut RestApiSnapshot, name: String) {
         api.api.name = name;
-    }
-    fn tags(api: &RestApiSnapshot) -> &BTreeMap<String, String> {
-        &api.api.tags
-    }
-    fn protocol(_: &RestApiSnapshot) -> &str {
-        "REST"
-    }
-    fn what(_: &RestApiSnapshot) -> String {
-        "a REST API".into()
     }
 
     fn explode(api: &RestApiSnapshot, out: &mut Vec<Entry>) -> Result<()> {

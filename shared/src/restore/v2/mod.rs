@@ -17,7 +17,7 @@ pub use calls::step_calls;
 pub use compare::{compare, functions_called, items, natural_keys};
 
 use super::difference::Difference;
-use super::family::{ApiFamily, Parts};
+use super::family::{ApiFamily, Head, Parts};
 use super::kind::Kind;
 use super::plan::Body;
 use super::report::ApiReport;
@@ -43,23 +43,17 @@ impl ApiFamily for V2 {
     fn apis(snap: &Snapshot) -> &[ApiSnapshot] {
         &snap.apis_v2
     }
-    fn id(api: &ApiSnapshot) -> &str {
-        &api.api.api_id
-    }
-    fn name(api: &ApiSnapshot) -> &str {
-        &api.api.name
+    fn head(api: &ApiSnapshot) -> Head<'_> {
+        let a = &api.api;
+        Head {
+            id: &a.api_id,
+            name: &a.name,
+            tags: &a.tags,
+            protocol: &a.protocol_type,
+        }
     }
     fn set_name(api: &mut ApiSnapshot, name: String) {
         api.api.name = name;
-    }
-    fn tags(api: &ApiSnapshot) -> &BTreeMap<String, String> {
-        &api.api.tags
-    }
-    fn protocol(api: &ApiSnapshot) -> &str {
-        &api.api.protocol_type
-    }
-    fn what(api: &ApiSnapshot) -> String {
-        format!("an {} API", api.api.protocol_type)
     }
 
     fn explode(api: &ApiSnapshot, out: &mut Vec<Entry>) -> Result<()> {
