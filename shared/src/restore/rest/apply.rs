@@ -209,7 +209,7 @@ impl<'a> Applier<'a> {
         match d.kind {
             Kind::RestApi => match &d.change {
                 Change::Update { fields } => self.update_api(&desired.api, fields).await,
-                _ => Ok(()),
+                Change::Create | Change::Delete | Change::Duplicate { .. } => Ok(()),
             },
             Kind::Model => self.model(d, desired).await,
             Kind::RequestValidator => self.validator(d, desired).await,
