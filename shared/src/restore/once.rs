@@ -11,6 +11,7 @@
 //! any other call. A conflict (409) answered to a create sent again after an ambiguous failure
 //! means the first attempt did make it: it is looked for once more and adopted.
 
+use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
 
 use aws_sdk_apigateway::config::http::HttpResponse;
@@ -75,6 +76,122 @@ where
             return Err(fail(err));
         }
         tokio::time::sleep(pacer.policy().base.saturating_mul(lost)).await;
+    }
+}
+
+/// A map as a request takes it: none when empty.
+pub fn hm<V: Clone>(m: &BTreeMap<String, V>) -> Option<HashMap<String, V>> {
+    (!m.is_empty()).then(|| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+}
+
+/// The id of the listed item named `key` (`parts`: an item's name and id), after a lost reply.
+pub fn named<X>(
+    all: Vec<X>,
+    key: &str,
+    parts: impl Fn(X) -> (Option<String>, Option<String>),
+) -> Option<String> {
+    all.into_iter()
+        .map(parts)
+        .find(|(name, _)| name.as_deref() == Some(key))
+        .and_then(|(_, id)| id)
+}
+
+/// One API of the target as an applier calls it (REST's or v2's client): every call paced,
+/// every create sent through [`create_once`], every failure told with the item (`key`) and the
+/// API it concerns. Each request is made by a closure given the client and the API's id.
+pub struct Scope<'a, C> {
+    pub client: &'a C,
+    pub pacer: &'a Pacer,
+    pub api_id: &'a str,
+    /// How errors name the API: `REST API`, `API`.
+    pub family: &'static str,
+    /// Whether a look-alike's missing operation is a gap of the target
+    /// ([`Error::Unimplemented`]) rather than a failure.
+    pub gaps: bool,
+}
+
+impl<'a, C> Scope<'a, C> {
+    /// The error for a failed call about `key`.
+    pub fn failed<E: OpError>(&self, op: &str, key: &str, e: SdkError<E, HttpResponse>) -> Error {
+        if self.gaps && crate::capture::unimplemented(&e) {
+            Error::Unimplemented(format!(
+                "the target does not implement {op} ({key} left as it is)"
+            ))
+        } else {
+            let what = format!(
+                "restoring {key} into {} {} ({op})",
+                self.family, self.api_id
+            );
+            crate::awsconf::sdk_error(&what, e)
+        }
+    }
+
+    /// One paced call about `key`; its output is not kept.
+    pub async fn call<T, E, F, Fut>(&self, op: &'static str, key: &str, send: F) -> Result<()>
+    where
+        F: Fn(&'a C, &'a str) -> Fut,
+        Fut: Future<Output = Sent<T, E>>,
+        E: OpError,
+    {
+        self.pacer
+            .call(op, || send(self.client, self.api_id))
+            .await
+            .map(drop)
+            .map_err(|e| self.failed(op, key, e))
+    }
+
+    /// A create sent at most once per lost reply ([`create_once`]): `find` looks in this API
+    /// for what an attempt may have made.
+    pub async fn create<O, T, E, S, SF, F, FF>(
+        &self,
+        op: &'static str,
+        key: &str,
+        send: S,
+        pick: impl FnOnce(O) -> T,
+        find: F,
+    ) -> Result<T>
+    where
+        S: Fn(&'a C, &'a str) -> SF,
+        SF: Future<Output = Sent<O, E>>,
+        F: FnMut() -> FF,
+        FF: Future<Output = Result<Option<T>>>,
+        E: OpError,
+    {
+        create_once(
+            self.pacer,
+            op,
+            || send(self.client, self.api_id),
+            pick,
+            find,
+            |e| self.failed(op, key, e),
+        )
+        .await
+    }
+
+    /// Whether the item a read names (`key`) is in this API (404: it is not).
+    pub async fn exists<O, E, S, SF>(
+        &self,
+        op: &'static str,
+        key: &str,
+        send: S,
+    ) -> Result<Option<()>>
+    where
+        S: Fn(&'a C, &'a str) -> SF,
+        SF: Future<Output = Sent<O, E>>,
+        E: OpError,
+    {
+        let what = format!("{key} in {} {}", self.family, self.api_id);
+        self.get(op, &what, send).await.map(|o| o.map(drop))
+    }
+
+    /// [`get`] in this API (`what`: the item, for the error).
+    pub async fn get<O, E, S, SF>(&self, op: &'static str, what: &str, send: S) -> Result<Option<O>>
+    where
+        S: Fn(&'a C, &'a str) -> SF,
+        SF: Future<Output = Sent<O, E>>,
+        E: OpError,
+    {
+        get(self.pacer, op, || send(self.client, self.api_id), what).await
     }
 }
 

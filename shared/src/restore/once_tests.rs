@@ -134,11 +134,110 @@ fn applied() -> HttpResponse {
     HttpResponse::new(201.try_into().unwrap(), SdkBody::from("{}"))
 }
 
-/// The create was sent once, its reply lost, and the target looked at.
-fn sent_once(op: &str, c: &Clients, create: &Rule, look: &Rule) {
-    assert_eq!(c.lost.load(Ordering::SeqCst), 1, "{op}: no reply was lost");
-    assert_eq!(create.num_calls(), 1, "{op}: the create was sent again");
-    assert!(look.num_calls() >= 1, "{op}: the target was not looked at");
+/// A create whose reply is lost: the create's rule (applied, its reply dropped), the look that
+/// finds what it made, the other requests' rules, and which request loses its reply.
+struct Lost {
+    op: &'static str,
+    create: Rule,
+    look: Rule,
+    also: Vec<Rule>,
+    lose: Lose,
+}
+
+impl Lost {
+    fn new(op: &'static str, create: Rule, look: Rule, lose: Lose) -> Self {
+        Lost {
+            op,
+            create,
+            look,
+            also: vec![],
+            lose,
+        }
+    }
+
+    fn also(mut self, rules: &[Rule]) -> Self {
+        self.also.extend_from_slice(rules);
+        self
+    }
+
+    fn clients(&self) -> Clients {
+        let mut rules = vec![self.create.clone(), self.look.clone()];
+        rules.extend(self.also.iter().cloned());
+        clients(&rules, self.lose)
+    }
+
+    /// The create was sent once, its reply lost, and the target looked at.
+    fn sent_once(&self, c: &Clients) {
+        let op = self.op;
+        assert_eq!(c.lost.load(Ordering::SeqCst), 1, "{op}: no reply was lost");
+        assert_eq!(
+            self.create.num_calls(),
+            1,
+            "{op}: the create was sent again"
+        );
+        assert!(
+            self.look.num_calls() >= 1,
+            "{op}: the target was not looked at"
+        );
+    }
+
+    /// Applies the REST step `kind key` (of [`rest_desired`]) with this reply lost; `then`
+    /// checks what the applier kept.
+    async fn rest(&self, kind: Kind, key: &str, then: impl FnOnce(&Applier)) {
+        let pacer = Pacer::for_tests();
+        let c = self.clients();
+        let mut a = Applier::new(&c.v1, &pacer, &rest_current(), MARKER.into());
+        a.apply(&step(kind, key), &rest_desired()).await.unwrap();
+        self.sent_once(&c);
+        then(&a);
+    }
+
+    /// Applies the HTTP API step `kind key` (of [`v2_desired`]) with this reply lost, after
+    /// `prepare`; `then` checks what the applier kept.
+    async fn v2(
+        &self,
+        kind: Kind,
+        key: &str,
+        prepare: impl FnOnce(&mut ApplierV2),
+        then: impl FnOnce(&ApplierV2),
+    ) {
+        let pacer = Pacer::for_tests();
+        let c = self.clients();
+        let mut a = ApplierV2::new(&c.v2, &pacer, &v2_current());
+        prepare(&mut a);
+        a.apply(&step(kind, key), &v2_desired()).await.unwrap();
+        self.sent_once(&c);
+        then(&a);
+    }
+
+    /// Applies the estate step `kind key` (of [`estate_desired`]) with this reply lost: the
+    /// source id -> target id map the applier kept. A pacer of its own (CreateDomainName's
+    /// quota, one per 30 s, is not what this checks).
+    async fn estate(&self, kind: Kind, key: &str) -> BTreeMap<String, String> {
+        let dir = tempfile::tempdir().unwrap();
+        let sealer = Sealer::local(dir.path().join("k"));
+        let desired = estate_desired(&sealer).await;
+        let pacer = Pacer::for_tests();
+        let c = self.clients();
+        let mut a = estate_applier(&c, &pacer, &sealer);
+        a.apply(&step(kind, key), &desired).await.unwrap();
+        self.sent_once(&c);
+        a.ids
+    }
+}
+
+/// A create rule whose request is applied (its reply is then lost).
+macro_rules! applied {
+    ($op:path) => {
+        mock!($op).then_http_response(applied)
+    };
+}
+
+/// A rule answering `$op` with `$output` built by `$build`.
+macro_rules! answer {
+    ($op:path, $output:ty $(, $build:ident($($arg:expr),*))*) => {
+        mock!($op).then_output(move || <$output>::builder()$(.$build($($arg),*))*.build())
+    };
 }
 
 fn step(kind: Kind, key: &str) -> Difference {
@@ -170,10 +269,8 @@ fn rest_current() -> RestApiSnapshot {
     api
 }
 
-#[tokio::test]
-async fn every_rest_create_whose_reply_is_lost_is_adopted_not_made_twice() {
-    let pacer = Pacer::for_tests();
-    let current = rest_current();
+/// The point's REST API: the target's and one item of every kind a restore creates.
+fn rest_desired() -> RestApiSnapshot {
     let mut desired = rest_current();
     desired.resources.push(v1::Resource {
         id: "s-toys".into(),
@@ -223,265 +320,267 @@ async fn every_rest_create_whose_reply_is_lost_is_adopted_not_made_twice() {
         )]),
         ..Default::default()
     }];
-    let api =
-        |r: &aws_sdk_apigateway::operation::get_rest_apis::GetRestApisInput| r.position().is_none();
+    desired
+}
 
-    // CreateRestApi: found by its name and the source tag.
-    let create = mock!(aws_sdk_apigateway::Client::create_rest_api).then_http_response(applied);
-    let look = mock!(aws_sdk_apigateway::Client::get_rest_apis)
-        .match_requests(api)
-        .then_output(|| {
-            aws_sdk_apigateway::operation::get_rest_apis::GetRestApisOutput::builder()
-                .items(t1::RestApi::builder().id("other").name("orders").build())
-                .items(
-                    t1::RestApi::builder()
-                        .id("a-new")
-                        .name("orders")
-                        .root_resource_id("root-new")
-                        .tags(TAG_SOURCE, "111/eu-west-1/src")
-                        .build(),
-                )
-                .build()
-        });
-    let c = clients(&[create.clone(), look.clone()], ("POST", "/restapis"));
-    let made = Applier::create_api(&c.v1, &pacer, &desired.api, "orders", "111/eu-west-1/src")
-        .await
-        .unwrap();
-    sent_once("CreateRestApi", &c, &create, &look);
-    assert_eq!(made, ("a-new".to_string(), "root-new".to_string()));
+mod rest {
+    use aws_sdk_apigateway::Client as C;
+    use aws_sdk_apigateway::operation as o;
 
-    // CreateResource: found by its parent and path part.
-    let create = mock!(aws_sdk_apigateway::Client::create_resource).then_http_response(applied);
-    let look = mock!(aws_sdk_apigateway::Client::get_resources).then_output(|| {
-        aws_sdk_apigateway::operation::get_resources::GetResourcesOutput::builder()
-            .items(t1::Resource::builder().id("r0").path("/").build())
-            .items(
+    use super::*;
+
+    #[tokio::test]
+    async fn a_lost_create_rest_api_is_found_by_its_name_and_source_tag() {
+        let look = mock!(C::get_rest_apis)
+            .match_requests(|r| r.position().is_none())
+            .then_output(|| {
+                o::get_rest_apis::GetRestApisOutput::builder()
+                    .items(t1::RestApi::builder().id("other").name("orders").build())
+                    .items(
+                        t1::RestApi::builder()
+                            .id("a-new")
+                            .name("orders")
+                            .root_resource_id("root-new")
+                            .tags(TAG_SOURCE, "111/eu-west-1/src")
+                            .build(),
+                    )
+                    .build()
+            });
+        let case = Lost::new(
+            "CreateRestApi",
+            applied!(C::create_rest_api),
+            look,
+            ("POST", "/restapis"),
+        );
+        let c = case.clients();
+        let pacer = Pacer::for_tests();
+        let api = &rest_desired().api;
+        let made = Applier::create_api(&c.v1, &pacer, api, "orders", "111/eu-west-1/src")
+            .await
+            .unwrap();
+        case.sent_once(&c);
+        assert_eq!(made, ("a-new".to_string(), "root-new".to_string()));
+    }
+
+    #[tokio::test]
+    async fn a_lost_create_resource_is_found_by_its_parent_and_path_part() {
+        let look = answer!(
+            C::get_resources,
+            o::get_resources::GetResourcesOutput,
+            items(t1::Resource::builder().id("r0").path("/").build()),
+            items(
                 t1::Resource::builder()
                     .id("r-toys")
                     .parent_id("r0")
                     .path_part("toys")
                     .path("/toys")
-                    .build(),
+                    .build()
             )
-            .build()
-    });
-    let c = clients(&[create.clone(), look.clone()], ("POST", "/resources/"));
-    let mut a = Applier::new(&c.v1, &pacer, &current, MARKER.into());
-    a.apply(&step(Kind::Resource, "/toys"), &desired)
-        .await
-        .unwrap();
-    sent_once("CreateResource", &c, &create, &look);
-    assert_eq!(a.resources["/toys"], "r-toys");
+        );
+        let case = Lost::new(
+            "CreateResource",
+            applied!(C::create_resource),
+            look,
+            ("POST", "/resources/"),
+        );
+        case.rest(Kind::Resource, "/toys", |a| {
+            assert_eq!(a.resources["/toys"], "r-toys")
+        })
+        .await;
+    }
 
-    // CreateAuthorizer: found by name.
-    let create = mock!(aws_sdk_apigateway::Client::create_authorizer).then_http_response(applied);
-    let look = mock!(aws_sdk_apigateway::Client::get_authorizers).then_output(|| {
-        aws_sdk_apigateway::operation::get_authorizers::GetAuthorizersOutput::builder()
-            .items(
+    #[tokio::test]
+    async fn a_lost_create_authorizer_or_request_validator_is_found_by_name() {
+        let look = answer!(
+            C::get_authorizers,
+            o::get_authorizers::GetAuthorizersOutput,
+            items(
                 t1::Authorizer::builder()
                     .id("au-new")
                     .name("tokens")
-                    .build(),
+                    .build()
             )
-            .build()
-    });
-    let c = clients(&[create.clone(), look.clone()], ("POST", "/authorizers"));
-    let mut a = Applier::new(&c.v1, &pacer, &current, MARKER.into());
-    a.apply(&step(Kind::Authorizer, "tokens"), &desired)
-        .await
-        .unwrap();
-    sent_once("CreateAuthorizer", &c, &create, &look);
-    assert_eq!(a.authorizers["tokens"], "au-new");
+        );
+        let case = Lost::new(
+            "CreateAuthorizer",
+            applied!(C::create_authorizer),
+            look,
+            ("POST", "/authorizers"),
+        );
+        case.rest(Kind::Authorizer, "tokens", |a| {
+            assert_eq!(a.authorizers["tokens"], "au-new")
+        })
+        .await;
 
-    // CreateRequestValidator: found by name.
-    let create =
-        mock!(aws_sdk_apigateway::Client::create_request_validator).then_http_response(applied);
-    let look = mock!(aws_sdk_apigateway::Client::get_request_validators).then_output(|| {
-        aws_sdk_apigateway::operation::get_request_validators::GetRequestValidatorsOutput::builder()
-            .items(
+        let look = answer!(
+            C::get_request_validators,
+            o::get_request_validators::GetRequestValidatorsOutput,
+            items(
                 t1::RequestValidator::builder()
                     .id("v-new")
                     .name("body")
-                    .build(),
+                    .build()
             )
-            .build()
-    });
-    let c = clients(
-        &[create.clone(), look.clone()],
-        ("POST", "/requestvalidators"),
-    );
-    let mut a = Applier::new(&c.v1, &pacer, &current, MARKER.into());
-    a.apply(&step(Kind::RequestValidator, "body"), &desired)
-        .await
-        .unwrap();
-    sent_once("CreateRequestValidator", &c, &create, &look);
-    assert_eq!(a.validators["body"], "v-new");
+        );
+        let case = Lost::new(
+            "CreateRequestValidator",
+            applied!(C::create_request_validator),
+            look,
+            ("POST", "/requestvalidators"),
+        );
+        case.rest(Kind::RequestValidator, "body", |a| {
+            assert_eq!(a.validators["body"], "v-new")
+        })
+        .await;
+    }
 
-    // CreateModel: found by name.
-    let create = mock!(aws_sdk_apigateway::Client::create_model).then_http_response(applied);
-    let look = mock!(aws_sdk_apigateway::Client::get_model)
-        .match_requests(|r| r.model_name() == Some("Pet"))
-        .then_output(|| {
-            aws_sdk_apigateway::operation::get_model::GetModelOutput::builder()
-                .name("Pet")
-                .build()
-        });
-    let c = clients(&[create.clone(), look.clone()], ("POST", "/models"));
-    let mut a = Applier::new(&c.v1, &pacer, &current, MARKER.into());
-    a.apply(&step(Kind::Model, "Pet"), &desired).await.unwrap();
-    sent_once("CreateModel", &c, &create, &look);
+    #[tokio::test]
+    async fn a_lost_create_model_is_found_by_name() {
+        let look = mock!(C::get_model)
+            .match_requests(|r| r.model_name() == Some("Pet"))
+            .then_output(|| o::get_model::GetModelOutput::builder().name("Pet").build());
+        let case = Lost::new(
+            "CreateModel",
+            applied!(C::create_model),
+            look,
+            ("POST", "/models"),
+        );
+        case.rest(Kind::Model, "Pet", |_| {}).await;
+    }
 
-    // CreateDeployment: found by the job's marker.
-    let mut bare = current.clone();
-    bare.deployments.clear();
-    let create = mock!(aws_sdk_apigateway::Client::create_deployment).then_http_response(applied);
-    let look = mock!(aws_sdk_apigateway::Client::get_deployments).then_output(|| {
-        aws_sdk_apigateway::operation::get_deployments::GetDeploymentsOutput::builder()
-            .items(
+    #[tokio::test]
+    async fn a_lost_create_deployment_is_found_by_the_jobs_marker() {
+        let mut bare = rest_current();
+        bare.deployments.clear();
+        let look = answer!(
+            C::get_deployments,
+            o::get_deployments::GetDeploymentsOutput,
+            items(
                 t1::Deployment::builder()
                     .id("d-old")
                     .description("by hand")
-                    .build(),
-            )
-            .items(
+                    .build()
+            ),
+            items(
                 t1::Deployment::builder()
                     .id("d-new")
                     .description(MARKER)
-                    .build(),
+                    .build()
             )
+        );
+        let case = Lost::new(
+            "CreateDeployment",
+            applied!(C::create_deployment),
+            look,
+            ("POST", "/deployments"),
+        );
+        let c = case.clients();
+        let pacer = Pacer::for_tests();
+        let mut a = Applier::new(&c.v1, &pacer, &bare, MARKER.into());
+        assert_eq!(a.ensure_deployment().await.unwrap(), "d-new");
+        case.sent_once(&c);
+    }
+
+    #[tokio::test]
+    async fn a_lost_create_stage_is_found_by_name_then_patched() {
+        let look = mock!(C::get_stage)
+            .match_requests(|r| r.stage_name() == Some("prod"))
+            .then_output(|| {
+                o::get_stage::GetStageOutput::builder()
+                    .stage_name("prod")
+                    .deployment_id("d-job")
+                    .build()
+            });
+        let patch = answer!(C::update_stage, o::update_stage::UpdateStageOutput);
+        let case = Lost::new(
+            "CreateStage",
+            applied!(C::create_stage),
+            look,
+            ("POST", "/stages"),
+        )
+        .also(std::slice::from_ref(&patch));
+        case.rest(Kind::Stage, "prod", |_| {}).await;
+        assert_eq!(patch.num_calls(), 1);
+    }
+
+    #[tokio::test]
+    async fn lost_documentation_creates_are_found_by_location_and_version() {
+        let location = t1::DocumentationPartLocation::builder()
+            .r#type(t1::DocumentationPartType::Api)
             .build()
-    });
-    let c = clients(&[create.clone(), look.clone()], ("POST", "/deployments"));
-    let mut a = Applier::new(&c.v1, &pacer, &bare, MARKER.into());
-    assert_eq!(a.ensure_deployment().await.unwrap(), "d-new");
-    sent_once("CreateDeployment", &c, &create, &look);
-
-    // CreateStage: found by name (then its settings are patched).
-    let create = mock!(aws_sdk_apigateway::Client::create_stage).then_http_response(applied);
-    let look = mock!(aws_sdk_apigateway::Client::get_stage)
-        .match_requests(|r| r.stage_name() == Some("prod"))
-        .then_output(|| {
-            aws_sdk_apigateway::operation::get_stage::GetStageOutput::builder()
-                .stage_name("prod")
-                .deployment_id("d-job")
-                .build()
-        });
-    let patch = mock!(aws_sdk_apigateway::Client::update_stage).then_output(|| {
-        aws_sdk_apigateway::operation::update_stage::UpdateStageOutput::builder().build()
-    });
-    let c = clients(
-        &[create.clone(), look.clone(), patch.clone()],
-        ("POST", "/stages"),
-    );
-    let mut a = Applier::new(&c.v1, &pacer, &current, MARKER.into());
-    a.apply(&step(Kind::Stage, "prod"), &desired).await.unwrap();
-    sent_once("CreateStage", &c, &create, &look);
-    assert_eq!(patch.num_calls(), 1);
-
-    // CreateDocumentationPart: found by its location.
-    let create =
-        mock!(aws_sdk_apigateway::Client::create_documentation_part).then_http_response(applied);
-    let look = mock!(aws_sdk_apigateway::Client::get_documentation_parts).then_output(|| {
-        aws_sdk_apigateway::operation::get_documentation_parts::GetDocumentationPartsOutput::builder()
-            .items(
+            .unwrap();
+        let look = answer!(
+            C::get_documentation_parts,
+            o::get_documentation_parts::GetDocumentationPartsOutput,
+            items(
                 t1::DocumentationPart::builder()
                     .id("doc-new")
-                    .location(
-                        t1::DocumentationPartLocation::builder()
-                            .r#type(t1::DocumentationPartType::Api)
-                            .build()
-                            .unwrap(),
-                    )
-                    .build(),
+                    .location(location.clone())
+                    .build()
             )
-            .build()
-    });
-    let c = clients(
-        &[create.clone(), look.clone()],
-        ("POST", "/documentation/parts"),
-    );
-    let mut a = Applier::new(&c.v1, &pacer, &current, MARKER.into());
-    let key = super::rest::compare::part_key(&desired.documentation_parts[0]);
-    a.apply(&step(Kind::DocumentationPart, &key), &desired)
-        .await
-        .unwrap();
-    sent_once("CreateDocumentationPart", &c, &create, &look);
-
-    // CreateDocumentationVersion: found by its version.
-    let create =
-        mock!(aws_sdk_apigateway::Client::create_documentation_version).then_http_response(applied);
-    let look = mock!(aws_sdk_apigateway::Client::get_documentation_version)
-        .match_requests(|r| r.documentation_version() == Some("v1"))
-        .then_output(|| {
-            aws_sdk_apigateway::operation::get_documentation_version::GetDocumentationVersionOutput::builder()
-                .version("v1")
-                .build()
-        });
-    let c = clients(
-        &[create.clone(), look.clone()],
-        ("POST", "/documentation/versions"),
-    );
-    let mut a = Applier::new(&c.v1, &pacer, &current, MARKER.into());
-    a.apply(&step(Kind::DocumentationVersion, "v1"), &desired)
-        .await
-        .unwrap();
-    sent_once("CreateDocumentationVersion", &c, &create, &look);
-
-    // PutMethod and PutMethodResponse answer a conflict when sent again: found by their keys.
-    for (op, path) in [
-        ("PutMethod", "/methods/GET"),
-        ("PutMethodResponse", "/responses/200"),
-    ] {
-        let lost_method = op == "PutMethod";
-        let method = if lost_method {
-            mock!(aws_sdk_apigateway::Client::put_method).then_http_response(applied)
-        } else {
-            mock!(aws_sdk_apigateway::Client::put_method).then_output(|| {
-                aws_sdk_apigateway::operation::put_method::PutMethodOutput::builder().build()
-            })
-        };
-        let response = if lost_method {
-            mock!(aws_sdk_apigateway::Client::put_method_response).then_output(|| {
-                aws_sdk_apigateway::operation::put_method_response::PutMethodResponseOutput::builder()
-                    .build()
-            })
-        } else {
-            mock!(aws_sdk_apigateway::Client::put_method_response).then_http_response(applied)
-        };
-        let look_method = mock!(aws_sdk_apigateway::Client::get_method)
-            .match_requests(|r| r.resource_id() == Some("r1") && r.http_method() == Some("GET"))
-            .then_output(|| {
-                aws_sdk_apigateway::operation::get_method::GetMethodOutput::builder()
-                    .http_method("GET")
-                    .build()
-            });
-        let look_response = mock!(aws_sdk_apigateway::Client::get_method_response)
-            .match_requests(|r| r.status_code() == Some("200"))
-            .then_output(|| {
-                aws_sdk_apigateway::operation::get_method_response::GetMethodResponseOutput::builder()
-                    .status_code("200")
-                    .build()
-            });
-        let c = clients(
-            &[
-                method.clone(),
-                response.clone(),
-                look_method.clone(),
-                look_response.clone(),
-            ],
-            ("PUT", path),
         );
-        let mut a = Applier::new(&c.v1, &pacer, &current, MARKER.into());
-        a.apply(&step(Kind::Method, "/pets GET"), &desired)
-            .await
-            .unwrap();
-        let (create, look) = if lost_method {
-            (&method, &look_method)
-        } else {
-            (&response, &look_response)
-        };
-        sent_once(op, &c, create, look);
-        assert_eq!((method.num_calls(), response.num_calls()), (1, 1), "{op}");
+        let case = Lost::new(
+            "CreateDocumentationPart",
+            applied!(C::create_documentation_part),
+            look,
+            ("POST", "/documentation/parts"),
+        );
+        let key = crate::restore::rest::compare::part_key(&rest_desired().documentation_parts[0]);
+        case.rest(Kind::DocumentationPart, &key, |_| {}).await;
+
+        let look = mock!(C::get_documentation_version)
+            .match_requests(|r| r.documentation_version() == Some("v1"))
+            .then_output(|| {
+                o::get_documentation_version::GetDocumentationVersionOutput::builder()
+                    .version("v1")
+                    .build()
+            });
+        let case = Lost::new(
+            "CreateDocumentationVersion",
+            applied!(C::create_documentation_version),
+            look,
+            ("POST", "/documentation/versions"),
+        );
+        case.rest(Kind::DocumentationVersion, "v1", |_| {}).await;
+    }
+
+    /// PutMethod and PutMethodResponse answer a conflict when sent again: found by their keys.
+    #[tokio::test]
+    async fn a_lost_put_method_or_method_response_is_found_by_its_keys() {
+        for lost_method in [true, false] {
+            let ok_method = answer!(C::put_method, o::put_method::PutMethodOutput);
+            let ok_response = answer!(
+                C::put_method_response,
+                o::put_method_response::PutMethodResponseOutput
+            );
+            let look_method = mock!(C::get_method)
+                .match_requests(|r| r.resource_id() == Some("r1") && r.http_method() == Some("GET"))
+                .then_output(|| {
+                    o::get_method::GetMethodOutput::builder()
+                        .http_method("GET")
+                        .build()
+                });
+            let look_response = mock!(C::get_method_response)
+                .match_requests(|r| r.status_code() == Some("200"))
+                .then_output(|| {
+                    o::get_method_response::GetMethodResponseOutput::builder()
+                        .status_code("200")
+                        .build()
+                });
+            let (case, other) = if lost_method {
+                let lost = applied!(C::put_method);
+                let case = Lost::new("PutMethod", lost, look_method, ("PUT", "/methods/GET"));
+                (case.also(&[look_response]), ok_response)
+            } else {
+                let lost = applied!(C::put_method_response);
+                let lose = ("PUT", "/responses/200");
+                let case = Lost::new("PutMethodResponse", lost, look_response, lose);
+                (case.also(&[look_method]), ok_method)
+            };
+            let case = case.also(std::slice::from_ref(&other));
+            case.rest(Kind::Method, "/pets GET", |_| {}).await;
+            assert_eq!(other.num_calls(), 1, "{}", case.op);
+        }
     }
 }
 
@@ -493,11 +592,8 @@ fn v2_current() -> ApiSnapshot {
     api
 }
 
-#[tokio::test]
-async fn every_http_and_websocket_create_whose_reply_is_lost_is_adopted_not_made_twice() {
-    use aws_sdk_apigatewayv2::operation as o;
-    let pacer = Pacer::for_tests();
-    let current = v2_current();
+/// The point's HTTP API: one item of every kind a restore creates.
+fn v2_desired() -> ApiSnapshot {
     let mut desired = v2_current();
     desired.models = vec![m2::Model {
         model_id: "s-m".into(),
@@ -543,261 +639,268 @@ async fn every_http_and_websocket_create_whose_reply_is_lost_is_adopted_not_made
         stage_name: "prod".into(),
         ..Default::default()
     }];
-    // CreateApi: found by its name and the source tag.
-    let create = mock!(aws_sdk_apigatewayv2::Client::create_api).then_http_response(applied);
-    let look = mock!(aws_sdk_apigatewayv2::Client::get_apis).then_output(|| {
-        o::get_apis::GetApisOutput::builder()
-            .items(
+    desired
+}
+
+mod v2 {
+    use aws_sdk_apigatewayv2::Client as C;
+    use aws_sdk_apigatewayv2::operation as o;
+
+    use super::*;
+
+    fn pair(parent: &str, child: &str) -> (String, String) {
+        (parent.to_string(), child.to_string())
+    }
+
+    #[tokio::test]
+    async fn a_lost_create_api_is_found_by_its_name_and_source_tag() {
+        let look = answer!(
+            C::get_apis,
+            o::get_apis::GetApisOutput,
+            items(
                 t2::Api::builder()
                     .api_id("h-new")
                     .name("chat")
                     .protocol_type(t2::ProtocolType::Websocket)
                     .route_selection_expression("$request.body.action")
                     .tags(TAG_SOURCE, "111/eu-west-1/src")
-                    .build(),
+                    .build()
             )
-            .build()
-    });
-    let c = clients(&[create.clone(), look.clone()], ("POST", "/v2/apis"));
-    let id = ApplierV2::create_api(&c.v2, &pacer, &desired.api, "chat", "111/eu-west-1/src")
-        .await
-        .unwrap();
-    sent_once("CreateApi", &c, &create, &look);
-    assert_eq!(id, "h-new");
+        );
+        let case = Lost::new(
+            "CreateApi",
+            applied!(C::create_api),
+            look,
+            ("POST", "/v2/apis"),
+        );
+        let c = case.clients();
+        let pacer = Pacer::for_tests();
+        let api = &v2_desired().api;
+        let id = ApplierV2::create_api(&c.v2, &pacer, api, "chat", "111/eu-west-1/src")
+            .await
+            .unwrap();
+        case.sent_once(&c);
+        assert_eq!(id, "h-new");
+    }
 
-    // CreateModel, CreateAuthorizer: found by name.
-    let create = mock!(aws_sdk_apigatewayv2::Client::create_model).then_http_response(applied);
-    let look = mock!(aws_sdk_apigatewayv2::Client::get_models).then_output(|| {
-        o::get_models::GetModelsOutput::builder()
-            .items(t2::Model::builder().model_id("m-new").name("Pet").build())
-            .build()
-    });
-    let c = clients(&[create.clone(), look.clone()], ("POST", "/models"));
-    let mut a = ApplierV2::new(&c.v2, &pacer, &current);
-    a.apply(&step(Kind::ModelV2, "Pet"), &desired)
-        .await
-        .unwrap();
-    sent_once("v2 CreateModel", &c, &create, &look);
-    assert_eq!(a.models["Pet"], "m-new");
+    #[tokio::test]
+    async fn a_lost_create_model_or_authorizer_is_found_by_name() {
+        let look = answer!(
+            C::get_models,
+            o::get_models::GetModelsOutput,
+            items(t2::Model::builder().model_id("m-new").name("Pet").build())
+        );
+        let case = Lost::new(
+            "v2 CreateModel",
+            applied!(C::create_model),
+            look,
+            ("POST", "/models"),
+        );
+        case.v2(
+            Kind::ModelV2,
+            "Pet",
+            |_| {},
+            |a| assert_eq!(a.models["Pet"], "m-new"),
+        )
+        .await;
 
-    let create = mock!(aws_sdk_apigatewayv2::Client::create_authorizer).then_http_response(applied);
-    let look = mock!(aws_sdk_apigatewayv2::Client::get_authorizers).then_output(|| {
-        o::get_authorizers::GetAuthorizersOutput::builder()
-            .items(
+        let look = answer!(
+            C::get_authorizers,
+            o::get_authorizers::GetAuthorizersOutput,
+            items(
                 t2::Authorizer::builder()
                     .authorizer_id("au-new")
                     .name("jwt")
-                    .build(),
+                    .build()
             )
-            .build()
-    });
-    let c = clients(&[create.clone(), look.clone()], ("POST", "/authorizers"));
-    let mut a = ApplierV2::new(&c.v2, &pacer, &current);
-    a.apply(&step(Kind::AuthorizerV2, "jwt"), &desired)
-        .await
-        .unwrap();
-    sent_once("v2 CreateAuthorizer", &c, &create, &look);
-    assert_eq!(a.authorizers["jwt"], "au-new");
-
-    // CreateIntegration: an integration the API did not know, with the same type and URI; and
-    // CreateIntegrationResponse: found by its key.
-    for (op, path) in [
-        ("CreateIntegration", "/integrations"),
-        ("CreateIntegrationResponse", "/integrationresponses"),
-    ] {
-        let lost_integration = op == "CreateIntegration";
-        let integration = if lost_integration {
-            mock!(aws_sdk_apigatewayv2::Client::create_integration).then_http_response(applied)
-        } else {
-            mock!(aws_sdk_apigatewayv2::Client::create_integration).then_output(|| {
-                o::create_integration::CreateIntegrationOutput::builder()
-                    .integration_id("i-new")
-                    .build()
-            })
-        };
-        let response = if lost_integration {
-            mock!(aws_sdk_apigatewayv2::Client::create_integration_response).then_output(|| {
-                o::create_integration_response::CreateIntegrationResponseOutput::builder()
-                    .integration_response_id("ir-new")
-                    .build()
-            })
-        } else {
-            mock!(aws_sdk_apigatewayv2::Client::create_integration_response)
-                .then_http_response(applied)
-        };
-        let look_integration =
-            mock!(aws_sdk_apigatewayv2::Client::get_integrations).then_output(|| {
-                o::get_integrations::GetIntegrationsOutput::builder()
-                    .items(
-                        t2::Integration::builder()
-                            .integration_id("i-other")
-                            .integration_type(t2::IntegrationType::HttpProxy)
-                            .integration_uri("https://elsewhere.example.com")
-                            .integration_method("GET")
-                            .build(),
-                    )
-                    .items(
-                        t2::Integration::builder()
-                            .integration_id("i-new")
-                            .integration_type(t2::IntegrationType::HttpProxy)
-                            .integration_uri("https://example.com")
-                            .integration_method("GET")
-                            .build(),
-                    )
-                    .build()
-            });
-        let look_response = mock!(aws_sdk_apigatewayv2::Client::get_integration_responses)
-            .match_requests(|r| r.integration_id() == Some("i-new"))
-            .then_output(|| {
-                o::get_integration_responses::GetIntegrationResponsesOutput::builder()
-                    .items(
-                        t2::IntegrationResponse::builder()
-                            .integration_response_id("ir-new")
-                            .integration_response_key("$default")
-                            .build(),
-                    )
-                    .build()
-            });
-        let c = clients(
-            &[
-                integration.clone(),
-                response.clone(),
-                look_integration.clone(),
-                look_response.clone(),
-            ],
-            ("POST", path),
         );
-        let mut a = ApplierV2::new(&c.v2, &pacer, &current);
-        a.apply(&step(Kind::Integration, "GET /pets"), &desired)
-            .await
-            .unwrap();
-        let (create, look) = if lost_integration {
-            (&integration, &look_integration)
-        } else {
-            (&response, &look_response)
-        };
-        sent_once(op, &c, create, look);
-        assert_eq!(a.integrations["GET /pets"], "i-new", "{op}");
-        assert_eq!(
-            a.integration_responses[&("GET /pets".to_string(), "$default".to_string())],
-            "ir-new",
-            "{op}"
+        let case = Lost::new(
+            "v2 CreateAuthorizer",
+            applied!(C::create_authorizer),
+            look,
+            ("POST", "/authorizers"),
         );
+        case.v2(
+            Kind::AuthorizerV2,
+            "jwt",
+            |_| {},
+            |a| assert_eq!(a.authorizers["jwt"], "au-new"),
+        )
+        .await;
     }
 
-    // CreateRoute: found by its route key; CreateRouteResponse: by its key.
-    for (op, path) in [
-        ("CreateRoute", "/routes"),
-        ("CreateRouteResponse", "/routeresponses"),
-    ] {
-        let lost_route = op == "CreateRoute";
-        let route = if lost_route {
-            mock!(aws_sdk_apigatewayv2::Client::create_route).then_http_response(applied)
-        } else {
-            mock!(aws_sdk_apigatewayv2::Client::create_route).then_output(|| {
-                o::create_route::CreateRouteOutput::builder()
-                    .route_id("r-new")
-                    .build()
-            })
+    /// CreateIntegration: an integration the API did not know, with the same type and URI;
+    /// CreateIntegrationResponse: found by its key.
+    #[tokio::test]
+    async fn a_lost_create_integration_or_integration_response_is_found() {
+        let integration = |id: &str, uri: &str| {
+            t2::Integration::builder()
+                .integration_id(id)
+                .integration_type(t2::IntegrationType::HttpProxy)
+                .integration_uri(uri)
+                .integration_method("GET")
+                .build()
         };
-        let response = if lost_route {
-            mock!(aws_sdk_apigatewayv2::Client::create_route_response).then_output(|| {
-                o::create_route_response::CreateRouteResponseOutput::builder()
-                    .route_response_id("rr-new")
-                    .build()
-            })
-        } else {
-            mock!(aws_sdk_apigatewayv2::Client::create_route_response).then_http_response(applied)
-        };
-        let look_route = mock!(aws_sdk_apigatewayv2::Client::get_routes).then_output(|| {
-            o::get_routes::GetRoutesOutput::builder()
-                .items(
+        for lost_integration in [true, false] {
+            let ok_integration = answer!(
+                C::create_integration,
+                o::create_integration::CreateIntegrationOutput,
+                integration_id("i-new")
+            );
+            let ok_response = answer!(
+                C::create_integration_response,
+                o::create_integration_response::CreateIntegrationResponseOutput,
+                integration_response_id("ir-new")
+            );
+            let look_integration = answer!(
+                C::get_integrations,
+                o::get_integrations::GetIntegrationsOutput,
+                items(integration("i-other", "https://elsewhere.example.com")),
+                items(integration("i-new", "https://example.com"))
+            );
+            let look_response = mock!(C::get_integration_responses)
+                .match_requests(|r| r.integration_id() == Some("i-new"))
+                .then_output(|| {
+                    o::get_integration_responses::GetIntegrationResponsesOutput::builder()
+                        .items(
+                            t2::IntegrationResponse::builder()
+                                .integration_response_id("ir-new")
+                                .integration_response_key("$default")
+                                .build(),
+                        )
+                        .build()
+                });
+            let case = if lost_integration {
+                let lost = applied!(C::create_integration);
+                let lose = ("POST", "/integrations");
+                Lost::new("CreateIntegration", lost, look_integration, lose)
+                    .also(&[ok_response, look_response])
+            } else {
+                let lost = applied!(C::create_integration_response);
+                let lose = ("POST", "/integrationresponses");
+                Lost::new("CreateIntegrationResponse", lost, look_response, lose)
+                    .also(&[ok_integration, look_integration])
+            };
+            case.v2(
+                Kind::Integration,
+                "GET /pets",
+                |_| {},
+                |a| {
+                    assert_eq!(a.integrations["GET /pets"], "i-new", "{}", case.op);
+                    let response = &a.integration_responses[&pair("GET /pets", "$default")];
+                    assert_eq!(response, "ir-new", "{}", case.op);
+                },
+            )
+            .await;
+        }
+    }
+
+    /// CreateRoute: found by its route key; CreateRouteResponse: by its key.
+    #[tokio::test]
+    async fn a_lost_create_route_or_route_response_is_found_by_its_key() {
+        for lost_route in [true, false] {
+            let ok_route = answer!(
+                C::create_route,
+                o::create_route::CreateRouteOutput,
+                route_id("r-new")
+            );
+            let ok_response = answer!(
+                C::create_route_response,
+                o::create_route_response::CreateRouteResponseOutput,
+                route_response_id("rr-new")
+            );
+            let look_route = answer!(
+                C::get_routes,
+                o::get_routes::GetRoutesOutput,
+                items(
                     t2::Route::builder()
                         .route_id("r-new")
                         .route_key("GET /pets")
-                        .build(),
+                        .build()
                 )
-                .build()
-        });
-        let look_response = mock!(aws_sdk_apigatewayv2::Client::get_route_responses)
-            .match_requests(|r| r.route_id() == Some("r-new"))
-            .then_output(|| {
-                o::get_route_responses::GetRouteResponsesOutput::builder()
-                    .items(
-                        t2::RouteResponse::builder()
-                            .route_response_id("rr-new")
-                            .route_response_key("$default")
-                            .build(),
-                    )
-                    .build()
-            });
-        let c = clients(
-            &[
-                route.clone(),
-                response.clone(),
-                look_route.clone(),
-                look_response.clone(),
-            ],
-            ("POST", path),
-        );
-        let mut a = ApplierV2::new(&c.v2, &pacer, &current);
-        a.integrations.insert("GET /pets".into(), "i-new".into());
-        a.apply(&step(Kind::Route, "GET /pets"), &desired)
-            .await
-            .unwrap();
-        let (create, look) = if lost_route {
-            (&route, &look_route)
-        } else {
-            (&response, &look_response)
-        };
-        sent_once(op, &c, create, look);
-        assert_eq!(a.routes["GET /pets"], "r-new", "{op}");
-        assert_eq!(
-            a.route_responses[&("GET /pets".to_string(), "$default".to_string())],
-            "rr-new",
-            "{op}"
-        );
+            );
+            let look_response = mock!(C::get_route_responses)
+                .match_requests(|r| r.route_id() == Some("r-new"))
+                .then_output(|| {
+                    o::get_route_responses::GetRouteResponsesOutput::builder()
+                        .items(
+                            t2::RouteResponse::builder()
+                                .route_response_id("rr-new")
+                                .route_response_key("$default")
+                                .build(),
+                        )
+                        .build()
+                });
+            let case = if lost_route {
+                let lost = applied!(C::create_route);
+                Lost::new("CreateRoute", lost, look_route, ("POST", "/routes"))
+                    .also(&[ok_response, look_response])
+            } else {
+                let lost = applied!(C::create_route_response);
+                let lose = ("POST", "/routeresponses");
+                Lost::new("CreateRouteResponse", lost, look_response, lose)
+                    .also(&[ok_route, look_route])
+            };
+            let restored = |a: &mut ApplierV2| {
+                a.integrations.insert("GET /pets".into(), "i-new".into());
+            };
+            case.v2(Kind::Route, "GET /pets", restored, |a| {
+                assert_eq!(a.routes["GET /pets"], "r-new", "{}", case.op);
+                let response = &a.route_responses[&pair("GET /pets", "$default")];
+                assert_eq!(response, "rr-new", "{}", case.op);
+            })
+            .await;
+        }
     }
 
-    // CreateStage: found by name.
-    let create = mock!(aws_sdk_apigatewayv2::Client::create_stage).then_http_response(applied);
-    let look = mock!(aws_sdk_apigatewayv2::Client::get_stage)
-        .match_requests(|r| r.stage_name() == Some("prod"))
-        .then_output(|| {
-            o::get_stage::GetStageOutput::builder()
-                .stage_name("prod")
-                .build()
-        });
-    let c = clients(&[create.clone(), look.clone()], ("POST", "/stages"));
-    let mut a = ApplierV2::new(&c.v2, &pacer, &current);
-    a.apply(&step(Kind::StageV2, "prod"), &desired)
-        .await
-        .unwrap();
-    sent_once("v2 CreateStage", &c, &create, &look);
+    #[tokio::test]
+    async fn a_lost_create_stage_is_found_by_name() {
+        let look = mock!(C::get_stage)
+            .match_requests(|r| r.stage_name() == Some("prod"))
+            .then_output(|| {
+                o::get_stage::GetStageOutput::builder()
+                    .stage_name("prod")
+                    .build()
+            });
+        let case = Lost::new(
+            "v2 CreateStage",
+            applied!(C::create_stage),
+            look,
+            ("POST", "/stages"),
+        );
+        case.v2(Kind::StageV2, "prod", |_| {}, |_| {}).await;
+    }
 
-    // CreateDeployment: the deployment the stage serves carries the job's marker.
-    let create = mock!(aws_sdk_apigatewayv2::Client::create_deployment).then_http_response(applied);
-    let stage = mock!(aws_sdk_apigatewayv2::Client::get_stage).then_output(|| {
-        o::get_stage::GetStageOutput::builder()
-            .stage_name("prod")
-            .deployment_id("d-new")
-            .build()
-    });
-    let look = mock!(aws_sdk_apigatewayv2::Client::get_deployment)
-        .match_requests(|r| r.deployment_id() == Some("d-new"))
-        .then_output(|| {
-            o::get_deployment::GetDeploymentOutput::builder()
-                .deployment_id("d-new")
-                .description(MARKER)
-                .build()
-        });
-    let c = clients(
-        &[create.clone(), stage.clone(), look.clone()],
-        ("POST", "/deployments"),
-    );
-    let a = ApplierV2::new(&c.v2, &pacer, &current);
-    a.deploy("prod", MARKER).await.unwrap();
-    sent_once("v2 CreateDeployment", &c, &create, &look);
+    /// The deployment the stage serves carries the job's marker.
+    #[tokio::test]
+    async fn a_lost_create_deployment_is_found_by_the_jobs_marker() {
+        let stage = answer!(
+            C::get_stage,
+            o::get_stage::GetStageOutput,
+            stage_name("prod"),
+            deployment_id("d-new")
+        );
+        let look = mock!(C::get_deployment)
+            .match_requests(|r| r.deployment_id() == Some("d-new"))
+            .then_output(|| {
+                o::get_deployment::GetDeploymentOutput::builder()
+                    .deployment_id("d-new")
+                    .description(MARKER)
+                    .build()
+            });
+        let case = Lost::new(
+            "v2 CreateDeployment",
+            applied!(C::create_deployment),
+            look,
+            ("POST", "/deployments"),
+        )
+        .also(&[stage]);
+        let c = case.clients();
+        let pacer = Pacer::for_tests();
+        let a = ApplierV2::new(&c.v2, &pacer, &v2_current());
+        a.deploy("prod", MARKER).await.unwrap();
+        case.sent_once(&c);
+    }
 }
 
 /// An estate applier whose API key `k-src` is in the target as `k-tgt`.
@@ -815,15 +918,25 @@ fn estate_applier<'a>(c: &'a Clients, pacer: &'a Pacer, sealer: &'a Sealer) -> E
     }
 }
 
-#[tokio::test]
-async fn every_estate_create_whose_reply_is_lost_is_adopted_not_made_twice() {
-    use aws_sdk_apigateway::operation as o1;
-    use aws_sdk_apigatewayv2::operation as o2;
-    let dir = tempfile::tempdir().unwrap();
-    let sealer = Sealer::local(dir.path().join("k"));
+/// The point's estate: one item of every kind a restore creates (the API key's value sealed
+/// by `sealer`).
+async fn estate_desired(sealer: &Sealer) -> Estate {
     let sealed = sealer.seal("k-src", "the-value-0123456789").await.unwrap();
-    let pacer = Pacer::for_tests();
-    let desired = Estate {
+    let mapping = |key: &str, api_id: &str, via: &str, id: Option<&str>| estate::Mapping {
+        key: key.into(),
+        api_id: api_id.into(),
+        stage: Some("prod".into()),
+        via: via.into(),
+        id: id.map(Into::into),
+    };
+    let domain = |name: &str, mapping: estate::Mapping| estate::DomainName {
+        domain_name: name.into(),
+        endpoint_type: "REGIONAL".into(),
+        seen_by: vec![mapping.via.clone()],
+        mappings: vec![mapping],
+        ..Default::default()
+    };
+    Estate {
         vpc_links_v1: vec![estate::VpcLinkV1 {
             id: "vl-src".into(),
             name: "nlb".into(),
@@ -853,352 +966,306 @@ async fn every_estate_create_whose_reply_is_lost_is_adopted_not_made_twice() {
             ..Default::default()
         }],
         domains: vec![
-            estate::DomainName {
-                domain_name: "api.example.com".into(),
-                endpoint_type: "REGIONAL".into(),
-                seen_by: vec!["v1".into()],
-                mappings: vec![estate::Mapping {
-                    key: "orders".into(),
-                    api_id: "a1".into(),
-                    stage: Some("prod".into()),
-                    via: "v1".into(),
-                    id: None,
-                }],
-                ..Default::default()
-            },
-            estate::DomainName {
-                domain_name: "ws.example.com".into(),
-                endpoint_type: "REGIONAL".into(),
-                seen_by: vec!["v2".into()],
-                mappings: vec![estate::Mapping {
-                    key: "chat".into(),
-                    api_id: "h1".into(),
-                    stage: Some("prod".into()),
-                    via: "v2".into(),
-                    id: Some("m-src".into()),
-                }],
-                ..Default::default()
-            },
+            domain("api.example.com", mapping("orders", "a1", "v1", None)),
+            domain("ws.example.com", mapping("chat", "h1", "v2", Some("m-src"))),
         ],
         ..Default::default()
-    };
+    }
+}
 
-    let available1 = mock!(aws_sdk_apigateway::Client::get_vpc_link).then_output(|| {
-        o1::get_vpc_link::GetVpcLinkOutput::builder()
-            .status(t1::VpcLinkStatus::Available)
-            .build()
-    });
-    let available2 = mock!(aws_sdk_apigatewayv2::Client::get_vpc_link).then_output(|| {
-        o2::get_vpc_link::GetVpcLinkOutput::builder()
-            .vpc_link_status(t2::VpcLinkStatus::Available)
-            .build()
-    });
+mod estate_creates {
+    use aws_sdk_apigateway::Client as C1;
+    use aws_sdk_apigateway::operation as o1;
+    use aws_sdk_apigatewayv2::Client as C2;
+    use aws_sdk_apigatewayv2::operation as o2;
 
-    // CreateVpcLink (v1 and v2): found by name.
-    let create = mock!(aws_sdk_apigateway::Client::create_vpc_link).then_http_response(applied);
-    let look = mock!(aws_sdk_apigateway::Client::get_vpc_links).then_output(|| {
-        o1::get_vpc_links::GetVpcLinksOutput::builder()
-            .items(t1::VpcLink::builder().id("vl-new").name("nlb").build())
-            .build()
-    });
-    let c = clients(
-        &[create.clone(), look.clone(), available1.clone()],
-        ("POST", "/vpclinks"),
-    );
-    let mut a = estate_applier(&c, &pacer, &sealer);
-    a.apply(&step(Kind::VpcLink, "nlb"), &desired)
-        .await
-        .unwrap();
-    sent_once("CreateVpcLink", &c, &create, &look);
-    assert_eq!(a.ids["vl-src"], "vl-new");
+    use super::*;
 
-    let create = mock!(aws_sdk_apigatewayv2::Client::create_vpc_link).then_http_response(applied);
-    let look = mock!(aws_sdk_apigatewayv2::Client::get_vpc_links).then_output(|| {
-        o2::get_vpc_links::GetVpcLinksOutput::builder()
-            .items(
+    /// CreateVpcLink (v1 and v2): found by name (and waited for until available).
+    #[tokio::test]
+    async fn a_lost_create_vpc_link_is_found_by_name() {
+        let look = answer!(
+            C1::get_vpc_links,
+            o1::get_vpc_links::GetVpcLinksOutput,
+            items(t1::VpcLink::builder().id("vl-new").name("nlb").build())
+        );
+        let available = answer!(
+            C1::get_vpc_link,
+            o1::get_vpc_link::GetVpcLinkOutput,
+            status(t1::VpcLinkStatus::Available)
+        );
+        let case = Lost::new(
+            "CreateVpcLink",
+            applied!(C1::create_vpc_link),
+            look,
+            ("POST", "/vpclinks"),
+        )
+        .also(&[available]);
+        let ids = case.estate(Kind::VpcLink, "nlb").await;
+        assert_eq!(ids["vl-src"], "vl-new");
+
+        let look = answer!(
+            C2::get_vpc_links,
+            o2::get_vpc_links::GetVpcLinksOutput,
+            items(
                 t2::VpcLink::builder()
                     .vpc_link_id("vl2-new")
                     .name("private")
-                    .build(),
+                    .build()
             )
-            .build()
-    });
-    let c = clients(
-        &[create.clone(), look.clone(), available2.clone()],
-        ("POST", "/v2/vpclinks"),
-    );
-    let mut a = estate_applier(&c, &pacer, &sealer);
-    a.apply(&step(Kind::VpcLinkV2, "private"), &desired)
-        .await
-        .unwrap();
-    sent_once("v2 CreateVpcLink", &c, &create, &look);
-    assert_eq!(a.ids["vl2-src"], "vl2-new");
+        );
+        let available = answer!(
+            C2::get_vpc_link,
+            o2::get_vpc_link::GetVpcLinkOutput,
+            vpc_link_status(t2::VpcLinkStatus::Available)
+        );
+        let case = Lost::new(
+            "v2 CreateVpcLink",
+            applied!(C2::create_vpc_link),
+            look,
+            ("POST", "/v2/vpclinks"),
+        )
+        .also(&[available]);
+        let ids = case.estate(Kind::VpcLinkV2, "private").await;
+        assert_eq!(ids["vl2-src"], "vl2-new");
+    }
 
-    // CreateApiKey: the key with this name and the point's value (not a namesake).
-    let create = mock!(aws_sdk_apigateway::Client::create_api_key).then_http_response(applied);
-    let look = mock!(aws_sdk_apigateway::Client::get_api_keys)
-        .match_requests(|r| r.name_query() == Some("alice") && r.include_values() == Some(true))
-        .then_output(|| {
-            o1::get_api_keys::GetApiKeysOutput::builder()
-                .items(
-                    t1::ApiKey::builder()
-                        .id("k-namesake")
-                        .name("alice")
-                        .value("another-value-0123456789")
-                        .build(),
-                )
-                .items(
-                    t1::ApiKey::builder()
-                        .id("k-new")
-                        .name("alice")
-                        .value("the-value-0123456789")
-                        .build(),
-                )
+    /// CreateApiKey: the key with this name and the point's value (not a namesake).
+    #[tokio::test]
+    async fn a_lost_create_api_key_is_found_by_name_and_value() {
+        let key = |id: &str, value: &str| {
+            t1::ApiKey::builder()
+                .id(id)
+                .name("alice")
+                .value(value)
                 .build()
-        });
-    let c = clients(&[create.clone(), look.clone()], ("POST", "/apikeys"));
-    let mut a = estate_applier(&c, &pacer, &sealer);
-    a.apply(&step(Kind::ApiKey, "alice"), &desired)
-        .await
-        .unwrap();
-    sent_once("CreateApiKey", &c, &create, &look);
-    assert_eq!(a.ids["k-src"], "k-new");
+        };
+        let look = mock!(C1::get_api_keys)
+            .match_requests(|r| r.name_query() == Some("alice") && r.include_values() == Some(true))
+            .then_output(move || {
+                o1::get_api_keys::GetApiKeysOutput::builder()
+                    .items(key("k-namesake", "another-value-0123456789"))
+                    .items(key("k-new", "the-value-0123456789"))
+                    .build()
+            });
+        let case = Lost::new(
+            "CreateApiKey",
+            applied!(C1::create_api_key),
+            look,
+            ("POST", "/apikeys"),
+        );
+        let ids = case.estate(Kind::ApiKey, "alice").await;
+        assert_eq!(ids["k-src"], "k-new");
+    }
 
-    // GenerateClientCertificate: found by its description.
-    let create =
-        mock!(aws_sdk_apigateway::Client::generate_client_certificate).then_http_response(applied);
-    let look = mock!(aws_sdk_apigateway::Client::get_client_certificates).then_output(|| {
-        o1::get_client_certificates::GetClientCertificatesOutput::builder()
-            .items(
+    /// GenerateClientCertificate: found by its description.
+    #[tokio::test]
+    async fn a_lost_client_certificate_is_found_by_description() {
+        let look = answer!(
+            C1::get_client_certificates,
+            o1::get_client_certificates::GetClientCertificatesOutput,
+            items(
                 t1::ClientCertificate::builder()
                     .client_certificate_id("cc-new")
                     .description("to the backend")
-                    .build(),
+                    .build()
             )
-            .build()
-    });
-    let c = clients(
-        &[create.clone(), look.clone()],
-        ("POST", "/clientcertificates"),
-    );
-    let mut a = estate_applier(&c, &pacer, &sealer);
-    a.apply(&step(Kind::ClientCertificate, "to the backend"), &desired)
-        .await
-        .unwrap();
-    sent_once("GenerateClientCertificate", &c, &create, &look);
-    assert_eq!(a.ids["cc-src"], "cc-new");
-
-    // CreateUsagePlan: found by name; CreateUsagePlanKey: by plan and key.
-    for (op, path) in [
-        ("CreateUsagePlan", "/usageplans"),
-        ("CreateUsagePlanKey", "/keys"),
-    ] {
-        let lost_plan = op == "CreateUsagePlan";
-        let plan = if lost_plan {
-            mock!(aws_sdk_apigateway::Client::create_usage_plan).then_http_response(applied)
-        } else {
-            mock!(aws_sdk_apigateway::Client::create_usage_plan).then_output(|| {
-                o1::create_usage_plan::CreateUsagePlanOutput::builder()
-                    .id("up-new")
-                    .build()
-            })
-        };
-        let key = if lost_plan {
-            mock!(aws_sdk_apigateway::Client::create_usage_plan_key).then_output(|| {
-                o1::create_usage_plan_key::CreateUsagePlanKeyOutput::builder()
-                    .id("k-tgt")
-                    .build()
-            })
-        } else {
-            mock!(aws_sdk_apigateway::Client::create_usage_plan_key).then_http_response(applied)
-        };
-        let look_plan = mock!(aws_sdk_apigateway::Client::get_usage_plans).then_output(|| {
-            o1::get_usage_plans::GetUsagePlansOutput::builder()
-                .items(t1::UsagePlan::builder().id("up-new").name("gold").build())
-                .build()
-        });
-        let look_key = mock!(aws_sdk_apigateway::Client::get_usage_plan_key)
-            .match_requests(|r| r.usage_plan_id() == Some("up-new") && r.key_id() == Some("k-tgt"))
-            .then_output(|| {
-                o1::get_usage_plan_key::GetUsagePlanKeyOutput::builder()
-                    .id("k-tgt")
-                    .build()
-            });
-        let c = clients(
-            &[
-                plan.clone(),
-                key.clone(),
-                look_plan.clone(),
-                look_key.clone(),
-            ],
-            ("POST", path),
         );
-        let mut a = estate_applier(&c, &pacer, &sealer);
-        a.apply(&step(Kind::UsagePlan, "gold"), &desired)
-            .await
-            .unwrap();
-        let (create, look) = if lost_plan {
-            (&plan, &look_plan)
-        } else {
-            (&key, &look_key)
-        };
-        sent_once(op, &c, create, look);
-        assert_eq!(a.ids["up-src"], "up-new", "{op}");
-        assert_eq!((plan.num_calls(), key.num_calls()), (1, 1), "{op}");
+        let case = Lost::new(
+            "GenerateClientCertificate",
+            applied!(C1::generate_client_certificate),
+            look,
+            ("POST", "/clientcertificates"),
+        );
+        let ids = case.estate(Kind::ClientCertificate, "to the backend").await;
+        assert_eq!(ids["cc-src"], "cc-new");
     }
 
-    // CreateDomainName (v1 and v2): found by name.
-    let create = mock!(aws_sdk_apigateway::Client::create_domain_name).then_http_response(applied);
-    let look = mock!(aws_sdk_apigateway::Client::get_domain_name)
-        .match_requests(|r| r.domain_name() == Some("api.example.com"))
-        .then_output(|| {
-            o1::get_domain_name::GetDomainNameOutput::builder()
-                .domain_name("api.example.com")
-                .build()
-        });
-    let c = clients(&[create.clone(), look.clone()], ("POST", "/domainnames"));
-    let mut a = estate_applier(&c, &pacer, &sealer);
-    a.apply(&step(Kind::DomainName, "api.example.com"), &desired)
-        .await
-        .unwrap();
-    sent_once("CreateDomainName", &c, &create, &look);
+    /// CreateUsagePlan: found by name; CreateUsagePlanKey: by plan and key.
+    #[tokio::test]
+    async fn a_lost_usage_plan_or_plan_key_is_found() {
+        for lost_plan in [true, false] {
+            let ok_plan = answer!(
+                C1::create_usage_plan,
+                o1::create_usage_plan::CreateUsagePlanOutput,
+                id("up-new")
+            );
+            let ok_key = answer!(
+                C1::create_usage_plan_key,
+                o1::create_usage_plan_key::CreateUsagePlanKeyOutput,
+                id("k-tgt")
+            );
+            let look_plan = answer!(
+                C1::get_usage_plans,
+                o1::get_usage_plans::GetUsagePlansOutput,
+                items(t1::UsagePlan::builder().id("up-new").name("gold").build())
+            );
+            let look_key = mock!(C1::get_usage_plan_key)
+                .match_requests(|r| {
+                    r.usage_plan_id() == Some("up-new") && r.key_id() == Some("k-tgt")
+                })
+                .then_output(|| {
+                    o1::get_usage_plan_key::GetUsagePlanKeyOutput::builder()
+                        .id("k-tgt")
+                        .build()
+                });
+            let (case, other) = if lost_plan {
+                let lost = applied!(C1::create_usage_plan);
+                let case = Lost::new("CreateUsagePlan", lost, look_plan, ("POST", "/usageplans"));
+                (case.also(&[look_key]), ok_key)
+            } else {
+                let lost = applied!(C1::create_usage_plan_key);
+                let case = Lost::new("CreateUsagePlanKey", lost, look_key, ("POST", "/keys"));
+                (case.also(&[look_plan]), ok_plan)
+            };
+            let case = case.also(std::slice::from_ref(&other));
+            let ids = case.estate(Kind::UsagePlan, "gold").await;
+            assert_eq!(ids["up-src"], "up-new", "{}", case.op);
+            assert_eq!(other.num_calls(), 1, "{}", case.op);
+        }
+    }
 
-    let create =
-        mock!(aws_sdk_apigatewayv2::Client::create_domain_name).then_http_response(applied);
-    let look = mock!(aws_sdk_apigatewayv2::Client::get_domain_name)
-        .match_requests(|r| r.domain_name() == Some("ws.example.com"))
-        .then_output(|| {
-            o2::get_domain_name::GetDomainNameOutput::builder()
-                .domain_name("ws.example.com")
-                .build()
-        });
-    let c = clients(&[create.clone(), look.clone()], ("POST", "/v2/domainnames"));
-    // CreateDomainName's own quota (one per 30 s) is not what this checks.
-    let pacer = Pacer::for_tests();
-    let mut a = estate_applier(&c, &pacer, &sealer);
-    a.apply(&step(Kind::DomainName, "ws.example.com"), &desired)
-        .await
-        .unwrap();
-    sent_once("v2 CreateDomainName", &c, &create, &look);
+    /// CreateDomainName (v1 and v2): found by name.
+    #[tokio::test]
+    async fn a_lost_create_domain_name_is_found_by_name() {
+        let look = mock!(C1::get_domain_name)
+            .match_requests(|r| r.domain_name() == Some("api.example.com"))
+            .then_output(|| {
+                o1::get_domain_name::GetDomainNameOutput::builder()
+                    .domain_name("api.example.com")
+                    .build()
+            });
+        let case = Lost::new(
+            "CreateDomainName",
+            applied!(C1::create_domain_name),
+            look,
+            ("POST", "/domainnames"),
+        );
+        case.estate(Kind::DomainName, "api.example.com").await;
 
-    // CreateBasePathMapping: found by base path; CreateApiMapping: by mapping key.
-    let create =
-        mock!(aws_sdk_apigateway::Client::create_base_path_mapping).then_http_response(applied);
-    let look = mock!(aws_sdk_apigateway::Client::get_base_path_mapping)
-        .match_requests(|r| r.base_path() == Some("orders"))
-        .then_output(|| {
-            o1::get_base_path_mapping::GetBasePathMappingOutput::builder()
-                .base_path("orders")
-                .rest_api_id("a1")
-                .build()
-        });
-    let c = clients(
-        &[create.clone(), look.clone()],
-        ("POST", "/basepathmappings"),
-    );
-    let mut a = estate_applier(&c, &pacer, &sealer);
-    a.apply(&step(Kind::Mapping, "api.example.com orders"), &desired)
-        .await
-        .unwrap();
-    sent_once("CreateBasePathMapping", &c, &create, &look);
+        let look = mock!(C2::get_domain_name)
+            .match_requests(|r| r.domain_name() == Some("ws.example.com"))
+            .then_output(|| {
+                o2::get_domain_name::GetDomainNameOutput::builder()
+                    .domain_name("ws.example.com")
+                    .build()
+            });
+        let case = Lost::new(
+            "v2 CreateDomainName",
+            applied!(C2::create_domain_name),
+            look,
+            ("POST", "/v2/domainnames"),
+        );
+        case.estate(Kind::DomainName, "ws.example.com").await;
+    }
 
-    let create =
-        mock!(aws_sdk_apigatewayv2::Client::create_api_mapping).then_http_response(applied);
-    let look = mock!(aws_sdk_apigatewayv2::Client::get_api_mappings)
-        .match_requests(|r| r.domain_name() == Some("ws.example.com"))
-        .then_output(|| {
-            o2::get_api_mappings::GetApiMappingsOutput::builder()
-                .items(
-                    t2::ApiMapping::builder()
-                        .api_mapping_id("am-new")
-                        .api_mapping_key("chat")
-                        .api_id("h1")
-                        .stage("prod")
-                        .build(),
-                )
-                .build()
-        });
-    let c = clients(&[create.clone(), look.clone()], ("POST", "/apimappings"));
-    let mut a = estate_applier(&c, &pacer, &sealer);
-    a.apply(&step(Kind::Mapping, "ws.example.com chat"), &desired)
-        .await
-        .unwrap();
-    sent_once("CreateApiMapping", &c, &create, &look);
+    /// CreateBasePathMapping: found by base path; CreateApiMapping: by mapping key.
+    #[tokio::test]
+    async fn a_lost_mapping_is_found_by_its_key() {
+        let look = mock!(C1::get_base_path_mapping)
+            .match_requests(|r| r.base_path() == Some("orders"))
+            .then_output(|| {
+                o1::get_base_path_mapping::GetBasePathMappingOutput::builder()
+                    .base_path("orders")
+                    .rest_api_id("a1")
+                    .build()
+            });
+        let case = Lost::new(
+            "CreateBasePathMapping",
+            applied!(C1::create_base_path_mapping),
+            look,
+            ("POST", "/basepathmappings"),
+        );
+        case.estate(Kind::Mapping, "api.example.com orders").await;
+
+        let look = mock!(C2::get_api_mappings)
+            .match_requests(|r| r.domain_name() == Some("ws.example.com"))
+            .then_output(|| {
+                o2::get_api_mappings::GetApiMappingsOutput::builder()
+                    .items(
+                        t2::ApiMapping::builder()
+                            .api_mapping_id("am-new")
+                            .api_mapping_key("chat")
+                            .api_id("h1")
+                            .stage("prod")
+                            .build(),
+                    )
+                    .build()
+            });
+        let case = Lost::new(
+            "CreateApiMapping",
+            applied!(C2::create_api_mapping),
+            look,
+            ("POST", "/apimappings"),
+        );
+        case.estate(Kind::Mapping, "ws.example.com chat").await;
+    }
 }
 
-/// The target REST API, and the request validator `body` to restore into it.
-fn with_validator() -> RestApiSnapshot {
-    let mut desired = rest_current();
-    desired.request_validators = vec![v1::RequestValidator {
-        id: "s-val".into(),
-        name: "body".into(),
-        ..Default::default()
-    }];
-    desired
+/// Applies the REST step that creates request validator `body` through `c`: the id the
+/// applier keeps.
+async fn restore_validator(c: &Clients) -> crate::Result<String> {
+    let pacer = Pacer::for_tests();
+    let mut a = Applier::new(&c.v1, &pacer, &rest_current(), MARKER.into());
+    a.apply(&step(Kind::RequestValidator, "body"), &rest_desired())
+        .await?;
+    Ok(a.validators["body"].clone())
+}
+
+/// No validator in the list of the target's validators.
+fn no_validators()
+-> aws_sdk_apigateway::operation::get_request_validators::GetRequestValidatorsOutput {
+    aws_sdk_apigateway::operation::get_request_validators::GetRequestValidatorsOutput::builder()
+        .build()
 }
 
 /// Throttling says the request was not applied: it is retried as before, without a look; and
 /// a create the target still lacks after a lost reply is sent again, once.
 #[tokio::test]
 async fn throttling_is_retried_and_a_create_not_found_is_sent_again_once() {
-    use aws_sdk_apigateway::operation as o1;
-    let pacer = Pacer::for_tests();
-    let create = mock!(aws_sdk_apigateway::Client::create_request_validator)
+    use aws_sdk_apigateway::Client as C;
+    use aws_sdk_apigateway::operation::create_request_validator::CreateRequestValidatorOutput;
+    let create = mock!(C::create_request_validator)
         .sequence()
         .http_status(
             429,
             mocks::error_body("TooManyRequestsException", "slow down"),
         )
-        .output(|| {
-            o1::create_request_validator::CreateRequestValidatorOutput::builder()
-                .id("v-new")
-                .build()
-        })
+        .output(|| CreateRequestValidatorOutput::builder().id("v-new").build())
         .build();
-    let look = mock!(aws_sdk_apigateway::Client::get_request_validators)
-        .then_output(|| o1::get_request_validators::GetRequestValidatorsOutput::builder().build());
+    let look = mock!(C::get_request_validators).then_output(no_validators);
     // Nothing is lost here: the path matches no request.
     let c = clients(&[create.clone(), look.clone()], ("POST", "/nothing"));
-    let desired = with_validator();
-    let mut a = Applier::new(&c.v1, &pacer, &rest_current(), MARKER.into());
-    a.apply(&step(Kind::RequestValidator, "body"), &desired)
-        .await
-        .unwrap();
+    assert_eq!(restore_validator(&c).await.unwrap(), "v-new");
     assert_eq!((create.num_calls(), look.num_calls()), (2, 0));
-    assert_eq!(a.validators["body"], "v-new");
 
     // The reply is lost and the look finds nothing: the create was not applied, so it is sent
     // again, and its answer is kept.
-    let create = mock!(aws_sdk_apigateway::Client::create_request_validator)
+    let create = mock!(C::create_request_validator)
         .sequence()
         .http_response(applied)
         .output(|| {
-            o1::create_request_validator::CreateRequestValidatorOutput::builder()
+            CreateRequestValidatorOutput::builder()
                 .id("v-second")
                 .build()
         })
         .build();
-    let look = mock!(aws_sdk_apigateway::Client::get_request_validators)
-        .then_output(|| o1::get_request_validators::GetRequestValidatorsOutput::builder().build());
+    let look = mock!(C::get_request_validators).then_output(no_validators);
     let c = clients(
         &[create.clone(), look.clone()],
         ("POST", "/requestvalidators"),
     );
-    let mut a = Applier::new(&c.v1, &pacer, &rest_current(), MARKER.into());
-    a.apply(&step(Kind::RequestValidator, "body"), &desired)
-        .await
-        .unwrap();
+    assert_eq!(restore_validator(&c).await.unwrap(), "v-second");
     assert_eq!((create.num_calls(), look.num_calls()), (2, 1));
-    assert_eq!(a.validators["body"], "v-second");
 }
 
 /// A create whose reply is lost, not yet visible to the look, and answered "conflict" when sent
 /// again was made by the first attempt: it is looked for once more and adopted.
 #[tokio::test]
 async fn a_conflict_answered_to_a_create_sent_again_is_adopted() {
-    use aws_sdk_apigateway::operation as o1;
-    let pacer = Pacer::for_tests();
-    let create = mock!(aws_sdk_apigateway::Client::create_request_validator)
+    use aws_sdk_apigateway::Client as C;
+    use aws_sdk_apigateway::operation::get_request_validators::GetRequestValidatorsOutput;
+    let create = mock!(C::create_request_validator)
         .sequence()
         .http_response(applied)
         .http_status(
@@ -1206,11 +1273,11 @@ async fn a_conflict_answered_to_a_create_sent_again_is_adopted() {
             mocks::error_body("ConflictException", "already exists"),
         )
         .build();
-    let look = mock!(aws_sdk_apigateway::Client::get_request_validators)
+    let look = mock!(C::get_request_validators)
         .sequence()
-        .output(|| o1::get_request_validators::GetRequestValidatorsOutput::builder().build())
+        .output(no_validators)
         .output(|| {
-            o1::get_request_validators::GetRequestValidatorsOutput::builder()
+            GetRequestValidatorsOutput::builder()
                 .items(
                     t1::RequestValidator::builder()
                         .id("v-late")
@@ -1224,28 +1291,18 @@ async fn a_conflict_answered_to_a_create_sent_again_is_adopted() {
         &[create.clone(), look.clone()],
         ("POST", "/requestvalidators"),
     );
-    let desired = with_validator();
-    let mut a = Applier::new(&c.v1, &pacer, &rest_current(), MARKER.into());
-    a.apply(&step(Kind::RequestValidator, "body"), &desired)
-        .await
-        .unwrap();
+    assert_eq!(restore_validator(&c).await.unwrap(), "v-late");
     assert_eq!((create.num_calls(), look.num_calls()), (2, 2));
-    assert_eq!(a.validators["body"], "v-late");
 
     // A conflict without an earlier lost reply is the target's own item: an error, as before.
-    let create =
-        mock!(aws_sdk_apigateway::Client::create_request_validator).then_http_response(|| {
-            HttpResponse::new(
-                409.try_into().unwrap(),
-                SdkBody::from(r#"{"__type":"ConflictException","message":"already exists"}"#),
-            )
-        });
+    let create = mock!(C::create_request_validator).then_http_response(|| {
+        HttpResponse::new(
+            409.try_into().unwrap(),
+            SdkBody::from(r#"{"__type":"ConflictException","message":"already exists"}"#),
+        )
+    });
     let c = clients(std::slice::from_ref(&create), ("POST", "/nothing"));
-    let mut a = Applier::new(&c.v1, &pacer, &rest_current(), MARKER.into());
-    let e = a
-        .apply(&step(Kind::RequestValidator, "body"), &desired)
-        .await
-        .unwrap_err();
+    let e = restore_validator(&c).await.unwrap_err();
     assert!(e.to_string().contains("ConflictException"), "{e}");
     assert_eq!(create.num_calls(), 1);
 }

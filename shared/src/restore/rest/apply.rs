@@ -15,8 +15,8 @@ use crate::model::v1::{self, RestApiSnapshot};
 use crate::pacing::Pacer;
 use crate::restore::children;
 use crate::restore::difference::{Change, Difference, TAG_SOURCE};
-use crate::restore::kind::Kind;
-use crate::restore::once::{self, OpError, Sent, create_once};
+use crate::restore::kind::{Kind, estate_kinds, v2_kinds};
+use crate::restore::once::{self, OpError, Scope, Sent, create_once, hm, named};
 use crate::{Error, Result};
 
 /// Every item of a list of this API (after a lost reply: what an attempt may have made).
@@ -46,10 +46,6 @@ pub struct Applier<'a> {
     pub deployment: Option<String>,
     /// Description our deployments carry.
     marker: String,
-}
-
-fn hm<V: Clone>(m: &BTreeMap<String, V>) -> Option<HashMap<String, V>> {
-    (!m.is_empty()).then(|| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
 }
 
 fn patch(op: Op, path: impl Into<String>, value: Option<String>) -> PatchOperation {
@@ -104,10 +100,6 @@ impl<'a> Applier<'a> {
             deployment: None,
             marker,
         }
-    }
-
-    fn what(&self, op: &str, key: &str) -> String {
-        format!("restoring {key} into REST API {} ({op})", self.api_id)
     }
 
     /// Creates the REST API itself (without its policy, which names the API's own id and is
@@ -190,265 +182,236 @@ impl<'a> Applier<'a> {
         Ok((id, root))
     }
 
-    /// Applies one difference. `desired` holds the full items (with source ids);
-    /// `source_refs` names the source's authorizers and validators by id.
+    /// Deletes the REST API `id` (one replaced by the restore).
+    pub async fn delete_api(client: &Client, pacer: &Pacer, id: &str) -> Result<()> {
+        pacer
+            .call("DeleteRestApi", || {
+                client.delete_rest_api().rest_api_id(id).send()
+            })
+            .await
+            .map(drop)
+            .map_err(|e| sdk_error(&format!("deleting REST API {id} (DeleteRestApi)"), e))
+    }
+
+    /// This API, for its calls.
+    fn scope(&self) -> Scope<'_, Client> {
+        Scope {
+            client: self.client,
+            pacer: self.pacer,
+            api_id: &self.api_id,
+            family: "REST API",
+            gaps: false,
+        }
+    }
+
+    /// Applies one difference. `desired` holds the full items (with source ids).
     pub async fn apply(&mut self, d: &Difference, desired: &RestApiSnapshot) -> Result<()> {
-        let src_auth: BTreeMap<&str, &str> = desired
-            .authorizers
-            .iter()
-            .map(|a| (a.id.as_str(), a.name.as_str()))
-            .collect();
-        let src_val: BTreeMap<&str, &str> = desired
-            .request_validators
-            .iter()
-            .map(|v| (v.id.as_str(), v.name.as_str()))
-            .collect();
+        match d.kind {
+            Kind::RestApi => match &d.change {
+                Change::Update { fields } => self.update_api(&desired.api, fields).await,
+                Change::Create | Change::Delete | Change::Duplicate { .. } => Ok(()),
+            },
+            Kind::Model => self.model(d, desired).await,
+            Kind::RequestValidator => self.validator(d, desired).await,
+            Kind::Authorizer => self.authorizer(d, desired).await,
+            Kind::Resource => self.resource(d, desired).await,
+            Kind::Method => self.method(d, desired).await,
+            Kind::GatewayResponse => self.gateway_response(d, desired).await,
+            Kind::DocumentationPart => self.documentation_part(d, desired).await,
+            Kind::DocumentationVersion => self.documentation_version(d, desired).await,
+            Kind::Stage => self.stage(d, desired).await,
+            v2_kinds!() | estate_kinds!() => Err(unhandled(d)),
+        }
+    }
+
+    async fn model(&mut self, d: &Difference, desired: &RestApiSnapshot) -> Result<()> {
         let key = d.key.as_str();
-        match (d.kind, &d.change) {
-            (Kind::RestApi, Change::Update { fields }) => {
-                self.update_api(&desired.api, fields).await
-            }
-            (Kind::RestApi, _) => Ok(()),
-            (Kind::Model, Change::Delete) => {
-                self.call("DeleteModel", key, |c, id| {
+        let at = self.scope();
+        if d.change == Change::Delete {
+            return at
+                .call("DeleteModel", key, |c, id| {
                     c.delete_model().rest_api_id(id).model_name(key).send()
                 })
-                .await
-            }
-            (Kind::Model, change) => {
-                let m = desired
-                    .models
-                    .iter()
-                    .find(|m| m.name == key)
-                    .ok_or_else(|| missing(d))?;
-                if matches!(change, Change::Update { .. }) {
-                    let ops = vec![
-                        replace("/schema", m.schema.clone().unwrap_or_default()),
-                        replace("/description", m.description.clone().unwrap_or_default()),
-                    ];
-                    return self
-                        .call("UpdateModel", key, |c, id| {
-                            c.update_model()
-                                .rest_api_id(id)
-                                .model_name(key)
-                                .set_patch_operations(Some(ops.clone()))
-                                .send()
-                        })
-                        .await;
-                }
-                self.create(
-                    "CreateModel",
-                    key,
-                    |c, id| {
-                        c.create_model()
-                            .rest_api_id(id)
-                            .name(&m.name)
-                            .set_description(m.description.clone())
-                            .set_schema(m.schema.clone())
-                            .content_type(
-                                m.content_type
-                                    .clone()
-                                    .unwrap_or_else(|| "application/json".into()),
-                            )
-                            .send()
-                    },
-                    |_| (),
-                    || {
-                        self.exists("GetModel", key, |c, id| {
-                            c.get_model().rest_api_id(id).model_name(key).send()
-                        })
-                    },
-                )
-                .await
-            }
-            (Kind::RequestValidator, Change::Delete) => {
-                let vid = self
-                    .validators
-                    .get(key)
-                    .cloned()
-                    .ok_or_else(|| missing(d))?;
-                self.call("DeleteRequestValidator", key, |c, id| {
+                .await;
+        }
+        let m = find(&desired.models, d, |m| m.name == key)?;
+        if matches!(d.change, Change::Update { .. }) {
+            let ops = vec![
+                replace("/schema", m.schema.clone().unwrap_or_default()),
+                replace("/description", m.description.clone().unwrap_or_default()),
+            ];
+            return at
+                .call("UpdateModel", key, |c, id| {
+                    c.update_model()
+                        .rest_api_id(id)
+                        .model_name(key)
+                        .set_patch_operations(Some(ops.clone()))
+                        .send()
+                })
+                .await;
+        }
+        at.create(
+            "CreateModel",
+            key,
+            |c, id| {
+                c.create_model()
+                    .rest_api_id(id)
+                    .name(&m.name)
+                    .set_description(m.description.clone())
+                    .set_schema(m.schema.clone())
+                    .content_type(
+                        m.content_type
+                            .clone()
+                            .unwrap_or_else(|| "application/json".into()),
+                    )
+                    .send()
+            },
+            drop,
+            || {
+                at.exists("GetModel", key, |c, id| {
+                    c.get_model().rest_api_id(id).model_name(key).send()
+                })
+            },
+        )
+        .await
+    }
+
+    async fn validator(&mut self, d: &Difference, desired: &RestApiSnapshot) -> Result<()> {
+        let key = d.key.as_str();
+        let at = self.scope();
+        if d.change == Change::Delete {
+            let vid = held(&self.validators, d)?;
+            return at
+                .call("DeleteRequestValidator", key, |c, id| {
                     c.delete_request_validator()
                         .rest_api_id(id)
                         .request_validator_id(&vid)
                         .send()
                 })
-                .await
-            }
-            (Kind::RequestValidator, change) => {
-                let v = desired
-                    .request_validators
-                    .iter()
-                    .find(|v| v.name == key)
-                    .ok_or_else(|| missing(d))?;
-                if matches!(change, Change::Update { .. }) {
-                    let vid = self
-                        .validators
-                        .get(key)
-                        .cloned()
-                        .ok_or_else(|| missing(d))?;
-                    let ops = vec![
-                        replace("/validateRequestBody", v.validate_request_body.to_string()),
-                        replace(
-                            "/validateRequestParameters",
-                            v.validate_request_parameters.to_string(),
-                        ),
-                    ];
-                    return self
-                        .call("UpdateRequestValidator", key, |c, id| {
-                            c.update_request_validator()
-                                .rest_api_id(id)
-                                .request_validator_id(&vid)
-                                .set_patch_operations(Some(ops.clone()))
-                                .send()
-                        })
-                        .await;
-                }
-                let vid = self
-                    .create(
-                        "CreateRequestValidator",
-                        key,
-                        |c, id| {
-                            c.create_request_validator()
-                                .rest_api_id(id)
-                                .name(&v.name)
-                                .validate_request_body(v.validate_request_body)
-                                .validate_request_parameters(v.validate_request_parameters)
-                                .send()
-                        },
-                        |out| out.id.unwrap_or_default(),
-                        || async {
-                            let all = list!(self, "GetRequestValidators", get_request_validators)?;
-                            Ok(all
-                                .into_iter()
-                                .find(|x| x.name() == Some(key))
-                                .and_then(|x| x.id))
-                        },
-                    )
-                    .await?;
-                self.validators.insert(v.name.clone(), vid);
-                Ok(())
-            }
-            (Kind::Authorizer, Change::Delete) => {
-                let aid = self
-                    .authorizers
-                    .get(key)
-                    .cloned()
-                    .ok_or_else(|| missing(d))?;
-                self.call("DeleteAuthorizer", key, |c, id| {
+                .await;
+        }
+        let v = find(&desired.request_validators, d, |v| v.name == key)?;
+        if matches!(d.change, Change::Update { .. }) {
+            let vid = held(&self.validators, d)?;
+            let ops = vec![
+                replace("/validateRequestBody", v.validate_request_body.to_string()),
+                replace(
+                    "/validateRequestParameters",
+                    v.validate_request_parameters.to_string(),
+                ),
+            ];
+            return at
+                .call("UpdateRequestValidator", key, |c, id| {
+                    c.update_request_validator()
+                        .rest_api_id(id)
+                        .request_validator_id(&vid)
+                        .set_patch_operations(Some(ops.clone()))
+                        .send()
+                })
+                .await;
+        }
+        let vid = at
+            .create(
+                "CreateRequestValidator",
+                key,
+                |c, id| {
+                    c.create_request_validator()
+                        .rest_api_id(id)
+                        .name(&v.name)
+                        .validate_request_body(v.validate_request_body)
+                        .validate_request_parameters(v.validate_request_parameters)
+                        .send()
+                },
+                |out| out.id.unwrap_or_default(),
+                || async {
+                    let all = list!(self, "GetRequestValidators", get_request_validators)?;
+                    Ok(named(all, key, |x| (x.name, x.id)))
+                },
+            )
+            .await?;
+        self.validators.insert(v.name.clone(), vid);
+        Ok(())
+    }
+
+    async fn authorizer(&mut self, d: &Difference, desired: &RestApiSnapshot) -> Result<()> {
+        let key = d.key.as_str();
+        let at = self.scope();
+        if d.change == Change::Delete {
+            let aid = held(&self.authorizers, d)?;
+            return at
+                .call("DeleteAuthorizer", key, |c, id| {
                     c.delete_authorizer()
                         .rest_api_id(id)
                         .authorizer_id(&aid)
                         .send()
                 })
-                .await
-            }
-            (Kind::Authorizer, change) => {
-                let a = desired
-                    .authorizers
-                    .iter()
-                    .find(|a| a.name == key)
-                    .ok_or_else(|| missing(d))?;
-                if matches!(change, Change::Update { .. }) {
-                    let aid = self
-                        .authorizers
-                        .get(key)
-                        .cloned()
-                        .ok_or_else(|| missing(d))?;
-                    let mut ops = vec![];
-                    let mut set = |path: &str, v: &Option<String>| {
-                        if let Some(v) = v {
-                            ops.push(replace(path, v.clone()));
-                        }
-                    };
-                    set("/authorizerUri", &a.authorizer_uri);
-                    set("/authorizerCredentials", &a.authorizer_credentials);
-                    set("/identitySource", &a.identity_source);
-                    set(
-                        "/identityValidationExpression",
-                        &a.identity_validation_expression,
-                    );
-                    set("/type", &a.authorizer_type);
-                    if let Some(ttl) = a.authorizer_result_ttl_in_seconds {
-                        ops.push(replace("/authorizerResultTtlInSeconds", ttl.to_string()));
-                    }
-                    return self
-                        .call("UpdateAuthorizer", key, |c, id| {
-                            c.update_authorizer()
-                                .rest_api_id(id)
-                                .authorizer_id(&aid)
-                                .set_patch_operations(Some(ops.clone()))
-                                .send()
-                        })
-                        .await;
-                }
-                let aid = self
-                    .create(
-                        "CreateAuthorizer",
-                        key,
-                        |c, id| {
-                            c.create_authorizer()
-                                .rest_api_id(id)
-                                .name(&a.name)
-                                .set_type(a.authorizer_type.as_deref().map(Into::into))
-                                .set_provider_arns(
-                                    (!a.provider_arns.is_empty()).then(|| a.provider_arns.clone()),
-                                )
-                                .set_auth_type(a.auth_type.clone())
-                                .set_authorizer_uri(a.authorizer_uri.clone())
-                                .set_authorizer_credentials(a.authorizer_credentials.clone())
-                                .set_identity_source(a.identity_source.clone())
-                                .set_identity_validation_expression(
-                                    a.identity_validation_expression.clone(),
-                                )
-                                .set_authorizer_result_ttl_in_seconds(
-                                    a.authorizer_result_ttl_in_seconds,
-                                )
-                                .send()
-                        },
-                        |out| out.id.unwrap_or_default(),
-                        || async {
-                            let all = list!(self, "GetAuthorizers", get_authorizers)?;
-                            Ok(all
-                                .into_iter()
-                                .find(|x| x.name() == Some(key))
-                                .and_then(|x| x.id))
-                        },
-                    )
-                    .await?;
-                self.authorizers.insert(a.name.clone(), aid);
-                Ok(())
-            }
-            (Kind::Resource, Change::Delete) => {
+                .await;
+        }
+        let a = find(&desired.authorizers, d, |a| a.name == key)?;
+        if matches!(d.change, Change::Update { .. }) {
+            let aid = held(&self.authorizers, d)?;
+            let ops = authorizer_patches(a);
+            return at
+                .call("UpdateAuthorizer", key, |c, id| {
+                    c.update_authorizer()
+                        .rest_api_id(id)
+                        .authorizer_id(&aid)
+                        .set_patch_operations(Some(ops.clone()))
+                        .send()
+                })
+                .await;
+        }
+        let aid = at
+            .create(
+                "CreateAuthorizer",
+                key,
+                |c, id| {
+                    c.create_authorizer()
+                        .rest_api_id(id)
+                        .name(&a.name)
+                        .set_type(a.authorizer_type.as_deref().map(Into::into))
+                        .set_provider_arns(
+                            (!a.provider_arns.is_empty()).then(|| a.provider_arns.clone()),
+                        )
+                        .set_auth_type(a.auth_type.clone())
+                        .set_authorizer_uri(a.authorizer_uri.clone())
+                        .set_authorizer_credentials(a.authorizer_credentials.clone())
+                        .set_identity_source(a.identity_source.clone())
+                        .set_identity_validation_expression(
+                            a.identity_validation_expression.clone(),
+                        )
+                        .set_authorizer_result_ttl_in_seconds(a.authorizer_result_ttl_in_seconds)
+                        .send()
+                },
+                |out| out.id.unwrap_or_default(),
+                || async {
+                    let all = list!(self, "GetAuthorizers", get_authorizers)?;
+                    Ok(named(all, key, |x| (x.name, x.id)))
+                },
+            )
+            .await?;
+        self.authorizers.insert(a.name.clone(), aid);
+        Ok(())
+    }
+
+    async fn resource(&mut self, d: &Difference, desired: &RestApiSnapshot) -> Result<()> {
+        let key = d.key.as_str();
+        match &d.change {
+            Change::Delete => {
                 let Some(rid) = self.resources.get(key).cloned() else {
                     return Ok(());
                 };
                 // Deleting a parent deletes its children: a child already gone is fine.
-                match self
-                    .pacer
-                    .call("DeleteResource", || {
-                        self.client
-                            .delete_resource()
-                            .rest_api_id(&self.api_id)
-                            .resource_id(&rid)
-                            .send()
-                    })
-                    .await
-                {
-                    Ok(_) => {}
-                    Err(e) if crate::awsconf::status_of(&e) == Some(404) => {}
-                    Err(e) => return Err(sdk_error(&self.what("DeleteResource", key), e)),
-                }
+                self.delete_if_there("DeleteResource", key, |c, id| {
+                    c.delete_resource().rest_api_id(id).resource_id(&rid).send()
+                })
+                .await?;
                 self.resources
                     .retain(|p, _| p != key && !p.starts_with(&format!("{key}/")));
                 Ok(())
             }
-            (Kind::Resource, Change::Create) => {
-                let r = desired
-                    .resources
-                    .iter()
-                    .find(|r| r.path == key)
-                    .ok_or_else(|| missing(d))?;
+            Change::Create => {
+                let r = find(&desired.resources, d, |r| r.path == key)?;
                 let parent_path = match key.rfind('/') {
                     Some(0) => "/".to_string(),
                     Some(i) => key[..i].to_string(),
@@ -462,6 +425,7 @@ impl<'a> Applier<'a> {
                     .clone()
                     .unwrap_or_else(|| key.rsplit('/').next().unwrap_or("").into());
                 let rid = self
+                    .scope()
                     .create(
                         "CreateResource",
                         key,
@@ -488,258 +452,238 @@ impl<'a> Applier<'a> {
                 self.resources.insert(r.path.clone(), rid);
                 Ok(())
             }
-            (Kind::Resource, Change::Update { .. }) => Ok(()),
-            (Kind::Method, change) => {
-                let (path, verb) = key.rsplit_once(' ').ok_or_else(|| missing(d))?;
-                let rid = self.resources.get(path).cloned().ok_or_else(|| {
-                    Error::Aws(format!(
-                        "cannot restore method {key}: resource {path} is missing in the target"
-                    ))
-                })?;
-                if !matches!(change, Change::Create) {
-                    match self
-                        .pacer
-                        .call("DeleteMethod", || {
-                            self.client
-                                .delete_method()
-                                .rest_api_id(&self.api_id)
-                                .resource_id(&rid)
-                                .http_method(verb)
-                                .send()
-                        })
-                        .await
-                    {
-                        Ok(_) => {}
-                        Err(e) if crate::awsconf::status_of(&e) == Some(404) => {}
-                        Err(e) => return Err(sdk_error(&self.what("DeleteMethod", key), e)),
-                    }
-                }
-                if matches!(change, Change::Delete) {
-                    return Ok(());
-                }
-                let m = desired
-                    .methods
-                    .iter()
-                    .find(|m| m.path == path && m.http_method == verb)
-                    .ok_or_else(|| missing(d))?;
-                self.put_method(m, &rid, &src_auth, &src_val, key).await
-            }
-            (Kind::GatewayResponse, Change::Delete) => {
-                self.call("DeleteGatewayResponse", key, |c, id| {
+            Change::Update { .. } => Ok(()),
+            Change::Duplicate { .. } => Err(unhandled(d)),
+        }
+    }
+
+    /// A method is put whole: a changed one is deleted first.
+    async fn method(&mut self, d: &Difference, desired: &RestApiSnapshot) -> Result<()> {
+        let key = d.key.as_str();
+        let (path, verb) = key.rsplit_once(' ').ok_or_else(|| missing(d))?;
+        let rid = self.resources.get(path).cloned().ok_or_else(|| {
+            Error::Aws(format!(
+                "cannot restore method {key}: resource {path} is missing in the target"
+            ))
+        })?;
+        if d.change != Change::Create {
+            self.delete_if_there("DeleteMethod", key, |c, id| {
+                c.delete_method()
+                    .rest_api_id(id)
+                    .resource_id(&rid)
+                    .http_method(verb)
+                    .send()
+            })
+            .await?;
+        }
+        if d.change == Change::Delete {
+            return Ok(());
+        }
+        let m = find(&desired.methods, d, |m| {
+            m.path == path && m.http_method == verb
+        })?;
+        self.put_method(m, &rid, desired, key).await
+    }
+
+    async fn gateway_response(&mut self, d: &Difference, desired: &RestApiSnapshot) -> Result<()> {
+        let key = d.key.as_str();
+        if d.change == Change::Delete {
+            return self
+                .scope()
+                .call("DeleteGatewayResponse", key, |c, id| {
                     c.delete_gateway_response()
                         .rest_api_id(id)
                         .response_type(key.into())
                         .send()
                 })
-                .await
-            }
-            (Kind::GatewayResponse, _) => {
-                let g = desired
-                    .gateway_responses
-                    .iter()
-                    .find(|g| g.response_type == key)
-                    .ok_or_else(|| missing(d))?;
-                self.call("PutGatewayResponse", key, |c, id| {
-                    c.put_gateway_response()
-                        .rest_api_id(id)
-                        .response_type(key.into())
-                        .set_status_code(g.status_code.clone())
-                        .set_response_parameters(hm(&g.response_parameters))
-                        .set_response_templates(hm(&g.response_templates))
-                        .send()
-                })
-                .await
-            }
-            (Kind::DocumentationPart, Change::Delete) => Ok(()),
-            (Kind::DocumentationPart, _) => {
-                let p = desired
-                    .documentation_parts
-                    .iter()
-                    .find(|p| super::compare::part_key(p) == key)
-                    .ok_or_else(|| missing(d))?;
-                let l = &p.location;
-                let location = DocumentationPartLocation::builder()
-                    .r#type(l.location_type.as_str().into())
-                    .set_path(l.path.clone())
-                    .set_method(l.method.clone())
-                    .set_status_code(l.status_code.clone())
-                    .set_name(l.name.clone())
-                    .build()
-                    .map_err(|e| Error::Invalid(format!("documentation part {key}: {e}")))?;
-                self.create(
-                    "CreateDocumentationPart",
-                    key,
-                    |c, id| {
-                        c.create_documentation_part()
-                            .rest_api_id(id)
-                            .location(location.clone())
-                            .properties(p.properties.clone().unwrap_or_else(|| "{}".into()))
-                            .send()
-                    },
-                    |_| (),
-                    || async {
-                        let all = list!(self, "GetDocumentationParts", get_documentation_parts)?;
-                        Ok(all
-                            .iter()
-                            .any(|x| x.location() == Some(&location))
-                            .then_some(()))
-                    },
-                )
-                .await
-            }
-            (Kind::DocumentationVersion, Change::Create) => {
-                let v = desired
-                    .documentation_versions
-                    .iter()
-                    .find(|v| v.version == key)
-                    .ok_or_else(|| missing(d))?;
-                self.create(
-                    "CreateDocumentationVersion",
-                    key,
-                    |c, id| {
-                        c.create_documentation_version()
-                            .rest_api_id(id)
-                            .documentation_version(&v.version)
-                            .set_description(v.description.clone())
-                            .send()
-                    },
-                    |_| (),
-                    || {
-                        self.exists("GetDocumentationVersion", key, |c, id| {
-                            c.get_documentation_version()
-                                .rest_api_id(id)
-                                .documentation_version(key)
-                                .send()
-                        })
-                    },
-                )
-                .await
-            }
-            (Kind::DocumentationVersion, _) => Ok(()),
-            (Kind::Stage, Change::Delete) => {
-                self.call("DeleteStage", key, |c, id| {
-                    c.delete_stage().rest_api_id(id).stage_name(key).send()
-                })
-                .await
-            }
-            (Kind::Stage, change) => {
-                let s = desired
-                    .stages
-                    .iter()
-                    .find(|s| s.stage_name == key)
-                    .ok_or_else(|| missing(d))?;
-                if matches!(change, Change::Create) {
-                    let dep = self.ensure_deployment().await?;
-                    let canary = s.canary_settings.as_ref().map(|c| {
-                        CanarySettings::builder()
-                            .percent_traffic(c.percent_traffic)
-                            .deployment_id(&dep)
-                            .set_stage_variable_overrides(hm(&c.stage_variable_overrides))
-                            .use_stage_cache(c.use_stage_cache)
-                            .build()
-                    });
-                    let mut tags = s.tags.clone();
-                    tags.retain(|k, _| !k.starts_with(crate::restore::difference::TAG_PREFIX));
-                    self.create(
-                        "CreateStage",
-                        key,
-                        |c, id| {
-                            c.create_stage()
-                                .rest_api_id(id)
-                                .stage_name(key)
-                                .deployment_id(&dep)
-                                .set_description(s.description.clone())
-                                .cache_cluster_enabled(s.cache_cluster_enabled)
-                                .set_cache_cluster_size(
-                                    s.cache_cluster_size.as_deref().map(Into::into),
-                                )
-                                .set_variables(hm(&s.variables))
-                                .set_documentation_version(s.documentation_version.clone())
-                                .set_canary_settings(canary.clone())
-                                .tracing_enabled(s.tracing_enabled)
-                                .set_tags(hm(&tags))
-                                .send()
-                        },
-                        |_| (),
-                        || {
-                            self.exists("GetStage", key, |c, id| {
-                                c.get_stage().rest_api_id(id).stage_name(key).send()
-                            })
-                        },
-                    )
-                    .await?;
-                }
-                let ops = stage_patches(s);
-                if ops.is_empty() {
-                    return Ok(());
-                }
-                self.call("UpdateStage", key, |c, id| {
-                    c.update_stage()
-                        .rest_api_id(id)
-                        .stage_name(key)
-                        .set_patch_operations(Some(ops.clone()))
-                        .send()
-                })
-                .await
-            }
-            (kind, _) => Err(Error::Invalid(format!(
-                "restore does not handle {kind} yet"
-            ))),
+                .await;
         }
-    }
-
-    async fn call<T, E, F, Fut>(&self, op: &'static str, key: &str, f: F) -> Result<()>
-    where
-        F: Fn(&'a Client, &str) -> Fut,
-        Fut: std::future::Future<Output = Sent<T, E>>,
-        E: OpError,
-    {
-        self.pacer
-            .call(op, || f(self.client, &self.api_id))
+        let g = find(&desired.gateway_responses, d, |g| g.response_type == key)?;
+        self.scope()
+            .call("PutGatewayResponse", key, |c, id| {
+                c.put_gateway_response()
+                    .rest_api_id(id)
+                    .response_type(key.into())
+                    .set_status_code(g.status_code.clone())
+                    .set_response_parameters(hm(&g.response_parameters))
+                    .set_response_templates(hm(&g.response_templates))
+                    .send()
+            })
             .await
-            .map(|_| ())
-            .map_err(|e| sdk_error(&self.what(op, key), e))
     }
 
-    /// A create sent at most once per lost reply ([`once::create_once`]): `find` looks in this
-    /// API for what an attempt may have made.
-    async fn create<O, T, E, S, SF, F, FF>(
-        &self,
-        op: &'static str,
-        key: &str,
-        send: S,
-        pick: impl FnOnce(O) -> T,
-        find: F,
-    ) -> Result<T>
-    where
-        S: Fn(&'a Client, &str) -> SF,
-        SF: std::future::Future<Output = Sent<O, E>>,
-        F: FnMut() -> FF,
-        FF: std::future::Future<Output = Result<Option<T>>>,
-        E: OpError,
-    {
-        create_once(
-            self.pacer,
-            op,
-            || send(self.client, &self.api_id),
-            pick,
-            find,
-            |e| sdk_error(&self.what(op, key), e),
+    async fn documentation_part(
+        &mut self,
+        d: &Difference,
+        desired: &RestApiSnapshot,
+    ) -> Result<()> {
+        let key = d.key.as_str();
+        if d.change == Change::Delete {
+            return Ok(());
+        }
+        let p = find(&desired.documentation_parts, d, |p| {
+            super::compare::part_key(p) == key
+        })?;
+        let l = &p.location;
+        let location = DocumentationPartLocation::builder()
+            .r#type(l.location_type.as_str().into())
+            .set_path(l.path.clone())
+            .set_method(l.method.clone())
+            .set_status_code(l.status_code.clone())
+            .set_name(l.name.clone())
+            .build()
+            .map_err(|e| Error::Invalid(format!("documentation part {key}: {e}")))?;
+        self.scope()
+            .create(
+                "CreateDocumentationPart",
+                key,
+                |c, id| {
+                    c.create_documentation_part()
+                        .rest_api_id(id)
+                        .location(location.clone())
+                        .properties(p.properties.clone().unwrap_or_else(|| "{}".into()))
+                        .send()
+                },
+                drop,
+                || async {
+                    let all = list!(self, "GetDocumentationParts", get_documentation_parts)?;
+                    Ok(all
+                        .iter()
+                        .any(|x| x.location() == Some(&location))
+                        .then_some(()))
+                },
+            )
+            .await
+    }
+
+    async fn documentation_version(
+        &mut self,
+        d: &Difference,
+        desired: &RestApiSnapshot,
+    ) -> Result<()> {
+        let key = d.key.as_str();
+        if d.change != Change::Create {
+            return Ok(());
+        }
+        let v = find(&desired.documentation_versions, d, |v| v.version == key)?;
+        let at = self.scope();
+        at.create(
+            "CreateDocumentationVersion",
+            key,
+            |c, id| {
+                c.create_documentation_version()
+                    .rest_api_id(id)
+                    .documentation_version(&v.version)
+                    .set_description(v.description.clone())
+                    .send()
+            },
+            drop,
+            || {
+                at.exists("GetDocumentationVersion", key, |c, id| {
+                    c.get_documentation_version()
+                        .rest_api_id(id)
+                        .documentation_version(key)
+                        .send()
+                })
+            },
         )
         .await
     }
 
-    /// Whether the item a read names is in this API (404: it is not).
-    async fn exists<O, E, S, SF>(&self, op: &'static str, key: &str, send: S) -> Result<Option<()>>
+    /// A new stage serves this restore's deployment; CreateStage cannot take every setting,
+    /// so the rest follow as patches (all of a changed stage's).
+    async fn stage(&mut self, d: &Difference, desired: &RestApiSnapshot) -> Result<()> {
+        let key = d.key.as_str();
+        if d.change == Change::Delete {
+            return self
+                .scope()
+                .call("DeleteStage", key, |c, id| {
+                    c.delete_stage().rest_api_id(id).stage_name(key).send()
+                })
+                .await;
+        }
+        let s = find(&desired.stages, d, |s| s.stage_name == key)?;
+        if d.change == Change::Create {
+            self.create_stage(s).await?;
+        }
+        let ops = stage_patches(s);
+        if ops.is_empty() {
+            return Ok(());
+        }
+        self.scope()
+            .call("UpdateStage", key, |c, id| {
+                c.update_stage()
+                    .rest_api_id(id)
+                    .stage_name(key)
+                    .set_patch_operations(Some(ops.clone()))
+                    .send()
+            })
+            .await
+    }
+
+    async fn create_stage(&mut self, s: &v1::Stage) -> Result<()> {
+        let key = s.stage_name.as_str();
+        let dep = self.ensure_deployment().await?;
+        let canary = s.canary_settings.as_ref().map(|c| {
+            CanarySettings::builder()
+                .percent_traffic(c.percent_traffic)
+                .deployment_id(&dep)
+                .set_stage_variable_overrides(hm(&c.stage_variable_overrides))
+                .use_stage_cache(c.use_stage_cache)
+                .build()
+        });
+        let mut tags = s.tags.clone();
+        tags.retain(|k, _| !k.starts_with(crate::restore::difference::TAG_PREFIX));
+        let at = self.scope();
+        at.create(
+            "CreateStage",
+            key,
+            |c, id| {
+                c.create_stage()
+                    .rest_api_id(id)
+                    .stage_name(key)
+                    .deployment_id(&dep)
+                    .set_description(s.description.clone())
+                    .cache_cluster_enabled(s.cache_cluster_enabled)
+                    .set_cache_cluster_size(s.cache_cluster_size.as_deref().map(Into::into))
+                    .set_variables(hm(&s.variables))
+                    .set_documentation_version(s.documentation_version.clone())
+                    .set_canary_settings(canary.clone())
+                    .tracing_enabled(s.tracing_enabled)
+                    .set_tags(hm(&tags))
+                    .send()
+            },
+            drop,
+            || {
+                at.exists("GetStage", key, |c, id| {
+                    c.get_stage().rest_api_id(id).stage_name(key).send()
+                })
+            },
+        )
+        .await
+    }
+
+    /// A delete where an item already gone (404) is fine.
+    async fn delete_if_there<T, E, F, Fut>(
+        &self,
+        op: &'static str,
+        key: &str,
+        send: F,
+    ) -> Result<()>
     where
-        S: Fn(&'a Client, &str) -> SF,
-        SF: std::future::Future<Output = Sent<O, E>>,
+        F: Fn(&Client, &str) -> Fut,
+        Fut: std::future::Future<Output = Sent<T, E>>,
         E: OpError,
     {
-        let what = format!("{key} in REST API {}", self.api_id);
-        once::get(self.pacer, op, || send(self.client, &self.api_id), &what)
+        match self
+            .pacer
+            .call(op, || send(self.client, &self.api_id))
             .await
-            .map(|o| o.map(|_| ()))
+        {
+            Ok(_) => Ok(()),
+            Err(e) if crate::awsconf::status_of(&e) == Some(404) => Ok(()),
+            Err(e) => Err(self.scope().failed(op, key, e)),
+        }
     }
 
     async fn update_api(&self, api: &v1::RestApi, fields: &[String]) -> Result<()> {
@@ -781,45 +725,73 @@ impl<'a> Applier<'a> {
         if ops.is_empty() {
             return Ok(());
         }
-        self.call("UpdateRestApi", "the API's settings", |c, id| {
-            c.update_rest_api()
-                .rest_api_id(id)
-                .set_patch_operations(Some(ops.clone()))
-                .send()
+        self.scope()
+            .call("UpdateRestApi", "the API's settings", |c, id| {
+                c.update_rest_api()
+                    .rest_api_id(id)
+                    .set_patch_operations(Some(ops.clone()))
+                    .send()
+            })
+            .await
+    }
+
+    /// The target's id of a method's authorizer or request validator, named in the point by
+    /// its source id (`source`: source id -> name).
+    fn reference(
+        &self,
+        held: &BTreeMap<String, String>,
+        source: &BTreeMap<&str, &str>,
+        id: Option<&str>,
+        what: &str,
+        key: &str,
+    ) -> Result<Option<String>> {
+        let Some(src) = id else {
+            return Ok(None);
+        };
+        let name = source.get(src).copied().unwrap_or(src);
+        held.get(name).cloned().map(Some).ok_or_else(|| {
+            Error::Aws(format!(
+                "cannot restore method {key}: its {what} '{name}' is missing in the target"
+            ))
         })
-        .await
     }
 
     async fn put_method(
         &self,
         m: &v1::Method,
         rid: &str,
-        src_auth: &BTreeMap<&str, &str>,
-        src_val: &BTreeMap<&str, &str>,
+        desired: &RestApiSnapshot,
         key: &str,
     ) -> Result<()> {
         let verb = m.http_method.as_str();
-        let authorizer = match m.authorizer_id.as_deref() {
-            None => None,
-            Some(src) => {
-                let name = src_auth.get(src).copied().unwrap_or(src);
-                Some(self.authorizers.get(name).cloned().ok_or_else(|| {
-                    Error::Aws(format!("cannot restore method {key}: its authorizer '{name}' is missing in the target"))
-                })?)
-            }
-        };
-        let validator = match m.request_validator_id.as_deref() {
-            None => None,
-            Some(src) => {
-                let name = src_val.get(src).copied().unwrap_or(src);
-                Some(self.validators.get(name).cloned().ok_or_else(|| {
-                    Error::Aws(format!("cannot restore method {key}: its request validator '{name}' is missing in the target"))
-                })?)
-            }
-        };
+        let src_auth: BTreeMap<&str, &str> = desired
+            .authorizers
+            .iter()
+            .map(|a| (a.id.as_str(), a.name.as_str()))
+            .collect();
+        let src_val: BTreeMap<&str, &str> = desired
+            .request_validators
+            .iter()
+            .map(|v| (v.id.as_str(), v.name.as_str()))
+            .collect();
+        let authorizer = self.reference(
+            &self.authorizers,
+            &src_auth,
+            m.authorizer_id.as_deref(),
+            "authorizer",
+            key,
+        )?;
+        let validator = self.reference(
+            &self.validators,
+            &src_val,
+            m.request_validator_id.as_deref(),
+            "request validator",
+            key,
+        )?;
+        let at = self.scope();
         // A method that exists answers PutMethod with a conflict: after a lost reply, it is
         // looked for.
-        self.create(
+        at.create(
             "PutMethod",
             key,
             |c, id| {
@@ -844,9 +816,9 @@ impl<'a> Applier<'a> {
                     )
                     .send()
             },
-            |_| (),
+            drop,
             || {
-                self.exists("GetMethod", key, |c, id| {
+                at.exists("GetMethod", key, |c, id| {
                     c.get_method()
                         .rest_api_id(id)
                         .resource_id(rid)
@@ -856,16 +828,25 @@ impl<'a> Applier<'a> {
             },
         )
         .await?;
-        // A method is put whole (an update deletes it first): no response is held, every
-        // one is put.
-        let me = self;
+        self.put_method_responses(m, rid, key).await?;
+        match &m.method_integration {
+            Some(i) => self.put_integration(i, rid, verb, key).await,
+            None => Ok(()),
+        }
+    }
+
+    /// A method is put whole (an update deletes it first): no response is held, every one is
+    /// put.
+    async fn put_method_responses(&self, m: &v1::Method, rid: &str, key: &str) -> Result<()> {
+        let verb = m.http_method.as_str();
+        let at = &self.scope();
         children::sync(
             &mut BTreeMap::new(),
             key,
             &m.method_responses,
             |_, _| async { Ok(()) },
             |r| async move {
-                me.create(
+                at.create(
                     "PutMethodResponse",
                     key,
                     |c, id| {
@@ -878,9 +859,9 @@ impl<'a> Applier<'a> {
                             .set_response_models(hm(&r.response_models))
                             .send()
                     },
-                    |_| (),
+                    drop,
                     || {
-                        me.exists("GetMethodResponse", key, |c, id| {
+                        at.exists("GetMethodResponse", key, |c, id| {
                             c.get_method_response()
                                 .rest_api_id(id)
                                 .resource_id(rid)
@@ -895,16 +876,23 @@ impl<'a> Applier<'a> {
             },
             |_, _| async { Ok(()) },
         )
-        .await?;
-        let Some(i) = &m.method_integration else {
-            return Ok(());
-        };
+        .await
+    }
+
+    async fn put_integration(
+        &self,
+        i: &v1::Integration,
+        rid: &str,
+        verb: &str,
+        key: &str,
+    ) -> Result<()> {
         let tls = i.tls_config.as_ref().map(|t| {
             TlsConfig::builder()
                 .insecure_skip_verification(t.insecure_skip_verification)
                 .build()
         });
-        self.call("PutIntegration", key, |c, id| {
+        let at = self.scope();
+        at.call("PutIntegration", key, |c, id| {
             c.put_integration()
                 .rest_api_id(id)
                 .resource_id(rid)
@@ -929,7 +917,7 @@ impl<'a> Applier<'a> {
         })
         .await?;
         for r in i.integration_responses.values() {
-            self.call("PutIntegrationResponse", key, |c, id| {
+            at.call("PutIntegrationResponse", key, |c, id| {
                 c.put_integration_response()
                     .rest_api_id(id)
                     .resource_id(rid)
@@ -959,6 +947,7 @@ impl<'a> Applier<'a> {
         let marker = self.marker.clone();
         // The job's deployment carries the job's marker as its description.
         let id = self
+            .scope()
             .create(
                 "CreateDeployment",
                 "a deployment",
@@ -987,15 +976,52 @@ impl<'a> Applier<'a> {
     pub async fn point_stage(&mut self, stage: &str) -> Result<()> {
         let dep = self.ensure_deployment().await?;
         let ops = vec![replace("/deploymentId", dep)];
-        self.call("UpdateStage", stage, |c, id| {
-            c.update_stage()
-                .rest_api_id(id)
-                .stage_name(stage)
-                .set_patch_operations(Some(ops.clone()))
-                .send()
-        })
-        .await
+        self.scope()
+            .call("UpdateStage", stage, |c, id| {
+                c.update_stage()
+                    .rest_api_id(id)
+                    .stage_name(stage)
+                    .set_patch_operations(Some(ops.clone()))
+                    .send()
+            })
+            .await
     }
+}
+
+/// The patches of a changed authorizer: the fields it has.
+fn authorizer_patches(a: &v1::Authorizer) -> Vec<PatchOperation> {
+    let mut ops = vec![];
+    let mut set = |path: &str, v: &Option<String>| {
+        if let Some(v) = v {
+            ops.push(replace(path, v.clone()));
+        }
+    };
+    set("/authorizerUri", &a.authorizer_uri);
+    set("/authorizerCredentials", &a.authorizer_credentials);
+    set("/identitySource", &a.identity_source);
+    set(
+        "/identityValidationExpression",
+        &a.identity_validation_expression,
+    );
+    set("/type", &a.authorizer_type);
+    if let Some(ttl) = a.authorizer_result_ttl_in_seconds {
+        ops.push(replace("/authorizerResultTtlInSeconds", ttl.to_string()));
+    }
+    ops
+}
+
+/// The point's item a difference names.
+fn find<'d, T>(items: &'d [T], d: &Difference, is: impl Fn(&T) -> bool) -> Result<&'d T> {
+    items.iter().find(|x| is(x)).ok_or_else(|| missing(d))
+}
+
+/// The target's id of the item a difference names.
+fn held(ids: &BTreeMap<String, String>, d: &Difference) -> Result<String> {
+    ids.get(&d.key).cloned().ok_or_else(|| missing(d))
+}
+
+fn unhandled(d: &Difference) -> Error {
+    Error::Invalid(format!("restore does not handle {} yet", d.kind))
 }
 
 fn missing(d: &Difference) -> Error {

@@ -1,8 +1,7 @@
 use std::collections::{BTreeMap, HashMap};
+use std::future::Future;
 
 use aws_sdk_apigatewayv2::Client;
-use aws_sdk_apigatewayv2::config::http::HttpResponse;
-use aws_sdk_apigatewayv2::error::SdkError;
 use aws_sdk_apigatewayv2::types as t;
 
 use crate::awsconf::sdk_error;
@@ -10,14 +9,9 @@ use crate::model::v2::{self, ApiSnapshot};
 use crate::pacing::Pacer;
 use crate::restore::children;
 use crate::restore::difference::{Change, Difference, TAG_SOURCE};
-use crate::restore::kind::Kind;
-use crate::restore::once::{self, OpError, Sent, create_once};
+use crate::restore::kind::{Kind, estate_kinds, rest_kinds};
+use crate::restore::once::{self, OpError, Scope, Sent, create_once, hm, named};
 use crate::{Error, Result};
-
-/// Fields never compared: physical ids and times.
-fn hm<V: Clone>(m: &BTreeMap<String, V>) -> Option<HashMap<String, V>> {
-    (!m.is_empty()).then(|| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
-}
 
 fn vec_or_none(v: &[String]) -> Option<Vec<String>> {
     (!v.is_empty()).then(|| v.to_vec())
@@ -236,29 +230,24 @@ macro_rules! sync_responses {
      $get:ident($g_op:literal), $delete:ident($d_op:literal) $(,)?]) => {{
         let mut held = std::mem::take(&mut $self.$held);
         let me = &*$self;
-        let api_id = me.api_id.as_str();
+        let at = &me.scope();
         let what = |rk: &str| format!("{} {rk}", $key);
         let done = children::sync(
             &mut held,
             $key,
             $want,
             |r, rid| async move {
-                me.call($u_op, &what(&r.$rkey), || {
-                    $fields!(
-                        me.client.$update().api_id(api_id).$parent($id).$rid(&rid),
-                        r
-                    )
-                    .send()
+                at.call($u_op, &what(&r.$rkey), |c, api| {
+                    $fields!(c.$update().api_id(api).$parent($id).$rid(&rid), r).send()
                 })
                 .await
-                .map(drop)
             },
             |r| async move {
                 let rk = r.$rkey.as_str();
-                me.create(
+                at.create(
                     $c_op,
                     &what(rk),
-                    || $fields!(me.client.$create().api_id(api_id).$parent($id), r).send(),
+                    |c, api| $fields!(c.$create().api_id(api).$parent($id), r).send(),
                     |out| out.$rid.unwrap_or_default(),
                     || async {
                         let all = list!(me, $g_op, me.client.$get().$parent($id))?;
@@ -271,16 +260,10 @@ macro_rules! sync_responses {
                 .await
             },
             |rk, rid| async move {
-                me.call($d_op, &what(&rk), || {
-                    me.client
-                        .$delete()
-                        .api_id(api_id)
-                        .$parent($id)
-                        .$rid(&rid)
-                        .send()
+                at.call($d_op, &what(&rk), |c, api| {
+                    c.$delete().api_id(api).$parent($id).$rid(&rid).send()
                 })
                 .await
-                .map(drop)
             },
         )
         .await;
@@ -288,6 +271,9 @@ macro_rules! sync_responses {
         done
     }};
 }
+
+/// A create: its operation, its request, and the new item's id in its output.
+type Create<C, O> = (&'static str, C, fn(O) -> Option<String>);
 
 /// Target-side state while applying: natural key -> target physical id.
 pub struct ApplierV2<'a> {
@@ -412,411 +398,369 @@ impl<'a> ApplierV2<'a> {
         id.ok_or_else(|| Error::Aws(format!("CreateApi for {name} returned no id")))
     }
 
-    fn what(&self, op: &str, key: &str) -> String {
-        format!("restoring {key} into API {} ({op})", self.api_id)
-    }
-
-    /// One pacer call; a look-alike's missing operation is [`Error::Unimplemented`].
-    async fn call<T, E, F, Fut>(&self, op: &'static str, key: &str, f: F) -> Result<T>
-    where
-        F: Fn() -> Fut,
-        Fut: std::future::Future<Output = Sent<T, E>>,
-        E: OpError,
-    {
-        self.pacer
-            .call(op, f)
+    /// Deletes the API `id` (one replaced by the restore; `what`: `HTTP API`, `WebSocket API`).
+    pub async fn delete_api(client: &Client, pacer: &Pacer, what: &str, id: &str) -> Result<()> {
+        pacer
+            .call("DeleteApi", || client.delete_api().api_id(id).send())
             .await
-            .map_err(|e| self.failed(op, key, e))
+            .map(drop)
+            .map_err(|e| sdk_error(&format!("deleting {what} {id} (DeleteApi)"), e))
     }
 
-    fn failed<E: OpError>(&self, op: &str, key: &str, e: SdkError<E, HttpResponse>) -> Error {
-        if crate::capture::unimplemented(&e) {
-            Error::Unimplemented(format!(
-                "the target does not implement {op} ({key} left as it is)"
-            ))
-        } else {
-            sdk_error(&self.what(op, key), e)
+    /// This API, for its calls: a look-alike's missing operation is
+    /// [`Error::Unimplemented`].
+    fn scope(&self) -> Scope<'_, Client> {
+        Scope {
+            client: self.client,
+            pacer: self.pacer,
+            api_id: &self.api_id,
+            family: "API",
+            gaps: true,
         }
-    }
-
-    /// A create sent at most once per lost reply ([`once::create_once`]): `find` looks in this
-    /// API for what an attempt may have made.
-    async fn create<O, T, E, S, SF, F, FF>(
-        &self,
-        op: &'static str,
-        key: &str,
-        send: S,
-        pick: impl FnOnce(O) -> T,
-        find: F,
-    ) -> Result<T>
-    where
-        S: FnMut() -> SF,
-        SF: std::future::Future<Output = Sent<O, E>>,
-        F: FnMut() -> FF,
-        FF: std::future::Future<Output = Result<Option<T>>>,
-        E: OpError,
-    {
-        create_once(self.pacer, op, send, pick, find, |e| {
-            self.failed(op, key, e)
-        })
-        .await
     }
 
     /// Carries out one difference.
     pub async fn apply(&mut self, d: &Difference, desired: &ApiSnapshot) -> Result<()> {
-        let api_id = self.api_id.clone();
-        let key = d.key.as_str();
-        let gone = || Error::Integrity(format!("{} {key} is not in the desired API", d.kind));
         match (d.kind, &d.change) {
             (Kind::Api, Change::Update { .. }) => {
                 let a = &desired.api;
-                self.call("UpdateApi", key, || {
-                    api_fields!(self.client.update_api().api_id(&api_id), a).send()
-                })
-                .await?;
-            }
-            (Kind::ModelV2, Change::Delete) => {
-                let id = self.id_of(&self.models, d)?;
-                self.call("DeleteModel", key, || {
-                    self.client
-                        .delete_model()
-                        .api_id(&api_id)
-                        .model_id(&id)
-                        .send()
-                })
-                .await?;
-                self.models.remove(key);
-            }
-            (Kind::ModelV2, change) => {
-                let m = desired
-                    .models
-                    .iter()
-                    .find(|m| m.name == key)
-                    .ok_or_else(gone)?;
-                if let (Change::Update { .. }, Some(id)) = (change, self.models.get(key)) {
-                    let id = id.clone();
-                    self.call("UpdateModel", key, || {
-                        model_fields!(self.client.update_model().api_id(&api_id).model_id(&id), m)
-                            .send()
+                self.scope()
+                    .call("UpdateApi", &d.key, |c, api| {
+                        api_fields!(c.update_api().api_id(api), a).send()
                     })
-                    .await?;
-                } else {
-                    let id = self
-                        .create(
-                            "CreateModel",
-                            key,
-                            || model_fields!(self.client.create_model().api_id(&api_id), m).send(),
-                            |out| out.model_id.unwrap_or_default(),
-                            || async {
-                                let all = list!(self, "GetModels", self.client.get_models())?;
-                                Ok(all
-                                    .into_iter()
-                                    .find(|x| x.name() == Some(key))
-                                    .and_then(|x| x.model_id))
-                            },
-                        )
-                        .await?;
-                    self.models.insert(key.to_string(), id);
-                }
+                    .await
             }
-            (Kind::AuthorizerV2, Change::Delete) => {
-                let id = self.id_of(&self.authorizers, d)?;
-                self.call("DeleteAuthorizer", key, || {
-                    self.client
-                        .delete_authorizer()
-                        .api_id(&api_id)
-                        .authorizer_id(&id)
-                        .send()
+            (
+                Kind::ModelV2 | Kind::AuthorizerV2 | Kind::Integration | Kind::Route,
+                Change::Delete,
+            ) => self.delete(d).await,
+            (Kind::ModelV2, _) => self.model(d, desired).await,
+            (Kind::AuthorizerV2, _) => self.authorizer(d, desired).await,
+            (Kind::Integration, _) => self.integration(d, desired).await,
+            (Kind::Route, _) => self.route(d, desired).await,
+            (Kind::StageV2, _) => self.stage(d, desired).await,
+            (Kind::Api | rest_kinds!() | estate_kinds!(), _) => Err(Error::Invalid(format!(
+                "restoring {} {} into an HTTP or WebSocket API is not supported",
+                d.kind, d.key
+            ))),
+        }
+    }
+
+    /// The target's ids of a kind's items, by natural key (none for the API and its stages,
+    /// which are named by themselves).
+    fn ids(&mut self, kind: Kind) -> Option<&mut BTreeMap<String, String>> {
+        match kind {
+            Kind::ModelV2 => Some(&mut self.models),
+            Kind::AuthorizerV2 => Some(&mut self.authorizers),
+            Kind::Integration => Some(&mut self.integrations),
+            Kind::Route => Some(&mut self.routes),
+            Kind::Api | Kind::StageV2 | rest_kinds!() | estate_kinds!() => None,
+        }
+    }
+
+    fn id_of(&mut self, d: &Difference) -> Result<String> {
+        let api_id = self.api_id.clone();
+        self.ids(d.kind)
+            .and_then(|m| m.get(&d.key).cloned())
+            .ok_or_else(|| {
+                Error::NotFound(format!(
+                    "{} {} is not in API {api_id} any more",
+                    d.kind, d.key
+                ))
+            })
+    }
+
+    /// Deletes a model, authorizer, integration or route, and forgets its id.
+    async fn delete(&mut self, d: &Difference) -> Result<()> {
+        let id = self.id_of(d)?;
+        let key = d.key.as_str();
+        let at = self.scope();
+        match d.kind {
+            Kind::ModelV2 => {
+                at.call("DeleteModel", key, |c, api| {
+                    c.delete_model().api_id(api).model_id(&id).send()
                 })
-                .await?;
-                self.authorizers.remove(key);
+                .await?
             }
-            (Kind::AuthorizerV2, change) => {
-                let a = desired
-                    .authorizers
-                    .iter()
-                    .find(|a| a.name == key)
-                    .ok_or_else(gone)?;
-                if let (Change::Update { .. }, Some(id)) = (change, self.authorizers.get(key)) {
-                    let id = id.clone();
-                    self.call("UpdateAuthorizer", key, || {
-                        authorizer_fields!(
-                            self.client
-                                .update_authorizer()
-                                .api_id(&api_id)
-                                .authorizer_id(&id),
-                            a
-                        )
-                        .send()
-                    })
-                    .await?;
-                } else {
-                    let id = self
-                        .create(
-                            "CreateAuthorizer",
-                            key,
-                            || {
-                                authorizer_fields!(
-                                    self.client.create_authorizer().api_id(&api_id),
-                                    a
-                                )
-                                .send()
-                            },
-                            |out| out.authorizer_id.unwrap_or_default(),
-                            || async {
-                                let all =
-                                    list!(self, "GetAuthorizers", self.client.get_authorizers())?;
-                                Ok(all
-                                    .into_iter()
-                                    .find(|x| x.name() == Some(key))
-                                    .and_then(|x| x.authorizer_id))
-                            },
-                        )
-                        .await?;
-                    self.authorizers.insert(key.to_string(), id);
-                }
+            Kind::AuthorizerV2 => {
+                at.call("DeleteAuthorizer", key, |c, api| {
+                    c.delete_authorizer().api_id(api).authorizer_id(&id).send()
+                })
+                .await?
             }
-            (Kind::Integration, Change::Delete) => {
-                let id = self.id_of(&self.integrations, d)?;
-                self.call("DeleteIntegration", key, || {
-                    self.client
-                        .delete_integration()
-                        .api_id(&api_id)
+            Kind::Integration => {
+                at.call("DeleteIntegration", key, |c, api| {
+                    c.delete_integration()
+                        .api_id(api)
                         .integration_id(&id)
                         .send()
                 })
-                .await?;
-                self.integrations.remove(key);
+                .await?
             }
-            (Kind::Integration, change) => {
-                let keys = desired.integration_keys();
-                let i = desired
-                    .integrations
-                    .iter()
-                    .find(|i| keys.get(&i.integration_id).map(String::as_str) == Some(key))
-                    .ok_or_else(gone)?;
-                let id = match (change, self.integrations.get(key)) {
-                    (Change::Update { .. }, Some(id)) => {
-                        let id = id.clone();
-                        self.call("UpdateIntegration", key, || {
-                            integration_fields!(
-                                self.client
-                                    .update_integration()
-                                    .api_id(&api_id)
-                                    .integration_id(&id),
-                                i
-                            )
-                            .send()
-                        })
-                        .await?;
-                        id
-                    }
-                    _ => {
-                        // An integration has no name: one this API does not know yet with
-                        // the same type, URI and method is what the attempt made.
-                        let known: Vec<&String> = self.integrations.values().collect();
-                        let id = self
-                            .create(
-                                "CreateIntegration",
-                                key,
-                                || {
-                                    integration_fields!(
-                                        self.client.create_integration().api_id(&api_id),
-                                        i
-                                    )
-                                    .send()
-                                },
-                                |out| out.integration_id.unwrap_or_default(),
-                                || async {
-                                    let all = list!(
-                                        self,
-                                        "GetIntegrations",
-                                        self.client.get_integrations()
-                                    )?;
-                                    Ok(all
-                                        .into_iter()
-                                        .find(|x| {
-                                            x.integration_id
-                                                .as_ref()
-                                                .is_some_and(|id| !known.contains(&id))
-                                                && x.integration_type().map(|t| t.as_str())
-                                                    == i.integration_type.as_deref()
-                                                && x.integration_uri()
-                                                    == i.integration_uri.as_deref()
-                                                && x.integration_method()
-                                                    == i.integration_method.as_deref()
-                                        })
-                                        .and_then(|x| x.integration_id))
-                                },
-                            )
-                            .await?;
-                        self.integrations.insert(key.to_string(), id.clone());
-                        id
-                    }
-                };
-                self.sync_integration_responses(key, &id, i).await?;
-            }
-            (Kind::Route, Change::Delete) => {
-                let id = self.id_of(&self.routes, d)?;
-                self.call("DeleteRoute", key, || {
-                    self.client
-                        .delete_route()
-                        .api_id(&api_id)
-                        .route_id(&id)
-                        .send()
+            Kind::Route => {
+                at.call("DeleteRoute", key, |c, api| {
+                    c.delete_route().api_id(api).route_id(&id).send()
                 })
-                .await?;
-                self.routes.remove(key);
+                .await?
             }
-            (Kind::Route, change) => {
-                let r = desired
-                    .routes
-                    .iter()
-                    .find(|r| r.route_key == key)
-                    .ok_or_else(gone)?;
-                let target = match r.integration_id() {
-                    None => r.target.clone(),
-                    Some(source) => {
-                        let keys = desired.integration_keys();
-                        let ikey = keys.get(source).cloned().unwrap_or_default();
-                        let id = self.integrations.get(&ikey).ok_or_else(|| {
-                            Error::NotFound(format!(
-                                "route {key} targets integration {ikey}, which was not restored"
-                            ))
-                        })?;
-                        Some(format!("{}{id}", v2::TARGET_PREFIX))
-                    }
-                };
-                let authorizer = match &r.authorizer_id {
-                    None => None,
-                    Some(source) => {
-                        let name = desired
-                            .authorizers
-                            .iter()
-                            .find(|a| &a.authorizer_id == source)
-                            .map(|a| a.name.clone())
-                            .unwrap_or_default();
-                        Some(self.authorizers.get(&name).cloned().ok_or_else(|| {
-                            Error::NotFound(format!(
-                                "route {key} uses authorizer '{name}', which was not restored"
-                            ))
-                        })?)
-                    }
-                };
-                let id = match (change, self.routes.get(key)) {
-                    (Change::Update { .. }, Some(id)) => {
-                        let id = id.clone();
-                        self.call("UpdateRoute", key, || {
-                            route_fields!(
-                                self.client.update_route().api_id(&api_id).route_id(&id),
-                                r,
-                                target.clone(),
-                                authorizer.clone()
-                            )
-                            .send()
-                        })
-                        .await?;
-                        id
-                    }
-                    _ => {
-                        let id = self
-                            .create(
-                                "CreateRoute",
-                                key,
-                                || {
-                                    route_fields!(
-                                        self.client.create_route().api_id(&api_id),
-                                        r,
-                                        target.clone(),
-                                        authorizer.clone()
-                                    )
-                                    .send()
-                                },
-                                |out| out.route_id.unwrap_or_default(),
-                                || async {
-                                    let all = list!(self, "GetRoutes", self.client.get_routes())?;
-                                    Ok(all
-                                        .into_iter()
-                                        .find(|x| x.route_key() == Some(key))
-                                        .and_then(|x| x.route_id))
-                                },
-                            )
-                            .await?;
-                        self.routes.insert(key.to_string(), id.clone());
-                        id
-                    }
-                };
-                self.sync_route_responses(key, &id, r).await?;
-            }
-            (Kind::StageV2, Change::Delete) => {
-                self.call("DeleteStage", key, || {
-                    self.client
-                        .delete_stage()
-                        .api_id(&api_id)
-                        .stage_name(key)
-                        .send()
-                })
-                .await?;
-            }
-            (Kind::StageV2, change) => {
-                let s = desired
-                    .stages
-                    .iter()
-                    .find(|s| s.stage_name == key)
-                    .ok_or_else(gone)?;
-                if matches!(change, Change::Create) {
-                    let tags = hm(&s.tags);
-                    self.create(
-                        "CreateStage",
-                        key,
-                        || {
-                            stage_fields!(self.client.create_stage().api_id(&api_id), s)
-                                .set_tags(tags.clone())
-                                .send()
-                        },
-                        |_| (),
-                        || async {
-                            let what = format!("stage {key} of API {api_id}");
-                            let got = once::get(
-                                self.pacer,
-                                "GetStage",
-                                || {
-                                    self.client
-                                        .get_stage()
-                                        .api_id(&api_id)
-                                        .stage_name(key)
-                                        .send()
-                                },
-                                &what,
-                            )
-                            .await?;
-                            Ok(got.map(|_| ()))
-                        },
-                    )
-                    .await?;
-                } else {
-                    self.call("UpdateStage", key, || {
-                        stage_fields!(self.client.update_stage().api_id(&api_id), s).send()
-                    })
-                    .await?;
-                }
-            }
-            (kind, _) => {
-                return Err(Error::Invalid(format!(
-                    "restoring {kind} {key} into an HTTP or WebSocket API is not supported"
-                )));
-            }
+            Kind::Api | Kind::StageV2 | rest_kinds!() | estate_kinds!() => {}
+        }
+        if let Some(ids) = self.ids(d.kind) {
+            ids.remove(key);
         }
         Ok(())
     }
 
-    fn id_of(&self, map: &BTreeMap<String, String>, d: &Difference) -> Result<String> {
-        map.get(&d.key).cloned().ok_or_else(|| {
-            Error::NotFound(format!(
-                "{} {} is not in API {} any more",
-                d.kind, d.key, self.api_id
-            ))
-        })
+    /// The target's id of the item an update names, if the target holds it.
+    fn known(&mut self, d: &Difference) -> Option<String> {
+        let update = matches!(d.change, Change::Update { .. });
+        update.then(|| self.ids(d.kind)?.get(&d.key).cloned())?
+    }
+
+    /// Updates the item `key` where the target holds it (`known`), else creates it (`find`:
+    /// what an attempt made, after a lost reply). Its target id.
+    async fn upsert<UO, UE, U, UF, CO, CE, C, CF, F, FF>(
+        &self,
+        key: &str,
+        known: Option<String>,
+        (update_op, update): (&'static str, U),
+        (create_op, create, pick): Create<C, CO>,
+        find: F,
+    ) -> Result<String>
+    where
+        U: Fn(&Client, &str, &str) -> UF,
+        UF: Future<Output = Sent<UO, UE>>,
+        UE: OpError,
+        C: Fn(&Client, &str) -> CF,
+        CF: Future<Output = Sent<CO, CE>>,
+        CE: OpError,
+        F: FnMut() -> FF,
+        FF: Future<Output = Result<Option<String>>>,
+    {
+        let at = self.scope();
+        if let Some(id) = known {
+            at.call(update_op, key, |c, api| update(c, api, &id))
+                .await?;
+            return Ok(id);
+        }
+        at.create(
+            create_op,
+            key,
+            create,
+            |out| pick(out).unwrap_or_default(),
+            find,
+        )
+        .await
+    }
+
+    async fn model(&mut self, d: &Difference, desired: &ApiSnapshot) -> Result<()> {
+        let key = d.key.as_str();
+        let m = item(&desired.models, d, |m| m.name == key)?;
+        let known = self.known(d);
+        let id = self
+            .upsert(
+                key,
+                known,
+                ("UpdateModel", |c, api, id| {
+                    model_fields!(c.update_model().api_id(api).model_id(id), m).send()
+                }),
+                (
+                    "CreateModel",
+                    |c, api| model_fields!(c.create_model().api_id(api), m).send(),
+                    |out| out.model_id,
+                ),
+                || async {
+                    let all = list!(self, "GetModels", self.client.get_models())?;
+                    Ok(named(all, key, |x| (x.name, x.model_id)))
+                },
+            )
+            .await?;
+        self.models.insert(key.to_string(), id);
+        Ok(())
+    }
+
+    async fn authorizer(&mut self, d: &Difference, desired: &ApiSnapshot) -> Result<()> {
+        let key = d.key.as_str();
+        let a = item(&desired.authorizers, d, |a| a.name == key)?;
+        let known = self.known(d);
+        let id = self
+            .upsert(
+                key,
+                known,
+                ("UpdateAuthorizer", |c, api, id| {
+                    authorizer_fields!(c.update_authorizer().api_id(api).authorizer_id(id), a)
+                        .send()
+                }),
+                (
+                    "CreateAuthorizer",
+                    |c, api| authorizer_fields!(c.create_authorizer().api_id(api), a).send(),
+                    |out| out.authorizer_id,
+                ),
+                || async {
+                    let all = list!(self, "GetAuthorizers", self.client.get_authorizers())?;
+                    Ok(named(all, key, |x| (x.name, x.authorizer_id)))
+                },
+            )
+            .await?;
+        self.authorizers.insert(key.to_string(), id);
+        Ok(())
+    }
+
+    async fn integration(&mut self, d: &Difference, desired: &ApiSnapshot) -> Result<()> {
+        let key = d.key.as_str();
+        let keys = desired.integration_keys();
+        let i = item(&desired.integrations, d, |i| {
+            keys.get(&i.integration_id).map(String::as_str) == Some(key)
+        })?;
+        // An integration has no name: one this API does not know yet with the same type, URI
+        // and method is what the attempt made.
+        let held = self.known(d);
+        let known: Vec<&String> = self.integrations.values().collect();
+        let id = self
+            .upsert(
+                key,
+                held,
+                ("UpdateIntegration", |c, api, id| {
+                    integration_fields!(c.update_integration().api_id(api).integration_id(id), i)
+                        .send()
+                }),
+                (
+                    "CreateIntegration",
+                    |c, api| integration_fields!(c.create_integration().api_id(api), i).send(),
+                    |out| out.integration_id,
+                ),
+                || async {
+                    let all = list!(self, "GetIntegrations", self.client.get_integrations())?;
+                    Ok(all
+                        .into_iter()
+                        .find(|x| {
+                            x.integration_id
+                                .as_ref()
+                                .is_some_and(|id| !known.contains(&id))
+                                && x.integration_type().map(|t| t.as_str())
+                                    == i.integration_type.as_deref()
+                                && x.integration_uri() == i.integration_uri.as_deref()
+                                && x.integration_method() == i.integration_method.as_deref()
+                        })
+                        .and_then(|x| x.integration_id))
+                },
+            )
+            .await?;
+        self.integrations.insert(key.to_string(), id.clone());
+        self.sync_integration_responses(key, &id, i).await
+    }
+
+    async fn route(&mut self, d: &Difference, desired: &ApiSnapshot) -> Result<()> {
+        let key = d.key.as_str();
+        let r = item(&desired.routes, d, |r| r.route_key == key)?;
+        let target = match r.integration_id() {
+            None => r.target.clone(),
+            Some(source) => {
+                let keys = desired.integration_keys();
+                let ikey = keys.get(source).cloned().unwrap_or_default();
+                let id = self.integrations.get(&ikey).ok_or_else(|| {
+                    Error::NotFound(format!(
+                        "route {key} targets integration {ikey}, which was not restored"
+                    ))
+                })?;
+                Some(format!("{}{id}", v2::TARGET_PREFIX))
+            }
+        };
+        let authorizer = match &r.authorizer_id {
+            None => None,
+            Some(source) => {
+                let name = desired
+                    .authorizers
+                    .iter()
+                    .find(|a| &a.authorizer_id == source)
+                    .map(|a| a.name.clone())
+                    .unwrap_or_default();
+                Some(self.authorizers.get(&name).cloned().ok_or_else(|| {
+                    Error::NotFound(format!(
+                        "route {key} uses authorizer '{name}', which was not restored"
+                    ))
+                })?)
+            }
+        };
+        let known = self.known(d);
+        let id = self
+            .upsert(
+                key,
+                known,
+                ("UpdateRoute", |c, api, id| {
+                    route_fields!(
+                        c.update_route().api_id(api).route_id(id),
+                        r,
+                        target.clone(),
+                        authorizer.clone()
+                    )
+                    .send()
+                }),
+                (
+                    "CreateRoute",
+                    |c, api| {
+                        route_fields!(
+                            c.create_route().api_id(api),
+                            r,
+                            target.clone(),
+                            authorizer.clone()
+                        )
+                        .send()
+                    },
+                    |out| out.route_id,
+                ),
+                || async {
+                    let all = list!(self, "GetRoutes", self.client.get_routes())?;
+                    Ok(all
+                        .into_iter()
+                        .find(|x| x.route_key() == Some(key))
+                        .and_then(|x| x.route_id))
+                },
+            )
+            .await?;
+        self.routes.insert(key.to_string(), id.clone());
+        self.sync_route_responses(key, &id, r).await
+    }
+
+    async fn stage(&mut self, d: &Difference, desired: &ApiSnapshot) -> Result<()> {
+        let key = d.key.as_str();
+        let at = self.scope();
+        if d.change == Change::Delete {
+            return at
+                .call("DeleteStage", key, |c, api| {
+                    c.delete_stage().api_id(api).stage_name(key).send()
+                })
+                .await;
+        }
+        let s = item(&desired.stages, d, |s| s.stage_name == key)?;
+        if d.change != Change::Create {
+            return at
+                .call("UpdateStage", key, |c, api| {
+                    stage_fields!(c.update_stage().api_id(api), s).send()
+                })
+                .await;
+        }
+        let tags = hm(&s.tags);
+        let what = format!("stage {key} of API {}", self.api_id);
+        at.create(
+            "CreateStage",
+            key,
+            |c, api| {
+                stage_fields!(c.create_stage().api_id(api), s)
+                    .set_tags(tags.clone())
+                    .send()
+            },
+            drop,
+            || async {
+                let got = at
+                    .get("GetStage", &what, |c, api| {
+                        c.get_stage().api_id(api).stage_name(key).send()
+                    })
+                    .await?;
+                Ok(got.map(drop))
+            },
+        )
+        .await
     }
 
     /// Makes the integration's responses those of `i`: create, update, delete by key.
@@ -864,59 +808,50 @@ impl<'a> ApplierV2<'a> {
 
     /// Deploys the API to `stage` (for stages that do not deploy themselves).
     pub async fn deploy(&self, stage: &str, marker: &str) -> Result<()> {
-        let api_id = self.api_id.clone();
-        let what = format!("the deployment of stage {stage} of API {api_id}");
-        self.create(
+        let what = format!("the deployment of stage {stage} of API {}", self.api_id);
+        let at = self.scope();
+        at.create(
             "CreateDeployment",
             stage,
-            || {
-                self.client
-                    .create_deployment()
-                    .api_id(&api_id)
+            |c, api| {
+                c.create_deployment()
+                    .api_id(api)
                     .stage_name(stage)
                     .description(marker)
                     .send()
             },
-            |_| (),
+            drop,
             // The deployment the stage serves, if it is this job's (its description).
             || async {
-                let Some(st) = once::get(
-                    self.pacer,
-                    "GetStage",
-                    || {
-                        self.client
-                            .get_stage()
-                            .api_id(&api_id)
-                            .stage_name(stage)
-                            .send()
-                    },
-                    &what,
-                )
-                .await?
+                let Some(st) = at
+                    .get("GetStage", &what, |c, api| {
+                        c.get_stage().api_id(api).stage_name(stage).send()
+                    })
+                    .await?
                 else {
                     return Ok(None);
                 };
                 let Some(dep) = st.deployment_id else {
                     return Ok(None);
                 };
-                let got = once::get(
-                    self.pacer,
-                    "GetDeployment",
-                    || {
-                        self.client
-                            .get_deployment()
-                            .api_id(&api_id)
-                            .deployment_id(&dep)
-                            .send()
-                    },
-                    &what,
-                )
-                .await?;
-                Ok(got.filter(|d| d.description() == Some(marker)).map(|_| ()))
+                let got = at
+                    .get("GetDeployment", &what, |c, api| {
+                        c.get_deployment().api_id(api).deployment_id(&dep).send()
+                    })
+                    .await?;
+                Ok(got.filter(|d| d.description() == Some(marker)).map(drop))
             },
         )
         .await
     }
+}
+
+/// The point's item a difference names.
+fn item<'d, T>(items: &'d [T], d: &Difference, is: impl Fn(&T) -> bool) -> Result<&'d T> {
+    items
+        .iter()
+        .find(|x| is(x))
+        .ok_or_else(|| Error::Integrity(format!("{} {} is not in the desired API", d.kind, d.key)))
 }
 
 /// What moto cannot show, at the HTTP layer (aws-smithy-mocks through the real client
