@@ -1,3 +1,5 @@
+//! The estate applier: one method per kind of step, each a few paced calls.
+
 use std::collections::{BTreeMap, HashMap};
 
 use aws_sdk_apigateway::types as t1;
@@ -8,15 +10,13 @@ use crate::awsconf::sdk_error;
 use crate::model::estate::{self, Estate};
 use crate::pacing::Pacer;
 use crate::restore::difference::{Change, Difference};
-use crate::restore::kind::Kind;
+use crate::restore::kind::{Kind, rest_kinds, v2_kinds};
 use crate::restore::once::{self, OpError, create_once};
 use crate::secret::Sealer;
 use crate::{Error, Result};
 use aws_sdk_apigateway::config::http::HttpResponse;
 use aws_sdk_apigateway::error::SdkError;
 
-/// Every estate item as (kind, natural key, comparable value), API key values left out.
-/// Usage plans compare their keys by name.
 /// Runs estate steps; what fails is reported and the rest goes on.
 pub async fn run_steps(
     a: &mut EstateApplier<'_>,
@@ -103,14 +103,74 @@ macro_rules! list {
     };
 }
 
-/// Whether the item a read names is in the target (404: it is not).
-macro_rules! exists {
-    ($self:ident, $op:literal, $key:expr, $send:expr) => {
-        once::get($self.pacer, $op, $send, $key)
-            .await
-            .map(|o| o.map(|_| ()))
+/// A create that answers the new item's id in field `$id`; after a lost reply the item of the
+/// v1 or v2 list `$req` that `$is` accepts is the attempt's (its id in the same field).
+macro_rules! create_listed {
+    ($self:ident, $op:literal, $key:expr, $send:expr, $v:ident, $list_op:literal, $req:expr, $id:ident, $is:expr) => {
+        create!(
+            $self,
+            $op,
+            $key,
+            $send,
+            |out| out.$id.unwrap_or_default(),
+            || async {
+                let all = list!($self, $v, $list_op, $req)?;
+                Ok(all.into_iter().find($is).and_then(|x| x.$id))
+            }
+        )
     };
 }
+
+/// A create that answers nothing the applier keeps; after a lost reply, the read `$get`
+/// (`$get_op`) says whether the attempt made the item (404: it did not).
+macro_rules! create_checked {
+    ($self:ident, $op:literal, $key:expr, $send:expr, $get_op:literal, $get:expr) => {
+        create!($self, $op, $key, $send, |_| (), || async {
+            once::get($self.pacer, $get_op, $get, $key)
+                .await
+                .map(|o| o.map(|_| ()))
+        })
+    };
+}
+
+/// CreateDomainName through the v1 or v2 client (`$v`, its types `$t`): the name, mutual TLS
+/// and tags, and what `$set` adds for that API; after a lost reply, GetDomainName says whether
+/// the attempt made it.
+macro_rules! create_domain {
+    ($self:ident, $v:ident, $t:ident, $key:expr, $dn:expr, $set:expr) => {{
+        let mtls = $dn.mutual_tls.as_ref().map(|m| {
+            $t::MutualTlsAuthenticationInput::builder()
+                .set_truststore_uri(m.truststore_uri.clone())
+                .set_truststore_version(m.truststore_version.clone())
+                .build()
+        });
+        create_checked!(
+            $self,
+            "CreateDomainName",
+            $key,
+            || {
+                let req = $self
+                    .$v
+                    .create_domain_name()
+                    .domain_name(&$dn.domain_name)
+                    .set_mutual_tls_authentication(mtls.clone())
+                    .set_tags(tags(&$dn.tags));
+                ($set)(req).send()
+            },
+            "GetDomainName",
+            || $self
+                .$v
+                .get_domain_name()
+                .domain_name(&$dn.domain_name)
+                .send()
+        )
+    }};
+}
+
+type ReqV1 =
+    aws_sdk_apigateway::operation::create_domain_name::builders::CreateDomainNameFluentBuilder;
+type ReqV2 =
+    aws_sdk_apigatewayv2::operation::create_domain_name::builders::CreateDomainNameFluentBuilder;
 
 fn failed<E: OpError>(op: &str, key: &str, e: SdkError<E, HttpResponse>) -> Error {
     if crate::capture::unimplemented(&e) {
@@ -122,6 +182,30 @@ fn failed<E: OpError>(op: &str, key: &str, e: SdkError<E, HttpResponse>) -> Erro
     }
 }
 
+/// The step names an item the desired estate does not hold.
+fn gone(d: &Difference) -> Error {
+    Error::Integrity(format!("{} {} is not in the desired estate", d.kind, d.key))
+}
+
+/// The item of the desired estate a step names.
+fn wanted<'e, T>(items: &'e [T], d: &Difference, is: impl Fn(&T) -> bool) -> Result<&'e T> {
+    items.iter().find(|x| is(x)).ok_or_else(|| gone(d))
+}
+
+/// A step the estate cannot carry out: an existing item that differs and is not updated in
+/// place (or a kind that is not estate).
+fn unsupported(d: &Difference) -> Error {
+    let kind = d.kind;
+    Error::Invalid(format!(
+        "{kind} {} differs in the target ({}): changing an existing {kind} is not supported; delete it in the target to have it made again",
+        d.key,
+        match &d.change {
+            Change::Update { fields } => fields.join(", "),
+            _ => String::new(),
+        }
+    ))
+}
+
 fn tags(m: &BTreeMap<String, String>) -> Option<HashMap<String, String>> {
     (!m.is_empty()).then(|| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
 }
@@ -131,6 +215,77 @@ fn throttle(t: &estate::Throttle) -> t1::ThrottleSettings {
         .burst_limit(t.burst_limit)
         .rate_limit(t.rate_limit)
         .build()
+}
+
+fn patch(op: t1::Op, path: &str, value: Option<String>) -> t1::PatchOperation {
+    t1::PatchOperation::builder()
+        .op(op)
+        .path(path)
+        .set_value(value)
+        .build()
+}
+
+/// A base path as v1 names it in a request path (`(none)` for the domain's root).
+fn base_path(key: &str) -> &str {
+    if key.is_empty() { "(none)" } else { key }
+}
+
+/// A usage plan's stages, as CreateUsagePlan takes them.
+fn api_stages(p: &estate::UsagePlan) -> Vec<t1::ApiStage> {
+    p.api_stages
+        .iter()
+        .map(|s| {
+            t1::ApiStage::builder()
+                .api_id(&s.api_id)
+                .stage(&s.stage)
+                .set_throttle((!s.throttle.is_empty()).then(|| {
+                    s.throttle
+                        .iter()
+                        .map(|(m, t)| (m.clone(), throttle(t)))
+                        .collect()
+                }))
+                .build()
+        })
+        .collect()
+}
+
+/// What turns the target's usage plan `c` into `p`: missing stages added, description,
+/// throttle and quota set.
+fn plan_patch(p: &estate::UsagePlan, c: &estate::UsagePlan) -> Vec<t1::PatchOperation> {
+    let mut ops = vec![];
+    for s in &p.api_stages {
+        if !c
+            .api_stages
+            .iter()
+            .any(|x| x.api_id == s.api_id && x.stage == s.stage)
+        {
+            let stage = format!("{}:{}", s.api_id, s.stage);
+            ops.push(patch(t1::Op::Add, "/apiStages", Some(stage)));
+        }
+    }
+    if p.description != c.description {
+        ops.push(patch(
+            t1::Op::Replace,
+            "/description",
+            p.description.clone(),
+        ));
+    }
+    if let Some(t) = &p.throttle {
+        let burst = Some(t.burst_limit.to_string());
+        ops.push(patch(t1::Op::Replace, "/throttle/burstLimit", burst));
+        let rate = Some(t.rate_limit.to_string());
+        ops.push(patch(t1::Op::Replace, "/throttle/rateLimit", rate));
+    }
+    if let Some(q) = &p.quota {
+        let limit = Some(q.limit.to_string());
+        ops.push(patch(t1::Op::Replace, "/quota/limit", limit));
+        ops.push(patch(
+            t1::Op::Replace,
+            "/quota/period",
+            Some(q.period.clone()),
+        ));
+    }
+    ops
 }
 
 /// How long a new VPC link may take to become available (AWS takes minutes).
@@ -205,592 +360,463 @@ impl EstateApplier<'_> {
         Ok(())
     }
 
+    /// Carries out one step: a create or update of the item it names, by kind.
     pub async fn apply(&mut self, d: &Difference, desired: &Estate) -> Result<()> {
-        let key = d.key.clone();
+        let key = d.key.as_str();
         let create = d.change == Change::Create;
-        let gone = || Error::Integrity(format!("{} {key} is not in the desired estate", d.kind));
         match d.kind {
             Kind::VpcLink if create => {
-                let l = desired
-                    .vpc_links_v1
-                    .iter()
-                    .find(|l| l.name == key)
-                    .ok_or_else(gone)?;
-                let id = create!(
-                    self,
-                    "CreateVpcLink",
-                    &key,
-                    || {
-                        self.v1
-                            .create_vpc_link()
-                            .name(&l.name)
-                            .set_description(l.description.clone())
-                            .set_target_arns(Some(l.target_arns.clone()))
-                            .set_tags(tags(&l.tags))
-                            .send()
-                    },
-                    |out| out.id.unwrap_or_default(),
-                    || async {
-                        let all = list!(self, v1, "GetVpcLinks", self.v1.get_vpc_links())?;
-                        Ok(all
-                            .into_iter()
-                            .find(|x| x.name() == Some(key.as_str()))
-                            .and_then(|x| x.id))
-                    }
-                )?;
-                if !self.wait_available(&key, &id, false).await? {
-                    self.out_of_time = true;
-                }
-                self.ids.insert(l.id.clone(), id);
+                let l = wanted(&desired.vpc_links_v1, d, |l| l.name == key)?;
+                let id = self.vpc_link_v1(key, l).await?;
+                self.link_made(key, &l.id, id, false).await
             }
             Kind::VpcLinkV2 if create => {
-                let l = desired
-                    .vpc_links_v2
-                    .iter()
-                    .find(|l| l.name == key)
-                    .ok_or_else(gone)?;
-                let id = create!(
-                    self,
-                    "v2:CreateVpcLink",
-                    &key,
-                    || {
-                        self.v2
-                            .create_vpc_link()
-                            .name(&l.name)
-                            .set_subnet_ids(Some(l.subnet_ids.clone()))
-                            .set_security_group_ids(Some(l.security_group_ids.clone()))
-                            .set_tags(tags(&l.tags))
-                            .send()
-                    },
-                    |out| out.vpc_link_id.unwrap_or_default(),
-                    || async {
-                        let all = list!(self, v2, "GetVpcLinks", self.v2.get_vpc_links())?;
-                        Ok(all
-                            .into_iter()
-                            .find(|x| x.name() == Some(key.as_str()))
-                            .and_then(|x| x.vpc_link_id))
-                    }
-                )?;
-                if !self.wait_available(&key, &id, true).await? {
-                    self.out_of_time = true;
-                }
-                self.ids.insert(l.id.clone(), id);
+                let l = wanted(&desired.vpc_links_v2, d, |l| l.name == key)?;
+                let id = self.vpc_link_v2(key, l).await?;
+                self.link_made(key, &l.id, id, true).await
             }
             Kind::ClientCertificate if create => {
-                let c = desired
-                    .client_certificates
-                    .iter()
-                    .find(|c| cert_key(c) == key)
-                    .ok_or_else(gone)?;
-                // A certificate the target did not hold with this description is the attempt's.
-                let held: Vec<&str> = self
-                    .current
-                    .client_certificates
-                    .iter()
-                    .map(|x| x.id.as_str())
-                    .collect();
-                let id = create!(
-                    self,
-                    "GenerateClientCertificate",
-                    &key,
-                    || {
-                        self.v1
-                            .generate_client_certificate()
-                            .set_description(c.description.clone())
-                            .set_tags(tags(&c.tags))
-                            .send()
-                    },
-                    |out| out.client_certificate_id.unwrap_or_default(),
-                    || async {
-                        let all = list!(
-                            self,
-                            v1,
-                            "GetClientCertificates",
-                            self.v1.get_client_certificates()
-                        )?;
-                        Ok(all
-                            .into_iter()
-                            .find(|x| {
-                                x.description() == c.description.as_deref()
-                                    && x.client_certificate_id()
-                                        .is_some_and(|id| !held.contains(&id))
-                            })
-                            .and_then(|x| x.client_certificate_id))
-                    }
-                )?;
-                self.new_certificates.push(format!("{key}: {id}"));
-                self.ids.insert(c.id.clone(), id);
+                let c = wanted(&desired.client_certificates, d, |c| cert_key(c) == key)?;
+                self.client_certificate(key, c).await
             }
             Kind::ApiKey => {
-                let k = desired
-                    .api_keys
-                    .iter()
-                    .find(|k| k.name == key)
-                    .ok_or_else(gone)?;
-                if !create && let Some(old) = self.current.api_keys.iter().find(|c| c.name == key) {
-                    // A key's value cannot be changed: the key is made again.
-                    let old = old.id.clone();
-                    call!(self, "DeleteApiKey", &key, || {
-                        self.v1.delete_api_key().api_key(&old).send()
-                    })?;
-                }
-                let value = self.sealer.open(&k.id, &k.value).await?;
-                // The attempt's key: its name and the point's value (compared in memory).
-                let id = create!(
-                    self,
-                    "CreateApiKey",
-                    &key,
-                    || {
-                        self.v1
-                            .create_api_key()
-                            .name(&k.name)
-                            .set_description(k.description.clone())
-                            .enabled(k.enabled)
-                            .value(&value)
-                            .set_customer_id(k.customer_id.clone())
-                            .set_tags(tags(&k.tags))
-                            .send()
-                    },
-                    |out| out.id.unwrap_or_default(),
-                    || async {
-                        let all = list!(
-                            self,
-                            v1,
-                            "GetApiKeys",
-                            self.v1
-                                .get_api_keys()
-                                .name_query(&k.name)
-                                .include_values(true)
-                        )?;
-                        Ok(all
-                            .into_iter()
-                            .find(|x| x.name() == Some(key.as_str()) && x.value() == Some(&*value))
-                            .and_then(|x| x.id))
-                    }
-                )?;
-                self.ids.insert(k.id.clone(), id);
-                // The key made anew has no stages yet: they are added after the APIs.
-                if let Some(c) = self.current.api_keys.iter_mut().find(|c| c.name == key) {
-                    c.stage_keys.clear();
-                }
+                let k = wanted(&desired.api_keys, d, |k| k.name == key)?;
+                self.api_key(key, k, create).await
             }
-            Kind::StageKey => {
-                let (name, stage) = key.rsplit_once(' ').ok_or_else(gone)?;
-                let k = desired
-                    .api_keys
-                    .iter()
-                    .find(|k| k.name == name)
-                    .ok_or_else(gone)?;
-                let id = self
-                    .ids
-                    .get(&k.id)
-                    .cloned()
-                    .or_else(|| {
-                        let c = self.current.api_keys.iter().find(|c| c.name == name);
-                        c.map(|c| c.id.clone())
-                    })
-                    .ok_or_else(|| {
-                        Error::NotFound(format!(
-                            "API key {name} is not in the target, so its stage {stage} cannot be added: run the restore again once the key is restored"
-                        ))
-                    })?;
-                let add = t1::PatchOperation::builder()
-                    .op(t1::Op::Add)
-                    .path("/stages")
-                    .value(stage)
-                    .build();
-                call!(self, "UpdateApiKey", &key, || {
-                    self.v1
-                        .update_api_key()
-                        .api_key(&id)
-                        .patch_operations(add.clone())
-                        .send()
-                })?;
-            }
+            Kind::StageKey => self.stage_key(d, desired).await,
             Kind::UsagePlan => {
-                let p = desired
-                    .usage_plans
-                    .iter()
-                    .find(|p| p.name == key)
-                    .ok_or_else(gone)?;
-                let stages: Vec<t1::ApiStage> = p
-                    .api_stages
-                    .iter()
-                    .map(|s| {
-                        t1::ApiStage::builder()
-                            .api_id(&s.api_id)
-                            .stage(&s.stage)
-                            .set_throttle((!s.throttle.is_empty()).then(|| {
-                                s.throttle
-                                    .iter()
-                                    .map(|(m, t)| (m.clone(), throttle(t)))
-                                    .collect()
-                            }))
-                            .build()
-                    })
-                    .collect();
-                let existing = self
-                    .current
-                    .usage_plans
-                    .iter()
-                    .find(|c| c.name == key)
-                    .cloned();
-                let (plan_id, have_keys) = match existing {
-                    Some(c) if !create => {
-                        let mut ops = vec![];
-                        let patch = |op: t1::Op, path: String, value: Option<String>| {
-                            t1::PatchOperation::builder()
-                                .op(op)
-                                .path(path)
-                                .set_value(value)
-                                .build()
-                        };
-                        for s in &p.api_stages {
-                            if !c
-                                .api_stages
-                                .iter()
-                                .any(|x| x.api_id == s.api_id && x.stage == s.stage)
-                            {
-                                ops.push(patch(
-                                    t1::Op::Add,
-                                    "/apiStages".into(),
-                                    Some(format!("{}:{}", s.api_id, s.stage)),
-                                ));
-                            }
-                        }
-                        if p.description != c.description {
-                            ops.push(patch(
-                                t1::Op::Replace,
-                                "/description".into(),
-                                p.description.clone(),
-                            ));
-                        }
-                        if let Some(t) = &p.throttle {
-                            ops.push(patch(
-                                t1::Op::Replace,
-                                "/throttle/burstLimit".into(),
-                                Some(t.burst_limit.to_string()),
-                            ));
-                            ops.push(patch(
-                                t1::Op::Replace,
-                                "/throttle/rateLimit".into(),
-                                Some(t.rate_limit.to_string()),
-                            ));
-                        }
-                        if let Some(q) = &p.quota {
-                            ops.push(patch(
-                                t1::Op::Replace,
-                                "/quota/limit".into(),
-                                Some(q.limit.to_string()),
-                            ));
-                            ops.push(patch(
-                                t1::Op::Replace,
-                                "/quota/period".into(),
-                                Some(q.period.clone()),
-                            ));
-                        }
-                        let id = c.id.clone();
-                        call!(self, "UpdateUsagePlan", &key, || {
-                            self.v1
-                                .update_usage_plan()
-                                .usage_plan_id(&id)
-                                .set_patch_operations(Some(ops.clone()))
-                                .send()
-                        })?;
-                        (c.id.clone(), c.keys.clone())
-                    }
-                    _ => {
-                        let id = create!(
-                            self,
-                            "CreateUsagePlan",
-                            &key,
-                            || {
-                                self.v1
-                                    .create_usage_plan()
-                                    .name(&p.name)
-                                    .set_description(p.description.clone())
-                                    .set_api_stages(Some(stages.clone()))
-                                    .set_throttle(p.throttle.as_ref().map(throttle))
-                                    .set_quota(p.quota.as_ref().map(|q| {
-                                        t1::QuotaSettings::builder()
-                                            .limit(q.limit)
-                                            .offset(q.offset)
-                                            .period(t1::QuotaPeriodType::from(q.period.as_str()))
-                                            .build()
-                                    }))
-                                    .set_tags(tags(&p.tags))
-                                    .send()
-                            },
-                            |out| out.id.unwrap_or_default(),
-                            || async {
-                                let all =
-                                    list!(self, v1, "GetUsagePlans", self.v1.get_usage_plans())?;
-                                Ok(all
-                                    .into_iter()
-                                    .find(|x| x.name() == Some(key.as_str()))
-                                    .and_then(|x| x.id))
-                            }
-                        )?;
-                        (id, vec![])
-                    }
-                };
-                self.ids.insert(p.id.clone(), plan_id.clone());
-                for k in &p.keys {
-                    let Some(k) = self.ids.get(k) else {
-                        return Err(Error::NotFound(format!(
-                            "usage plan {key} holds API key {k}, which was not restored"
-                        )));
-                    };
-                    if have_keys.contains(k) {
-                        continue;
-                    }
-                    let what = format!("{key} key {k}");
-                    create!(
-                        self,
-                        "CreateUsagePlanKey",
-                        &what,
-                        || {
-                            self.v1
-                                .create_usage_plan_key()
-                                .usage_plan_id(&plan_id)
-                                .key_id(k)
-                                .key_type("API_KEY")
-                                .send()
-                        },
-                        |_| (),
-                        || async {
-                            exists!(self, "GetUsagePlanKey", &what, || {
-                                self.v1
-                                    .get_usage_plan_key()
-                                    .usage_plan_id(&plan_id)
-                                    .key_id(k)
-                                    .send()
-                            })
-                        }
-                    )?;
-                }
+                let p = wanted(&desired.usage_plans, d, |p| p.name == key)?;
+                self.usage_plan(key, p, create).await
             }
             Kind::DomainName if create => {
-                let dn = desired
-                    .domains
-                    .iter()
-                    .find(|x| x.domain_name == key)
-                    .ok_or_else(gone)?;
-                let mtls1 = dn.mutual_tls.as_ref().map(|m| {
-                    t1::MutualTlsAuthenticationInput::builder()
-                        .set_truststore_uri(m.truststore_uri.clone())
-                        .set_truststore_version(m.truststore_version.clone())
-                        .build()
-                });
-                // AWS lists every domain through both APIs; a look-alike may keep two stores.
-                let v1 = dn.seen_by.iter().any(|s| s == "v1") || dn.endpoint_type == "EDGE";
-                let v2 = dn.seen_by.iter().any(|s| s == "v2");
-                if v1 || !v2 {
-                    create!(
-                        self,
-                        "CreateDomainName",
-                        &key,
-                        || {
-                            self.v1
-                                .create_domain_name()
-                                .domain_name(&dn.domain_name)
-                                .set_certificate_arn(dn.certificate_arn.clone())
-                                .set_regional_certificate_arn(dn.regional_certificate_arn.clone())
-                                .endpoint_configuration(
-                                    t1::EndpointConfiguration::builder()
-                                        .types(t1::EndpointType::from(dn.endpoint_type.as_str()))
-                                        .build(),
-                                )
-                                .set_security_policy(
-                                    dn.security_policy.as_deref().map(t1::SecurityPolicy::from),
-                                )
-                                .set_mutual_tls_authentication(mtls1.clone())
-                                .set_tags(tags(&dn.tags))
-                                .send()
-                        },
-                        |_| (),
-                        || async {
-                            exists!(self, "GetDomainName", &key, || {
-                                self.v1
-                                    .get_domain_name()
-                                    .domain_name(&dn.domain_name)
-                                    .send()
-                            })
-                        }
-                    )?;
-                }
-                if v2 {
-                    let exists = if v1 {
-                        self.pacer
-                            .call("GetDomainName", || {
-                                self.v2
-                                    .get_domain_name()
-                                    .domain_name(&dn.domain_name)
-                                    .send()
-                            })
-                            .await
-                            .is_ok()
-                    } else {
-                        false
-                    };
-                    if !exists {
-                        let config = t2::DomainNameConfiguration::builder()
-                            .set_certificate_arn(
-                                dn.regional_certificate_arn
-                                    .clone()
-                                    .or(dn.certificate_arn.clone()),
-                            )
-                            .endpoint_type(t2::EndpointType::from(dn.endpoint_type.as_str()))
-                            .set_security_policy(
-                                dn.security_policy.as_deref().map(t2::SecurityPolicy::from),
-                            )
-                            .build();
-                        let mtls2 = dn.mutual_tls.as_ref().map(|m| {
-                            t2::MutualTlsAuthenticationInput::builder()
-                                .set_truststore_uri(m.truststore_uri.clone())
-                                .set_truststore_version(m.truststore_version.clone())
-                                .build()
-                        });
-                        create!(
-                            self,
-                            "CreateDomainName",
-                            &key,
-                            || {
-                                self.v2
-                                    .create_domain_name()
-                                    .domain_name(&dn.domain_name)
-                                    .domain_name_configurations(config.clone())
-                                    .set_mutual_tls_authentication(mtls2.clone())
-                                    .set_tags(tags(&dn.tags))
-                                    .send()
-                            },
-                            |_| (),
-                            || async {
-                                exists!(self, "GetDomainName", &key, || {
-                                    self.v2
-                                        .get_domain_name()
-                                        .domain_name(&dn.domain_name)
-                                        .send()
-                                })
-                            }
-                        )?;
-                    }
-                }
+                let dn = wanted(&desired.domains, d, |x| x.domain_name == key)?;
+                self.domain(key, dn).await
             }
-            Kind::Mapping => {
-                let (dn, m) = desired
-                    .domains
-                    .iter()
-                    .flat_map(|x| x.mappings.iter().map(move |m| (x, m)))
-                    .find(|(x, m)| mapping_key(&x.domain_name, &m.key) == key)
-                    .ok_or_else(gone)?;
-                let old = self
-                    .current
-                    .domains
-                    .iter()
-                    .find(|x| x.domain_name == dn.domain_name)
-                    .and_then(|x| x.mappings.iter().find(|o| o.key == m.key))
-                    .cloned();
-                if let Some(old) = old.filter(|_| !create) {
-                    match old.id {
-                        Some(id) => call!(self, "DeleteApiMapping", &key, || {
-                            self.v2
-                                .delete_api_mapping()
-                                .domain_name(&dn.domain_name)
-                                .api_mapping_id(&id)
-                                .send()
-                        })
-                        .map(|_| ())?,
-                        None => call!(self, "DeleteBasePathMapping", &key, || {
-                            self.v1
-                                .delete_base_path_mapping()
-                                .domain_name(&dn.domain_name)
-                                .base_path(if old.key.is_empty() {
-                                    "(none)"
-                                } else {
-                                    &old.key
-                                })
-                                .send()
-                        })
-                        .map(|_| ())?,
-                    }
-                }
-                if m.via == "v2" {
-                    create!(
-                        self,
-                        "CreateApiMapping",
-                        &key,
-                        || {
-                            self.v2
-                                .create_api_mapping()
-                                .domain_name(&dn.domain_name)
-                                .api_id(&m.api_id)
-                                .set_stage(m.stage.clone())
-                                .set_api_mapping_key((!m.key.is_empty()).then(|| m.key.clone()))
-                                .send()
-                        },
-                        |_| (),
-                        || async {
-                            let all = list!(
-                                self,
-                                v2,
-                                "GetApiMappings",
-                                self.v2.get_api_mappings().domain_name(&dn.domain_name)
-                            )?;
-                            Ok(all
-                                .iter()
-                                .any(|x| x.api_mapping_key().unwrap_or("") == m.key)
-                                .then_some(()))
-                        }
-                    )?;
-                } else {
-                    create!(
-                        self,
-                        "CreateBasePathMapping",
-                        &key,
-                        || {
-                            self.v1
-                                .create_base_path_mapping()
-                                .domain_name(&dn.domain_name)
-                                .rest_api_id(&m.api_id)
-                                .set_stage(m.stage.clone())
-                                .set_base_path((!m.key.is_empty()).then(|| m.key.clone()))
-                                .send()
-                        },
-                        |_| (),
-                        || async {
-                            exists!(self, "GetBasePathMapping", &key, || {
-                                self.v1
-                                    .get_base_path_mapping()
-                                    .domain_name(&dn.domain_name)
-                                    .base_path(if m.key.is_empty() { "(none)" } else { &m.key })
-                                    .send()
-                            })
-                        }
-                    )?;
-                }
+            Kind::Mapping => self.mapping(d, desired, create).await,
+            Kind::Account => self.account(key, desired).await,
+            // Updated in place only by a create anew, which the operator decides.
+            Kind::VpcLink | Kind::VpcLinkV2 | Kind::ClientCertificate | Kind::DomainName => {
+                Err(unsupported(d))
             }
-            Kind::Account => {
-                let a = desired.account.clone().unwrap_or_default();
-                let op = t1::PatchOperation::builder()
-                    .op(t1::Op::Replace)
-                    .path("/cloudwatchRoleArn")
-                    .set_value(a.cloudwatch_role_arn.clone())
-                    .build();
-                call!(self, "UpdateAccount", &key, || {
-                    self.v1.update_account().patch_operations(op.clone()).send()
+            // The APIs' own kinds are not estate.
+            rest_kinds!() | v2_kinds!() => Err(unsupported(d)),
+        }
+    }
+
+    async fn vpc_link_v1(&self, key: &str, l: &estate::VpcLinkV1) -> Result<String> {
+        create_listed!(
+            self,
+            "CreateVpcLink",
+            key,
+            || {
+                self.v1
+                    .create_vpc_link()
+                    .name(&l.name)
+                    .set_description(l.description.clone())
+                    .set_target_arns(Some(l.target_arns.clone()))
+                    .set_tags(tags(&l.tags))
+                    .send()
+            },
+            v1,
+            "GetVpcLinks",
+            self.v1.get_vpc_links(),
+            id,
+            |x| x.name() == Some(key)
+        )
+    }
+
+    async fn vpc_link_v2(&self, key: &str, l: &estate::VpcLinkV2) -> Result<String> {
+        create_listed!(
+            self,
+            "v2:CreateVpcLink",
+            key,
+            || {
+                self.v2
+                    .create_vpc_link()
+                    .name(&l.name)
+                    .set_subnet_ids(Some(l.subnet_ids.clone()))
+                    .set_security_group_ids(Some(l.security_group_ids.clone()))
+                    .set_tags(tags(&l.tags))
+                    .send()
+            },
+            v2,
+            "GetVpcLinks",
+            self.v2.get_vpc_links(),
+            vpc_link_id,
+            |x| x.name() == Some(key)
+        )
+    }
+
+    /// A new VPC link, waited for until available (or the deadline), then used by its id.
+    async fn link_made(&mut self, key: &str, source_id: &str, id: String, v2: bool) -> Result<()> {
+        if !self.wait_available(key, &id, v2).await? {
+            self.out_of_time = true;
+        }
+        self.ids.insert(source_id.to_string(), id);
+        Ok(())
+    }
+
+    async fn client_certificate(&mut self, key: &str, c: &estate::ClientCertificate) -> Result<()> {
+        // A certificate the target did not hold with this description is the attempt's.
+        let held: Vec<&str> = self
+            .current
+            .client_certificates
+            .iter()
+            .map(|x| x.id.as_str())
+            .collect();
+        let id = create_listed!(
+            self,
+            "GenerateClientCertificate",
+            key,
+            || {
+                self.v1
+                    .generate_client_certificate()
+                    .set_description(c.description.clone())
+                    .set_tags(tags(&c.tags))
+                    .send()
+            },
+            v1,
+            "GetClientCertificates",
+            self.v1.get_client_certificates(),
+            client_certificate_id,
+            |x| {
+                x.description() == c.description.as_deref()
+                    && x.client_certificate_id()
+                        .is_some_and(|id| !held.contains(&id))
+            }
+        )?;
+        self.new_certificates.push(format!("{key}: {id}"));
+        self.ids.insert(c.id.clone(), id);
+        Ok(())
+    }
+
+    async fn api_key(&mut self, key: &str, k: &estate::ApiKey, create: bool) -> Result<()> {
+        if !create && let Some(old) = self.current.api_keys.iter().find(|c| c.name == key) {
+            // A key's value cannot be changed: the key is made again.
+            let old = old.id.clone();
+            call!(self, "DeleteApiKey", key, || {
+                self.v1.delete_api_key().api_key(&old).send()
+            })?;
+        }
+        let value = self.sealer.open(&k.id, &k.value).await?;
+        // The attempt's key: its name and the point's value (compared in memory).
+        let id = create_listed!(
+            self,
+            "CreateApiKey",
+            key,
+            || {
+                self.v1
+                    .create_api_key()
+                    .name(&k.name)
+                    .set_description(k.description.clone())
+                    .enabled(k.enabled)
+                    .value(&value)
+                    .set_customer_id(k.customer_id.clone())
+                    .set_tags(tags(&k.tags))
+                    .send()
+            },
+            v1,
+            "GetApiKeys",
+            self.v1
+                .get_api_keys()
+                .name_query(&k.name)
+                .include_values(true),
+            id,
+            |x| x.name() == Some(key) && x.value() == Some(&*value)
+        )?;
+        self.ids.insert(k.id.clone(), id);
+        // The key made anew has no stages yet: they are added after the APIs.
+        if let Some(c) = self.current.api_keys.iter_mut().find(|c| c.name == key) {
+            c.stage_keys.clear();
+        }
+        Ok(())
+    }
+
+    async fn stage_key(&self, d: &Difference, desired: &Estate) -> Result<()> {
+        let key = d.key.as_str();
+        let (name, stage) = key.rsplit_once(' ').ok_or_else(|| gone(d))?;
+        let k = wanted(&desired.api_keys, d, |k| k.name == name)?;
+        let id = self
+            .ids
+            .get(&k.id)
+            .cloned()
+            .or_else(|| {
+                let c = self.current.api_keys.iter().find(|c| c.name == name);
+                c.map(|c| c.id.clone())
+            })
+            .ok_or_else(|| {
+                Error::NotFound(format!(
+                    "API key {name} is not in the target, so its stage {stage} cannot be added: run the restore again once the key is restored"
+                ))
+            })?;
+        let add = patch(t1::Op::Add, "/stages", Some(stage.to_string()));
+        call!(self, "UpdateApiKey", key, || {
+            self.v1
+                .update_api_key()
+                .api_key(&id)
+                .patch_operations(add.clone())
+                .send()
+        })?;
+        Ok(())
+    }
+
+    async fn usage_plan(&mut self, key: &str, p: &estate::UsagePlan, create: bool) -> Result<()> {
+        let existing = self
+            .current
+            .usage_plans
+            .iter()
+            .find(|c| c.name == key)
+            .cloned();
+        let (plan_id, have_keys) = match existing {
+            Some(c) if !create => {
+                let ops = plan_patch(p, &c);
+                call!(self, "UpdateUsagePlan", key, || {
+                    self.v1
+                        .update_usage_plan()
+                        .usage_plan_id(&c.id)
+                        .set_patch_operations(Some(ops.clone()))
+                        .send()
                 })?;
+                (c.id, c.keys)
             }
-            kind => {
-                return Err(Error::Invalid(format!(
-                    "{kind} {key} differs in the target ({}): changing an existing {kind} is not supported; delete it in the target to have it made again",
-                    match &d.change {
-                        Change::Update { fields } => fields.join(", "),
-                        _ => String::new(),
-                    }
+            _ => (self.create_usage_plan(key, p).await?, vec![]),
+        };
+        self.ids.insert(p.id.clone(), plan_id.clone());
+        self.usage_plan_keys(key, p, &plan_id, &have_keys).await
+    }
+
+    async fn create_usage_plan(&self, key: &str, p: &estate::UsagePlan) -> Result<String> {
+        let stages = api_stages(p);
+        create_listed!(
+            self,
+            "CreateUsagePlan",
+            key,
+            || {
+                self.v1
+                    .create_usage_plan()
+                    .name(&p.name)
+                    .set_description(p.description.clone())
+                    .set_api_stages(Some(stages.clone()))
+                    .set_throttle(p.throttle.as_ref().map(throttle))
+                    .set_quota(p.quota.as_ref().map(|q| {
+                        t1::QuotaSettings::builder()
+                            .limit(q.limit)
+                            .offset(q.offset)
+                            .period(t1::QuotaPeriodType::from(q.period.as_str()))
+                            .build()
+                    }))
+                    .set_tags(tags(&p.tags))
+                    .send()
+            },
+            v1,
+            "GetUsagePlans",
+            self.v1.get_usage_plans(),
+            id,
+            |x| x.name() == Some(key)
+        )
+    }
+
+    /// The plan's API keys (by their target ids) that the target's plan lacks.
+    async fn usage_plan_keys(
+        &self,
+        key: &str,
+        p: &estate::UsagePlan,
+        plan_id: &str,
+        have_keys: &[String],
+    ) -> Result<()> {
+        for k in &p.keys {
+            let Some(k) = self.ids.get(k) else {
+                return Err(Error::NotFound(format!(
+                    "usage plan {key} holds API key {k}, which was not restored"
                 )));
+            };
+            if have_keys.contains(k) {
+                continue;
+            }
+            let what = format!("{key} key {k}");
+            create_checked!(
+                self,
+                "CreateUsagePlanKey",
+                &what,
+                || {
+                    self.v1
+                        .create_usage_plan_key()
+                        .usage_plan_id(plan_id)
+                        .key_id(k)
+                        .key_type("API_KEY")
+                        .send()
+                },
+                "GetUsagePlanKey",
+                || {
+                    self.v1
+                        .get_usage_plan_key()
+                        .usage_plan_id(plan_id)
+                        .key_id(k)
+                        .send()
+                }
+            )?;
+        }
+        Ok(())
+    }
+
+    /// A custom domain name, made through each control-plane API that listed it in the source
+    /// (AWS lists every domain through both; a look-alike may keep two stores).
+    async fn domain(&self, key: &str, dn: &estate::DomainName) -> Result<()> {
+        let v1 = dn.seen_by.iter().any(|s| s == "v1") || dn.endpoint_type == "EDGE";
+        let v2 = dn.seen_by.iter().any(|s| s == "v2");
+        if v1 || !v2 {
+            self.domain_v1(key, dn).await?;
+        }
+        if v2 {
+            let exists = if v1 {
+                self.pacer
+                    .call("GetDomainName", || {
+                        self.v2
+                            .get_domain_name()
+                            .domain_name(&dn.domain_name)
+                            .send()
+                    })
+                    .await
+                    .is_ok()
+            } else {
+                false
+            };
+            if !exists {
+                self.domain_v2(key, dn).await?;
             }
         }
+        Ok(())
+    }
+
+    async fn domain_v1(&self, key: &str, dn: &estate::DomainName) -> Result<()> {
+        let endpoint = t1::EndpointConfiguration::builder()
+            .types(t1::EndpointType::from(dn.endpoint_type.as_str()))
+            .build();
+        create_domain!(self, v1, t1, key, dn, |req: ReqV1| {
+            req.set_certificate_arn(dn.certificate_arn.clone())
+                .set_regional_certificate_arn(dn.regional_certificate_arn.clone())
+                .endpoint_configuration(endpoint.clone())
+                .set_security_policy(dn.security_policy.as_deref().map(t1::SecurityPolicy::from))
+        })
+    }
+
+    async fn domain_v2(&self, key: &str, dn: &estate::DomainName) -> Result<()> {
+        let config = t2::DomainNameConfiguration::builder()
+            .set_certificate_arn(
+                dn.regional_certificate_arn
+                    .clone()
+                    .or(dn.certificate_arn.clone()),
+            )
+            .endpoint_type(t2::EndpointType::from(dn.endpoint_type.as_str()))
+            .set_security_policy(dn.security_policy.as_deref().map(t2::SecurityPolicy::from))
+            .build();
+        create_domain!(self, v2, t2, key, dn, |req: ReqV2| {
+            req.domain_name_configurations(config.clone())
+        })
+    }
+
+    /// A base path mapping (v1) or API mapping (v2), as the point holds it; one that differs
+    /// in the target is deleted first (through the API that made it) and made again.
+    async fn mapping(&self, d: &Difference, desired: &Estate, create: bool) -> Result<()> {
+        let key = d.key.as_str();
+        let (dn, m) = desired
+            .domains
+            .iter()
+            .flat_map(|x| x.mappings.iter().map(move |m| (x, m)))
+            .find(|(x, m)| mapping_key(&x.domain_name, &m.key) == key)
+            .ok_or_else(|| gone(d))?;
+        let domain = dn.domain_name.as_str();
+        let old = self
+            .current
+            .domains
+            .iter()
+            .find(|x| x.domain_name == domain)
+            .and_then(|x| x.mappings.iter().find(|o| o.key == m.key));
+        if let Some(old) = old.filter(|_| !create) {
+            self.delete_mapping(key, domain, old).await?;
+        }
+        if m.via == "v2" {
+            create!(
+                self,
+                "CreateApiMapping",
+                key,
+                || {
+                    self.v2
+                        .create_api_mapping()
+                        .domain_name(domain)
+                        .api_id(&m.api_id)
+                        .set_stage(m.stage.clone())
+                        .set_api_mapping_key((!m.key.is_empty()).then(|| m.key.clone()))
+                        .send()
+                },
+                |_| (),
+                || async {
+                    let all = list!(
+                        self,
+                        v2,
+                        "GetApiMappings",
+                        self.v2.get_api_mappings().domain_name(domain)
+                    )?;
+                    Ok(all
+                        .iter()
+                        .any(|x| x.api_mapping_key().unwrap_or("") == m.key)
+                        .then_some(()))
+                }
+            )
+        } else {
+            create_checked!(
+                self,
+                "CreateBasePathMapping",
+                key,
+                || {
+                    self.v1
+                        .create_base_path_mapping()
+                        .domain_name(domain)
+                        .rest_api_id(&m.api_id)
+                        .set_stage(m.stage.clone())
+                        .set_base_path((!m.key.is_empty()).then(|| m.key.clone()))
+                        .send()
+                },
+                "GetBasePathMapping",
+                || {
+                    self.v1
+                        .get_base_path_mapping()
+                        .domain_name(domain)
+                        .base_path(base_path(&m.key))
+                        .send()
+                }
+            )
+        }
+    }
+
+    /// Deletes the target's mapping `old` (an API mapping when it has an id).
+    async fn delete_mapping(&self, key: &str, domain: &str, old: &estate::Mapping) -> Result<()> {
+        match &old.id {
+            Some(id) => call!(self, "DeleteApiMapping", key, || {
+                self.v2
+                    .delete_api_mapping()
+                    .domain_name(domain)
+                    .api_mapping_id(id)
+                    .send()
+            })
+            .map(|_| ()),
+            None => call!(self, "DeleteBasePathMapping", key, || {
+                self.v1
+                    .delete_base_path_mapping()
+                    .domain_name(domain)
+                    .base_path(base_path(&old.key))
+                    .send()
+            })
+            .map(|_| ()),
+        }
+    }
+
+    async fn account(&self, key: &str, desired: &Estate) -> Result<()> {
+        let a = desired.account.clone().unwrap_or_default();
+        let op = patch(t1::Op::Replace, "/cloudwatchRoleArn", a.cloudwatch_role_arn);
+        call!(self, "UpdateAccount", key, || {
+            self.v1.update_account().patch_operations(op.clone()).send()
+        })?;
         Ok(())
     }
 }
@@ -799,6 +825,7 @@ impl EstateApplier<'_> {
 /// API key whose value differs in the target being made again with the point's value.
 #[cfg(test)]
 mod tests {
+    use crate::restore::estate::tests::{duplicate_plans, keyring, places};
     use crate::restore::estate::*;
     use aws_sdk_apigateway::operation::create_api_key::CreateApiKeyOutput;
     use aws_sdk_apigateway::operation::delete_api_key::DeleteApiKeyOutput;
@@ -810,7 +837,9 @@ mod tests {
     use super::*;
     use crate::capture::mocks;
 
-    fn clients(rules: &[Rule]) -> (aws_sdk_apigateway::Client, aws_sdk_apigatewayv2::Client) {
+    type Clients = (aws_sdk_apigateway::Client, aws_sdk_apigatewayv2::Client);
+
+    fn clients(rules: &[Rule]) -> Clients {
         let sdk = mocks::sdk();
         (
             aws_sdk_apigateway::Client::from_conf(
@@ -828,7 +857,7 @@ mod tests {
 
     /// An applier on mock clients, starting from `current` in the target.
     fn applier<'a>(
-        (v1, v2): &'a (aws_sdk_apigateway::Client, aws_sdk_apigatewayv2::Client),
+        (v1, v2): &'a Clients,
         pacer: &'a Pacer,
         sealer: &'a Sealer,
         current: Estate,
@@ -864,69 +893,11 @@ mod tests {
         Difference::new(kind, key, change)
     }
 
-    /// A source in account 1111... and `region`, and a target in 2222.../us-west-2.
-    fn places(region: &str) -> (Source, Source) {
-        let place = |account: &str, region: &str| Source {
-            partition: "aws".into(),
-            account: account.into(),
-            region: region.into(),
-        };
-        (
-            place("111111111111", region),
-            place("222222222222", "us-west-2"),
-        )
-    }
-
-    #[test]
-    fn a_certificate_mapped_into_the_wrong_region_blocks_the_domain_and_its_mappings() {
-        let (source, target) = places("us-east-1");
-        let cert = "arn:aws:acm:us-east-1:111111111111:certificate/abc";
-        let e = Estate {
-            domains: vec![estate::DomainName {
-                domain_name: "api.example.com".into(),
-                endpoint_type: "REGIONAL".into(),
-                regional_certificate_arn: Some(cert.into()),
-                seen_by: vec!["v1".into()],
-                mappings: vec![estate::Mapping {
-                    key: "orders".into(),
-                    api_id: "a1".into(),
-                    stage: Some("prod".into()),
-                    via: "v1".into(),
-                    id: None,
-                }],
-                ..Default::default()
-            }],
-            ..Default::default()
-        };
-        let mapping = |to: &str| {
-            Mapping::parse(
-                &format!("[certificates]\n\"{cert}\" = \"{to}\"\n"),
-                Some("toml"),
-            )
-            .unwrap()
-        };
-        let wrong = mapping("arn:aws:acm:eu-west-1:222222222222:certificate/def");
-        let d = desired(&e, &source, &target, Some(&wrong), &BTreeMap::new(), false).unwrap();
-        let why = &d.blocked[&(Kind::DomainName, "api.example.com".to_string())];
-        assert!(
-            why.contains("222222222222 / us-west-2") && why.contains("[certificates]"),
-            "{why}"
-        );
-        assert!(
-            d.blocked
-                .contains_key(&(Kind::Mapping, "api.example.com orders".to_string()))
-        );
-        let right = mapping("arn:aws:acm:us-west-2:222222222222:certificate/def");
-        let d = desired(&e, &source, &target, Some(&right), &BTreeMap::new(), false).unwrap();
-        assert!(d.blocked.is_empty(), "{:?}", d.blocked);
-    }
-
     #[tokio::test]
     async fn a_vpc_link_that_fails_stops_what_needs_it_with_its_name() {
         let (create, get) = link_rules("vl-new", t2::VpcLinkStatus::Failed);
         let c = clients(&[create.clone(), get.clone()]);
-        let dir = tempfile::tempdir().unwrap();
-        let sealer = Sealer::local(dir.path().join("k"));
+        let (_keys, sealer) = keyring();
         let pacer = Pacer::for_tests();
         let mut a = applier(&c, &pacer, &sealer, Estate::default());
         let desired = Estate {
@@ -959,8 +930,7 @@ mod tests {
                     .build()
             });
         let c = clients(std::slice::from_ref(&generate));
-        let dir = tempfile::tempdir().unwrap();
-        let sealer = Sealer::local(dir.path().join("k"));
+        let (_keys, sealer) = keyring();
         let pacer = Pacer::for_tests();
         let mut a = applier(&c, &pacer, &sealer, Estate::default());
         let desired = Estate {
@@ -988,8 +958,7 @@ mod tests {
     async fn a_vpc_link_still_pending_at_the_deadline_leaves_the_rest_for_the_next_run() {
         let (create, get) = link_rules("vlnew", t2::VpcLinkStatus::Pending);
         let c = clients(&[create.clone(), get.clone()]);
-        let dir = tempfile::tempdir().unwrap();
-        let sealer = Sealer::local(dir.path().join("k"));
+        let (_keys, sealer) = keyring();
         let pacer = Pacer::for_tests();
         let mut a = applier(&c, &pacer, &sealer, Estate::default());
         a.deadline = Some(std::time::Instant::now());
@@ -1031,30 +1000,10 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn usage_plans_sharing_a_name_in_the_target_are_a_duplicate_not_restored() {
-        let dir = tempfile::tempdir().unwrap();
-        let sealer = Sealer::local(dir.path().join("k"));
-        let plan = |id: &str| estate::UsagePlan {
-            id: id.into(),
-            name: "gold".into(),
-            ..Default::default()
-        };
-        let desired = Estate {
-            usage_plans: vec![plan("up-src")],
-            ..Default::default()
-        };
-        let current = Estate {
-            usage_plans: vec![plan("up-1"), plan("up-2")],
-            ..Default::default()
-        };
+    async fn usage_plans_sharing_a_name_in_the_target_are_not_restored() {
+        let (_keys, sealer) = keyring();
+        let (desired, current) = duplicate_plans();
         let steps = compare(&desired, &current, &sealer, ESTATE).await.unwrap();
-        assert_eq!(steps.len(), 1, "{steps:?}");
-        assert_eq!(
-            steps[0].change,
-            Change::Duplicate {
-                ids: vec!["up-1".into(), "up-2".into()]
-            }
-        );
         // Applying reports it and calls nothing (the mocks answer nothing).
         let c = clients(&[]);
         let pacer = Pacer::for_tests();
@@ -1081,8 +1030,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_key_whose_value_differs_is_made_again_with_the_points_value() {
-        let dir = tempfile::tempdir().unwrap();
-        let sealer = Sealer::local(dir.path().join("k"));
+        let (_keys, sealer) = keyring();
         let sealed = sealer.seal("k-src", "the-old-value-0123").await.unwrap();
         let delete = mock!(aws_sdk_apigateway::Client::delete_api_key)
             .match_requests(|r| r.api_key() == Some("k-tgt"))
@@ -1128,8 +1076,7 @@ mod tests {
 
     #[tokio::test]
     async fn stage_keys_are_added_after_the_apis_with_the_new_api_ids() {
-        let dir = tempfile::tempdir().unwrap();
-        let sealer = Sealer::local(dir.path().join("k"));
+        let (_keys, sealer) = keyring();
         let (source, target) = places("eu-west-1");
         let point = Estate {
             api_keys: vec![estate::ApiKey {

@@ -61,3 +61,85 @@ pub fn step_calls(d: &Difference, desired: &Estate, out: &mut BTreeMap<&'static 
         rest_kinds!() | v2_kinds!() => {}
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::estate;
+    use crate::restore::difference::Change;
+
+    fn calls(
+        kind: Kind,
+        key: &str,
+        change: Change,
+        desired: &Estate,
+    ) -> BTreeMap<&'static str, u64> {
+        let mut out = BTreeMap::new();
+        step_calls(&Difference::new(kind, key, change), desired, &mut out);
+        out
+    }
+
+    #[test]
+    fn a_step_costs_the_calls_its_kind_and_change_need() {
+        let update = || Change::Update {
+            fields: vec!["stage".into()],
+        };
+        let mapping = |key: &str, via: &str| estate::Mapping {
+            key: key.into(),
+            api_id: "a1".into(),
+            via: via.into(),
+            ..Default::default()
+        };
+        let desired = Estate {
+            usage_plans: vec![estate::UsagePlan {
+                name: "gold".into(),
+                keys: vec!["k1".into(), "k2".into()],
+                ..Default::default()
+            }],
+            domains: vec![estate::DomainName {
+                domain_name: "api.example.com".into(),
+                seen_by: vec!["v1".into(), "v2".into()],
+                mappings: vec![mapping("orders", "v1"), mapping("ws", "v2")],
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        // A usage plan is made or updated, each of its keys counted.
+        assert_eq!(
+            calls(Kind::UsagePlan, "gold", Change::Create, &desired),
+            BTreeMap::from([("CreateUsagePlan", 1), ("CreateUsagePlanKey", 2)])
+        );
+        assert_eq!(
+            calls(Kind::UsagePlan, "gold", update(), &desired),
+            BTreeMap::from([("UpdateUsagePlan", 1), ("CreateUsagePlanKey", 2)])
+        );
+        // A domain is made through each API that listed it.
+        assert_eq!(
+            calls(
+                Kind::DomainName,
+                "api.example.com",
+                Change::Create,
+                &desired
+            ),
+            BTreeMap::from([("CreateDomainName", 2)])
+        );
+        // A mapping that differs is deleted and made again, through the API that holds it.
+        assert_eq!(
+            calls(Kind::Mapping, "api.example.com ws", update(), &desired),
+            BTreeMap::from([("DeleteApiMapping", 1), ("CreateApiMapping", 1)])
+        );
+        assert_eq!(
+            calls(Kind::Mapping, "api.example.com orders", update(), &desired),
+            BTreeMap::from([("DeleteBasePathMapping", 1), ("CreateBasePathMapping", 1)])
+        );
+        // An API key whose value differs is made again; a duplicate costs nothing.
+        assert_eq!(
+            calls(Kind::ApiKey, "alice", update(), &desired),
+            BTreeMap::from([("DeleteApiKey", 1), ("CreateApiKey", 1)])
+        );
+        let duplicate = Change::Duplicate {
+            ids: vec!["a".into(), "b".into()],
+        };
+        assert!(calls(Kind::ApiKey, "alice", duplicate, &desired).is_empty());
+    }
+}

@@ -178,48 +178,7 @@ pub(super) fn desired(
         ids: ids.clone(),
     };
     let report = translate::translate_entries(&mut entries, &ctx);
-    let by_id: BTreeMap<String, (Kind, String)> = {
-        let mut m = BTreeMap::new();
-        let names = e.logical_names();
-        for (l, n) in e.vpc_links_v1.iter().zip(&names.vpc_links_v1) {
-            m.insert(estate::ids::vpc_link(n), (Kind::VpcLink, l.name.clone()));
-        }
-        for (l, n) in e.vpc_links_v2.iter().zip(&names.vpc_links_v2) {
-            m.insert(
-                estate::ids::vpc_link_v2(n),
-                (Kind::VpcLinkV2, l.name.clone()),
-            );
-        }
-        for (p, n) in e.usage_plans.iter().zip(&names.usage_plans) {
-            m.insert(
-                estate::ids::usage_plan(n),
-                (Kind::UsagePlan, p.name.clone()),
-            );
-        }
-        for (k, n) in e.api_keys.iter().zip(&names.api_keys) {
-            m.insert(estate::ids::api_key(n), (Kind::ApiKey, k.name.clone()));
-        }
-        for d in &e.domains {
-            m.insert(
-                estate::ids::domain(&d.domain_name),
-                (Kind::DomainName, d.domain_name.clone()),
-            );
-            for mp in &d.mappings {
-                m.insert(
-                    estate::ids::mapping(&d.domain_name, &mp.key),
-                    (Kind::Mapping, mapping_key(&d.domain_name, &mp.key)),
-                );
-            }
-        }
-        for c in &e.client_certificates {
-            m.insert(
-                estate::ids::client_certificate(&c.id),
-                (Kind::ClientCertificate, cert_key(c)),
-            );
-        }
-        m.insert(estate::ids::account(), (Kind::Account, String::new()));
-        m
-    };
+    let by_id = by_logical_id(e);
     let rewrites = report
         .rewrites
         .iter()
@@ -240,32 +199,6 @@ pub(super) fn desired(
     }
     // Usage plan keys stay source ids (compared by key name; mapped when applied).
     let mut out = Estate::assemble(entries)?;
-    // A domain's certificate must live in the target account, in the target Region (Regional)
-    // or in us-east-1 (edge-optimized): a wrong mapping file is caught here, not by AWS.
-    let check_certs = |out: &Estate, blocked: &mut BTreeMap<(Kind, String), String>| {
-        for d in &out.domains {
-            let (arn, region) = if d.endpoint_type == "EDGE" {
-                (d.certificate_arn.as_deref(), "us-east-1")
-            } else {
-                (
-                    d.regional_certificate_arn.as_deref(),
-                    target.region.as_str(),
-                )
-            };
-            let Some(arn) = arn else { continue };
-            let parts: Vec<&str> = arn.split(':').collect();
-            if parts.len() > 4 && (parts[3] != region || parts[4] != target.account) {
-                blocked
-                    .entry((Kind::DomainName, d.domain_name.clone()))
-                    .or_insert_with(|| {
-                        format!(
-                            "its certificate {arn} is not in account {} / {region}, where this domain needs it: map it under [certificates] in the mapping file",
-                            target.account
-                        )
-                    });
-            }
-        }
-    };
     let mut notes = Vec::new();
     if source.region != target.region {
         for d in out.domains.iter().filter(|d| d.mutual_tls.is_some()) {
@@ -281,21 +214,9 @@ pub(super) fn desired(
         }
     }
     if !keep_edge {
-        for d in &mut out.domains {
-            if d.endpoint_type == "EDGE" {
-                d.endpoint_type = "REGIONAL".into();
-                if d.regional_certificate_arn.is_none() {
-                    d.regional_certificate_arn = d.certificate_arn.take();
-                }
-                d.certificate_arn = None;
-                notes.push(format!(
-                    "domain {} is edge-optimized in the source: recovered as Regional (--keep-edge keeps it edge-optimized)",
-                    d.domain_name
-                ));
-            }
-        }
+        make_regional(&mut out, &mut notes);
     }
-    check_certs(&out, &mut blocked);
+    check_certs(&out, target, &mut blocked);
     // A domain that is not restored takes its mappings with it.
     for d in &out.domains {
         if let Some(why) = blocked
@@ -315,6 +236,96 @@ pub(super) fn desired(
         blocked,
         notes,
     })
+}
+
+/// The point's logical id of every estate item -> its kind and natural key (to say which item
+/// a translation problem blocks).
+fn by_logical_id(e: &Estate) -> BTreeMap<String, (Kind, String)> {
+    let mut m = BTreeMap::new();
+    let names = e.logical_names();
+    for (l, n) in e.vpc_links_v1.iter().zip(&names.vpc_links_v1) {
+        m.insert(estate::ids::vpc_link(n), (Kind::VpcLink, l.name.clone()));
+    }
+    for (l, n) in e.vpc_links_v2.iter().zip(&names.vpc_links_v2) {
+        m.insert(
+            estate::ids::vpc_link_v2(n),
+            (Kind::VpcLinkV2, l.name.clone()),
+        );
+    }
+    for (p, n) in e.usage_plans.iter().zip(&names.usage_plans) {
+        m.insert(
+            estate::ids::usage_plan(n),
+            (Kind::UsagePlan, p.name.clone()),
+        );
+    }
+    for (k, n) in e.api_keys.iter().zip(&names.api_keys) {
+        m.insert(estate::ids::api_key(n), (Kind::ApiKey, k.name.clone()));
+    }
+    for d in &e.domains {
+        m.insert(
+            estate::ids::domain(&d.domain_name),
+            (Kind::DomainName, d.domain_name.clone()),
+        );
+        for mp in &d.mappings {
+            m.insert(
+                estate::ids::mapping(&d.domain_name, &mp.key),
+                (Kind::Mapping, mapping_key(&d.domain_name, &mp.key)),
+            );
+        }
+    }
+    for c in &e.client_certificates {
+        m.insert(
+            estate::ids::client_certificate(&c.id),
+            (Kind::ClientCertificate, cert_key(c)),
+        );
+    }
+    m.insert(estate::ids::account(), (Kind::Account, String::new()));
+    m
+}
+
+/// Edge-optimized domains made Regional (their certificate becoming the Regional one), each
+/// with a note.
+fn make_regional(out: &mut Estate, notes: &mut Vec<String>) {
+    for d in &mut out.domains {
+        if d.endpoint_type == "EDGE" {
+            d.endpoint_type = "REGIONAL".into();
+            if d.regional_certificate_arn.is_none() {
+                d.regional_certificate_arn = d.certificate_arn.take();
+            }
+            d.certificate_arn = None;
+            notes.push(format!(
+                "domain {} is edge-optimized in the source: recovered as Regional (--keep-edge keeps it edge-optimized)",
+                d.domain_name
+            ));
+        }
+    }
+}
+
+/// A domain's certificate must live in the target account, in the target Region (Regional)
+/// or in us-east-1 (edge-optimized): a wrong mapping file is caught here, not by AWS.
+fn check_certs(out: &Estate, target: &Source, blocked: &mut BTreeMap<(Kind, String), String>) {
+    for d in &out.domains {
+        let (arn, region) = if d.endpoint_type == "EDGE" {
+            (d.certificate_arn.as_deref(), "us-east-1")
+        } else {
+            (
+                d.regional_certificate_arn.as_deref(),
+                target.region.as_str(),
+            )
+        };
+        let Some(arn) = arn else { continue };
+        let parts: Vec<&str> = arn.split(':').collect();
+        if parts.len() > 4 && (parts[3] != region || parts[4] != target.account) {
+            blocked
+                .entry((Kind::DomainName, d.domain_name.clone()))
+                .or_insert_with(|| {
+                    format!(
+                        "its certificate {arn} is not in account {} / {region}, where this domain needs it: map it under [certificates] in the mapping file",
+                        target.account
+                    )
+                });
+        }
+    }
 }
 
 /// The estate part of a restore plan: translated, compared with the target's estate.
@@ -451,4 +462,106 @@ pub fn matched_ids(source: &Estate, target: &Estate) -> BTreeMap<String, String>
         }
     }
     ids
+}
+
+/// The plan without the target: translation, blocking and comparison.
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A keyring in a temporary folder (kept as long as the folder).
+    pub(super) fn keyring() -> (tempfile::TempDir, Sealer) {
+        let dir = tempfile::tempdir().unwrap();
+        let sealer = Sealer::local(dir.path().join("k"));
+        (dir, sealer)
+    }
+
+    /// A source in account 1111... and `region`, and a target in 2222.../us-west-2.
+    pub(super) fn places(region: &str) -> (Source, Source) {
+        let place = |account: &str, region: &str| Source {
+            partition: "aws".into(),
+            account: account.into(),
+            region: region.into(),
+        };
+        (
+            place("111111111111", region),
+            place("222222222222", "us-west-2"),
+        )
+    }
+
+    /// A point with the usage plan `gold`, and a target holding two plans of that name.
+    pub(super) fn duplicate_plans() -> (Estate, Estate) {
+        let plan = |id: &str| estate::UsagePlan {
+            id: id.into(),
+            name: "gold".into(),
+            ..Default::default()
+        };
+        let desired = Estate {
+            usage_plans: vec![plan("up-src")],
+            ..Default::default()
+        };
+        let current = Estate {
+            usage_plans: vec![plan("up-1"), plan("up-2")],
+            ..Default::default()
+        };
+        (desired, current)
+    }
+
+    #[test]
+    fn a_certificate_mapped_into_the_wrong_region_blocks_the_domain_and_its_mappings() {
+        let (source, target) = places("us-east-1");
+        let cert = "arn:aws:acm:us-east-1:111111111111:certificate/abc";
+        let e = Estate {
+            domains: vec![estate::DomainName {
+                domain_name: "api.example.com".into(),
+                endpoint_type: "REGIONAL".into(),
+                regional_certificate_arn: Some(cert.into()),
+                seen_by: vec!["v1".into()],
+                mappings: vec![estate::Mapping {
+                    key: "orders".into(),
+                    api_id: "a1".into(),
+                    stage: Some("prod".into()),
+                    via: "v1".into(),
+                    id: None,
+                }],
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        let mapping = |to: &str| {
+            Mapping::parse(
+                &format!("[certificates]\n\"{cert}\" = \"{to}\"\n"),
+                Some("toml"),
+            )
+            .unwrap()
+        };
+        let wrong = mapping("arn:aws:acm:eu-west-1:222222222222:certificate/def");
+        let d = desired(&e, &source, &target, Some(&wrong), &BTreeMap::new(), false).unwrap();
+        let why = &d.blocked[&(Kind::DomainName, "api.example.com".to_string())];
+        assert!(
+            why.contains("222222222222 / us-west-2") && why.contains("[certificates]"),
+            "{why}"
+        );
+        assert!(
+            d.blocked
+                .contains_key(&(Kind::Mapping, "api.example.com orders".to_string()))
+        );
+        let right = mapping("arn:aws:acm:us-west-2:222222222222:certificate/def");
+        let d = desired(&e, &source, &target, Some(&right), &BTreeMap::new(), false).unwrap();
+        assert!(d.blocked.is_empty(), "{:?}", d.blocked);
+    }
+
+    #[tokio::test]
+    async fn usage_plans_sharing_a_name_in_the_target_are_a_duplicate() {
+        let (_keys, sealer) = keyring();
+        let (desired, current) = duplicate_plans();
+        let steps = compare(&desired, &current, &sealer, ESTATE).await.unwrap();
+        assert_eq!(steps.len(), 1, "{steps:?}");
+        assert_eq!(
+            steps[0].change,
+            Change::Duplicate {
+                ids: vec!["up-1".into(), "up-2".into()]
+            }
+        );
+    }
 }
