@@ -14,6 +14,7 @@
 //! No SDK types and no I/O here; a document too large to send ([`size`] over [`LIMIT`]) is
 //! the caller's cue to restore call by call.
 
+pub mod http;
 pub mod rest;
 
 use std::collections::BTreeMap;
@@ -25,6 +26,33 @@ use crate::{Error, Result};
 /// The largest API definition API Gateway imports (its documented quota is 6 MB); kept in
 /// decimal megabytes so that a document at the limit is refused here rather than by AWS.
 pub const LIMIT: usize = 6_000_000;
+
+/// The path item key of each verb.
+const VERBS: [(&str, &str); 8] = [
+    ("GET", "get"),
+    ("PUT", "put"),
+    ("POST", "post"),
+    ("DELETE", "delete"),
+    ("OPTIONS", "options"),
+    ("HEAD", "head"),
+    ("PATCH", "patch"),
+    ("ANY", ANY_METHOD),
+];
+const ANY_METHOD: &str = "x-amazon-apigateway-any-method";
+
+/// The security scheme that stands for AWS_IAM authorization.
+pub const SIGV4_SCHEME: &str = "sigv4";
+
+fn sigv4_scheme() -> Value {
+    serde_json::json!({"type": "apiKey", "name": "Authorization", "in": "header",
+                       "x-amazon-apigateway-authtype": "awsSigv4"})
+}
+
+/// Whether a security scheme without an authorizer stands for AWS_IAM.
+fn is_sigv4(scheme: &Value) -> bool {
+    string(scheme, "x-amazon-apigateway-authtype")
+        .is_some_and(|t| t.eq_ignore_ascii_case("awsSigv4"))
+}
 
 /// Bytes of `doc` as sent (compact JSON).
 pub fn size(doc: &Value) -> usize {
@@ -64,13 +92,72 @@ impl<T> std::fmt::Debug for NotCarried<T> {
     }
 }
 
-/// `api` as an import of its document gives it back: every entry of `table` applied.
-fn carried<T: Clone>(table: &[NotCarried<T>], api: &T) -> T {
+/// `api` as an import of its document gives it back: every entry of `table` applied, then
+/// put in canonical order.
+fn carried<T: Clone>(table: &[NotCarried<T>], api: &T, normalize: fn(&mut T)) -> T {
     let mut out = api.clone();
     for entry in table {
         (entry.clear)(&mut out);
     }
+    normalize(&mut out);
     out
+}
+
+/// The start of a document: `openapi`, `info`, and the endpoint configuration on a server.
+fn head(
+    name: &str,
+    description: &Option<String>,
+    version: &Option<String>,
+    endpoint: Map<String, Value>,
+) -> Map<String, Value> {
+    let mut doc = Map::new();
+    doc.insert("openapi".into(), "3.0.1".into());
+    let mut info = Map::new();
+    info.insert("title".into(), name.into());
+    put_str(&mut info, "description", description);
+    put_str(&mut info, "version", version);
+    doc.insert("info".into(), info.into());
+    if !endpoint.is_empty() {
+        let server =
+            serde_json::json!({"url": "/", "x-amazon-apigateway-endpoint-configuration": endpoint});
+        doc.insert("servers".into(), Value::Array(vec![server]));
+    }
+    doc
+}
+
+/// What [`head`] wrote: the title (the document must be OpenAPI 3 and have one), description,
+/// version and endpoint configuration (on the first server, or at the top as in Swagger 2).
+struct Head<'a> {
+    title: String,
+    description: Option<String>,
+    version: Option<String>,
+    endpoint: Option<&'a Value>,
+}
+
+fn read_head(doc: &Value) -> Result<Head<'_>> {
+    Ok(Head {
+        title: title(doc)?,
+        description: doc
+            .pointer("/info/description")
+            .and_then(Value::as_str)
+            .map(str::to_string),
+        version: doc
+            .pointer("/info/version")
+            .and_then(Value::as_str)
+            .map(str::to_string),
+        endpoint: doc
+            .pointer("/servers/0/x-amazon-apigateway-endpoint-configuration")
+            .or_else(|| doc.get("x-amazon-apigateway-endpoint-configuration")),
+    })
+}
+
+/// The `paths` object of path items by path.
+fn paths_object(paths: BTreeMap<&str, Map<String, Value>>) -> Value {
+    paths
+        .into_iter()
+        .map(|(p, item)| (p.to_string(), Value::Object(item)))
+        .collect::<Map<String, Value>>()
+        .into()
 }
 
 /// A JSON text field of the model (policy, schema, properties) as the JSON it holds.
@@ -151,19 +238,28 @@ fn flag(v: &Value, key: &str) -> bool {
 }
 
 fn strings(v: &Value, key: &str) -> Vec<String> {
-    v.get(key)
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(Value::as_str)
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default()
+    v.get(key).map(string_list).unwrap_or_default()
+}
+
+/// The strings of an array (a security requirement's scopes).
+fn string_list(v: &Value) -> Vec<String> {
+    v.as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .map(str::to_string)
+        .collect()
 }
 
 fn string_map(v: &Value, key: &str) -> BTreeMap<String, String> {
-    entries(v, key)
+    v.get(key).map(as_map).unwrap_or_default()
+}
+
+/// The string members of an object.
+fn as_map(v: &Value) -> BTreeMap<String, String> {
+    v.as_object()
+        .into_iter()
+        .flatten()
         .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string())))
         .collect()
 }

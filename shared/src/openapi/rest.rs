@@ -23,8 +23,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::{Map, Value, json};
 
 use super::{
-    NotCarried, compact, compact_opt, content_models, content_refs, entries, flag, int, parse_text,
-    put, put_list, put_map, put_str, refuse, string, string_map, strings, title, to_text, upper,
+    NotCarried, VERBS, compact, compact_opt, content_models, content_refs, entries, flag, int,
+    parse_text, put, put_list, put_map, put_str, refuse, string, string_map, strings, to_text,
+    upper,
 };
 use crate::Result;
 use crate::model::v1::{
@@ -33,24 +34,10 @@ use crate::model::v1::{
     RequestValidator, Resource, RestApi, RestApiSnapshot, TlsConfig,
 };
 
-pub use super::{LIMIT, fits, size};
-
-/// The path item key of each verb.
-const VERBS: [(&str, &str); 8] = [
-    ("GET", "get"),
-    ("PUT", "put"),
-    ("POST", "post"),
-    ("DELETE", "delete"),
-    ("OPTIONS", "options"),
-    ("HEAD", "head"),
-    ("PATCH", "patch"),
-    ("ANY", "x-amazon-apigateway-any-method"),
-];
+pub use super::{LIMIT, SIGV4_SCHEME, fits, size};
 
 /// The security scheme that stands for "API key required".
 pub const API_KEY_SCHEME: &str = "api_key";
-/// The security scheme that stands for AWS_IAM authorization.
-pub const SIGV4_SCHEME: &str = "sigv4";
 
 const HEADER: &str = "method.request.header.";
 /// Method request parameter kinds: model prefix, OpenAPI `in`, multi-value.
@@ -168,9 +155,7 @@ const DRAFT: &str = "$schema";
 /// `api` as an import of its document gives it back (every entry of [`NOT_CARRIED`] applied),
 /// in canonical order.
 pub fn carried(api: &RestApiSnapshot) -> RestApiSnapshot {
-    let mut out = super::carried(NOT_CARRIED, api);
-    out.normalize();
-    out
+    super::carried(NOT_CARRIED, api, RestApiSnapshot::normalize)
 }
 
 fn natural_ids(s: &mut RestApiSnapshot) {
@@ -249,14 +234,6 @@ fn same_meaning(s: &mut RestApiSnapshot) {
 pub fn to_document(s: &RestApiSnapshot) -> Result<Value> {
     let api = &s.api;
     let no = |what: String| refuse(&api.name, what);
-    let mut doc = Map::new();
-    doc.insert("openapi".into(), "3.0.1".into());
-    let mut info = Map::new();
-    info.insert("title".into(), api.name.clone().into());
-    put_str(&mut info, "description", &api.description);
-    put_str(&mut info, "version", &api.version);
-    doc.insert("info".into(), info.into());
-
     let mut endpoint = Map::new();
     if api.disable_execute_api_endpoint {
         endpoint.insert("disableExecuteApiEndpoint".into(), true.into());
@@ -264,12 +241,7 @@ pub fn to_document(s: &RestApiSnapshot) -> Result<Value> {
     if let Some(e) = &api.endpoint_configuration {
         put_list(&mut endpoint, "vpcEndpointIds", &e.vpc_endpoint_ids);
     }
-    if !endpoint.is_empty() {
-        doc.insert(
-            "servers".into(),
-            json!([{"url": "/", "x-amazon-apigateway-endpoint-configuration": endpoint}]),
-        );
-    }
+    let mut doc = super::head(&api.name, &api.description, &api.version, endpoint);
 
     // Security schemes: the authorizers, then the built-in ones the methods need.
     let mut schemes = Map::new();
@@ -292,11 +264,7 @@ pub fn to_document(s: &RestApiSnapshot) -> Result<Value> {
         .iter()
         .any(|m| m.authorization_type.as_deref() == Some("AWS_IAM"))
     {
-        schemes.insert(
-            SIGV4_SCHEME.into(),
-            json!({"type": "apiKey", "name": "Authorization", "in": "header",
-                   "x-amazon-apigateway-authtype": "awsSigv4"}),
-        );
+        schemes.insert(SIGV4_SCHEME.into(), super::sigv4_scheme());
     }
 
     // Paths: each method under its verb, and every resource no other path implies (a leaf
@@ -336,11 +304,7 @@ pub fn to_document(s: &RestApiSnapshot) -> Result<Value> {
             return Err(no(format!("two methods {} {}", m.http_method, m.path)));
         }
     }
-    let paths: Map<String, Value> = paths
-        .into_iter()
-        .map(|(p, item)| (p.to_string(), Value::Object(item)))
-        .collect();
-    doc.insert("paths".into(), paths.into());
+    doc.insert("paths".into(), super::paths_object(paths));
 
     let mut components = Map::new();
     if !s.models.is_empty() {
@@ -634,21 +598,18 @@ fn integration(i: &Integration) -> std::result::Result<Value, String> {
 /// `integrations,authorizers,apigateway,validators,documentation`) or as [`to_document`] makes
 /// it; in canonical order, with natural keys for ids (see [`NOT_CARRIED`]).
 pub fn from_document(doc: &Value) -> Result<RestApiSnapshot> {
+    let head = super::read_head(doc)?;
     let mut s = RestApiSnapshot {
         api: RestApi {
-            name: title(doc)?,
-            description: doc.pointer("/info/description").and_then(as_string),
-            version: doc.pointer("/info/version").and_then(as_string),
+            name: head.title,
+            description: head.description,
+            version: head.version,
             ..Default::default()
         },
         ..Default::default()
     };
     let api = &mut s.api;
-    // The endpoint configuration: on the first server (OpenAPI 3), or at the top (Swagger 2).
-    let endpoint = doc
-        .pointer("/servers/0/x-amazon-apigateway-endpoint-configuration")
-        .or_else(|| doc.get("x-amazon-apigateway-endpoint-configuration"));
-    if let Some(e) = endpoint {
+    if let Some(e) = head.endpoint {
         api.disable_execute_api_endpoint = flag(e, "disableExecuteApiEndpoint");
         let vpce = strings(e, "vpcEndpointIds");
         if !vpce.is_empty() {
@@ -672,10 +633,7 @@ pub fn from_document(doc: &Value) -> Result<RestApiSnapshot> {
     for (name, scheme) in schemes.into_iter().flatten() {
         let auth_type = string(scheme, "x-amazon-apigateway-authtype");
         let Some(ext) = scheme.get("x-amazon-apigateway-authorizer") else {
-            if auth_type
-                .as_deref()
-                .is_some_and(|t| t.eq_ignore_ascii_case("awsSigv4"))
-            {
+            if super::is_sigv4(scheme) {
                 sigv4_schemes.insert(name.clone());
             } else {
                 api_key_schemes.insert(name.clone());
@@ -826,13 +784,7 @@ pub fn from_document(doc: &Value) -> Result<RestApiSnapshot> {
                             .into(),
                         );
                         m.authorizer_id = Some(scheme.clone());
-                        m.authorization_scopes = scopes
-                            .as_array()
-                            .into_iter()
-                            .flatten()
-                            .filter_map(Value::as_str)
-                            .map(str::to_string)
-                            .collect();
+                        m.authorization_scopes = super::string_list(scopes);
                     }
                 }
             }
@@ -858,10 +810,6 @@ pub fn from_document(doc: &Value) -> Result<RestApiSnapshot> {
     }
     s.normalize();
     Ok(s)
-}
-
-fn as_string(v: &Value) -> Option<String> {
-    v.as_str().map(str::to_string)
 }
 
 /// `method.request.querystring.type` for `{"name": "type", "in": "query"}`.

@@ -220,3 +220,40 @@ async fn the_local_aws_imports_the_sample_document() {
         );
     }
 }
+
+#[tokio::test]
+async fn http_api_round_trips_through_its_document() {
+    use shared::openapi::http;
+    let env = acquire().await;
+    let sdk = env.sdk("us-east-1", Account::A).await;
+    let raw = aws_sdk_apigatewayv2::Client::new(&sdk);
+    fixtures::http_api(&raw, "orders-http", tests::ACCOUNT_A)
+        .await
+        .unwrap();
+    let client = shared::capture::v2::client(&sdk);
+    let apis = shared::capture::v2::capture_apis(&client, &Pacer::default(), &[], &quiet)
+        .await
+        .unwrap();
+    let api = apis.iter().find(|a| a.api.name == "orders-http").unwrap();
+
+    let doc = http::to_document(api).unwrap();
+    assert_eq!(http::from_document(&doc).unwrap(), http::carried(api));
+    // The fixture's routes, its JWT authorizer with scopes and its CORS are in the document.
+    let paths = doc["paths"].as_object().unwrap();
+    for p in ["/orders/{id}", "/orders", "$default"] {
+        assert!(paths.contains_key(p), "{p}");
+    }
+    assert_eq!(
+        doc["paths"]["/orders/{id}"]["get"]["security"],
+        serde_json::json!([{"cognito": ["orders/read"]}])
+    );
+    assert_eq!(doc["x-amazon-apigateway-cors"]["maxAge"], 300);
+    assert_eq!(
+        doc["components"]["x-amazon-apigateway-integrations"]
+            .as_object()
+            .unwrap()
+            .len(),
+        2
+    );
+    eprintln!("HTTP API document: {} bytes", http::size(&doc));
+}
