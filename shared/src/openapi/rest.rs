@@ -105,16 +105,12 @@ pub const NOT_CARRIED: &[NotCarried<RestApiSnapshot>] = &[
     NotCarried::new(
         "a model schema's top-level $schema (OpenAPI 3.0 schemas may not have it)",
         "UpdateModel, where the draft named matters",
-        |s| {
-            for m in &mut s.models {
-                let Some(text) = &m.schema else { continue };
-                if let Ok(Value::Object(mut o)) = serde_json::from_str::<Value>(text)
-                    && o.remove(DRAFT).is_some()
-                {
-                    m.schema = Some(Value::Object(o).to_string());
-                }
-            }
-        },
+        |s| edit_schemas(s, without_draft),
+    ),
+    NotCarried::new(
+        "a model schema's references to other models by URL (https://apigateway.amazonaws.com/restapis/ID/models/NAME)",
+        "none: they come back as #/components/schemas/NAME, which the import points at the new API's models",
+        |s| edit_schemas(s, local_refs),
     ),
     NotCarried::new("Integration.integrationTarget", "PutIntegration", |s| {
         for i in s
@@ -149,6 +145,8 @@ pub const NOT_CARRIED: &[NotCarried<RestApiSnapshot>] = &[
 ];
 
 const JSON: &str = "application/json";
+/// How a model's schema names another model of its API.
+const MODEL_URL: &str = "https://apigateway.amazonaws.com/restapis/";
 /// The JSON Schema keyword naming the draft, which API Gateway's models carry.
 const DRAFT: &str = "$schema";
 
@@ -194,6 +192,46 @@ fn natural_ids(s: &mut RestApiSnapshot) {
     }
     for d in &mut s.documentation_parts {
         d.id.clear();
+    }
+}
+
+/// Applies `edit` to every model schema that is JSON, writing back those it changed.
+fn edit_schemas(s: &mut RestApiSnapshot, edit: fn(&mut Value) -> bool) {
+    for m in &mut s.models {
+        let Some(text) = &m.schema else { continue };
+        if let Ok(mut v) = serde_json::from_str::<Value>(text)
+            && edit(&mut v)
+        {
+            m.schema = Some(v.to_string());
+        }
+    }
+}
+
+/// Removes a schema's top-level `$schema`; says whether there was one.
+fn without_draft(v: &mut Value) -> bool {
+    v.as_object_mut().is_some_and(|o| o.remove(DRAFT).is_some())
+}
+
+/// Rewrites every `$ref` to a model by its API Gateway URL into a reference to the component
+/// schema of that name; says whether it changed anything.
+fn local_refs(v: &mut Value) -> bool {
+    match v {
+        Value::Object(o) => {
+            let mut changed = false;
+            if let Some(Value::String(r)) = o.get_mut("$ref")
+                && r.starts_with(MODEL_URL)
+                && let Some((_, name)) = r.rsplit_once("/models/")
+            {
+                *r = format!("#/components/schemas/{name}");
+                changed = true;
+            }
+            for child in o.values_mut() {
+                changed |= local_refs(child);
+            }
+            changed
+        }
+        Value::Array(a) => a.iter_mut().fold(false, |c, child| local_refs(child) | c),
+        _ => false,
     }
 }
 
@@ -314,9 +352,8 @@ pub fn to_document(s: &RestApiSnapshot) -> Result<Value> {
                 Some(text) => parse_text(&format!("the schema of model {}", m.name), text)?,
                 None => json!({}),
             };
-            if let Some(o) = schema.as_object_mut() {
-                o.remove(DRAFT);
-            }
+            without_draft(&mut schema);
+            local_refs(&mut schema);
             schemas.insert(m.name.clone(), schema);
         }
         components.insert("schemas".into(), schemas.into());

@@ -250,6 +250,15 @@ fn rich() -> RestApiSnapshot {
                 content_type: s("application/json"),
             },
             Model {
+                id: "m3".into(),
+                name: "Pets".into(),
+                schema: s(
+                    r#"{"type":"array","items":{"$ref":"https://apigateway.amazonaws.com/restapis/a1/models/Pet"}}"#,
+                ),
+                content_type: s("application/json"),
+                ..Default::default()
+            },
+            Model {
                 id: "m2".into(),
                 name: "Bare".into(),
                 content_type: s("text/plain"),
@@ -442,7 +451,8 @@ fn models_are_component_schemas() {
         doc["components"]["schemas"],
         json!({
             "Bare": {},
-            "Pet": {"type": "object", "properties": {"id": {"type": "integer"}}}
+            "Pet": {"type": "object", "properties": {"id": {"type": "integer"}}},
+            "Pets": {"type": "array", "items": {"$ref": "#/components/schemas/Pet"}}
         })
     );
 }

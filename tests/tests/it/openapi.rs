@@ -175,7 +175,12 @@ async fn the_local_aws_imports_the_sample_document() {
 
     let (want, got) = (rest::carried(&source), rest::carried(&target));
     let lost = diff(&got, &want);
-    eprintln!("moto import: {} differences from the source:", lost.len());
+    eprintln!(
+        "moto import: {} differences from the source ({} of {} models kept):",
+        lost.len(),
+        got.models.len(),
+        want.models.len()
+    );
     for d in &lost {
         eprintln!("  {d}");
     }
@@ -201,6 +206,7 @@ async fn the_local_aws_imports_the_sample_document() {
     // gateway responses, the policy, and a method's authorization, parameters and name.
     assert!(got.authorizers.is_empty() && !want.authorizers.is_empty());
     assert!(got.request_validators.is_empty() && got.gateway_responses.is_empty());
+    assert!(got.models.is_empty() && !want.models.is_empty());
     assert!(got.api.policy.is_none() && want.api.policy.is_some());
     assert!(got.methods.iter().all(|m| m.operation_name.is_none()));
     for (g, w) in got.methods.iter().zip(&want.methods) {
