@@ -18,6 +18,7 @@ pub mod jobs;
 pub mod lambda;
 pub mod location;
 pub mod model;
+pub mod openapi;
 pub mod pacing;
 pub mod pipeline;
 pub mod point;

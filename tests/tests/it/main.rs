@@ -9,6 +9,7 @@ mod estate;
 mod harness;
 mod lambdas;
 mod lost_replies;
+mod openapi;
 mod points;
 mod recovery;
 mod restore;
