@@ -280,3 +280,27 @@ async fn a_failed_call_is_one_line_saying_what_was_done() {
     );
     assert_eq!(e.lines().count(), 1);
 }
+
+#[tokio::test(start_paused = true)]
+async fn calls_are_paced_to_five_a_second() {
+    let rule = mock!(Client::get_hosted_zone).then_output(|| {
+        aws_sdk_route53::operation::get_hosted_zone::GetHostedZoneOutput::builder()
+            .hosted_zone(
+                HostedZone::builder()
+                    .id("/hostedzone/ZPUB")
+                    .name("example.com.")
+                    .caller_reference("r")
+                    .build()
+                    .unwrap(),
+            )
+            .build()
+    });
+    let r53 = route53(&[&rule]);
+    let t = tokio::time::Instant::now();
+    for _ in 0..15 {
+        assert_eq!(r53.zone("/hostedzone/ZPUB").await.unwrap(), zone());
+    }
+    // A burst of 5, then 5 a second: the 15th call goes out 2 s after the first.
+    assert_eq!(t.elapsed(), Duration::from_secs(2));
+    assert_eq!(r53.calls()["GetHostedZone"], 15);
+}
