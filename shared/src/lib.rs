@@ -11,6 +11,7 @@ pub mod capture;
 pub mod catalog;
 pub mod config;
 pub mod debounce;
+pub mod dns;
 pub mod error;
 pub mod events;
 pub mod jobs;

@@ -51,6 +51,10 @@ pub struct Mapping {
     /// as usual).
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub lambda_functions: BTreeMap<String, String>,
+    /// Domain name or hosted zone name -> Route 53 hosted zone id in the target account: the
+    /// zone whose record the DNS switch of a failover changes (not used by translation).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub hosted_zones: BTreeMap<String, String>,
 }
 
 /// How the tables are checked: name, and what keys and values must look like.
@@ -59,6 +63,8 @@ enum Shape {
     Arn(&'static [&'static str]),
     Prefix(&'static str),
     Name,
+    /// Keys are domain or zone names, values Route 53 hosted zone ids.
+    HostedZone,
 }
 
 impl Mapping {
@@ -107,7 +113,7 @@ impl Mapping {
         Ok(mapping)
     }
 
-    fn tables(&self) -> [(&'static str, &BTreeMap<String, String>, Shape); 11] {
+    fn tables(&self) -> [(&'static str, &BTreeMap<String, String>, Shape); 12] {
         [
             ("replace", &self.replace, Shape::Any),
             ("certificates", &self.certificates, Shape::Arn(&["acm"])),
@@ -132,6 +138,7 @@ impl Mapping {
                 Shape::Prefix("sg-"),
             ),
             ("lambda_functions", &self.lambda_functions, Shape::Name),
+            ("hosted_zones", &self.hosted_zones, Shape::HostedZone),
         ]
     }
 
@@ -161,6 +168,13 @@ impl Mapping {
                         Shape::Name => (s.is_empty()
                             || s.contains(|c: char| c == ':' || c == '/' || c.is_whitespace()))
                         .then(|| "must be a bare name or id (no `:`, `/` or spaces)".to_string()),
+                        Shape::HostedZone if what == "key" => (!is_dns_name(s)).then(|| {
+                            "is not a domain or zone name (such as api.example.com)".to_string()
+                        }),
+                        Shape::HostedZone => (!is_zone_id(s)).then(|| {
+                            "is not a Route 53 hosted zone id (such as Z0123456789ABCDEFGHIJ)"
+                                .to_string()
+                        }),
                     };
                     if let Some(bad) = bad {
                         return Err(Error::Invalid(format!(
@@ -172,6 +186,31 @@ impl Mapping {
         }
         Ok(())
     }
+}
+
+/// A DNS name: dot-separated labels of letters, digits, `-`, `_` (and `*` for a wildcard), an
+/// optional trailing dot.
+fn is_dns_name(s: &str) -> bool {
+    let name = s.strip_suffix('.').unwrap_or(s);
+    !name.is_empty()
+        && name.len() <= 253
+        && name.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && label
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '*'))
+        })
+}
+
+/// A Route 53 hosted zone id (`Z…`: capital letters and digits), with or without the
+/// `/hostedzone/` prefix Route 53 answers it with.
+fn is_zone_id(s: &str) -> bool {
+    let id = s.strip_prefix("/hostedzone/").unwrap_or(s);
+    (1..=32).contains(&id.len())
+        && id
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
 }
 
 #[cfg(test)]
@@ -194,6 +233,46 @@ mod tests {
             assert!(e.contains(says), "{text}: {e}");
             assert_eq!(e.lines().count(), 1, "{e}");
             assert!(e.contains("docs/mapping-file.md"), "{e}");
+        }
+    }
+
+    #[test]
+    fn hosted_zones_map_domain_or_zone_names_to_zone_ids() {
+        let m = Mapping::parse(
+            "[hosted_zones]\n\"api.example.com\" = \"Z0123456789ABCDEFGHIJ\"\n\"example.org.\" = \"/hostedzone/Z1D633PJN98FT9\"\n",
+            None,
+        )
+        .unwrap();
+        assert_eq!(m.hosted_zones["api.example.com"], "Z0123456789ABCDEFGHIJ");
+        assert_eq!(m.hosted_zones["example.org."], "/hostedzone/Z1D633PJN98FT9");
+        assert!(!m.is_empty());
+        let json = Mapping::parse(r#"{"hosted_zones": {"*.example.net": "ZABC"}}"#, None).unwrap();
+        assert_eq!(json.hosted_zones["*.example.net"], "ZABC");
+
+        for (text, says) in [
+            (
+                "[hosted_zones]\n\"api.example.com\" = \"z-lowercase\"\n",
+                "mapping file: [hosted_zones] value \"z-lowercase\" is not a Route 53 hosted zone id (such as Z0123456789ABCDEFGHIJ); see docs/mapping-file.md",
+            ),
+            (
+                "[hosted_zones]\n\"api.example.com\" = \"\"\n",
+                "[hosted_zones] value \"\" is not a Route 53 hosted zone id",
+            ),
+            (
+                "[hosted_zones]\n\"https://api.example.com\" = \"ZABC\"\n",
+                "[hosted_zones] key \"https://api.example.com\" is not a domain or zone name",
+            ),
+            (
+                "[hosted_zones]\n\"api..example.com\" = \"ZABC\"\n",
+                "[hosted_zones] key \"api..example.com\" is not a domain or zone name",
+            ),
+            ("[hosted_zones]\n\"api.example.com\" = 3\n", "TOML, line 2)"),
+        ] {
+            let e = Mapping::parse(text, None).unwrap_err();
+            assert!(matches!(e, Error::Invalid(_)), "{e:?}");
+            let e = e.to_string();
+            assert!(e.contains(says), "{text}: {e}");
+            assert_eq!(e.lines().count(), 1, "{e}");
         }
     }
 }

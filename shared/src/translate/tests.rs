@@ -365,7 +365,7 @@ fn mapping_parses_toml_and_json_and_names_mistakes() {
     assert!(!m.is_empty() && Mapping::empty().is_empty());
     // Every table of the example has an entry: the example shows every key.
     let as_json = serde_json::to_value(&m).unwrap();
-    assert_eq!(as_json.as_object().unwrap().len(), 12, "{as_json:#}");
+    assert_eq!(as_json.as_object().unwrap().len(), 13, "{as_json:#}");
     // JSON: the same tables as objects, by hint or by content.
     let text = as_json.to_string();
     assert_eq!(Mapping::parse(&text, Some("dr.json")).unwrap(), m);
@@ -428,6 +428,7 @@ fn docs_show_the_same_example() {
         "subnets",
         "security_groups",
         "lambda_functions",
+        "hosted_zones",
     ] {
         assert!(doc.contains(&format!("`{key}`")), "docs name `{key}`");
     }

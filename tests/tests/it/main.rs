@@ -5,6 +5,7 @@ mod capture;
 mod capture_v2;
 mod catalog;
 mod debounce;
+mod dns;
 mod estate;
 mod harness;
 mod lambdas;
