@@ -191,6 +191,19 @@ pub fn plan(plan: &Plan) {
                 .map(|t| format!(" of target {t}"))
                 .unwrap_or_default()
         );
+        let path = &api.path;
+        let import = path
+            .by_import
+            .as_ref()
+            .map(|c| format!("; import: {} calls, at least {:.1} s", c.calls, c.seconds))
+            .unwrap_or_default();
+        println!(
+            "  path: {} ({}) [call by call: {} calls, at least {:.1} s{import}]",
+            path.name(),
+            path.why,
+            path.by_calls.calls,
+            path.by_calls.seconds
+        );
         steps(&api.steps, &api.rewrites, &api.problems, &api.notes);
     }
     if let Some(e) = &plan.estate {
@@ -334,6 +347,12 @@ pub fn report(r: &RestoreReport) {
             a.target_id.as_deref().unwrap_or("-"),
             a.applied
         );
+        if a.path == "import" {
+            println!(
+                "  imported whole, then {} steps reconciled call by call",
+                a.reconciled
+            );
+        }
         for f in &a.failed {
             println!("  failed: {f}");
         }

@@ -31,6 +31,8 @@ pub trait ApiFamily: Sized + Send + Sync + 'static {
     /// to its API (not listed as a rewrite).
     const ID_FIELD: &'static str;
     const TIE: &'static str;
+    /// The call that creates an API.
+    const CREATE_API: &'static str;
     /// The call that deletes an API (`--replace`).
     const DELETE_API: &'static str;
 
@@ -78,6 +80,16 @@ pub trait ApiFamily: Sized + Send + Sync + 'static {
     /// Wraps a plan's API of this family for the plan (the enum the appliers dispatch on).
     fn body(parts: Parts<Self>) -> Body;
 
+    /// The call that rewrites an API whole from its definition document (`PutRestApi`
+    /// overwrite, `ReimportApi`).
+    const IMPORT_OP: &'static str;
+    /// The API's definition document, for an import; why not where there is none (a family
+    /// without an import, a definition one document cannot say).
+    fn document(desired: &Self::Api) -> std::result::Result<serde_json::Value, String>;
+    /// What an import of [`Self::document`] gives back: the reconcile after it is the
+    /// difference between this and `desired`.
+    fn imported(desired: &Self::Api) -> Self::Api;
+
     fn client(sdk: &SdkConfig) -> Self::Client;
     /// The target's APIs: (id, name).
     fn list(
@@ -103,6 +115,13 @@ pub trait ApiFamily: Sized + Send + Sync + 'static {
         name: &str,
         tag: &str,
     ) -> impl Future<Output = Result<String>> + Send;
+    /// Rewrites the target API `id` whole with `doc` (refused on any warning).
+    fn import(
+        client: &Self::Client,
+        pacer: &Pacer,
+        id: &str,
+        doc: &serde_json::Value,
+    ) -> impl Future<Output = Result<()>> + Send;
     fn applier<'a>(
         client: &'a Self::Client,
         pacer: &'a Pacer,
@@ -114,11 +133,13 @@ pub trait ApiFamily: Sized + Send + Sync + 'static {
         d: &Difference,
         desired: &Self::Api,
     ) -> impl Future<Output = Result<()>> + Send;
-    /// After the steps: make the stages serve the restored API (deployments).
+    /// After the steps: make the stages serve the restored API (deployments). `imported`: the
+    /// working copy was rewritten whole before the steps.
     fn finish<'a>(
         applier: &mut Self::Applier<'a>,
         desired: &Self::Api,
         steps: &[Difference],
+        imported: bool,
         marker: &str,
         local: bool,
         report: &mut ApiReport,

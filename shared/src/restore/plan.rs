@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use aws_config::SdkConfig;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::difference::{Change, Difference, TAG_SOURCE};
 use super::estate;
@@ -63,12 +63,55 @@ pub struct ApiPlan {
     pub calls: BTreeMap<&'static str, u64>,
     /// Lambda functions the API calls (each gets the invoke permission for the new API).
     pub functions: Vec<String>,
+    /// Whole by import, or call by call, and why.
+    pub path: Path,
     #[serde(skip)]
     pub(super) body: Body,
     #[serde(skip)]
     pub(super) replace_id: Option<String>,
     #[serde(skip)]
     pub(super) blocked: BTreeMap<(Kind, String), String>,
+}
+
+/// How one API is restored: its definition imported whole (then what the import does not
+/// carry reconciled call by call), or call by call from the start; the cost of each path.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Path {
+    pub import: bool,
+    pub why: String,
+    /// The import path, where there is one: the import and the reconcile after it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub by_import: Option<Cost>,
+    pub by_calls: Cost,
+}
+
+/// Control-plane calls and the shortest time the quotas allow for them.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Cost {
+    pub calls: u64,
+    pub seconds: f64,
+}
+
+impl Cost {
+    fn of(calls: &BTreeMap<&'static str, u64>) -> Cost {
+        Cost {
+            calls: calls.values().sum(),
+            seconds: super::quota_floor(calls).as_secs_f64(),
+        }
+    }
+}
+
+impl Path {
+    /// `import` or `call by call`.
+    pub fn name(&self) -> &'static str {
+        if self.import {
+            "import"
+        } else {
+            "call by call"
+        }
+    }
 }
 
 /// One API of a plan, by family: what the appliers dispatch on.
@@ -408,6 +451,7 @@ async fn plan_api<F: ApiFamily>(
     if replace_id.is_some() {
         calls.insert(F::DELETE_API, 1);
     }
+    let (path, calls) = choose_path::<F>(&d.api, current.is_some(), &steps, calls);
     let called = F::functions_called(&d.api);
     let problems = d
         .blocked
@@ -438,6 +482,7 @@ async fn plan_api<F: ApiFamily>(
         notes,
         calls,
         functions: called.into_keys().collect(),
+        path,
         body: F::body(Parts {
             desired: d.api,
             source_api: api.clone(),
@@ -446,6 +491,72 @@ async fn plan_api<F: ApiFamily>(
         replace_id,
         blocked: d.blocked,
     })
+}
+
+/// The faster of the two paths by the quotas, with its calls: import the definition whole
+/// (one call; the API created first where there is none, so that a lost reply is safe),
+/// then reconcile what the import does not carry; or every step call by call. An API with
+/// nothing to do stays call by call (no call at all).
+fn choose_path<F: ApiFamily>(
+    desired: &F::Api,
+    exists: bool,
+    steps: &[Difference],
+    by_calls: BTreeMap<&'static str, u64>,
+) -> (Path, BTreeMap<&'static str, u64>) {
+    let mut path = Path {
+        by_calls: Cost::of(&by_calls),
+        ..Path::default()
+    };
+    if !steps.iter().any(|s| !s.is_duplicate()) {
+        path.why = "nothing to change".into();
+        return (path, by_calls);
+    }
+    let doc = match F::document(desired) {
+        Ok(doc) => doc,
+        Err(why) => {
+            path.why = why;
+            return (path, by_calls);
+        }
+    };
+    let size = crate::openapi::size(&doc);
+    if size > crate::openapi::LIMIT {
+        path.why = format!(
+            "its definition is {:.1} MB, over the {} MB one import takes",
+            size as f64 / 1e6,
+            crate::openapi::LIMIT / 1_000_000
+        );
+        return (path, by_calls);
+    }
+    let imported = F::imported(desired);
+    let reconcile = F::compare(desired, Some(&imported));
+    let mut by_import = F::calls(&reconcile, desired, exists);
+    *by_import.entry(F::IMPORT_OP).or_insert(0) += 1;
+    // The API is created first where there is none (a lost reply is then safe), and what it
+    // replaces deleted, either way.
+    if !exists {
+        *by_import.entry(F::CREATE_API).or_insert(0) += 1;
+    }
+    if let Some(n) = by_calls.get(F::DELETE_API) {
+        by_import.insert(F::DELETE_API, *n);
+    }
+    let cost = Cost::of(&by_import);
+    // By the quota floor: where the burst makes both as fast, call by call, which keeps
+    // every setting without a reconcile.
+    path.import = cost.seconds < path.by_calls.seconds;
+    path.why = if path.import {
+        format!(
+            "{} calls, at least {:.1} s, instead of {} calls, at least {:.1} s",
+            cost.calls, cost.seconds, path.by_calls.calls, path.by_calls.seconds
+        )
+    } else {
+        format!(
+            "{} calls, at least {:.1} s: no slower than an import and its reconcile ({} calls, at least {:.1} s)",
+            path.by_calls.calls, path.by_calls.seconds, cost.calls, cost.seconds
+        )
+    };
+    path.by_import = Some(cost);
+    let calls = if path.import { by_import } else { by_calls };
+    (path, calls)
 }
 
 /// Refuses a target that cannot be meant: in place elsewhere than the source, or the source

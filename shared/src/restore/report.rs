@@ -41,6 +41,12 @@ pub struct ApiReport {
     pub notes: Vec<String>,
     /// Lambda functions the recovered API may now invoke.
     pub permissions: Vec<String>,
+    /// `import` (the definition imported whole, then reconciled) or `call by call`.
+    #[serde(default)]
+    pub path: String,
+    /// Steps applied call by call after an import (what it did not carry).
+    #[serde(default)]
+    pub reconciled: u64,
     /// Steps a local target could not carry out because it lacks the operation.
     #[serde(skip)]
     pub(super) gaps: BTreeMap<(Kind, String), String>,
@@ -134,6 +140,8 @@ impl ApiReport {
             problems: p.problems.clone(),
             notes: p.notes.clone(),
             permissions: vec![],
+            path: p.path.name().into(),
+            reconciled: 0,
             gaps: BTreeMap::new(),
         }
     }

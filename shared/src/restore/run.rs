@@ -97,17 +97,73 @@ async fn apply_api<F: ApiFamily>(
         }
     };
     report.target_id = Some(F::id(&current).to_string());
+    let (steps, current) = if p.path.import {
+        Box::pin(import::<F>(run, &client, &desired, current, &mut report)).await?
+    } else {
+        (steps, current)
+    };
     let mut applier = F::applier(&client, pacer, &current, marker);
     if run_steps::<F>(run, p, &mut applier, &desired, &steps, &mut report).await {
         return Ok((report, true));
     }
-    F::finish(&mut applier, &desired, &steps, marker, local, &mut report).await;
+    let imported = report.path == "import";
+    F::finish(
+        &mut applier,
+        &desired,
+        &steps,
+        imported,
+        marker,
+        local,
+        &mut report,
+    )
+    .await;
     let id = F::applier_id(&applier);
     let after = F::capture(&client, pacer, std::slice::from_ref(&id))
         .await?
         .pop();
     report.remaining = remaining(F::compare(&desired, after.as_ref()), &report.gaps, local);
     Ok((report, false))
+}
+
+/// The import path: the API rewritten whole from its definition document, then captured
+/// again; what still differs is the reconcile, applied call by call. An import refused (or
+/// warning) leaves the restore to go call by call, and the report says why.
+async fn import<F: ApiFamily>(
+    run: &Run<'_>,
+    client: &F::Client,
+    desired: &F::Api,
+    current: F::Api,
+    report: &mut ApiReport,
+) -> Result<(Vec<Difference>, F::Api)> {
+    let id = F::id(&current).to_string();
+    let what = F::what(desired);
+    let imported = match F::document(desired) {
+        Ok(doc) => F::import(client, run.pacer, &id, &doc).await,
+        Err(why) => Err(Error::Invalid(why)),
+    };
+    match imported {
+        Ok(()) => {
+            report.applied += 1;
+            report.path = "import".into();
+            (run.progress)(format!("{}: imported {what} {id} whole", report.name));
+        }
+        Err(e) => {
+            report.path = "call by call".into();
+            report
+                .notes
+                .push(format!("not imported ({e}): restored call by call"));
+        }
+    }
+    // Captured again either way: a refused import may still have changed something.
+    let current = F::capture(client, run.pacer, std::slice::from_ref(&id))
+        .await?
+        .pop()
+        .ok_or_else(|| Error::NotFound(format!("{what} {id} cannot be read after its import")))?;
+    let steps = F::compare(desired, Some(&current));
+    if report.path == "import" {
+        report.reconciled = steps.iter().filter(|s| !s.is_duplicate()).count() as u64;
+    }
+    Ok((steps, current))
 }
 
 /// Runs the steps in order until done or the deadline; true when the deadline stopped it.

@@ -7,6 +7,7 @@ mod catalog;
 mod debounce;
 mod dns;
 mod estate;
+mod fast_restore;
 mod harness;
 mod lambdas;
 mod lost_replies;

@@ -38,7 +38,9 @@ impl ApiFamily for Rest {
     const API_KIND: Kind = Kind::RestApi;
     const ID_FIELD: &'static str = "id";
     const TIE: &'static str = "/restApiId";
+    const CREATE_API: &'static str = "CreateRestApi";
     const DELETE_API: &'static str = "DeleteRestApi";
+    const IMPORT_OP: &'static str = "PutRestApi";
 
     fn apis(snap: &Snapshot) -> &[RestApiSnapshot] {
         &snap.rest_apis
@@ -130,6 +132,14 @@ impl ApiFamily for Rest {
         Body::Rest(parts)
     }
 
+    fn document(desired: &RestApiSnapshot) -> std::result::Result<serde_json::Value, String> {
+        crate::openapi::rest::to_document(desired)
+            .map_err(|e| format!("its definition cannot be one import document: {e}"))
+    }
+    fn imported(desired: &RestApiSnapshot) -> RestApiSnapshot {
+        crate::openapi::rest::carried(desired)
+    }
+
     fn client(sdk: &SdkConfig) -> Client {
         apigateway_client(sdk)
     }
@@ -146,16 +156,13 @@ impl ApiFamily for Rest {
     ) -> Result<Vec<RestApiSnapshot>> {
         capture_rest_apis(client, pacer, ids, &|_| {}).await
     }
-    async fn delete_api(client: &Client, pacer: &Pacer, what: &str, id: &str) -> Result<()> {
-        pacer
-            .call("DeleteRestApi", || {
-                client.delete_rest_api().rest_api_id(id).send()
-            })
-            .await
-            .map(|_| ())
-            .map_err(|e| {
-                crate::awsconf::sdk_error(&format!("deleting {what} {id} (DeleteRestApi)"), e)
-            })
+    fn delete_api(
+        client: &Client,
+        pacer: &Pacer,
+        _what: &str,
+        id: &str,
+    ) -> impl Future<Output = Result<()>> + Send {
+        Applier::delete_api(client, pacer, id)
     }
     async fn create_api(
         client: &Client,
@@ -167,6 +174,30 @@ impl ApiFamily for Rest {
         Applier::create_api(client, pacer, &desired.api, name, tag)
             .await
             .map(|(id, _root)| id)
+    }
+    /// PutRestApi, mode overwrite, refused on any warning.
+    async fn import(
+        client: &Client,
+        pacer: &Pacer,
+        id: &str,
+        doc: &serde_json::Value,
+    ) -> Result<()> {
+        let body = doc.to_string().into_bytes();
+        pacer
+            .call("PutRestApi", || {
+                client
+                    .put_rest_api()
+                    .rest_api_id(id)
+                    .mode(aws_sdk_apigateway::types::PutMode::Overwrite)
+                    .fail_on_warnings(true)
+                    .body(aws_sdk_apigateway::primitives::Blob::new(body.clone()))
+                    .send()
+            })
+            .await
+            .map(|_| ())
+            .map_err(|e| {
+                crate::awsconf::sdk_error(&format!("importing REST API {id} whole (PutRestApi)"), e)
+            })
     }
     fn applier<'a>(
         client: &'a Client,
@@ -190,13 +221,15 @@ impl ApiFamily for Rest {
         applier: &mut Self::Applier<'a>,
         desired: &RestApiSnapshot,
         steps: &[Difference],
+        imported: bool,
         _marker: &str,
         _local: bool,
         report: &mut ApiReport,
     ) {
-        let copy_changed = steps
-            .iter()
-            .any(|s| s.kind != Kind::Stage && !s.is_duplicate());
+        let copy_changed = imported
+            || steps
+                .iter()
+                .any(|s| s.kind != Kind::Stage && !s.is_duplicate());
         if !copy_changed {
             return;
         }

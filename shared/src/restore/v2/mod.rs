@@ -38,7 +38,9 @@ impl ApiFamily for V2 {
     const API_KIND: Kind = Kind::Api;
     const ID_FIELD: &'static str = "apiId";
     const TIE: &'static str = "/apiId";
+    const CREATE_API: &'static str = "CreateApi";
     const DELETE_API: &'static str = "DeleteApi";
+    const IMPORT_OP: &'static str = "ReimportApi";
 
     fn apis(snap: &Snapshot) -> &[ApiSnapshot] {
         &snap.apis_v2
@@ -93,6 +95,17 @@ impl ApiFamily for V2 {
         Body::V2(parts)
     }
 
+    fn document(desired: &ApiSnapshot) -> std::result::Result<serde_json::Value, String> {
+        if desired.api.protocol_type == "WEBSOCKET" {
+            return Err("WebSocket APIs have no import in API Gateway".into());
+        }
+        crate::openapi::http::to_document(desired)
+            .map_err(|e| format!("its definition cannot be one import document: {e}"))
+    }
+    fn imported(desired: &ApiSnapshot) -> ApiSnapshot {
+        crate::openapi::http::carried(desired)
+    }
+
     fn client(sdk: &SdkConfig) -> Client {
         crate::capture::v2::client(sdk)
     }
@@ -107,12 +120,13 @@ impl ApiFamily for V2 {
     ) -> impl Future<Output = Result<Vec<ApiSnapshot>>> + Send {
         crate::capture::v2::capture_apis(client, pacer, ids, &|_| {})
     }
-    async fn delete_api(client: &Client, pacer: &Pacer, what: &str, id: &str) -> Result<()> {
-        pacer
-            .call("DeleteApi", || client.delete_api().api_id(id).send())
-            .await
-            .map(|_| ())
-            .map_err(|e| crate::awsconf::sdk_error(&format!("deleting {what} {id} (DeleteApi)"), e))
+    fn delete_api(
+        client: &Client,
+        pacer: &Pacer,
+        what: &str,
+        id: &str,
+    ) -> impl Future<Output = Result<()>> + Send {
+        ApplierV2::delete_api(client, pacer, what, id)
     }
     fn create_api(
         client: &Client,
@@ -122,6 +136,29 @@ impl ApiFamily for V2 {
         tag: &str,
     ) -> impl Future<Output = Result<String>> + Send {
         ApplierV2::create_api(client, pacer, &desired.api, name, tag)
+    }
+    /// ReimportApi, refused on any warning.
+    async fn import(
+        client: &Client,
+        pacer: &Pacer,
+        id: &str,
+        doc: &serde_json::Value,
+    ) -> Result<()> {
+        let body = doc.to_string();
+        pacer
+            .call("ReimportApi", || {
+                client
+                    .reimport_api()
+                    .api_id(id)
+                    .fail_on_warnings(true)
+                    .body(body.clone())
+                    .send()
+            })
+            .await
+            .map(|_| ())
+            .map_err(|e| {
+                crate::awsconf::sdk_error(&format!("importing API {id} whole (ReimportApi)"), e)
+            })
     }
     fn applier<'a>(
         client: &'a Client,
@@ -144,11 +181,12 @@ impl ApiFamily for V2 {
         applier: &mut Self::Applier<'a>,
         desired: &ApiSnapshot,
         steps: &[Difference],
+        imported: bool,
         marker: &str,
         local: bool,
         report: &mut ApiReport,
     ) {
-        if !steps.iter().any(|s| !s.is_duplicate()) {
+        if !imported && !steps.iter().any(|s| !s.is_duplicate()) {
             return;
         }
         for s in desired.stages.iter().filter(|s| !s.auto_deploy) {
