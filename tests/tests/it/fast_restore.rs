@@ -108,7 +108,8 @@ async fn restore_once(env: &Env, name: &str) -> (restore::Plan, restore::Restore
         ..Default::default()
     };
     let point = &out.report.record.id;
-    let plan_now = || restore::plan(point, &snap, &target, &opts, &Pacer::default());
+    let pacer = Pacer::default();
+    let plan_now = || restore::plan(point, &snap, &target, &opts, &pacer);
     let plan = plan_now().await.unwrap();
     let report = restore::apply(&plan, &target, None, &quiet).await.unwrap();
     // Planned again: nothing is left to do, whichever path ran.
