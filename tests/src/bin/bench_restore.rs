@@ -96,10 +96,21 @@ async fn bench(args: &Args) -> Result<()> {
         println!("    {op:<24} {n:>6}");
     }
     println!("  control-plane calls: {}", plan.total_calls);
-    println!(
-        "  call-by-call floor: {:.1} s (10 calls/s account-wide after a burst of 40, and each operation's own quota)",
-        plan.min_seconds
-    );
+    for a in &plan.apis {
+        let p = &a.path;
+        println!(
+            "  call by call: {} calls, floor {:.1} s (10 calls/s account-wide after a burst of 40, and each operation's own quota)",
+            p.by_calls.calls, p.by_calls.seconds
+        );
+        if let Some(i) = &p.by_import {
+            println!(
+                "  import then reconcile: {} calls, floor {:.1} s",
+                i.calls, i.seconds
+            );
+        }
+        println!("  path taken: {} ({})", p.name(), p.why);
+    }
+    println!("  plan's floor: {:.1} s", plan.min_seconds);
     if args.apply || args.throttle_every.is_some() {
         apply(
             &store,
