@@ -134,39 +134,50 @@ fn applied() -> HttpResponse {
     HttpResponse::new(201.try_into().unwrap(), SdkBody::from("{}"))
 }
 
-/// A create whose reply is lost: the create's rule (applied, its reply dropped), the look that
-/// finds what it made, the other requests' rules, and which request loses its reply.
+/// A create whose reply is lost: the create's rule (applied, its reply dropped), which request
+/// loses its reply, the look that finds what it made, and the other requests' rules (those in
+/// `once` each answered exactly once).
 struct Lost {
     op: &'static str,
     create: Rule,
     look: Rule,
     also: Vec<Rule>,
+    once: Vec<Rule>,
     lose: Lose,
 }
 
 impl Lost {
-    fn new(op: &'static str, create: Rule, look: Rule, lose: Lose) -> Self {
+    fn new(op: &'static str, create: Rule, lose: Lose, look: Rule) -> Self {
         Lost {
             op,
             create,
             look,
             also: vec![],
+            once: vec![],
             lose,
         }
     }
 
+    /// Other requests' rules, however often they are sent.
     fn also(mut self, rules: &[Rule]) -> Self {
         self.also.extend_from_slice(rules);
         self
     }
 
+    /// Other requests' rules, each sent exactly once.
+    fn once(mut self, rules: &[Rule]) -> Self {
+        self.once.extend_from_slice(rules);
+        self
+    }
+
     fn clients(&self) -> Clients {
         let mut rules = vec![self.create.clone(), self.look.clone()];
-        rules.extend(self.also.iter().cloned());
+        rules.extend(self.also.iter().chain(&self.once).cloned());
         clients(&rules, self.lose)
     }
 
-    /// The create was sent once, its reply lost, and the target looked at.
+    /// The create was sent once, its reply lost, the target looked at, and each request of
+    /// `once` sent once.
     fn sent_once(&self, c: &Clients) {
         let op = self.op;
         assert_eq!(c.lost.load(Ordering::SeqCst), 1, "{op}: no reply was lost");
@@ -179,17 +190,29 @@ impl Lost {
             self.look.num_calls() >= 1,
             "{op}: the target was not looked at"
         );
+        for rule in &self.once {
+            assert_eq!(rule.num_calls(), 1, "{op}: another request not sent once");
+        }
+    }
+
+    /// Runs `run` over this case's clients and a pacer of its own, with this reply lost;
+    /// checks that the create was sent once ([`Lost::sent_once`]); gives what `run` gave.
+    async fn run<T>(&self, run: impl AsyncFnOnce(&Clients, &Pacer) -> T) -> T {
+        let (c, pacer) = (self.clients(), Pacer::for_tests());
+        let out = run(&c, &pacer).await;
+        self.sent_once(&c);
+        out
     }
 
     /// Applies the REST step `kind key` (of [`rest_desired`]) with this reply lost; `then`
     /// checks what the applier kept.
     async fn rest(&self, kind: Kind, key: &str, then: impl FnOnce(&Applier)) {
-        let pacer = Pacer::for_tests();
-        let c = self.clients();
-        let mut a = Applier::new(&c.v1, &pacer, &rest_current(), MARKER.into());
-        a.apply(&step(kind, key), &rest_desired()).await.unwrap();
-        self.sent_once(&c);
-        then(&a);
+        self.run(async |c, pacer| {
+            let mut a = Applier::new(&c.v1, pacer, &rest_current(), MARKER.into());
+            a.apply(&step(kind, key), &rest_desired()).await.unwrap();
+            then(&a);
+        })
+        .await
     }
 
     /// Applies the HTTP API step `kind key` (of [`v2_desired`]) with this reply lost, after
@@ -201,13 +224,13 @@ impl Lost {
         prepare: impl FnOnce(&mut ApplierV2),
         then: impl FnOnce(&ApplierV2),
     ) {
-        let pacer = Pacer::for_tests();
-        let c = self.clients();
-        let mut a = ApplierV2::new(&c.v2, &pacer, &v2_current());
-        prepare(&mut a);
-        a.apply(&step(kind, key), &v2_desired()).await.unwrap();
-        self.sent_once(&c);
-        then(&a);
+        self.run(async |c, pacer| {
+            let mut a = ApplierV2::new(&c.v2, pacer, &v2_current());
+            prepare(&mut a);
+            a.apply(&step(kind, key), &v2_desired()).await.unwrap();
+            then(&a);
+        })
+        .await
     }
 
     /// Applies the estate step `kind key` (of [`estate_desired`]) with this reply lost: the
@@ -217,14 +240,19 @@ impl Lost {
         let dir = tempfile::tempdir().unwrap();
         let sealer = Sealer::local(dir.path().join("k"));
         let desired = estate_desired(&sealer).await;
-        let pacer = Pacer::for_tests();
-        let c = self.clients();
-        let mut a = estate_applier(&c, &pacer, &sealer);
-        a.apply(&step(kind, key), &desired).await.unwrap();
-        self.sent_once(&c);
-        a.ids
+        self.run(async |c, pacer| {
+            let mut a = estate_applier(c, pacer, &sealer);
+            a.apply(&step(kind, key), &desired).await.unwrap();
+            a.ids
+        })
+        .await
     }
 }
+
+/// One case of a family's table: the lost create, the step `kind key` that sends it, and the
+/// check of what the applier kept (for v2, also what the applier holds before the step).
+type Case<'k, F> = (Lost, Kind, &'k str, F);
+type CaseV2 = (Lost, Kind, &'static str, fn(&mut ApplierV2), fn(&ApplierV2));
 
 /// A create rule whose request is applied (its reply is then lost).
 macro_rules! applied {
@@ -240,86 +268,49 @@ macro_rules! answer {
     };
 }
 
+/// An SDK value of type `$t` built by `$build`.
+macro_rules! item {
+    ($t:path $(, $build:ident($($arg:expr),*))*) => {
+        <$t>::builder()$(.$build($($arg),*))*.build()
+    };
+}
+
+/// A map of one item, under `key`.
+fn keyed<V>(key: &str, item: V) -> BTreeMap<String, V> {
+    BTreeMap::from([(key.to_string(), item)])
+}
+
 fn step(kind: Kind, key: &str) -> Difference {
     Difference::new(kind, key, Change::Create)
 }
 
 /// The target REST API: the root, `/pets`, and the job's deployment.
+#[rustfmt::skip]
 fn rest_current() -> RestApiSnapshot {
     let mut api = RestApiSnapshot::default();
     api.api.id = "a1".into();
     api.resources = vec![
-        v1::Resource {
-            id: "r0".into(),
-            path: "/".into(),
-            ..Default::default()
-        },
-        v1::Resource {
-            id: "r1".into(),
-            parent_id: Some("r0".into()),
-            path: "/pets".into(),
-            path_part: Some("pets".into()),
-        },
+        v1::Resource { id: "r0".into(), path: "/".into(), ..Default::default() },
+        v1::Resource { id: "r1".into(), parent_id: Some("r0".into()), path: "/pets".into(), path_part: Some("pets".into()) },
     ];
-    api.deployments = vec![v1::Deployment {
-        id: "d-job".into(),
-        description: Some(MARKER.into()),
-        ..Default::default()
-    }];
+    api.deployments = vec![v1::Deployment { id: "d-job".into(), description: Some(MARKER.into()), ..Default::default() }];
     api
 }
 
 /// The point's REST API: the target's and one item of every kind a restore creates.
+#[rustfmt::skip]
 fn rest_desired() -> RestApiSnapshot {
     let mut desired = rest_current();
-    desired.resources.push(v1::Resource {
-        id: "s-toys".into(),
-        parent_id: Some("s-root".into()),
-        path: "/toys".into(),
-        path_part: Some("toys".into()),
-    });
-    desired.authorizers = vec![v1::Authorizer {
-        id: "s-auth".into(),
-        name: "tokens".into(),
-        ..Default::default()
-    }];
-    desired.models = vec![v1::Model {
-        name: "Pet".into(),
-        ..Default::default()
-    }];
-    desired.request_validators = vec![v1::RequestValidator {
-        id: "s-val".into(),
-        name: "body".into(),
-        ..Default::default()
-    }];
-    desired.stages = vec![v1::Stage {
-        stage_name: "prod".into(),
-        ..Default::default()
-    }];
-    desired.documentation_parts = vec![v1::DocumentationPart {
-        id: "s-doc".into(),
-        location: v1::DocumentationPartLocation {
-            location_type: "API".into(),
-            ..Default::default()
-        },
-        properties: Some("{}".into()),
-    }];
-    desired.documentation_versions = vec![v1::DocumentationVersion {
-        version: "v1".into(),
-        ..Default::default()
-    }];
-    desired.methods = vec![v1::Method {
-        path: "/pets".into(),
-        http_method: "GET".into(),
-        method_responses: BTreeMap::from([(
-            "200".to_string(),
-            v1::MethodResponse {
-                status_code: "200".into(),
-                ..Default::default()
-            },
-        )]),
-        ..Default::default()
-    }];
+    desired.resources.push(v1::Resource { id: "s-toys".into(), parent_id: Some("s-root".into()), path: "/toys".into(), path_part: Some("toys".into()) });
+    desired.authorizers = vec![v1::Authorizer { id: "s-auth".into(), name: "tokens".into(), ..Default::default() }];
+    desired.models = vec![v1::Model { name: "Pet".into(), ..Default::default() }];
+    desired.request_validators = vec![v1::RequestValidator { id: "s-val".into(), name: "body".into(), ..Default::default() }];
+    desired.stages = vec![v1::Stage { stage_name: "prod".into(), ..Default::default() }];
+    let location = v1::DocumentationPartLocation { location_type: "API".into(), ..Default::default() };
+    desired.documentation_parts = vec![v1::DocumentationPart { id: "s-doc".into(), location, properties: Some("{}".into()) }];
+    desired.documentation_versions = vec![v1::DocumentationVersion { version: "v1".into(), ..Default::default() }];
+    let response = v1::MethodResponse { status_code: "200".into(), ..Default::default() };
+    desired.methods = vec![v1::Method { path: "/pets".into(), http_method: "GET".into(), method_responses: keyed("200", response), ..Default::default() }];
     desired
 }
 
@@ -331,121 +322,64 @@ mod rest {
 
     #[tokio::test]
     async fn a_lost_create_rest_api_is_found_by_its_name_and_source_tag() {
+        let other = item!(t1::RestApi, id("other"), name("orders"));
+        let made = item!(
+            t1::RestApi,
+            id("a-new"),
+            name("orders"),
+            root_resource_id("root-new"),
+            tags(TAG_SOURCE, "111/eu-west-1/src")
+        );
         let look = mock!(C::get_rest_apis)
             .match_requests(|r| r.position().is_none())
-            .then_output(|| {
-                o::get_rest_apis::GetRestApisOutput::builder()
-                    .items(t1::RestApi::builder().id("other").name("orders").build())
-                    .items(
-                        t1::RestApi::builder()
-                            .id("a-new")
-                            .name("orders")
-                            .root_resource_id("root-new")
-                            .tags(TAG_SOURCE, "111/eu-west-1/src")
-                            .build(),
-                    )
-                    .build()
+            .then_output(move || {
+                let items = vec![other.clone(), made.clone()];
+                item!(o::get_rest_apis::GetRestApisOutput, set_items(Some(items)))
             });
-        let case = Lost::new(
-            "CreateRestApi",
-            applied!(C::create_rest_api),
-            look,
-            ("POST", "/restapis"),
-        );
-        let c = case.clients();
-        let pacer = Pacer::for_tests();
+        let lose = ("POST", "/restapis");
+        let case = Lost::new("CreateRestApi", applied!(C::create_rest_api), lose, look);
         let api = &rest_desired().api;
-        let made = Applier::create_api(&c.v1, &pacer, api, "orders", "111/eu-west-1/src")
-            .await
-            .unwrap();
-        case.sent_once(&c);
-        assert_eq!(made, ("a-new".to_string(), "root-new".to_string()));
+        let source = "111/eu-west-1/src";
+        let made = case
+            .run(async |c, pacer| Applier::create_api(&c.v1, pacer, api, "orders", source).await)
+            .await;
+        assert_eq!(made.unwrap(), ("a-new".to_string(), "root-new".to_string()));
     }
 
+    /// Every create a REST step sends (PutMethod and PutMethodResponse answer a conflict when
+    /// sent again), its reply lost: found by its natural key (a resource by its parent and path
+    /// part, a documentation part by its location, a stage by name then patched), sent once.
+    #[rustfmt::skip]
     #[tokio::test]
-    async fn a_lost_create_resource_is_found_by_its_parent_and_path_part() {
-        let look = answer!(
-            C::get_resources,
-            o::get_resources::GetResourcesOutput,
-            items(t1::Resource::builder().id("r0").path("/").build()),
-            items(
-                t1::Resource::builder()
-                    .id("r-toys")
-                    .parent_id("r0")
-                    .path_part("toys")
-                    .path("/toys")
-                    .build()
-            )
-        );
-        let case = Lost::new(
-            "CreateResource",
-            applied!(C::create_resource),
-            look,
-            ("POST", "/resources/"),
-        );
-        case.rest(Kind::Resource, "/toys", |a| {
-            assert_eq!(a.resources["/toys"], "r-toys")
-        })
-        .await;
-    }
-
-    #[tokio::test]
-    async fn a_lost_create_authorizer_or_request_validator_is_found_by_name() {
-        let look = answer!(
-            C::get_authorizers,
-            o::get_authorizers::GetAuthorizersOutput,
-            items(
-                t1::Authorizer::builder()
-                    .id("au-new")
-                    .name("tokens")
-                    .build()
-            )
-        );
-        let case = Lost::new(
-            "CreateAuthorizer",
-            applied!(C::create_authorizer),
-            look,
-            ("POST", "/authorizers"),
-        );
-        case.rest(Kind::Authorizer, "tokens", |a| {
-            assert_eq!(a.authorizers["tokens"], "au-new")
-        })
-        .await;
-
-        let look = answer!(
-            C::get_request_validators,
-            o::get_request_validators::GetRequestValidatorsOutput,
-            items(
-                t1::RequestValidator::builder()
-                    .id("v-new")
-                    .name("body")
-                    .build()
-            )
-        );
-        let case = Lost::new(
-            "CreateRequestValidator",
-            applied!(C::create_request_validator),
-            look,
-            ("POST", "/requestvalidators"),
-        );
-        case.rest(Kind::RequestValidator, "body", |a| {
-            assert_eq!(a.validators["body"], "v-new")
-        })
-        .await;
-    }
-
-    #[tokio::test]
-    async fn a_lost_create_model_is_found_by_name() {
-        let look = mock!(C::get_model)
-            .match_requests(|r| r.model_name() == Some("Pet"))
-            .then_output(|| o::get_model::GetModelOutput::builder().name("Pet").build());
-        let case = Lost::new(
-            "CreateModel",
-            applied!(C::create_model),
-            look,
-            ("POST", "/models"),
-        );
-        case.rest(Kind::Model, "Pet", |_| {}).await;
+    async fn a_lost_create_is_found_by_its_natural_key() {
+        let resources = answer!(C::get_resources, o::get_resources::GetResourcesOutput, items(item!(t1::Resource, id("r0"), path("/"))), items(item!(t1::Resource, id("r-toys"), parent_id("r0"), path_part("toys"), path("/toys"))));
+        let authorizers = answer!(C::get_authorizers, o::get_authorizers::GetAuthorizersOutput, items(item!(t1::Authorizer, id("au-new"), name("tokens"))));
+        let validators = answer!(C::get_request_validators, o::get_request_validators::GetRequestValidatorsOutput, items(item!(t1::RequestValidator, id("v-new"), name("body"))));
+        let model = mock!(C::get_model).match_requests(|r| r.model_name() == Some("Pet")).then_output(|| item!(o::get_model::GetModelOutput, name("Pet")));
+        let stage = mock!(C::get_stage).match_requests(|r| r.stage_name() == Some("prod")).then_output(|| item!(o::get_stage::GetStageOutput, stage_name("prod"), deployment_id("d-job")));
+        let patch = answer!(C::update_stage, o::update_stage::UpdateStageOutput);
+        let location = t1::DocumentationPartLocation::builder().r#type(t1::DocumentationPartType::Api).build().unwrap();
+        let parts = answer!(C::get_documentation_parts, o::get_documentation_parts::GetDocumentationPartsOutput, items(item!(t1::DocumentationPart, id("doc-new"), location(location.clone()))));
+        let part = crate::restore::rest::compare::part_key(&rest_desired().documentation_parts[0]);
+        let version = mock!(C::get_documentation_version).match_requests(|r| r.documentation_version() == Some("v1")).then_output(|| item!(o::get_documentation_version::GetDocumentationVersionOutput, version("v1")));
+        let method = || mock!(C::get_method).match_requests(|r| r.resource_id() == Some("r1") && r.http_method() == Some("GET")).then_output(|| item!(o::get_method::GetMethodOutput, http_method("GET")));
+        let response = || mock!(C::get_method_response).match_requests(|r| r.status_code() == Some("200")).then_output(|| item!(o::get_method_response::GetMethodResponseOutput, status_code("200")));
+        let put_method = answer!(C::put_method, o::put_method::PutMethodOutput);
+        let put_response = answer!(C::put_method_response, o::put_method_response::PutMethodResponseOutput);
+        let cases: [Case<fn(&Applier<'_>)>; 9] = [
+            (Lost::new("CreateResource", applied!(C::create_resource), ("POST", "/resources/"), resources), Kind::Resource, "/toys", |a| assert_eq!(a.resources["/toys"], "r-toys")),
+            (Lost::new("CreateAuthorizer", applied!(C::create_authorizer), ("POST", "/authorizers"), authorizers), Kind::Authorizer, "tokens", |a| assert_eq!(a.authorizers["tokens"], "au-new")),
+            (Lost::new("CreateRequestValidator", applied!(C::create_request_validator), ("POST", "/requestvalidators"), validators), Kind::RequestValidator, "body", |a| assert_eq!(a.validators["body"], "v-new")),
+            (Lost::new("CreateModel", applied!(C::create_model), ("POST", "/models"), model), Kind::Model, "Pet", |_| {}),
+            (Lost::new("CreateStage", applied!(C::create_stage), ("POST", "/stages"), stage).once(&[patch]), Kind::Stage, "prod", |_| {}),
+            (Lost::new("CreateDocumentationPart", applied!(C::create_documentation_part), ("POST", "/documentation/parts"), parts), Kind::DocumentationPart, &part, |_| {}),
+            (Lost::new("CreateDocumentationVersion", applied!(C::create_documentation_version), ("POST", "/documentation/versions"), version), Kind::DocumentationVersion, "v1", |_| {}),
+            (Lost::new("PutMethod", applied!(C::put_method), ("PUT", "/methods/GET"), method()).also(&[response()]).once(&[put_response]), Kind::Method, "/pets GET", |_| {}),
+            (Lost::new("PutMethodResponse", applied!(C::put_method_response), ("PUT", "/responses/200"), response()).also(&[method()]).once(&[put_method]), Kind::Method, "/pets GET", |_| {}),
+        ];
+        for (case, kind, key, kept) in cases {
+            case.rest(kind, key, kept).await;
+        }
     }
 
     #[tokio::test]
@@ -455,132 +389,18 @@ mod rest {
         let look = answer!(
             C::get_deployments,
             o::get_deployments::GetDeploymentsOutput,
-            items(
-                t1::Deployment::builder()
-                    .id("d-old")
-                    .description("by hand")
-                    .build()
-            ),
-            items(
-                t1::Deployment::builder()
-                    .id("d-new")
-                    .description(MARKER)
-                    .build()
-            )
+            items(item!(t1::Deployment, id("d-old"), description("by hand"))),
+            items(item!(t1::Deployment, id("d-new"), description(MARKER)))
         );
-        let case = Lost::new(
-            "CreateDeployment",
-            applied!(C::create_deployment),
-            look,
-            ("POST", "/deployments"),
-        );
-        let c = case.clients();
-        let pacer = Pacer::for_tests();
-        let mut a = Applier::new(&c.v1, &pacer, &bare, MARKER.into());
-        assert_eq!(a.ensure_deployment().await.unwrap(), "d-new");
-        case.sent_once(&c);
-    }
-
-    #[tokio::test]
-    async fn a_lost_create_stage_is_found_by_name_then_patched() {
-        let look = mock!(C::get_stage)
-            .match_requests(|r| r.stage_name() == Some("prod"))
-            .then_output(|| {
-                o::get_stage::GetStageOutput::builder()
-                    .stage_name("prod")
-                    .deployment_id("d-job")
-                    .build()
-            });
-        let patch = answer!(C::update_stage, o::update_stage::UpdateStageOutput);
-        let case = Lost::new(
-            "CreateStage",
-            applied!(C::create_stage),
-            look,
-            ("POST", "/stages"),
-        )
-        .also(std::slice::from_ref(&patch));
-        case.rest(Kind::Stage, "prod", |_| {}).await;
-        assert_eq!(patch.num_calls(), 1);
-    }
-
-    #[tokio::test]
-    async fn lost_documentation_creates_are_found_by_location_and_version() {
-        let location = t1::DocumentationPartLocation::builder()
-            .r#type(t1::DocumentationPartType::Api)
-            .build()
-            .unwrap();
-        let look = answer!(
-            C::get_documentation_parts,
-            o::get_documentation_parts::GetDocumentationPartsOutput,
-            items(
-                t1::DocumentationPart::builder()
-                    .id("doc-new")
-                    .location(location.clone())
-                    .build()
-            )
-        );
-        let case = Lost::new(
-            "CreateDocumentationPart",
-            applied!(C::create_documentation_part),
-            look,
-            ("POST", "/documentation/parts"),
-        );
-        let key = crate::restore::rest::compare::part_key(&rest_desired().documentation_parts[0]);
-        case.rest(Kind::DocumentationPart, &key, |_| {}).await;
-
-        let look = mock!(C::get_documentation_version)
-            .match_requests(|r| r.documentation_version() == Some("v1"))
-            .then_output(|| {
-                o::get_documentation_version::GetDocumentationVersionOutput::builder()
-                    .version("v1")
-                    .build()
-            });
-        let case = Lost::new(
-            "CreateDocumentationVersion",
-            applied!(C::create_documentation_version),
-            look,
-            ("POST", "/documentation/versions"),
-        );
-        case.rest(Kind::DocumentationVersion, "v1", |_| {}).await;
-    }
-
-    /// PutMethod and PutMethodResponse answer a conflict when sent again: found by their keys.
-    #[tokio::test]
-    async fn a_lost_put_method_or_method_response_is_found_by_its_keys() {
-        for lost_method in [true, false] {
-            let ok_method = answer!(C::put_method, o::put_method::PutMethodOutput);
-            let ok_response = answer!(
-                C::put_method_response,
-                o::put_method_response::PutMethodResponseOutput
-            );
-            let look_method = mock!(C::get_method)
-                .match_requests(|r| r.resource_id() == Some("r1") && r.http_method() == Some("GET"))
-                .then_output(|| {
-                    o::get_method::GetMethodOutput::builder()
-                        .http_method("GET")
-                        .build()
-                });
-            let look_response = mock!(C::get_method_response)
-                .match_requests(|r| r.status_code() == Some("200"))
-                .then_output(|| {
-                    o::get_method_response::GetMethodResponseOutput::builder()
-                        .status_code("200")
-                        .build()
-                });
-            let (case, other) = if lost_method {
-                let lost = applied!(C::put_method);
-                let case = Lost::new("PutMethod", lost, look_method, ("PUT", "/methods/GET"));
-                (case.also(&[look_response]), ok_response)
-            } else {
-                let lost = applied!(C::put_method_response);
-                let lose = ("PUT", "/responses/200");
-                let case = Lost::new("PutMethodResponse", lost, look_response, lose);
-                (case.also(&[look_method]), ok_method)
-            };
-            let case = case.also(std::slice::from_ref(&other));
-            case.rest(Kind::Method, "/pets GET", |_| {}).await;
-            assert_eq!(other.num_calls(), 1, "{}", case.op);
-        }
+        let (create, lose) = (applied!(C::create_deployment), ("POST", "/deployments"));
+        let case = Lost::new("CreateDeployment", create, lose, look);
+        let made = case
+            .run(async |c, pacer| {
+                let mut a = Applier::new(&c.v1, pacer, &bare, MARKER.into());
+                a.ensure_deployment().await
+            })
+            .await;
+        assert_eq!(made.unwrap(), "d-new");
     }
 }
 
@@ -593,52 +413,24 @@ fn v2_current() -> ApiSnapshot {
 }
 
 /// The point's HTTP API: one item of every kind a restore creates.
+#[rustfmt::skip]
 fn v2_desired() -> ApiSnapshot {
     let mut desired = v2_current();
-    desired.models = vec![m2::Model {
-        model_id: "s-m".into(),
-        name: "Pet".into(),
-        ..Default::default()
-    }];
-    desired.authorizers = vec![m2::Authorizer {
-        authorizer_id: "s-a".into(),
-        name: "jwt".into(),
-        authorizer_type: Some("JWT".into()),
-        ..Default::default()
-    }];
+    desired.models = vec![m2::Model { model_id: "s-m".into(), name: "Pet".into(), ..Default::default() }];
+    desired.authorizers = vec![m2::Authorizer { authorizer_id: "s-a".into(), name: "jwt".into(), authorizer_type: Some("JWT".into()), ..Default::default() }];
+    let response = m2::IntegrationResponse { integration_response_id: "s-ir".into(), integration_response_key: "$default".into(), ..Default::default() };
     desired.integrations = vec![m2::Integration {
         integration_id: "s-i".into(),
         integration_type: Some("HTTP_PROXY".into()),
         integration_uri: Some("https://example.com".into()),
         integration_method: Some("GET".into()),
-        integration_responses: BTreeMap::from([(
-            "$default".to_string(),
-            m2::IntegrationResponse {
-                integration_response_id: "s-ir".into(),
-                integration_response_key: "$default".into(),
-                ..Default::default()
-            },
-        )]),
+        integration_responses: keyed("$default", response),
         ..Default::default()
     }];
-    desired.routes = vec![m2::Route {
-        route_id: "s-r".into(),
-        route_key: "GET /pets".into(),
-        target: Some(format!("{}s-i", m2::TARGET_PREFIX)),
-        route_responses: BTreeMap::from([(
-            "$default".to_string(),
-            m2::RouteResponse {
-                route_response_id: "s-rr".into(),
-                route_response_key: "$default".into(),
-                ..Default::default()
-            },
-        )]),
-        ..Default::default()
-    }];
-    desired.stages = vec![m2::Stage {
-        stage_name: "prod".into(),
-        ..Default::default()
-    }];
+    let response = m2::RouteResponse { route_response_id: "s-rr".into(), route_response_key: "$default".into(), ..Default::default() };
+    let target = Some(format!("{}s-i", m2::TARGET_PREFIX));
+    desired.routes = vec![m2::Route { route_id: "s-r".into(), route_key: "GET /pets".into(), target, route_responses: keyed("$default", response), ..Default::default() }];
+    desired.stages = vec![m2::Stage { stage_name: "prod".into(), ..Default::default() }];
     desired
 }
 
@@ -654,221 +446,71 @@ mod v2 {
 
     #[tokio::test]
     async fn a_lost_create_api_is_found_by_its_name_and_source_tag() {
-        let look = answer!(
-            C::get_apis,
-            o::get_apis::GetApisOutput,
-            items(
-                t2::Api::builder()
-                    .api_id("h-new")
-                    .name("chat")
-                    .protocol_type(t2::ProtocolType::Websocket)
-                    .route_selection_expression("$request.body.action")
-                    .tags(TAG_SOURCE, "111/eu-west-1/src")
-                    .build()
-            )
+        let api = item!(
+            t2::Api,
+            api_id("h-new"),
+            name("chat"),
+            protocol_type(t2::ProtocolType::Websocket),
+            route_selection_expression("$request.body.action"),
+            tags(TAG_SOURCE, "111/eu-west-1/src")
         );
+        let look = answer!(C::get_apis, o::get_apis::GetApisOutput, items(api.clone()));
         let case = Lost::new(
             "CreateApi",
             applied!(C::create_api),
-            look,
             ("POST", "/v2/apis"),
+            look,
         );
-        let c = case.clients();
-        let pacer = Pacer::for_tests();
         let api = &v2_desired().api;
-        let id = ApplierV2::create_api(&c.v2, &pacer, api, "chat", "111/eu-west-1/src")
-            .await
-            .unwrap();
-        case.sent_once(&c);
-        assert_eq!(id, "h-new");
+        let source = "111/eu-west-1/src";
+        let id = case
+            .run(async |c, pacer| ApplierV2::create_api(&c.v2, pacer, api, "chat", source).await)
+            .await;
+        assert_eq!(id.unwrap(), "h-new");
     }
 
+    /// Every create an HTTP API step sends, its reply lost: found by its natural key (a model,
+    /// authorizer or stage by name; an integration the API did not know, with the same type
+    /// and URI; a route by its route key; an integration or route response by its key), sent
+    /// once.
+    #[rustfmt::skip]
     #[tokio::test]
-    async fn a_lost_create_model_or_authorizer_is_found_by_name() {
-        let look = answer!(
-            C::get_models,
-            o::get_models::GetModelsOutput,
-            items(t2::Model::builder().model_id("m-new").name("Pet").build())
-        );
-        let case = Lost::new(
-            "v2 CreateModel",
-            applied!(C::create_model),
-            look,
-            ("POST", "/models"),
-        );
-        case.v2(
-            Kind::ModelV2,
-            "Pet",
-            |_| {},
-            |a| assert_eq!(a.models["Pet"], "m-new"),
-        )
-        .await;
-
-        let look = answer!(
-            C::get_authorizers,
-            o::get_authorizers::GetAuthorizersOutput,
-            items(
-                t2::Authorizer::builder()
-                    .authorizer_id("au-new")
-                    .name("jwt")
-                    .build()
-            )
-        );
-        let case = Lost::new(
-            "v2 CreateAuthorizer",
-            applied!(C::create_authorizer),
-            look,
-            ("POST", "/authorizers"),
-        );
-        case.v2(
-            Kind::AuthorizerV2,
-            "jwt",
-            |_| {},
-            |a| assert_eq!(a.authorizers["jwt"], "au-new"),
-        )
-        .await;
-    }
-
-    /// CreateIntegration: an integration the API did not know, with the same type and URI;
-    /// CreateIntegrationResponse: found by its key.
-    #[tokio::test]
-    async fn a_lost_create_integration_or_integration_response_is_found() {
-        let integration = |id: &str, uri: &str| {
-            t2::Integration::builder()
-                .integration_id(id)
-                .integration_type(t2::IntegrationType::HttpProxy)
-                .integration_uri(uri)
-                .integration_method("GET")
-                .build()
+    async fn a_lost_create_is_found_by_its_natural_key() {
+        let models = answer!(C::get_models, o::get_models::GetModelsOutput, items(item!(t2::Model, model_id("m-new"), name("Pet"))));
+        let authorizers = answer!(C::get_authorizers, o::get_authorizers::GetAuthorizersOutput, items(item!(t2::Authorizer, authorizer_id("au-new"), name("jwt"))));
+        let stage = mock!(C::get_stage).match_requests(|r| r.stage_name() == Some("prod")).then_output(|| item!(o::get_stage::GetStageOutput, stage_name("prod")));
+        let integration = |id: &str, uri: &str| item!(t2::Integration, integration_id(id), integration_type(t2::IntegrationType::HttpProxy), integration_uri(uri), integration_method("GET"));
+        let integrations = || answer!(C::get_integrations, o::get_integrations::GetIntegrationsOutput, items(integration("i-other", "https://elsewhere.example.com")), items(integration("i-new", "https://example.com")));
+        let int_responses = || mock!(C::get_integration_responses).match_requests(|r| r.integration_id() == Some("i-new")).then_output(|| item!(o::get_integration_responses::GetIntegrationResponsesOutput, items(item!(t2::IntegrationResponse, integration_response_id("ir-new"), integration_response_key("$default")))));
+        let routes = || answer!(C::get_routes, o::get_routes::GetRoutesOutput, items(item!(t2::Route, route_id("r-new"), route_key("GET /pets"))));
+        let route_responses = || mock!(C::get_route_responses).match_requests(|r| r.route_id() == Some("r-new")).then_output(|| item!(o::get_route_responses::GetRouteResponsesOutput, items(item!(t2::RouteResponse, route_response_id("rr-new"), route_response_key("$default")))));
+        let made_integration = answer!(C::create_integration, o::create_integration::CreateIntegrationOutput, integration_id("i-new"));
+        let made_int_response = answer!(C::create_integration_response, o::create_integration_response::CreateIntegrationResponseOutput, integration_response_id("ir-new"));
+        let made_route = answer!(C::create_route, o::create_route::CreateRouteOutput, route_id("r-new"));
+        let made_route_response = answer!(C::create_route_response, o::create_route_response::CreateRouteResponseOutput, route_response_id("rr-new"));
+        let integrated: fn(&ApplierV2) = |a| {
+            assert_eq!(a.integrations["GET /pets"], "i-new");
+            assert_eq!(a.integration_responses[&pair("GET /pets", "$default")], "ir-new");
         };
-        for lost_integration in [true, false] {
-            let ok_integration = answer!(
-                C::create_integration,
-                o::create_integration::CreateIntegrationOutput,
-                integration_id("i-new")
-            );
-            let ok_response = answer!(
-                C::create_integration_response,
-                o::create_integration_response::CreateIntegrationResponseOutput,
-                integration_response_id("ir-new")
-            );
-            let look_integration = answer!(
-                C::get_integrations,
-                o::get_integrations::GetIntegrationsOutput,
-                items(integration("i-other", "https://elsewhere.example.com")),
-                items(integration("i-new", "https://example.com"))
-            );
-            let look_response = mock!(C::get_integration_responses)
-                .match_requests(|r| r.integration_id() == Some("i-new"))
-                .then_output(|| {
-                    o::get_integration_responses::GetIntegrationResponsesOutput::builder()
-                        .items(
-                            t2::IntegrationResponse::builder()
-                                .integration_response_id("ir-new")
-                                .integration_response_key("$default")
-                                .build(),
-                        )
-                        .build()
-                });
-            let case = if lost_integration {
-                let lost = applied!(C::create_integration);
-                let lose = ("POST", "/integrations");
-                Lost::new("CreateIntegration", lost, look_integration, lose)
-                    .also(&[ok_response, look_response])
-            } else {
-                let lost = applied!(C::create_integration_response);
-                let lose = ("POST", "/integrationresponses");
-                Lost::new("CreateIntegrationResponse", lost, look_response, lose)
-                    .also(&[ok_integration, look_integration])
-            };
-            case.v2(
-                Kind::Integration,
-                "GET /pets",
-                |_| {},
-                |a| {
-                    assert_eq!(a.integrations["GET /pets"], "i-new", "{}", case.op);
-                    let response = &a.integration_responses[&pair("GET /pets", "$default")];
-                    assert_eq!(response, "ir-new", "{}", case.op);
-                },
-            )
-            .await;
+        let routed: fn(&ApplierV2) = |a| {
+            assert_eq!(a.routes["GET /pets"], "r-new");
+            assert_eq!(a.route_responses[&pair("GET /pets", "$default")], "rr-new");
+        };
+        let integration_restored: fn(&mut ApplierV2) = |a| {
+            a.integrations.insert("GET /pets".into(), "i-new".into());
+        };
+        let cases: [CaseV2; 7] = [
+            (Lost::new("v2 CreateModel", applied!(C::create_model), ("POST", "/models"), models), Kind::ModelV2, "Pet", |_| {}, |a| assert_eq!(a.models["Pet"], "m-new")),
+            (Lost::new("v2 CreateAuthorizer", applied!(C::create_authorizer), ("POST", "/authorizers"), authorizers), Kind::AuthorizerV2, "jwt", |_| {}, |a| assert_eq!(a.authorizers["jwt"], "au-new")),
+            (Lost::new("CreateIntegration", applied!(C::create_integration), ("POST", "/integrations"), integrations()).also(&[made_int_response, int_responses()]), Kind::Integration, "GET /pets", |_| {}, integrated),
+            (Lost::new("CreateIntegrationResponse", applied!(C::create_integration_response), ("POST", "/integrationresponses"), int_responses()).also(&[made_integration, integrations()]), Kind::Integration, "GET /pets", |_| {}, integrated),
+            (Lost::new("CreateRoute", applied!(C::create_route), ("POST", "/routes"), routes()).also(&[made_route_response, route_responses()]), Kind::Route, "GET /pets", integration_restored, routed),
+            (Lost::new("CreateRouteResponse", applied!(C::create_route_response), ("POST", "/routeresponses"), route_responses()).also(&[made_route, routes()]), Kind::Route, "GET /pets", integration_restored, routed),
+            (Lost::new("v2 CreateStage", applied!(C::create_stage), ("POST", "/stages"), stage), Kind::StageV2, "prod", |_| {}, |_| {}),
+        ];
+        for (case, kind, key, prepare, kept) in cases {
+            case.v2(kind, key, prepare, kept).await;
         }
-    }
-
-    /// CreateRoute: found by its route key; CreateRouteResponse: by its key.
-    #[tokio::test]
-    async fn a_lost_create_route_or_route_response_is_found_by_its_key() {
-        for lost_route in [true, false] {
-            let ok_route = answer!(
-                C::create_route,
-                o::create_route::CreateRouteOutput,
-                route_id("r-new")
-            );
-            let ok_response = answer!(
-                C::create_route_response,
-                o::create_route_response::CreateRouteResponseOutput,
-                route_response_id("rr-new")
-            );
-            let look_route = answer!(
-                C::get_routes,
-                o::get_routes::GetRoutesOutput,
-                items(
-                    t2::Route::builder()
-                        .route_id("r-new")
-                        .route_key("GET /pets")
-                        .build()
-                )
-            );
-            let look_response = mock!(C::get_route_responses)
-                .match_requests(|r| r.route_id() == Some("r-new"))
-                .then_output(|| {
-                    o::get_route_responses::GetRouteResponsesOutput::builder()
-                        .items(
-                            t2::RouteResponse::builder()
-                                .route_response_id("rr-new")
-                                .route_response_key("$default")
-                                .build(),
-                        )
-                        .build()
-                });
-            let case = if lost_route {
-                let lost = applied!(C::create_route);
-                Lost::new("CreateRoute", lost, look_route, ("POST", "/routes"))
-                    .also(&[ok_response, look_response])
-            } else {
-                let lost = applied!(C::create_route_response);
-                let lose = ("POST", "/routeresponses");
-                Lost::new("CreateRouteResponse", lost, look_response, lose)
-                    .also(&[ok_route, look_route])
-            };
-            let restored = |a: &mut ApplierV2| {
-                a.integrations.insert("GET /pets".into(), "i-new".into());
-            };
-            case.v2(Kind::Route, "GET /pets", restored, |a| {
-                assert_eq!(a.routes["GET /pets"], "r-new", "{}", case.op);
-                let response = &a.route_responses[&pair("GET /pets", "$default")];
-                assert_eq!(response, "rr-new", "{}", case.op);
-            })
-            .await;
-        }
-    }
-
-    #[tokio::test]
-    async fn a_lost_create_stage_is_found_by_name() {
-        let look = mock!(C::get_stage)
-            .match_requests(|r| r.stage_name() == Some("prod"))
-            .then_output(|| {
-                o::get_stage::GetStageOutput::builder()
-                    .stage_name("prod")
-                    .build()
-            });
-        let case = Lost::new(
-            "v2 CreateStage",
-            applied!(C::create_stage),
-            look,
-            ("POST", "/stages"),
-        );
-        case.v2(Kind::StageV2, "prod", |_| {}, |_| {}).await;
     }
 
     /// The deployment the stage serves carries the job's marker.
@@ -883,23 +525,21 @@ mod v2 {
         let look = mock!(C::get_deployment)
             .match_requests(|r| r.deployment_id() == Some("d-new"))
             .then_output(|| {
-                o::get_deployment::GetDeploymentOutput::builder()
-                    .deployment_id("d-new")
-                    .description(MARKER)
-                    .build()
+                item!(
+                    o::get_deployment::GetDeploymentOutput,
+                    deployment_id("d-new"),
+                    description(MARKER)
+                )
             });
-        let case = Lost::new(
-            "v2 CreateDeployment",
-            applied!(C::create_deployment),
-            look,
-            ("POST", "/deployments"),
-        )
-        .also(&[stage]);
-        let c = case.clients();
-        let pacer = Pacer::for_tests();
-        let a = ApplierV2::new(&c.v2, &pacer, &v2_current());
-        a.deploy("prod", MARKER).await.unwrap();
-        case.sent_once(&c);
+        let (create, lose) = (applied!(C::create_deployment), ("POST", "/deployments"));
+        let case = Lost::new("v2 CreateDeployment", create, lose, look).also(&[stage]);
+        let deployed = case
+            .run(async |c, pacer| {
+                let a = ApplierV2::new(&c.v2, pacer, &v2_current());
+                a.deploy("prod", MARKER).await
+            })
+            .await;
+        deployed.unwrap();
     }
 }
 
@@ -920,6 +560,7 @@ fn estate_applier<'a>(c: &'a Clients, pacer: &'a Pacer, sealer: &'a Sealer) -> E
 
 /// The point's estate: one item of every kind a restore creates (the API key's value sealed
 /// by `sealer`).
+#[rustfmt::skip]
 async fn estate_desired(sealer: &Sealer) -> Estate {
     let sealed = sealer.seal("k-src", "the-value-0123456789").await.unwrap();
     let mapping = |key: &str, api_id: &str, via: &str, id: Option<&str>| estate::Mapping {
@@ -937,34 +578,11 @@ async fn estate_desired(sealer: &Sealer) -> Estate {
         ..Default::default()
     };
     Estate {
-        vpc_links_v1: vec![estate::VpcLinkV1 {
-            id: "vl-src".into(),
-            name: "nlb".into(),
-            ..Default::default()
-        }],
-        vpc_links_v2: vec![estate::VpcLinkV2 {
-            id: "vl2-src".into(),
-            name: "private".into(),
-            ..Default::default()
-        }],
-        api_keys: vec![estate::ApiKey {
-            id: "k-src".into(),
-            name: "alice".into(),
-            enabled: true,
-            value: sealed,
-            ..Default::default()
-        }],
-        client_certificates: vec![estate::ClientCertificate {
-            id: "cc-src".into(),
-            description: Some("to the backend".into()),
-            ..Default::default()
-        }],
-        usage_plans: vec![estate::UsagePlan {
-            id: "up-src".into(),
-            name: "gold".into(),
-            keys: vec!["k-src".into()],
-            ..Default::default()
-        }],
+        vpc_links_v1: vec![estate::VpcLinkV1 { id: "vl-src".into(), name: "nlb".into(), ..Default::default() }],
+        vpc_links_v2: vec![estate::VpcLinkV2 { id: "vl2-src".into(), name: "private".into(), ..Default::default() }],
+        api_keys: vec![estate::ApiKey { id: "k-src".into(), name: "alice".into(), enabled: true, value: sealed, ..Default::default() }],
+        client_certificates: vec![estate::ClientCertificate { id: "cc-src".into(), description: Some("to the backend".into()), ..Default::default() }],
+        usage_plans: vec![estate::UsagePlan { id: "up-src".into(), name: "gold".into(), keys: vec!["k-src".into()], ..Default::default() }],
         domains: vec![
             domain("api.example.com", mapping("orders", "a1", "v1", None)),
             domain("ws.example.com", mapping("chat", "h1", "v2", Some("m-src"))),
@@ -981,224 +599,46 @@ mod estate_creates {
 
     use super::*;
 
-    /// CreateVpcLink (v1 and v2): found by name (and waited for until available).
+    /// Every create an estate step sends, its reply lost: found by its natural key (a VPC link
+    /// by name, and waited for until available; an API key by name and the point's value, not
+    /// a namesake; a client certificate by its description; a usage plan by name, a plan key
+    /// by plan and key; a domain name by name; a base path mapping by base path, an API
+    /// mapping by mapping key), sent once; `ids` checks the source id -> target id map kept.
+    #[rustfmt::skip]
     #[tokio::test]
-    async fn a_lost_create_vpc_link_is_found_by_name() {
-        let look = answer!(
-            C1::get_vpc_links,
-            o1::get_vpc_links::GetVpcLinksOutput,
-            items(t1::VpcLink::builder().id("vl-new").name("nlb").build())
-        );
-        let available = answer!(
-            C1::get_vpc_link,
-            o1::get_vpc_link::GetVpcLinkOutput,
-            status(t1::VpcLinkStatus::Available)
-        );
-        let case = Lost::new(
-            "CreateVpcLink",
-            applied!(C1::create_vpc_link),
-            look,
-            ("POST", "/vpclinks"),
-        )
-        .also(&[available]);
-        let ids = case.estate(Kind::VpcLink, "nlb").await;
-        assert_eq!(ids["vl-src"], "vl-new");
-
-        let look = answer!(
-            C2::get_vpc_links,
-            o2::get_vpc_links::GetVpcLinksOutput,
-            items(
-                t2::VpcLink::builder()
-                    .vpc_link_id("vl2-new")
-                    .name("private")
-                    .build()
-            )
-        );
-        let available = answer!(
-            C2::get_vpc_link,
-            o2::get_vpc_link::GetVpcLinkOutput,
-            vpc_link_status(t2::VpcLinkStatus::Available)
-        );
-        let case = Lost::new(
-            "v2 CreateVpcLink",
-            applied!(C2::create_vpc_link),
-            look,
-            ("POST", "/v2/vpclinks"),
-        )
-        .also(&[available]);
-        let ids = case.estate(Kind::VpcLinkV2, "private").await;
-        assert_eq!(ids["vl2-src"], "vl2-new");
-    }
-
-    /// CreateApiKey: the key with this name and the point's value (not a namesake).
-    #[tokio::test]
-    async fn a_lost_create_api_key_is_found_by_name_and_value() {
-        let key = |id: &str, value: &str| {
-            t1::ApiKey::builder()
-                .id(id)
-                .name("alice")
-                .value(value)
-                .build()
-        };
-        let look = mock!(C1::get_api_keys)
-            .match_requests(|r| r.name_query() == Some("alice") && r.include_values() == Some(true))
-            .then_output(move || {
-                o1::get_api_keys::GetApiKeysOutput::builder()
-                    .items(key("k-namesake", "another-value-0123456789"))
-                    .items(key("k-new", "the-value-0123456789"))
-                    .build()
-            });
-        let case = Lost::new(
-            "CreateApiKey",
-            applied!(C1::create_api_key),
-            look,
-            ("POST", "/apikeys"),
-        );
-        let ids = case.estate(Kind::ApiKey, "alice").await;
-        assert_eq!(ids["k-src"], "k-new");
-    }
-
-    /// GenerateClientCertificate: found by its description.
-    #[tokio::test]
-    async fn a_lost_client_certificate_is_found_by_description() {
-        let look = answer!(
-            C1::get_client_certificates,
-            o1::get_client_certificates::GetClientCertificatesOutput,
-            items(
-                t1::ClientCertificate::builder()
-                    .client_certificate_id("cc-new")
-                    .description("to the backend")
-                    .build()
-            )
-        );
-        let case = Lost::new(
-            "GenerateClientCertificate",
-            applied!(C1::generate_client_certificate),
-            look,
-            ("POST", "/clientcertificates"),
-        );
-        let ids = case.estate(Kind::ClientCertificate, "to the backend").await;
-        assert_eq!(ids["cc-src"], "cc-new");
-    }
-
-    /// CreateUsagePlan: found by name; CreateUsagePlanKey: by plan and key.
-    #[tokio::test]
-    async fn a_lost_usage_plan_or_plan_key_is_found() {
-        for lost_plan in [true, false] {
-            let ok_plan = answer!(
-                C1::create_usage_plan,
-                o1::create_usage_plan::CreateUsagePlanOutput,
-                id("up-new")
-            );
-            let ok_key = answer!(
-                C1::create_usage_plan_key,
-                o1::create_usage_plan_key::CreateUsagePlanKeyOutput,
-                id("k-tgt")
-            );
-            let look_plan = answer!(
-                C1::get_usage_plans,
-                o1::get_usage_plans::GetUsagePlansOutput,
-                items(t1::UsagePlan::builder().id("up-new").name("gold").build())
-            );
-            let look_key = mock!(C1::get_usage_plan_key)
-                .match_requests(|r| {
-                    r.usage_plan_id() == Some("up-new") && r.key_id() == Some("k-tgt")
-                })
-                .then_output(|| {
-                    o1::get_usage_plan_key::GetUsagePlanKeyOutput::builder()
-                        .id("k-tgt")
-                        .build()
-                });
-            let (case, other) = if lost_plan {
-                let lost = applied!(C1::create_usage_plan);
-                let case = Lost::new("CreateUsagePlan", lost, look_plan, ("POST", "/usageplans"));
-                (case.also(&[look_key]), ok_key)
-            } else {
-                let lost = applied!(C1::create_usage_plan_key);
-                let case = Lost::new("CreateUsagePlanKey", lost, look_key, ("POST", "/keys"));
-                (case.also(&[look_plan]), ok_plan)
-            };
-            let case = case.also(std::slice::from_ref(&other));
-            let ids = case.estate(Kind::UsagePlan, "gold").await;
-            assert_eq!(ids["up-src"], "up-new", "{}", case.op);
-            assert_eq!(other.num_calls(), 1, "{}", case.op);
+    async fn a_lost_create_is_found_by_its_natural_key() {
+        type Ids = BTreeMap<String, String>;
+        let links = answer!(C1::get_vpc_links, o1::get_vpc_links::GetVpcLinksOutput, items(item!(t1::VpcLink, id("vl-new"), name("nlb"))));
+        let available = answer!(C1::get_vpc_link, o1::get_vpc_link::GetVpcLinkOutput, status(t1::VpcLinkStatus::Available));
+        let links_v2 = answer!(C2::get_vpc_links, o2::get_vpc_links::GetVpcLinksOutput, items(item!(t2::VpcLink, vpc_link_id("vl2-new"), name("private"))));
+        let available_v2 = answer!(C2::get_vpc_link, o2::get_vpc_link::GetVpcLinkOutput, vpc_link_status(t2::VpcLinkStatus::Available));
+        let key = |id: &str, value: &str| item!(t1::ApiKey, id(id), name("alice"), value(value));
+        let keys = mock!(C1::get_api_keys).match_requests(|r| r.name_query() == Some("alice") && r.include_values() == Some(true)).then_output(move || item!(o1::get_api_keys::GetApiKeysOutput, items(key("k-namesake", "another-value-0123456789")), items(key("k-new", "the-value-0123456789"))));
+        let certificates = answer!(C1::get_client_certificates, o1::get_client_certificates::GetClientCertificatesOutput, items(item!(t1::ClientCertificate, client_certificate_id("cc-new"), description("to the backend"))));
+        let plans = || answer!(C1::get_usage_plans, o1::get_usage_plans::GetUsagePlansOutput, items(item!(t1::UsagePlan, id("up-new"), name("gold"))));
+        let plan_key = || mock!(C1::get_usage_plan_key).match_requests(|r| r.usage_plan_id() == Some("up-new") && r.key_id() == Some("k-tgt")).then_output(|| item!(o1::get_usage_plan_key::GetUsagePlanKeyOutput, id("k-tgt")));
+        let made_plan = answer!(C1::create_usage_plan, o1::create_usage_plan::CreateUsagePlanOutput, id("up-new"));
+        let made_key = answer!(C1::create_usage_plan_key, o1::create_usage_plan_key::CreateUsagePlanKeyOutput, id("k-tgt"));
+        let domain = mock!(C1::get_domain_name).match_requests(|r| r.domain_name() == Some("api.example.com")).then_output(|| item!(o1::get_domain_name::GetDomainNameOutput, domain_name("api.example.com")));
+        let domain_v2 = mock!(C2::get_domain_name).match_requests(|r| r.domain_name() == Some("ws.example.com")).then_output(|| item!(o2::get_domain_name::GetDomainNameOutput, domain_name("ws.example.com")));
+        let base_path = mock!(C1::get_base_path_mapping).match_requests(|r| r.base_path() == Some("orders")).then_output(|| item!(o1::get_base_path_mapping::GetBasePathMappingOutput, base_path("orders"), rest_api_id("a1")));
+        let mapping = item!(t2::ApiMapping, api_mapping_id("am-new"), api_mapping_key("chat"), api_id("h1"), stage("prod"));
+        let mappings = mock!(C2::get_api_mappings).match_requests(|r| r.domain_name() == Some("ws.example.com")).then_output(move || item!(o2::get_api_mappings::GetApiMappingsOutput, items(mapping.clone())));
+        let cases: [Case<fn(&Ids)>; 10] = [
+            (Lost::new("CreateVpcLink", applied!(C1::create_vpc_link), ("POST", "/vpclinks"), links).also(&[available]), Kind::VpcLink, "nlb", |ids| assert_eq!(ids["vl-src"], "vl-new")),
+            (Lost::new("v2 CreateVpcLink", applied!(C2::create_vpc_link), ("POST", "/v2/vpclinks"), links_v2).also(&[available_v2]), Kind::VpcLinkV2, "private", |ids| assert_eq!(ids["vl2-src"], "vl2-new")),
+            (Lost::new("CreateApiKey", applied!(C1::create_api_key), ("POST", "/apikeys"), keys), Kind::ApiKey, "alice", |ids| assert_eq!(ids["k-src"], "k-new")),
+            (Lost::new("GenerateClientCertificate", applied!(C1::generate_client_certificate), ("POST", "/clientcertificates"), certificates), Kind::ClientCertificate, "to the backend", |ids| assert_eq!(ids["cc-src"], "cc-new")),
+            (Lost::new("CreateUsagePlan", applied!(C1::create_usage_plan), ("POST", "/usageplans"), plans()).also(&[plan_key()]).once(&[made_key]), Kind::UsagePlan, "gold", |ids| assert_eq!(ids["up-src"], "up-new")),
+            (Lost::new("CreateUsagePlanKey", applied!(C1::create_usage_plan_key), ("POST", "/keys"), plan_key()).also(&[plans()]).once(&[made_plan]), Kind::UsagePlan, "gold", |ids| assert_eq!(ids["up-src"], "up-new")),
+            (Lost::new("CreateDomainName", applied!(C1::create_domain_name), ("POST", "/domainnames"), domain), Kind::DomainName, "api.example.com", |_| {}),
+            (Lost::new("v2 CreateDomainName", applied!(C2::create_domain_name), ("POST", "/v2/domainnames"), domain_v2), Kind::DomainName, "ws.example.com", |_| {}),
+            (Lost::new("CreateBasePathMapping", applied!(C1::create_base_path_mapping), ("POST", "/basepathmappings"), base_path), Kind::Mapping, "api.example.com orders", |_| {}),
+            (Lost::new("CreateApiMapping", applied!(C2::create_api_mapping), ("POST", "/apimappings"), mappings), Kind::Mapping, "ws.example.com chat", |_| {}),
+        ];
+        for (case, kind, key, kept) in cases {
+            kept(&case.estate(kind, key).await);
         }
-    }
-
-    /// CreateDomainName (v1 and v2): found by name.
-    #[tokio::test]
-    async fn a_lost_create_domain_name_is_found_by_name() {
-        let look = mock!(C1::get_domain_name)
-            .match_requests(|r| r.domain_name() == Some("api.example.com"))
-            .then_output(|| {
-                o1::get_domain_name::GetDomainNameOutput::builder()
-                    .domain_name("api.example.com")
-                    .build()
-            });
-        let case = Lost::new(
-            "CreateDomainName",
-            applied!(C1::create_domain_name),
-            look,
-            ("POST", "/domainnames"),
-        );
-        case.estate(Kind::DomainName, "api.example.com").await;
-
-        let look = mock!(C2::get_domain_name)
-            .match_requests(|r| r.domain_name() == Some("ws.example.com"))
-            .then_output(|| {
-                o2::get_domain_name::GetDomainNameOutput::builder()
-                    .domain_name("ws.example.com")
-                    .build()
-            });
-        let case = Lost::new(
-            "v2 CreateDomainName",
-            applied!(C2::create_domain_name),
-            look,
-            ("POST", "/v2/domainnames"),
-        );
-        case.estate(Kind::DomainName, "ws.example.com").await;
-    }
-
-    /// CreateBasePathMapping: found by base path; CreateApiMapping: by mapping key.
-    #[tokio::test]
-    async fn a_lost_mapping_is_found_by_its_key() {
-        let look = mock!(C1::get_base_path_mapping)
-            .match_requests(|r| r.base_path() == Some("orders"))
-            .then_output(|| {
-                o1::get_base_path_mapping::GetBasePathMappingOutput::builder()
-                    .base_path("orders")
-                    .rest_api_id("a1")
-                    .build()
-            });
-        let case = Lost::new(
-            "CreateBasePathMapping",
-            applied!(C1::create_base_path_mapping),
-            look,
-            ("POST", "/basepathmappings"),
-        );
-        case.estate(Kind::Mapping, "api.example.com orders").await;
-
-        let look = mock!(C2::get_api_mappings)
-            .match_requests(|r| r.domain_name() == Some("ws.example.com"))
-            .then_output(|| {
-                o2::get_api_mappings::GetApiMappingsOutput::builder()
-                    .items(
-                        t2::ApiMapping::builder()
-                            .api_mapping_id("am-new")
-                            .api_mapping_key("chat")
-                            .api_id("h1")
-                            .stage("prod")
-                            .build(),
-                    )
-                    .build()
-            });
-        let case = Lost::new(
-            "CreateApiMapping",
-            applied!(C2::create_api_mapping),
-            look,
-            ("POST", "/apimappings"),
-        );
-        case.estate(Kind::Mapping, "ws.example.com chat").await;
     }
 }
 
