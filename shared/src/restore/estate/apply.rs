@@ -742,6 +742,8 @@ impl EstateApplier<'_> {
         if let Some(old) = old.filter(|_| !create) {
             self.delete_mapping(key, domain, old).await?;
         }
+        // The mapping's key or base path; none for the domain's root.
+        let path = (!m.key.is_empty()).then(|| m.key.clone());
         if m.via == "v2" {
             create!(
                 self,
@@ -753,7 +755,7 @@ impl EstateApplier<'_> {
                         .domain_name(domain)
                         .api_id(&m.api_id)
                         .set_stage(m.stage.clone())
-                        .set_api_mapping_key((!m.key.is_empty()).then(|| m.key.clone()))
+                        .set_api_mapping_key(path.clone())
                         .send()
                 },
                 |_| (),
@@ -781,7 +783,7 @@ impl EstateApplier<'_> {
                         .domain_name(domain)
                         .rest_api_id(&m.api_id)
                         .set_stage(m.stage.clone())
-                        .set_base_path((!m.key.is_empty()).then(|| m.key.clone()))
+                        .set_base_path(path.clone())
                         .send()
                 },
                 "GetBasePathMapping",
