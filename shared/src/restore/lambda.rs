@@ -139,4 +139,23 @@ mod tests {
         );
         assert_eq!(function_of_uri("https://example.com/x"), None);
     }
+
+    #[test]
+    fn callers_are_grouped_by_function_in_order() {
+        let f = "arn:aws:apigateway:us-west-2:lambda:path/2015-03-31/functions/arn:aws:lambda:us-west-2:1:function:f/invocations";
+        let calls = [
+            (Some(f), "Method /a GET".to_string()),
+            (None, "Method /b GET".to_string()),
+            (Some("https://example.com/x"), "Method /c GET".to_string()),
+            (Some(f), "Authorizer tok".to_string()),
+        ];
+        let got = callers(calls, function_of_uri);
+        assert_eq!(
+            got,
+            BTreeMap::from([(
+                "arn:aws:lambda:us-west-2:1:function:f".to_string(),
+                vec!["Method /a GET".to_string(), "Authorizer tok".to_string()]
+            )])
+        );
+    }
 }
