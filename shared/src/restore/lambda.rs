@@ -25,24 +25,29 @@ pub fn function_of_uri(uri: &str) -> Option<String> {
 
 /// Function ARN -> what calls it (`Method /pets POST`, `Authorizer token-auth`).
 pub fn functions_called(api: &RestApiSnapshot) -> BTreeMap<String, Vec<String>> {
+    let methods = api.methods.iter().map(|m| {
+        let uri = m.method_integration.as_ref().and_then(|i| i.uri.as_deref());
+        (uri, format!("Method {} {}", m.path, m.http_method))
+    });
+    let authorizers = api.authorizers.iter().map(|a| {
+        (
+            a.authorizer_uri.as_deref(),
+            format!("Authorizer {}", a.name),
+        )
+    });
+    callers(methods.chain(authorizers), function_of_uri)
+}
+
+/// Function ARN -> what calls it, from each caller's URI (None: it calls nothing) and name,
+/// in order; `of` reads the function ARN of a URI (None: no fixed function).
+pub fn callers<'a>(
+    calls: impl IntoIterator<Item = (Option<&'a str>, String)>,
+    of: impl Fn(&str) -> Option<String>,
+) -> BTreeMap<String, Vec<String>> {
     let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for m in &api.methods {
-        if let Some(f) = m
-            .method_integration
-            .as_ref()
-            .and_then(|i| i.uri.as_deref())
-            .and_then(function_of_uri)
-        {
-            out.entry(f)
-                .or_default()
-                .push(format!("Method {} {}", m.path, m.http_method));
-        }
-    }
-    for a in &api.authorizers {
-        if let Some(f) = a.authorizer_uri.as_deref().and_then(function_of_uri) {
-            out.entry(f)
-                .or_default()
-                .push(format!("Authorizer {}", a.name));
+    for (uri, caller) in calls {
+        if let Some(f) = uri.and_then(&of) {
+            out.entry(f).or_default().push(caller);
         }
     }
     out
@@ -133,5 +138,24 @@ mod tests {
             None
         );
         assert_eq!(function_of_uri("https://example.com/x"), None);
+    }
+
+    #[test]
+    fn callers_are_grouped_by_function_in_order() {
+        let f = "arn:aws:apigateway:us-west-2:lambda:path/2015-03-31/functions/arn:aws:lambda:us-west-2:1:function:f/invocations";
+        let calls = [
+            (Some(f), "Method /a GET".to_string()),
+            (None, "Method /b GET".to_string()),
+            (Some("https://example.com/x"), "Method /c GET".to_string()),
+            (Some(f), "Authorizer tok".to_string()),
+        ];
+        let got = callers(calls, function_of_uri);
+        assert_eq!(
+            got,
+            BTreeMap::from([(
+                "arn:aws:lambda:us-west-2:1:function:f".to_string(),
+                vec!["Method /a GET".to_string(), "Authorizer tok".to_string()]
+            )])
+        );
     }
 }

@@ -167,6 +167,35 @@ macro_rules! create_domain {
     }};
 }
 
+/// CreateVpcLink through the v1 or v2 client (`$v`; the new id in field `$id`): the name and
+/// tags, and what `$set` adds for that API; after a lost reply, the link of that name in
+/// GetVpcLinks is the attempt's.
+macro_rules! create_link {
+    ($self:ident, $v:ident, $op:literal, $id:ident, $key:expr, $l:expr, $set:expr) => {
+        create_listed!(
+            $self,
+            $op,
+            $key,
+            || {
+                let req = $self
+                    .$v
+                    .create_vpc_link()
+                    .name(&$l.name)
+                    .set_tags(tags(&$l.tags));
+                ($set)(req).send()
+            },
+            $v,
+            "GetVpcLinks",
+            $self.$v.get_vpc_links(),
+            $id,
+            |x| x.name() == Some($key)
+        )
+    };
+}
+
+type LinkV1 = aws_sdk_apigateway::operation::create_vpc_link::builders::CreateVpcLinkFluentBuilder;
+type LinkV2 =
+    aws_sdk_apigatewayv2::operation::create_vpc_link::builders::CreateVpcLinkFluentBuilder;
 type ReqV1 =
     aws_sdk_apigateway::operation::create_domain_name::builders::CreateDomainNameFluentBuilder;
 type ReqV2 =
@@ -404,46 +433,24 @@ impl EstateApplier<'_> {
     }
 
     async fn vpc_link_v1(&self, key: &str, l: &estate::VpcLinkV1) -> Result<String> {
-        create_listed!(
-            self,
-            "CreateVpcLink",
-            key,
-            || {
-                self.v1
-                    .create_vpc_link()
-                    .name(&l.name)
-                    .set_description(l.description.clone())
-                    .set_target_arns(Some(l.target_arns.clone()))
-                    .set_tags(tags(&l.tags))
-                    .send()
-            },
-            v1,
-            "GetVpcLinks",
-            self.v1.get_vpc_links(),
-            id,
-            |x| x.name() == Some(key)
-        )
+        create_link!(self, v1, "CreateVpcLink", id, key, l, |req: LinkV1| {
+            req.set_description(l.description.clone())
+                .set_target_arns(Some(l.target_arns.clone()))
+        })
     }
 
     async fn vpc_link_v2(&self, key: &str, l: &estate::VpcLinkV2) -> Result<String> {
-        create_listed!(
+        create_link!(
             self,
-            "v2:CreateVpcLink",
-            key,
-            || {
-                self.v2
-                    .create_vpc_link()
-                    .name(&l.name)
-                    .set_subnet_ids(Some(l.subnet_ids.clone()))
-                    .set_security_group_ids(Some(l.security_group_ids.clone()))
-                    .set_tags(tags(&l.tags))
-                    .send()
-            },
             v2,
-            "GetVpcLinks",
-            self.v2.get_vpc_links(),
+            "v2:CreateVpcLink",
             vpc_link_id,
-            |x| x.name() == Some(key)
+            key,
+            l,
+            |req: LinkV2| {
+                req.set_subnet_ids(Some(l.subnet_ids.clone()))
+                    .set_security_group_ids(Some(l.security_group_ids.clone()))
+            }
         )
     }
 
@@ -735,6 +742,8 @@ impl EstateApplier<'_> {
         if let Some(old) = old.filter(|_| !create) {
             self.delete_mapping(key, domain, old).await?;
         }
+        // The mapping's key or base path; none for the domain's root.
+        let path = (!m.key.is_empty()).then(|| m.key.clone());
         if m.via == "v2" {
             create!(
                 self,
@@ -746,7 +755,7 @@ impl EstateApplier<'_> {
                         .domain_name(domain)
                         .api_id(&m.api_id)
                         .set_stage(m.stage.clone())
-                        .set_api_mapping_key((!m.key.is_empty()).then(|| m.key.clone()))
+                        .set_api_mapping_key(path.clone())
                         .send()
                 },
                 |_| (),
@@ -774,7 +783,7 @@ impl EstateApplier<'_> {
                         .domain_name(domain)
                         .rest_api_id(&m.api_id)
                         .set_stage(m.stage.clone())
-                        .set_base_path((!m.key.is_empty()).then(|| m.key.clone()))
+                        .set_base_path(path.clone())
                         .send()
                 },
                 "GetBasePathMapping",

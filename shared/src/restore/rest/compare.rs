@@ -77,87 +77,65 @@ impl Refs {
 pub fn items(api: &RestApiSnapshot) -> Vec<Item> {
     let refs = Refs::of(api);
     let none = String::new;
-    let mut out = vec![(
-        Kind::RestApi,
-        String::new(),
-        comparable(&api.api, &refs),
-        api.api.id.clone(),
-    )];
-    out.extend(api.models.iter().map(|m| {
-        (
-            Kind::Model,
-            m.name.clone(),
-            comparable(m, &refs),
-            m.id.clone(),
-        )
-    }));
-    out.extend(api.request_validators.iter().map(|v| {
-        let value = comparable(v, &refs);
-        (Kind::RequestValidator, v.name.clone(), value, v.id.clone())
-    }));
-    out.extend(api.authorizers.iter().map(|a| {
-        (
-            Kind::Authorizer,
-            a.name.clone(),
-            comparable(a, &refs),
-            a.id.clone(),
-        )
-    }));
-    out.extend(api.resources.iter().map(|r| {
-        (
-            Kind::Resource,
-            r.path.clone(),
-            comparable(r, &refs),
-            r.id.clone(),
-        )
-    }));
-    out.extend(api.methods.iter().map(|m| {
-        (
-            Kind::Method,
-            format!("{} {}", m.path, m.http_method),
-            comparable(m, &refs),
-            none(),
-        )
-    }));
+    let mut c = Collect {
+        refs: &refs,
+        out: vec![(
+            Kind::RestApi,
+            String::new(),
+            comparable(&api.api, &refs),
+            api.api.id.clone(),
+        )],
+    };
+    c.add(Kind::Model, &api.models, |m| (m.name.clone(), m.id.clone()));
+    c.add(Kind::RequestValidator, &api.request_validators, |v| {
+        (v.name.clone(), v.id.clone())
+    });
+    c.add(Kind::Authorizer, &api.authorizers, |a| {
+        (a.name.clone(), a.id.clone())
+    });
+    c.add(Kind::Resource, &api.resources, |r| {
+        (r.path.clone(), r.id.clone())
+    });
+    c.add(Kind::Method, &api.methods, |m| {
+        (format!("{} {}", m.path, m.http_method), none())
+    });
     // Default gateway responses exist in every API; only customized ones are compared.
-    out.extend(
-        api.gateway_responses
-            .iter()
-            .filter(|g| !g.default_response)
-            .map(|g| {
-                (
-                    Kind::GatewayResponse,
-                    g.response_type.clone(),
-                    comparable(g, &refs),
-                    none(),
-                )
-            }),
+    let custom = api.gateway_responses.iter().filter(|g| !g.default_response);
+    c.add(Kind::GatewayResponse, custom, |g| {
+        (g.response_type.clone(), none())
+    });
+    c.add(Kind::DocumentationPart, &api.documentation_parts, |d| {
+        (part_key(d), d.id.clone())
+    });
+    c.add(
+        Kind::DocumentationVersion,
+        &api.documentation_versions,
+        |d| (d.version.clone(), none()),
     );
-    out.extend(api.documentation_parts.iter().map(|d| {
-        (
-            Kind::DocumentationPart,
-            part_key(d),
-            comparable(d, &refs),
-            d.id.clone(),
-        )
-    }));
-    out.extend(api.documentation_versions.iter().map(|d| {
-        (
-            Kind::DocumentationVersion,
-            d.version.clone(),
-            comparable(d, &refs),
-            none(),
-        )
-    }));
-    out.extend(api.stages.iter().map(|s| {
-        (
-            Kind::Stage,
-            s.stage_name.clone(),
-            comparable(s, &refs),
-            none(),
-        )
-    }));
-    out
+    c.add(Kind::Stage, &api.stages, |s| (s.stage_name.clone(), none()));
+    c.out
+}
+
+/// Gathers an API's items, each compared with the API's references by name.
+struct Collect<'r> {
+    refs: &'r Refs,
+    out: Vec<Item>,
+}
+
+impl Collect<'_> {
+    /// The items `xs` of `kind`; `key` gives each one's natural key and physical id (empty
+    /// where none is kept).
+    fn add<'a, T: Serialize + 'a>(
+        &mut self,
+        kind: Kind,
+        xs: impl IntoIterator<Item = &'a T>,
+        key: impl Fn(&T) -> (String, String),
+    ) {
+        for x in xs {
+            let (natural, id) = key(x);
+            self.out.push((kind, natural, comparable(x, self.refs), id));
+        }
+    }
 }
 
 /// A documentation part's natural key: its location.
@@ -260,6 +238,13 @@ mod tests {
         }
     }
 
+    /// Each difference as (kind, natural key, change).
+    fn steps(d: &[Difference]) -> Vec<(Kind, &str, &Change)> {
+        d.iter()
+            .map(|d| (d.kind, d.key.as_str(), &d.change))
+            .collect()
+    }
+
     #[test]
     fn two_target_items_with_one_natural_key_are_a_duplicate_with_both_ids() {
         let desired = api("");
@@ -271,12 +256,8 @@ mod tests {
         twin.id = "pets-twin".into();
         target.resources.push(twin);
         let diffs = compare(&desired, Some(&target));
-        let dups: Vec<(Kind, &str, &Change)> = diffs
-            .iter()
-            .map(|d| (d.kind, d.key.as_str(), &d.change))
-            .collect();
         assert_eq!(
-            dups,
+            steps(&diffs),
             vec![
                 (
                     Kind::Authorizer,
@@ -340,12 +321,8 @@ mod tests {
             path_part: Some("extra".into()),
         });
         let d = compare(&want, Some(&have));
-        let got: Vec<(Kind, &str, &Change)> = d
-            .iter()
-            .map(|d| (d.kind, d.key.as_str(), &d.change))
-            .collect();
         assert_eq!(
-            got,
+            steps(&d),
             [
                 (Kind::Authorizer, "tok", &Change::Create),
                 (

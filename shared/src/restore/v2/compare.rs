@@ -124,36 +124,30 @@ pub fn compare(desired: &ApiSnapshot, current: Option<&ApiSnapshot>) -> Vec<Diff
     compare_items(items(desired), current.map(items), &|_, _| false)
 }
 
+/// A logical id from the API's name and an item's natural key ([`v2::ids`]).
+type LogicalId = fn(&str, &str) -> String;
+
 /// The (kind, natural key) of each stored object of `api` exploded as `name`, by logical id.
 pub fn natural_keys(api: &ApiSnapshot, name: &str) -> BTreeMap<String, (Kind, String)> {
-    let mut out = BTreeMap::new();
-    out.insert(v2::ids::api(name), (Kind::Api, String::new()));
-    for m in &api.models {
-        out.insert(
-            v2::ids::model(name, &m.name),
-            (Kind::ModelV2, m.name.clone()),
-        );
-    }
-    for a in &api.authorizers {
-        out.insert(
-            v2::ids::authorizer(name, &a.name),
-            (Kind::AuthorizerV2, a.name.clone()),
-        );
-    }
-    for key in api.integration_keys().into_values() {
-        out.insert(v2::ids::integration(name, &key), (Kind::Integration, key));
-    }
-    for r in &api.routes {
-        out.insert(
-            v2::ids::route(name, &r.route_key),
-            (Kind::Route, r.route_key.clone()),
-        );
-    }
-    for s in &api.stages {
-        out.insert(
-            v2::ids::stage(name, &s.stage_name),
-            (Kind::StageV2, s.stage_name.clone()),
-        );
+    use v2::ids;
+    let integration_keys = api.integration_keys();
+    let models = api.models.iter().map(|m| &m.name).collect();
+    let authorizers = api.authorizers.iter().map(|a| &a.name).collect();
+    let integrations = integration_keys.values().collect();
+    let routes = api.routes.iter().map(|r| &r.route_key).collect();
+    let stages = api.stages.iter().map(|s| &s.stage_name).collect();
+    let by_kind: [(Kind, LogicalId, Vec<&String>); 5] = [
+        (Kind::ModelV2, ids::model, models),
+        (Kind::AuthorizerV2, ids::authorizer, authorizers),
+        (Kind::Integration, ids::integration, integrations),
+        (Kind::Route, ids::route, routes),
+        (Kind::StageV2, ids::stage, stages),
+    ];
+    let mut out = BTreeMap::from([(ids::api(name), (Kind::Api, String::new()))]);
+    for (kind, id, keys) in by_kind {
+        for key in keys {
+            out.insert(id(name, key), (kind, key.clone()));
+        }
     }
     out
 }
@@ -167,20 +161,16 @@ pub fn functions_called(api: &ApiSnapshot) -> BTreeMap<String, Vec<String>> {
                 .then(|| uri.to_string())
         })
     };
-    let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let keys = api.integration_keys();
-    for i in &api.integrations {
-        if let Some(f) = i.integration_uri.as_deref().and_then(of) {
-            let key = keys.get(&i.integration_id).cloned().unwrap_or_default();
-            out.entry(f).or_default().push(format!("Integration {key}"));
-        }
-    }
-    for a in &api.authorizers {
-        if let Some(f) = a.authorizer_uri.as_deref().and_then(of) {
-            out.entry(f)
-                .or_default()
-                .push(format!("Authorizer {}", a.name));
-        }
-    }
-    out
+    let integrations = api.integrations.iter().map(|i| {
+        let key = keys.get(&i.integration_id).cloned().unwrap_or_default();
+        (i.integration_uri.as_deref(), format!("Integration {key}"))
+    });
+    let authorizers = api.authorizers.iter().map(|a| {
+        (
+            a.authorizer_uri.as_deref(),
+            format!("Authorizer {}", a.name),
+        )
+    });
+    crate::restore::lambda::callers(integrations.chain(authorizers), of)
 }
