@@ -96,6 +96,29 @@ pub fn named<X>(
         .and_then(|(_, id)| id)
 }
 
+/// Natural key -> id of the items an applier starts from (`pair`: an item's key and its id).
+pub fn ids<T>(items: &[T], pair: impl Fn(&T) -> (&String, &String)) -> BTreeMap<String, String> {
+    items
+        .iter()
+        .map(|x| {
+            let (key, id) = pair(x);
+            (key.clone(), id.clone())
+        })
+        .collect()
+}
+
+/// Whether a listed API is this job's (after a lost reply): the name and the source tag
+/// (`apigw-dr:source`) it was given.
+pub fn ours(
+    name: Option<&str>,
+    tags: Option<&HashMap<String, String>>,
+    want: &str,
+    source_tag: &str,
+) -> bool {
+    let tag = tags.and_then(|t| t.get(crate::restore::difference::TAG_SOURCE));
+    name == Some(want) && tag.map(String::as_str) == Some(source_tag)
+}
+
 /// One API of the target as an applier calls it (REST's or v2's client): every call paced,
 /// every create sent through [`create_once`], every failure told with the item (`key`) and the
 /// API it concerns. Each request is made by a closure given the client and the API's id.
@@ -111,6 +134,23 @@ pub struct Scope<'a, C> {
 }
 
 impl<'a, C> Scope<'a, C> {
+    /// The API `api_id` through `client`, named `family` in errors (`gaps`: see the field).
+    pub fn new(
+        client: &'a C,
+        pacer: &'a Pacer,
+        api_id: &'a str,
+        family: &'static str,
+        gaps: bool,
+    ) -> Self {
+        Scope {
+            client,
+            pacer,
+            api_id,
+            family,
+            gaps,
+        }
+    }
+
     /// The error for a failed call about `key`.
     pub fn failed<E: OpError>(&self, op: &str, key: &str, e: SdkError<E, HttpResponse>) -> Error {
         if self.gaps && crate::capture::unimplemented(&e) {
@@ -195,6 +235,20 @@ impl<'a, C> Scope<'a, C> {
     }
 }
 
+/// One paced call whose output is not kept (`what`: the call's purpose, for the error).
+pub async fn sent<O, E, S, SF>(pacer: &Pacer, op: &'static str, what: &str, send: S) -> Result<()>
+where
+    S: FnMut() -> SF,
+    SF: Future<Output = Sent<O, E>>,
+    E: OpError,
+{
+    pacer
+        .call(op, send)
+        .await
+        .map(drop)
+        .map_err(|e| crate::awsconf::sdk_error(&format!("{what} ({op})"), e))
+}
+
 /// One paced read of a single item: `None` when the target answers 404 (no such item, or a
 /// look-alike that does not serve the read).
 pub async fn get<O, E, S, SF>(
@@ -245,33 +299,26 @@ where
 /// `$req` (its other parameters set): `looked!(pacer, v1, "GetUsagePlans", what, req)`.
 macro_rules! looked {
     ($pacer:expr, v1, $op:literal, $what:expr, $req:expr) => {
-        $crate::restore::once::list(
-            $pacer,
-            $op,
-            |pos| {
-                let req = $req.limit($crate::capture::PAGE).set_position(pos);
-                async move {
-                    req.send()
-                        .await
-                        .map(|o| (o.items.unwrap_or_default(), o.position))
-                }
-            },
-            $what,
-        )
-        .await
+        $crate::restore::once::looked!(@pages $pacer, $op, $what, |pos| $req
+            .limit($crate::capture::PAGE)
+            .set_position(pos), position)
     };
     ($pacer:expr, v2, $op:literal, $what:expr, $req:expr) => {
+        $crate::restore::once::looked!(@pages $pacer, $op, $what, |token| $req
+            .max_results($crate::capture::PAGE_V2)
+            .set_next_token(token), next_token)
+    };
+    // `$page` makes one page's request from the position or token; `$next` names it in a reply.
+    (@pages $pacer:expr, $op:literal, $what:expr, |$at:ident| $page:expr, $next:ident) => {
         $crate::restore::once::list(
             $pacer,
             $op,
-            |token| {
-                let req = $req
-                    .max_results($crate::capture::PAGE_V2)
-                    .set_next_token(token);
+            |$at| {
+                let req = $page;
                 async move {
                     req.send()
                         .await
-                        .map(|o| (o.items.unwrap_or_default(), o.next_token))
+                        .map(|o| (o.items.unwrap_or_default(), o.$next))
                 }
             },
             $what,

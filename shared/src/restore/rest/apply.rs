@@ -4,6 +4,7 @@
 //! API Gateway implementation; ImportRestApi drops settings and does not exist everywhere.
 
 use std::collections::{BTreeMap, HashMap};
+use std::future::Future;
 
 use aws_sdk_apigateway::Client;
 use aws_sdk_apigateway::types::{
@@ -16,7 +17,7 @@ use crate::pacing::Pacer;
 use crate::restore::children;
 use crate::restore::difference::{Change, Difference, TAG_SOURCE};
 use crate::restore::kind::{Kind, estate_kinds, v2_kinds};
-use crate::restore::once::{self, OpError, Scope, Sent, create_once, hm, named};
+use crate::restore::once::{self, OpError, Scope, Sent, create_once, hm, ids, named};
 use crate::{Error, Result};
 
 /// Every item of a list of this API (after a lost reply: what an attempt may have made).
@@ -28,6 +29,23 @@ macro_rules! list {
             $op,
             &format!("what {} may have made in REST API {}", $op, $self.api_id),
             $self.client.$call().rest_api_id(&$self.api_id)
+        )
+    };
+}
+
+/// The delete and update requests of an item held by its target id (`$delete`, `$update`: the
+/// client's methods, `$id`: the id's setter), for [`ByName`].
+macro_rules! by_id {
+    ($delete:ident, $update:ident, $id:ident) => {
+        (
+            |c: &Client, api: &str, id: &str| c.$delete().rest_api_id(api).$id(id).send(),
+            |c: &Client, api: &str, id: &str, ops: Vec<PatchOperation>| {
+                c.$update()
+                    .rest_api_id(api)
+                    .$id(id)
+                    .set_patch_operations(Some(ops))
+                    .send()
+            },
         )
     };
 }
@@ -77,21 +95,9 @@ impl<'a> Applier<'a> {
             client,
             pacer,
             api_id: current.api.id.clone(),
-            resources: current
-                .resources
-                .iter()
-                .map(|r| (r.path.clone(), r.id.clone()))
-                .collect(),
-            authorizers: current
-                .authorizers
-                .iter()
-                .map(|a| (a.name.clone(), a.id.clone()))
-                .collect(),
-            validators: current
-                .request_validators
-                .iter()
-                .map(|v| (v.name.clone(), v.id.clone()))
-                .collect(),
+            resources: ids(&current.resources, |r| (&r.path, &r.id)),
+            authorizers: ids(&current.authorizers, |a| (&a.name, &a.id)),
+            validators: ids(&current.request_validators, |v| (&v.name, &v.id)),
             deployments: current
                 .deployments
                 .iter()
@@ -146,16 +152,12 @@ impl<'a> Applier<'a> {
                     .send()
             },
             |out| (out.id.unwrap_or_default(), out.root_resource_id),
-            // This job's API: the name and the source tag it was given.
+            // This job's API.
             || async {
                 let apis = crate::capture::get_rest_apis(client, pacer).await?;
                 Ok(apis
                     .into_iter()
-                    .find(|a| {
-                        a.name() == Some(name)
-                            && a.tags().and_then(|t| t.get(TAG_SOURCE)).map(String::as_str)
-                                == Some(source_tag)
-                    })
+                    .find(|a| once::ours(a.name(), a.tags(), name, source_tag))
                     .map(|a| (a.id.unwrap_or_default(), a.root_resource_id)))
             },
             |e| sdk_error(&format!("creating REST API '{name}' (CreateRestApi)"), e),
@@ -184,24 +186,16 @@ impl<'a> Applier<'a> {
 
     /// Deletes the REST API `id` (one replaced by the restore).
     pub async fn delete_api(client: &Client, pacer: &Pacer, id: &str) -> Result<()> {
-        pacer
-            .call("DeleteRestApi", || {
-                client.delete_rest_api().rest_api_id(id).send()
-            })
-            .await
-            .map(drop)
-            .map_err(|e| sdk_error(&format!("deleting REST API {id} (DeleteRestApi)"), e))
+        let what = format!("deleting REST API {id}");
+        once::sent(pacer, "DeleteRestApi", &what, || {
+            client.delete_rest_api().rest_api_id(id).send()
+        })
+        .await
     }
 
     /// This API, for its calls.
     fn scope(&self) -> Scope<'_, Client> {
-        Scope {
-            client: self.client,
-            pacer: self.pacer,
-            api_id: &self.api_id,
-            family: "REST API",
-            gaps: false,
-        }
+        Scope::new(self.client, self.pacer, &self.api_id, "REST API", false)
     }
 
     /// Applies one difference. `desired` holds the full items (with source ids).
@@ -277,121 +271,142 @@ impl<'a> Applier<'a> {
     }
 
     async fn validator(&mut self, d: &Difference, desired: &RestApiSnapshot) -> Result<()> {
-        let key = d.key.as_str();
-        let at = self.scope();
-        if d.change == Change::Delete {
-            let vid = held(&self.validators, d)?;
-            return at
-                .call("DeleteRequestValidator", key, |c, id| {
-                    c.delete_request_validator()
-                        .rest_api_id(id)
-                        .request_validator_id(&vid)
-                        .send()
-                })
-                .await;
-        }
-        let v = find(&desired.request_validators, d, |v| v.name == key)?;
-        if matches!(d.change, Change::Update { .. }) {
-            let vid = held(&self.validators, d)?;
-            let ops = vec![
-                replace("/validateRequestBody", v.validate_request_body.to_string()),
-                replace(
-                    "/validateRequestParameters",
-                    v.validate_request_parameters.to_string(),
-                ),
-            ];
-            return at
-                .call("UpdateRequestValidator", key, |c, id| {
-                    c.update_request_validator()
-                        .rest_api_id(id)
-                        .request_validator_id(&vid)
-                        .set_patch_operations(Some(ops.clone()))
-                        .send()
-                })
-                .await;
-        }
-        let vid = at
-            .create(
+        let calls = ByName {
+            ops: [
+                "DeleteRequestValidator",
+                "UpdateRequestValidator",
                 "CreateRequestValidator",
-                key,
-                |c, id| {
-                    c.create_request_validator()
-                        .rest_api_id(id)
-                        .name(&v.name)
-                        .validate_request_body(v.validate_request_body)
-                        .validate_request_parameters(v.validate_request_parameters)
-                        .send()
-                },
-                |out| out.id.unwrap_or_default(),
-                || async {
-                    let all = list!(self, "GetRequestValidators", get_request_validators)?;
-                    Ok(named(all, key, |x| (x.name, x.id)))
-                },
+            ],
+            by_id: by_id!(
+                delete_request_validator,
+                update_request_validator,
+                request_validator_id
+            ),
+            create: |c: &Client, api: &str, v: &v1::RequestValidator| {
+                c.create_request_validator()
+                    .rest_api_id(api)
+                    .name(&v.name)
+                    .validate_request_body(v.validate_request_body)
+                    .validate_request_parameters(v.validate_request_parameters)
+                    .send()
+            },
+            patches: validator_patches,
+        };
+        let found = || async {
+            let all = list!(self, "GetRequestValidators", get_request_validators)?;
+            Ok::<_, Error>(named(all, &d.key, |x| (x.name, x.id)))
+        };
+        let made = self
+            .by_name(
+                d,
+                &desired.request_validators,
+                |v| &v.name,
+                &self.validators,
+                calls,
+                found,
             )
             .await?;
-        self.validators.insert(v.name.clone(), vid);
+        self.validators.extend(made);
         Ok(())
     }
 
     async fn authorizer(&mut self, d: &Difference, desired: &RestApiSnapshot) -> Result<()> {
-        let key = d.key.as_str();
-        let at = self.scope();
-        if d.change == Change::Delete {
-            let aid = held(&self.authorizers, d)?;
-            return at
-                .call("DeleteAuthorizer", key, |c, id| {
-                    c.delete_authorizer()
-                        .rest_api_id(id)
-                        .authorizer_id(&aid)
-                        .send()
-                })
-                .await;
-        }
-        let a = find(&desired.authorizers, d, |a| a.name == key)?;
-        if matches!(d.change, Change::Update { .. }) {
-            let aid = held(&self.authorizers, d)?;
-            let ops = authorizer_patches(a);
-            return at
-                .call("UpdateAuthorizer", key, |c, id| {
-                    c.update_authorizer()
-                        .rest_api_id(id)
-                        .authorizer_id(&aid)
-                        .set_patch_operations(Some(ops.clone()))
-                        .send()
-                })
-                .await;
-        }
-        let aid = at
-            .create(
-                "CreateAuthorizer",
-                key,
-                |c, id| {
-                    c.create_authorizer()
-                        .rest_api_id(id)
-                        .name(&a.name)
-                        .set_type(a.authorizer_type.as_deref().map(Into::into))
-                        .set_provider_arns(
-                            (!a.provider_arns.is_empty()).then(|| a.provider_arns.clone()),
-                        )
-                        .set_auth_type(a.auth_type.clone())
-                        .set_authorizer_uri(a.authorizer_uri.clone())
-                        .set_authorizer_credentials(a.authorizer_credentials.clone())
-                        .set_identity_source(a.identity_source.clone())
-                        .set_identity_validation_expression(
-                            a.identity_validation_expression.clone(),
-                        )
-                        .set_authorizer_result_ttl_in_seconds(a.authorizer_result_ttl_in_seconds)
-                        .send()
-                },
-                |out| out.id.unwrap_or_default(),
-                || async {
-                    let all = list!(self, "GetAuthorizers", get_authorizers)?;
-                    Ok(named(all, key, |x| (x.name, x.id)))
-                },
+        let calls = ByName {
+            ops: ["DeleteAuthorizer", "UpdateAuthorizer", "CreateAuthorizer"],
+            by_id: by_id!(delete_authorizer, update_authorizer, authorizer_id),
+            create: |c: &Client, api: &str, a: &v1::Authorizer| {
+                c.create_authorizer()
+                    .rest_api_id(api)
+                    .name(&a.name)
+                    .set_type(a.authorizer_type.as_deref().map(Into::into))
+                    .set_provider_arns(
+                        (!a.provider_arns.is_empty()).then(|| a.provider_arns.clone()),
+                    )
+                    .set_auth_type(a.auth_type.clone())
+                    .set_authorizer_uri(a.authorizer_uri.clone())
+                    .set_authorizer_credentials(a.authorizer_credentials.clone())
+                    .set_identity_source(a.identity_source.clone())
+                    .set_identity_validation_expression(a.identity_validation_expression.clone())
+                    .set_authorizer_result_ttl_in_seconds(a.authorizer_result_ttl_in_seconds)
+                    .send()
+            },
+            patches: authorizer_patches,
+        };
+        let found = || async {
+            let all = list!(self, "GetAuthorizers", get_authorizers)?;
+            Ok::<_, Error>(named(all, &d.key, |x| (x.name, x.id)))
+        };
+        let made = self
+            .by_name(
+                d,
+                &desired.authorizers,
+                |a| &a.name,
+                &self.authorizers,
+                calls,
+                found,
             )
             .await?;
-        self.authorizers.insert(a.name.clone(), aid);
+        self.authorizers.extend(made);
         Ok(())
+    }
+
+    /// An item named by itself and held by its target id (`ids`): a request validator or an
+    /// authorizer. Deleted, patched or created through `calls` (`found`: what an attempt made,
+    /// after a lost reply); what it created, by name, for the caller to keep.
+    async fn by_name<T, D, DF, DO, DE, U, UF, UO, UE, C, CF, CO, CE, F, FF>(
+        &self,
+        d: &Difference,
+        items: &[T],
+        name: impl Fn(&T) -> &String,
+        ids: &BTreeMap<String, String>,
+        calls: ByName<D, U, C, T>,
+        found: F,
+    ) -> Result<Option<(String, String)>>
+    where
+        D: Fn(&Client, &str, &str) -> DF,
+        DF: Future<Output = Sent<DO, DE>>,
+        DE: OpError,
+        U: Fn(&Client, &str, &str, Vec<PatchOperation>) -> UF,
+        UF: Future<Output = Sent<UO, UE>>,
+        UE: OpError,
+        C: Fn(&Client, &str, &T) -> CF,
+        CF: Future<Output = Sent<CO, CE>>,
+        CE: OpError,
+        CO: Identified,
+        F: FnMut() -> FF,
+        FF: Future<Output = Result<Option<String>>>,
+    {
+        let key = d.key.as_str();
+        let at = self.scope();
+        let [delete_op, update_op, create_op] = calls.ops;
+        if d.change == Change::Delete {
+            let id = held(ids, d)?;
+            return at
+                .call(delete_op, key, |c, api| (calls.by_id.0)(c, api, &id))
+                .await
+                .map(|()| None);
+        }
+        let item = find(items, d, |x| name(x) == key)?;
+        if matches!(d.change, Change::Update { .. }) {
+            let id = held(ids, d)?;
+            let ops = (calls.patches)(item);
+            return at
+                .call(update_op, key, |c, api| {
+                    (calls.by_id.1)(c, api, &id, ops.clone())
+                })
+                .await
+                .map(|()| None);
+        }
+        let id = at
+            .create(
+                create_op,
+                key,
+                |c, api| (calls.create)(c, api, item),
+                Identified::id,
+                found,
+            )
+            .await?;
+        Ok(Some((name(item).clone(), id)))
     }
 
     async fn resource(&mut self, d: &Difference, desired: &RestApiSnapshot) -> Result<()> {
@@ -986,6 +1001,47 @@ impl<'a> Applier<'a> {
             })
             .await
     }
+}
+
+/// The calls of an item named by itself and held by its target id ([`Applier::by_name`]):
+/// the operations to delete, update and create it, each request given the client, the API's
+/// id and the item's id (or the patches, or the item), and the patches of a changed item.
+struct ByName<D, U, C, T> {
+    ops: [&'static str; 3],
+    /// Delete and update ([`by_id!`]).
+    by_id: (D, U),
+    create: C,
+    patches: fn(&T) -> Vec<PatchOperation>,
+}
+
+/// A create's output that names the new item's id.
+trait Identified {
+    fn id(self) -> String;
+}
+
+impl Identified
+    for aws_sdk_apigateway::operation::create_request_validator::CreateRequestValidatorOutput
+{
+    fn id(self) -> String {
+        self.id.unwrap_or_default()
+    }
+}
+
+impl Identified for aws_sdk_apigateway::operation::create_authorizer::CreateAuthorizerOutput {
+    fn id(self) -> String {
+        self.id.unwrap_or_default()
+    }
+}
+
+/// The patches of a changed request validator: both its switches.
+fn validator_patches(v: &v1::RequestValidator) -> Vec<PatchOperation> {
+    vec![
+        replace("/validateRequestBody", v.validate_request_body.to_string()),
+        replace(
+            "/validateRequestParameters",
+            v.validate_request_parameters.to_string(),
+        ),
+    ]
 }
 
 /// The patches of a changed authorizer: the fields it has.

@@ -10,7 +10,7 @@ use crate::pacing::Pacer;
 use crate::restore::children;
 use crate::restore::difference::{Change, Difference, TAG_SOURCE};
 use crate::restore::kind::{Kind, estate_kinds, rest_kinds};
-use crate::restore::once::{self, OpError, Scope, Sent, create_once, hm, named};
+use crate::restore::once::{self, OpError, Scope, Sent, create_once, hm, ids, named};
 use crate::{Error, Result};
 
 fn vec_or_none(v: &[String]) -> Option<Vec<String>> {
@@ -300,16 +300,8 @@ impl<'a> ApplierV2<'a> {
             client,
             pacer,
             api_id: current.api.api_id.clone(),
-            models: current
-                .models
-                .iter()
-                .map(|m| (m.name.clone(), m.model_id.clone()))
-                .collect(),
-            authorizers: current
-                .authorizers
-                .iter()
-                .map(|a| (a.name.clone(), a.authorizer_id.clone()))
-                .collect(),
+            models: ids(&current.models, |m| (&m.name, &m.model_id)),
+            authorizers: ids(&current.authorizers, |a| (&a.name, &a.authorizer_id)),
             integrations: current
                 .integrations
                 .iter()
@@ -328,11 +320,7 @@ impl<'a> ApplierV2<'a> {
                     })
                 })
                 .collect(),
-            routes: current
-                .routes
-                .iter()
-                .map(|r| (r.route_key.clone(), r.route_id.clone()))
-                .collect(),
+            routes: ids(&current.routes, |r| (&r.route_key, &r.route_id)),
             route_responses: current
                 .routes
                 .iter()
@@ -375,16 +363,12 @@ impl<'a> ApplierV2<'a> {
                     .send()
             },
             |out| out.api_id,
-            // This job's API: the name and the source tag it was given.
+            // This job's API.
             || async {
                 let apis = crate::capture::v2::get_apis(client, pacer).await?;
                 Ok(apis
                     .into_iter()
-                    .find(|a| {
-                        a.name() == Some(name)
-                            && a.tags().and_then(|t| t.get(TAG_SOURCE)).map(String::as_str)
-                                == Some(tag)
-                    })
+                    .find(|a| once::ours(a.name(), a.tags(), name, tag))
                     .map(|a| a.api_id))
             },
             |e| {
@@ -400,23 +384,17 @@ impl<'a> ApplierV2<'a> {
 
     /// Deletes the API `id` (one replaced by the restore; `what`: `HTTP API`, `WebSocket API`).
     pub async fn delete_api(client: &Client, pacer: &Pacer, what: &str, id: &str) -> Result<()> {
-        pacer
-            .call("DeleteApi", || client.delete_api().api_id(id).send())
-            .await
-            .map(drop)
-            .map_err(|e| sdk_error(&format!("deleting {what} {id} (DeleteApi)"), e))
+        let what = format!("deleting {what} {id}");
+        once::sent(pacer, "DeleteApi", &what, || {
+            client.delete_api().api_id(id).send()
+        })
+        .await
     }
 
     /// This API, for its calls: a look-alike's missing operation is
     /// [`Error::Unimplemented`].
     fn scope(&self) -> Scope<'_, Client> {
-        Scope {
-            client: self.client,
-            pacer: self.pacer,
-            api_id: &self.api_id,
-            family: "API",
-            gaps: true,
-        }
+        Scope::new(self.client, self.pacer, &self.api_id, "API", true)
     }
 
     /// Carries out one difference.
