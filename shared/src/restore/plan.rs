@@ -106,11 +106,12 @@ impl Cost {
 impl Path {
     /// `import` or `call by call`.
     pub fn name(&self) -> &'static str {
-        if self.import {
-            "import"
-        } else {
-            "call by call"
-        }
+        Path::name_of(self.import)
+    }
+
+    /// The name of the import path (`import`) or the other (`call by call`).
+    pub fn name_of(import: bool) -> &'static str {
+        if import { "import" } else { "call by call" }
     }
 }
 

@@ -11,7 +11,7 @@ use super::estate::{self, EstateApplier, EstatePlan, EstateReport};
 use super::family::{ApiFamily, Parts};
 use super::kind::Phase;
 use super::lambda;
-use super::plan::{ApiPlan, Body, Desired, Plan, RestoreOptions, desired, source_tag};
+use super::plan::{ApiPlan, Body, Desired, Path, Plan, RestoreOptions, desired, source_tag};
 use super::report::{ApiReport, remaining};
 use crate::pacing::Pacer;
 use crate::secret::Sealer;
@@ -97,16 +97,15 @@ async fn apply_api<F: ApiFamily>(
         }
     };
     report.target_id = Some(F::id(&current).to_string());
-    let (steps, current) = if p.path.import {
+    let (steps, current, imported) = if p.path.import {
         Box::pin(import::<F>(run, &client, &desired, current, &mut report)).await?
     } else {
-        (steps, current)
+        (steps, current, false)
     };
     let mut applier = F::applier(&client, pacer, &current, marker);
     if run_steps::<F>(run, p, &mut applier, &desired, &steps, &mut report).await {
         return Ok((report, true));
     }
-    let imported = report.path == "import";
     F::finish(
         &mut applier,
         &desired,
@@ -134,21 +133,21 @@ async fn import<F: ApiFamily>(
     desired: &F::Api,
     current: F::Api,
     report: &mut ApiReport,
-) -> Result<(Vec<Difference>, F::Api)> {
+) -> Result<(Vec<Difference>, F::Api, bool)> {
     let id = F::id(&current).to_string();
     let what = F::what(desired);
-    let imported = match F::document(desired) {
+    let sent = match F::document(desired) {
         Ok(doc) => F::import(client, run.pacer, &id, &doc).await,
         Err(why) => Err(Error::Invalid(why)),
     };
-    match imported {
+    let imported = sent.is_ok();
+    report.path = Path::name_of(imported).into();
+    match sent {
         Ok(()) => {
             report.applied += 1;
-            report.path = "import".into();
             (run.progress)(format!("{}: imported {what} {id} whole", report.name));
         }
         Err(e) => {
-            report.path = "call by call".into();
             report
                 .notes
                 .push(format!("not imported ({e}): restored call by call"));
@@ -160,10 +159,10 @@ async fn import<F: ApiFamily>(
         .pop()
         .ok_or_else(|| Error::NotFound(format!("{what} {id} cannot be read after its import")))?;
     let steps = F::compare(desired, Some(&current));
-    if report.path == "import" {
+    if imported {
         report.reconciled = steps.iter().filter(|s| !s.is_duplicate()).count() as u64;
     }
-    Ok((steps, current))
+    Ok((steps, current, imported))
 }
 
 /// Runs the steps in order until done or the deadline; true when the deadline stopped it.
