@@ -90,17 +90,30 @@ pub async fn capture_rest_apis(
     select: &[String],
     progress: &(dyn Fn(String) + Send + Sync),
 ) -> Result<Vec<RestApiSnapshot>> {
-    capture_rest_apis_with_gaps(client, pacer, select, progress, &Gaps::strict()).await
+    capture_selected(client, pacer, select, progress, &Gaps::strict(), false).await
 }
 
-/// [`capture_rest_apis`], recording in `gaps` what the source did not serve or answered
-/// unreadably (taken as none).
+/// [`capture_rest_apis`] for a recovery point: recording in `gaps` what the source did not
+/// serve or answered unreadably (taken as none), and with what each stage's deployment
+/// serves ([`v1::Served`]: one GetExport per distinct deployment).
 pub async fn capture_rest_apis_with_gaps(
     client: &Client,
     pacer: &Pacer,
     select: &[String],
     progress: &(dyn Fn(String) + Send + Sync),
     gaps: &Gaps,
+) -> Result<Vec<RestApiSnapshot>> {
+    capture_selected(client, pacer, select, progress, gaps, true).await
+}
+
+/// The selected REST APIs; with `served`, what their stages' deployments serve too.
+async fn capture_selected(
+    client: &Client,
+    pacer: &Pacer,
+    select: &[String],
+    progress: &(dyn Fn(String) + Send + Sync),
+    gaps: &Gaps,
+    served: bool,
 ) -> Result<Vec<RestApiSnapshot>> {
     let all = get_rest_apis(client, pacer).await?;
     let listed = all.len();
@@ -115,7 +128,7 @@ pub async fn capture_rest_apis_with_gaps(
     let skip_if_gone = select.is_empty();
     let jobs: Vec<_> = chosen
         .iter()
-        .map(|api| capture_one(client, pacer, api, skip_if_gone, progress, gaps))
+        .map(|api| capture_one(client, pacer, api, (skip_if_gone, served), progress, gaps))
         .collect();
     let mut out = Vec::new();
     for r in run_bounded(jobs, APIS_AT_ONCE).await {
@@ -174,13 +187,14 @@ fn is_not_found<E: ProvideErrorMetadata>(e: &SdkError<E, HttpResponse>) -> bool 
     status_of(e) == Some(404) || e.code() == Some("NotFoundException")
 }
 
-/// Reads one REST API's contents: its Get calls run at the same time, paced by `pacer`.
-/// `None` when the API was deleted meanwhile and `skip_if_gone` is set.
+/// Reads one REST API's contents: its Get calls run at the same time, paced by `pacer`
+/// (then, with `served`, one GetExport per deployment a stage serves). `None` when the API
+/// was deleted meanwhile and `skip_if_gone` is set.
 async fn capture_one(
     client: &Client,
     pacer: &Pacer,
     api: &sdk::RestApi,
-    skip_if_gone: bool,
+    (skip_if_gone, served): (bool, bool),
     progress: &(dyn Fn(String) + Send + Sync),
     gaps: &Gaps,
 ) -> Result<Option<RestApiSnapshot>> {
@@ -316,6 +330,9 @@ async fn capture_one(
     snap.deployments = deployments.iter().map(convert::deployment).collect();
     snap.stages = stages.iter().map(convert::stage).collect();
     snap.normalize();
+    if served {
+        snap.served = served_definitions(client, pacer, id, &snap.stages, gaps).await;
+    }
 
     let plural = |n: usize, one: &str| format!("{n} {one}{}", if n == 1 { "" } else { "s" });
     progress(format!(
@@ -331,6 +348,85 @@ async fn capture_one(
         "captured REST API"
     );
     Ok(Some(snap))
+}
+
+/// What each deployment a stage of REST API `id` serves: GetExport of one of its stages
+/// (OpenAPI 3 with API Gateway's extensions), once per deployment, read back into the model.
+/// An export that cannot be had or read is a gap of the point (kind [`v1::KIND_SERVED`],
+/// naming the stage), never the end of the capture: that stage is then restored serving the
+/// working copy.
+async fn served_definitions(
+    client: &Client,
+    pacer: &Pacer,
+    id: &str,
+    stages: &[v1::Stage],
+    gaps: &Gaps,
+) -> Vec<v1::Served> {
+    let mut by_deployment: std::collections::BTreeMap<&str, &str> = Default::default();
+    for s in stages {
+        if let Some(d) = s.deployment_id.as_deref() {
+            by_deployment.entry(d).or_insert(&s.stage_name);
+        }
+    }
+    let mut out = Vec::new();
+    for (deployment, stage) in by_deployment {
+        let export = pacer
+            .call("GetExport", || {
+                client
+                    .get_export()
+                    .rest_api_id(id)
+                    .stage_name(stage)
+                    .export_type("oas30")
+                    .accepts("application/json")
+                    .parameters("extensions", "apigateway")
+                    .send()
+            })
+            .await;
+        let read = match export {
+            Ok(o) => served_definition(o.body.as_ref().map_or(&[][..], |b| b.as_ref())),
+            Err(e) => Err(format!("GetExport failed: {}", crate::awsconf::said(&e))),
+        };
+        match read {
+            Ok(definition) => out.push(v1::Served {
+                deployment_id: deployment.to_string(),
+                definition,
+            }),
+            Err(why) => {
+                tracing::warn!(rest_api_id = id, stage, "served definition not captured");
+                gaps.push(Gap::new(
+                    v1::KIND_SERVED,
+                    id,
+                    format!("stage {stage} (deployment {deployment}): {why}"),
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// A stage's export read back into the model (why not, in one line that holds none of it).
+fn served_definition(body: &[u8]) -> std::result::Result<RestApiSnapshot, String> {
+    let doc: serde_json::Value = serde_json::from_slice(body)
+        .map_err(|e| format!("its export is not JSON ({})", e.classify_name()))?;
+    let mut def = crate::openapi::rest::from_document(&doc)
+        .map_err(|e| format!("its export cannot be read: {e}"))?;
+    def.normalize();
+    Ok(def)
+}
+
+trait Classify {
+    fn classify_name(&self) -> &'static str;
+}
+
+impl Classify for serde_json::Error {
+    fn classify_name(&self) -> &'static str {
+        match self.classify() {
+            serde_json::error::Category::Io => "unreadable",
+            serde_json::error::Category::Syntax => "bad syntax",
+            serde_json::error::Category::Data => "unexpected data",
+            serde_json::error::Category::Eof => "cut short",
+        }
+    }
 }
 
 /// Whether an error is an AWS look-alike saying it lacks the operation: 404 or 5xx with no AWS

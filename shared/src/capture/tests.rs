@@ -301,6 +301,103 @@ async fn captures_one_api_with_paging_and_counts_its_calls() {
     );
 }
 
+/// The rules of [`all_rules`] with GetExport (of OpenAPI 3 with API Gateway's extensions
+/// only) answering `body`.
+fn export_rules(body: &'static [u8]) -> Vec<Rule> {
+    let mut rules = all_rules();
+    rules.push(
+        mock!(Client::get_export)
+            .match_requests(|r| {
+                r.export_type() == Some("oas30")
+                    && r.accepts() == Some("application/json")
+                    && r.parameters()
+                        .and_then(|p| p.get("extensions"))
+                        .map(String::as_str)
+                        == Some("apigateway")
+            })
+            .then_output(move || {
+                aws_sdk_apigateway::operation::get_export::GetExportOutput::builder()
+                    .body(aws_sdk_apigateway::primitives::Blob::new(body))
+                    .content_type("application/json")
+                    .build()
+            }),
+    );
+    rules
+}
+
+#[tokio::test]
+async fn a_point_holds_what_each_deployment_serves_exported_once() {
+    let served = v1::RestApiSnapshot {
+        api: v1::RestApi {
+            name: "orders".into(),
+            ..Default::default()
+        },
+        resources: vec![v1::Resource {
+            id: "/pets".into(),
+            path: "/pets".into(),
+            ..Default::default()
+        }],
+        ..Default::default()
+    };
+    let doc = crate::openapi::rest::to_document(&served)
+        .unwrap()
+        .to_string();
+    let client = client(&export_rules(doc.into_bytes().leak()));
+    let pacer = Pacer::for_tests();
+    let gaps = Gaps::default();
+    let apis = capture_rest_apis_with_gaps(&client, &pacer, &[], &|_| {}, &gaps)
+        .await
+        .unwrap();
+    // Both stages serve dep1: one export.
+    assert_eq!(pacer.calls()["GetExport"], 1, "{:?}", pacer.calls());
+    assert_eq!(apis[0].served.len(), 1);
+    assert_eq!(apis[0].served[0].deployment_id, "dep1");
+    let read = &apis[0].served[0].definition;
+    assert_eq!(read.api.name, "orders");
+    assert!(read.resources.iter().any(|r| r.path == "/pets"), "{read:?}");
+    assert!(gaps.take().is_empty());
+    // A restore's capture of its target exports nothing.
+    let pacer = Pacer::for_tests();
+    let target = capture_rest_apis(&client, &pacer, &[], &|_| {})
+        .await
+        .unwrap();
+    assert!(target[0].served.is_empty());
+    assert!(!pacer.calls().contains_key("GetExport"));
+}
+
+#[tokio::test]
+async fn an_export_that_cannot_be_read_is_a_gap_naming_the_stage() {
+    // What moto answers: Swagger 2 of the working copy, without extensions.
+    let swagger = br#"{"swagger":"2.0","info":{"title":"orders"},"paths":{"/pets":{"get":{}}}}"#;
+    let client = client(&export_rules(swagger));
+    let pacer = Pacer::for_tests();
+    let gaps = Gaps::default();
+    let apis = capture_rest_apis_with_gaps(&client, &pacer, &[], &|_| {}, &gaps)
+        .await
+        .unwrap();
+    assert!(apis[0].served.is_empty());
+    assert_eq!(apis[0].stages.len(), 2, "the capture goes on");
+    let gaps = gaps.take();
+    assert_eq!(gaps.len(), 1, "{gaps:?}");
+    assert_eq!(
+        (gaps[0].kind.as_str(), gaps[0].scope.as_str()),
+        ("ServedDefinition", "a1")
+    );
+    assert!(
+        gaps[0]
+            .reason
+            .starts_with("stage dev (deployment dep1): its export cannot be read: the API definition is not OpenAPI 3"),
+        "{}",
+        gaps[0].reason
+    );
+    assert!(!gaps[0].reason.contains("/pets"), "no part of the body");
+    assert!(
+        super::served_definition(b"<html>")
+            .unwrap_err()
+            .contains("not JSON")
+    );
+}
+
 #[tokio::test]
 async fn a_300_resource_api_costs_at_most_20_calls() {
     let mut rules = vec![rest_apis_rule(vec![api("a1", "orders")])];

@@ -18,6 +18,7 @@
 //! | `DocumentationVersion` | `docversion:NAME:VERSION` |
 //! | `Deployment` | `deployment:NAME:DEPLOYMENTID` |
 //! | `Stage` | `stage:NAME:STAGENAME` |
+//! | `ServedDefinition` | `served:NAME:DEPLOYMENTID` (what that deployment serves: see [`Served`]) |
 //!
 //! NAME is the API's name, or `name~apiid` for APIs that share their name with another API of
 //! the same snapshot (see [`logical_names`]). Within one API, two objects that would get the same
@@ -424,6 +425,18 @@ pub struct CanarySettings {
     pub use_stage_cache: bool,
 }
 
+/// What one deployment serves (its stages' GetExport, read back with
+/// [`crate::openapi::rest::from_document`]): a REST API's definition with natural ids (a
+/// resource's id is its path, an authorizer's its name...), without stages or deployments.
+/// Deployments never change, so neither does this object: an unchanged deployment costs no new
+/// object.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Served {
+    pub deployment_id: String,
+    pub definition: RestApiSnapshot,
+}
+
 /// One REST API with everything in it. Each list is kept in a canonical order (see
 /// [`RestApiSnapshot::normalize`]), which capture and [`RestApiSnapshot::assemble`] both produce.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -440,6 +453,10 @@ pub struct RestApiSnapshot {
     pub documentation_versions: Vec<DocumentationVersion>,
     pub deployments: Vec<Deployment>,
     pub stages: Vec<Stage>,
+    /// What the stages' deployments serve, by deployment (absent in older points, and where
+    /// the capture could not read it: a gap of the point).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub served: Vec<Served>,
 }
 
 /// The kinds of stored objects this module makes, in no particular order.
@@ -455,6 +472,7 @@ pub const KINDS: &[&str] = &[
     KIND_DOCUMENTATION_VERSION,
     KIND_DEPLOYMENT,
     KIND_STAGE,
+    KIND_SERVED,
 ];
 pub const KIND_REST_API: &str = "RestApi";
 pub const KIND_RESOURCE: &str = "Resource";
@@ -467,6 +485,7 @@ pub const KIND_DOCUMENTATION_PART: &str = "DocumentationPart";
 pub const KIND_DOCUMENTATION_VERSION: &str = "DocumentationVersion";
 pub const KIND_DEPLOYMENT: &str = "Deployment";
 pub const KIND_STAGE: &str = "Stage";
+pub const KIND_SERVED: &str = "ServedDefinition";
 
 /// The field that ties a stored child object to its API (added by explode, removed by assemble).
 const REST_API_ID: &str = "restApiId";
@@ -525,6 +544,9 @@ pub mod ids {
     pub fn stage(name: &str, stage: &str) -> String {
         format!("stage:{name}:{stage}")
     }
+    pub fn served(name: &str, deployment: &str) -> String {
+        format!("served:{name}:{deployment}")
+    }
 }
 
 impl RestApiSnapshot {
@@ -578,6 +600,10 @@ impl RestApiSnapshot {
             let id = ids::stage(name, &s.stage_name);
             entries.push(id, &s.stage_name, KIND_STAGE, s)?;
         }
+        for s in &self.served {
+            let id = ids::served(name, &s.deployment_id);
+            entries.push(id, &s.deployment_id, KIND_SERVED, s)?;
+        }
         entries.finish(ids::rest_api(name), KIND_REST_API, &self.api, out)
     }
 
@@ -614,6 +640,7 @@ impl RestApiSnapshot {
                     KIND_DOCUMENTATION_VERSION => s.documentation_versions.push(decode(id, v)?),
                     KIND_DEPLOYMENT => s.deployments.push(decode(id, v)?),
                     KIND_STAGE => s.stages.push(decode(id, v)?),
+                    KIND_SERVED => s.served.push(decode(id, v)?),
                     _ => unreachable!("KINDS lists every kind handled here"),
                 }
                 Ok(())
@@ -653,6 +680,8 @@ impl RestApiSnapshot {
             .sort_by(|a, b| a.version.cmp(&b.version));
         self.deployments.sort_by(|a, b| a.id.cmp(&b.id));
         self.stages.sort_by(|a, b| a.stage_name.cmp(&b.stage_name));
+        self.served
+            .sort_by(|a, b| a.deployment_id.cmp(&b.deployment_id));
     }
 
     /// Number of objects this API explodes into.
@@ -667,6 +696,7 @@ impl RestApiSnapshot {
             + self.documentation_versions.len()
             + self.deployments.len()
             + self.stages.len()
+            + self.served.len()
     }
 }
 
@@ -960,6 +990,21 @@ mod tests {
                 created_date: s("2026-01-02T03:04:08Z"),
                 last_updated_date: s("2026-01-02T03:04:09Z"),
             }],
+            served: vec![Served {
+                deployment_id: "dep2".into(),
+                definition: RestApiSnapshot {
+                    api: RestApi {
+                        name: name.into(),
+                        ..Default::default()
+                    },
+                    resources: vec![Resource {
+                        id: "/pets".into(),
+                        path: "/pets".into(),
+                        ..Default::default()
+                    }],
+                    ..Default::default()
+                },
+            }],
         }
     }
 
@@ -1036,6 +1081,21 @@ mod tests {
     }
 
     #[test]
+    fn an_api_stored_before_served_definitions_loads_without_them() {
+        let mut api = rich("a1", "pets");
+        api.served.clear();
+        let text = serde_json::to_value(&api).unwrap();
+        assert!(text.get("served").is_none(), "{text}");
+        let back: RestApiSnapshot = serde_json::from_value(text).unwrap();
+        assert_eq!(back, api);
+        let mut entries = entries_of(&[rich("a1", "pets")]);
+        entries.retain(|e| e.kind != KIND_SERVED);
+        let back = RestApiSnapshot::assemble(entries).unwrap();
+        assert!(back[0].served.is_empty());
+        assert_eq!(back[0].stages, rich("a1", "pets").stages);
+    }
+
+    #[test]
     fn logical_ids() {
         let entries = entries_of(&[rich("a1", "pets")]);
         let ids: Vec<&str> = entries.iter().map(|e| e.id.as_str()).collect();
@@ -1057,10 +1117,12 @@ mod tests {
                 "resource:pets:/pets",
                 "resource:pets:/pets/{id}",
                 "restapi:pets",
+                "served:pets:dep2",
                 "stage:pets:prod",
                 "validator:pets:all",
             ]
         );
+        assert_eq!(find(&entries, "served:pets:dep2").kind, "ServedDefinition");
         assert_eq!(find(&entries, "method:pets:/pets:ANY").kind, "Method");
         assert_eq!(find(&entries, "restapi:pets").kind, "RestApi");
         assert_eq!(

@@ -133,6 +133,11 @@ pub const NOT_CARRIED: &[NotCarried<RestApiSnapshot>] = &[
     ),
     NotCarried::new("deployments", "CreateDeployment", |s| s.deployments.clear()),
     NotCarried::new(
+        "what each stage's deployment serves",
+        "PutRestApi of that definition and CreateDeployment, before the working copy (restore::rest::served)",
+        |s| s.served.clear(),
+    ),
+    NotCarried::new(
         "stages (settings, variables, method settings, access logs, canary, tags)",
         "CreateStage, UpdateStage (method settings), TagResource (stage tags)",
         |s| s.stages.clear(),

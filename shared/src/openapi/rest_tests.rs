@@ -338,6 +338,10 @@ fn rich() -> RestApiSnapshot {
             tags: map(&[("env", "prod".to_string())]),
             ..Default::default()
         }],
+        served: vec![crate::model::v1::Served {
+            deployment_id: "d1".into(),
+            definition: RestApiSnapshot::default(),
+        }],
     };
     api.normalize();
     api

@@ -24,6 +24,7 @@ pub enum Phase {
 macro_rules! rest_kinds {
     () => {
         Kind::RestApi
+            | Kind::ServedDefinition
             | Kind::Model
             | Kind::RequestValidator
             | Kind::Authorizer
@@ -107,6 +108,9 @@ kinds! {
     ApiKey => BeforeApis,
     // REST APIs.
     RestApi => Api,
+    // What a stage served, when it differs from the working copy: imported and deployed
+    // before the working copy is restored.
+    ServedDefinition => Api,
     Model => Api,
     RequestValidator => Api,
     Authorizer => Api,

@@ -446,7 +446,8 @@ async fn plan_api<F: ApiFamily>(
     )?;
     let target_id = current.as_ref().map(|c| F::id(c).to_string());
     let d = desired::<F>(api, source, target, opts, target_id.as_deref())?;
-    let mut steps = F::compare(&d.api, current.as_ref());
+    let mut steps = F::served(&d.api, current.as_ref());
+    steps.extend(F::compare(&d.api, current.as_ref()));
     steps.extend(duplicate);
     let mut calls = F::calls(&steps, &d.api, current.is_some());
     if replace_id.is_some() {
@@ -529,7 +530,14 @@ fn choose_path<F: ApiFamily>(
         return (path, by_calls);
     }
     let imported = F::imported(desired);
-    let reconcile = F::compare(desired, Some(&imported));
+    // Stages that serve definitions of their own get them first, whichever the path.
+    let mut reconcile: Vec<Difference> = steps
+        .iter()
+        .filter(|s| s.kind == Kind::ServedDefinition)
+        .cloned()
+        .collect();
+    let serves_own = !reconcile.is_empty();
+    reconcile.extend(F::compare(desired, Some(&imported)));
     let mut by_import = F::calls(&reconcile, desired, exists);
     *by_import.entry(F::IMPORT_OP).or_insert(0) += 1;
     // The API is created first where there is none (a lost reply is then safe), and what it
@@ -543,8 +551,15 @@ fn choose_path<F: ApiFamily>(
     let cost = Cost::of(&by_import);
     // By the quota floor: where the burst makes both as fast, call by call, which keeps
     // every setting without a reconcile.
-    path.import = cost.seconds < path.by_calls.seconds;
-    path.why = if path.import {
+    // After an import of what stages served, the target's working copy is that definition:
+    // one import of the working copy restores it, whatever the steps planned against it.
+    path.import = cost.seconds < path.by_calls.seconds || serves_own;
+    path.why = if serves_own {
+        format!(
+            "stages serve definitions of their own, imported first; then the working copy is imported: {} calls, at least {:.1} s",
+            cost.calls, cost.seconds
+        )
+    } else if path.import {
         format!(
             "{} calls, at least {:.1} s, instead of {} calls, at least {:.1} s",
             cost.calls, cost.seconds, path.by_calls.calls, path.by_calls.seconds
@@ -677,6 +692,34 @@ mod tests {
         let (_, _, duplicate) = pick(vec![("a1", true), ("a2", true)], Kind::Api);
         assert_eq!(duplicate.unwrap().kind, Kind::Api);
         assert!(pick(vec![("h1", true)], Kind::Api).2.is_none());
+    }
+
+    #[test]
+    fn stages_serving_their_own_definition_come_first_and_the_copy_is_imported_after() {
+        let (s, t) = (
+            src("111111111111", "us-east-1"),
+            src("222222222222", "us-west-2"),
+        );
+        let api = crate::restore::rest::served::tests::source();
+        let d = desired::<Rest>(&api, &s, &t, &RestoreOptions::default(), None).unwrap();
+        assert!(
+            d.notes.iter().any(|n| n
+                == "stage dev serves the restored working copy: what it served was not captured"),
+            "{:?}",
+            d.notes
+        );
+        let mut steps = Rest::served(&d.api, None);
+        steps.extend(Rest::compare(&d.api, None));
+        assert_eq!(steps[0].kind, Kind::ServedDefinition);
+        let calls = Rest::calls(&steps, &d.api, false);
+        let (path, calls) = choose_path::<Rest>(&d.api, false, &steps, calls);
+        assert!(path.import, "{}", path.why);
+        assert!(
+            path.why
+                .starts_with("stages serve definitions of their own")
+        );
+        // prod's definition, then the working copy.
+        assert_eq!(calls["PutRestApi"], 2, "{calls:?}");
     }
 
     #[test]

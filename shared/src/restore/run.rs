@@ -9,7 +9,7 @@ use aws_config::SdkConfig;
 use super::difference::{Change, Difference};
 use super::estate::{self, EstateApplier, EstatePlan, EstateReport};
 use super::family::{ApiFamily, Parts};
-use super::kind::Phase;
+use super::kind::{Kind, Phase};
 use super::lambda;
 use super::plan::{ApiPlan, Body, Desired, Path, Plan, RestoreOptions, desired, source_tag};
 use super::report::{ApiReport, remaining};
@@ -97,6 +97,20 @@ async fn apply_api<F: ApiFamily>(
         }
     };
     report.target_id = Some(F::id(&current).to_string());
+    // Stages that served definitions of their own get them first; the working copy after.
+    let Some((steps, current)) = Box::pin(serve_first::<F>(
+        run,
+        p,
+        &client,
+        &desired,
+        steps,
+        current,
+        &mut report,
+    ))
+    .await?
+    else {
+        return Ok((report, true));
+    };
     let (steps, current, imported) = if p.path.import {
         Box::pin(import::<F>(run, &client, &desired, current, &mut report)).await?
     } else {
@@ -120,8 +134,61 @@ async fn apply_api<F: ApiFamily>(
     let after = F::capture(&client, pacer, std::slice::from_ref(&id))
         .await?
         .pop();
-    report.remaining = remaining(F::compare(&desired, after.as_ref()), &report.gaps, local);
+    let mut diffs = F::served(&desired, after.as_ref());
+    diffs.extend(F::compare(&desired, after.as_ref()));
+    report.remaining = remaining(diffs, &report.gaps, local);
     Ok((report, false))
+}
+
+/// Makes the stages that served definitions of their own (not the working copy) serve them
+/// again: each imported whole and deployed ([`ApiFamily::served`]), before the working copy.
+/// Then the target is captured again, and the steps are what still differs from the working
+/// copy (without those stages' steps: one that failed is in the report, and is not tried
+/// again over the working copy). None when the deadline stopped it.
+async fn serve_first<F: ApiFamily>(
+    run: &Run<'_>,
+    p: &ApiPlan,
+    client: &F::Client,
+    desired: &F::Api,
+    steps: Vec<Difference>,
+    current: F::Api,
+    report: &mut ApiReport,
+) -> Result<Option<(Vec<Difference>, F::Api)>> {
+    let served = F::served(desired, Some(&current));
+    let steps: Vec<Difference> = steps
+        .into_iter()
+        .filter(|s| s.kind != Kind::ServedDefinition)
+        .collect();
+    if served.is_empty() {
+        return Ok(Some((steps, current)));
+    }
+    let mut applier = F::applier(client, run.pacer, &current, run.marker);
+    let failed = report.failed.len();
+    if run_steps::<F>(run, p, &mut applier, desired, &served, report).await {
+        return Ok(None);
+    }
+    for s in served.iter().filter(|s| {
+        !report.failed[failed..]
+            .iter()
+            .any(|f| f.starts_with(&format!("{} {}:", s.kind, s.key)))
+    }) {
+        report.notes.push(format!(
+            "stages {} serve what they served in the source (its definition imported and deployed before the working copy)",
+            s.key
+        ));
+    }
+    let id = F::id(&current).to_string();
+    let current = F::capture(client, run.pacer, std::slice::from_ref(&id))
+        .await?
+        .pop()
+        .ok_or_else(|| {
+            Error::NotFound(format!(
+                "{} {id} cannot be read after its stages' definitions",
+                F::what(desired)
+            ))
+        })?;
+    let steps = F::compare(desired, Some(&current));
+    Ok(Some((steps, current)))
 }
 
 /// The import path: the API rewritten whole from its definition document, then captured

@@ -214,6 +214,7 @@ impl<'a> Applier<'a> {
             Kind::DocumentationPart => self.documentation_part(d, desired).await,
             Kind::DocumentationVersion => self.documentation_version(d, desired).await,
             Kind::Stage => self.stage(d, desired).await,
+            Kind::ServedDefinition => self.served(d, desired).await,
             v2_kinds!() | estate_kinds!() => Err(unhandled(d)),
         }
     }
@@ -955,12 +956,19 @@ impl<'a> Applier<'a> {
         if let Some(d) = &self.deployment {
             return Ok(d.clone());
         }
-        if let Some(d) = self.deployments.get(&self.marker) {
-            self.deployment = Some(d.clone());
+        // The job's deployment carries the job's marker as its description.
+        let marker = self.marker.clone();
+        let id = self.deployment_described(&marker).await?;
+        self.deployment = Some(id.clone());
+        Ok(id)
+    }
+
+    /// The target's deployment described `marker`: the one there (made by an earlier run, or
+    /// by an attempt whose reply was lost), else a new one of the working copy as it is now.
+    pub async fn deployment_described(&mut self, marker: &str) -> Result<String> {
+        if let Some(d) = self.deployments.get(marker) {
             return Ok(d.clone());
         }
-        let marker = self.marker.clone();
-        // The job's deployment carries the job's marker as its description.
         let id = self
             .scope()
             .create(
@@ -969,7 +977,7 @@ impl<'a> Applier<'a> {
                 |c, id| {
                     c.create_deployment()
                         .rest_api_id(id)
-                        .description(&marker)
+                        .description(marker)
                         .send()
                 },
                 |out| out.id.unwrap_or_default(),
@@ -977,19 +985,57 @@ impl<'a> Applier<'a> {
                     let all = list!(self, "GetDeployments", get_deployments)?;
                     Ok(all
                         .into_iter()
-                        .find(|x| x.description() == Some(marker.as_str()))
+                        .find(|x| x.description() == Some(marker))
                         .and_then(|x| x.id))
                 },
             )
             .await?;
-        self.deployments.insert(marker, id.clone());
-        self.deployment = Some(id.clone());
+        self.deployments.insert(marker.to_string(), id.clone());
         Ok(id)
+    }
+
+    /// What a group of stages served in the source ([`super::served`]): its definition
+    /// imported whole, one deployment of it described by the group's marker (none imported
+    /// when a deployment so described is there already), and the group's stages the target
+    /// holds pointed at it (the others when they are created).
+    async fn served(&mut self, d: &Difference, desired: &RestApiSnapshot) -> Result<()> {
+        let groups = super::served::groups(desired);
+        let g = groups.iter().find(|g| g.key() == d.key).ok_or_else(|| {
+            Error::Integrity(format!(
+                "the plan's served definition of stages {} is not in the point",
+                d.key
+            ))
+        })?;
+        if !self.deployments.contains_key(&g.marker) {
+            let doc = crate::openapi::rest::to_document(&g.api)?;
+            <super::Rest as crate::restore::family::ApiFamily>::import(
+                self.client,
+                self.pacer,
+                &self.api_id,
+                &doc,
+            )
+            .await?;
+        }
+        self.deployment_described(&g.marker).await?;
+        for stage in super::served::present(d) {
+            self.point_stage_to(&stage, &g.marker).await?;
+        }
+        Ok(())
     }
 
     /// Makes a stage serve this restore's deployment.
     pub async fn point_stage(&mut self, stage: &str) -> Result<()> {
         let dep = self.ensure_deployment().await?;
+        self.point_stage_at(stage, dep).await
+    }
+
+    /// Makes a stage serve the deployment described `marker` (made if missing).
+    pub async fn point_stage_to(&mut self, stage: &str, marker: &str) -> Result<()> {
+        let dep = self.deployment_described(marker).await?;
+        self.point_stage_at(stage, dep).await
+    }
+
+    async fn point_stage_at(&self, stage: &str, dep: String) -> Result<()> {
         let ops = vec![replace("/deploymentId", dep)];
         self.scope()
             .call("UpdateStage", stage, |c, id| {

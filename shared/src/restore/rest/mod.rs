@@ -4,6 +4,7 @@
 pub mod apply;
 pub mod calls;
 pub mod compare;
+pub mod served;
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -69,11 +70,11 @@ impl ApiFamily for Rest {
             .filter_map(|e| Some((e.id.clone(), natural_key(e)?)))
             .collect()
     }
-    /// Edge-optimized APIs come back Regional unless told; stages that served different
-    /// deployments are named.
+    /// Edge-optimized APIs come back Regional unless told; stages whose served definition
+    /// the point does not hold serve the restored working copy, and the notes say so.
     fn adjust(
         desired: &mut RestApiSnapshot,
-        source: &RestApiSnapshot,
+        _source: &RestApiSnapshot,
         keep_edge: bool,
     ) -> Vec<String> {
         let mut notes = Vec::new();
@@ -84,15 +85,9 @@ impl ApiFamily for Rest {
             ec.types = vec!["REGIONAL".into()];
             notes.push("edge-optimized in the source: recovered as Regional (--keep-edge keeps it edge-optimized)".into());
         }
-        let served: std::collections::BTreeSet<&str> = source
-            .stages
-            .iter()
-            .filter_map(|s| s.deployment_id.as_deref())
-            .collect();
-        if served.len() > 1 {
+        for stage in served::unknown(desired) {
             notes.push(format!(
-                "the source's stages served {} different deployments; every recovered stage serves the recovered working copy",
-                served.len()
+                "stage {stage} serves the restored working copy: what it served was not captured"
             ));
         }
         notes
@@ -100,8 +95,13 @@ impl ApiFamily for Rest {
     fn compare(desired: &RestApiSnapshot, current: Option<&RestApiSnapshot>) -> Vec<Difference> {
         compare(desired, current)
     }
-    /// The steps' calls, and the deployment: after a change to an existing API's working
-    /// copy, one deployment and every stage pointed at it; else one for new stages.
+    fn served(desired: &RestApiSnapshot, current: Option<&RestApiSnapshot>) -> Vec<Difference> {
+        served::differences(desired, current)
+    }
+    /// The steps' calls, and the deployment of the working copy: after a change to an
+    /// existing API's working copy (an import of a served definition is one), one deployment
+    /// and every stage that serves the working copy pointed at it; else one for new stages.
+    /// Stages that serve a definition of their own are counted with its step.
     fn calls(
         steps: &[Difference],
         desired: &RestApiSnapshot,
@@ -111,12 +111,18 @@ impl ApiFamily for Rest {
         for s in steps {
             step_calls(s, desired, &mut calls);
         }
+        let groups = served::groups(desired);
+        let copy_stages = desired
+            .stages
+            .iter()
+            .filter(|s| served::serves_own(&groups, &s.stage_name).is_none())
+            .count() as u64;
         let changes_copy = steps
             .iter()
             .any(|s| s.kind != Kind::Stage && !s.is_duplicate());
-        if changes_copy && current && !desired.stages.is_empty() {
+        if changes_copy && current && copy_stages > 0 {
             *calls.entry("CreateDeployment").or_insert(0) += 1;
-            *calls.entry("UpdateStage").or_insert(0) += desired.stages.len() as u64;
+            *calls.entry("UpdateStage").or_insert(0) += copy_stages;
         } else if steps
             .iter()
             .any(|s| s.kind == Kind::Stage && s.change == Change::Create)
@@ -215,8 +221,10 @@ impl ApiFamily for Rest {
         applier.apply(d, desired).await
     }
     /// Stages serve deployments, not the working copy: after any change to the working copy,
-    /// every existing stage is pointed at a deployment of the restored copy (a stage created
-    /// now got one when it was made).
+    /// every existing stage that serves it is pointed at a deployment of the restored copy (a
+    /// stage created now got one when it was made). A stage that serves a definition of its
+    /// own was pointed at its deployment before the working copy was restored; created now,
+    /// it is pointed at it here.
     async fn finish<'a>(
         applier: &mut Self::Applier<'a>,
         desired: &RestApiSnapshot,
@@ -230,14 +238,18 @@ impl ApiFamily for Rest {
             || steps
                 .iter()
                 .any(|s| s.kind != Kind::Stage && !s.is_duplicate());
-        if !copy_changed {
-            return;
-        }
+        let groups = served::groups(desired);
         for s in &desired.stages {
             let created_now = steps.iter().any(|d| {
                 d.kind == Kind::Stage && d.key == s.stage_name && d.change == Change::Create
             });
-            if !created_now && let Err(e) = applier.point_stage(&s.stage_name).await {
+            let pointed = match served::serves_own(&groups, &s.stage_name) {
+                Some(g) if created_now => applier.point_stage_to(&s.stage_name, &g.marker).await,
+                Some(_) => Ok(()),
+                None if copy_changed && !created_now => applier.point_stage(&s.stage_name).await,
+                None => Ok(()),
+            };
+            if let Err(e) = pointed {
                 report.failed.push(format!("Stage {}: {e}", s.stage_name));
             }
         }
