@@ -666,7 +666,9 @@ async fn a_point_says_what_it_lacks_and_an_unreadable_reply_costs_only_its_kind(
     assert!(
         !gaps.iter().any(|g| g.to_string().contains(&api.api_id)
             && g["kind"] != "DocumentationPart"
-            && g["kind"] != "DocumentationVersion"),
+            && g["kind"] != "DocumentationVersion"
+            // moto's GetExport answers Swagger 2: what the stages serve is not read.
+            && g["kind"] != "ServedDefinition"),
         "the REST API lacks only what moto does not serve: {gaps:?}"
     );
     // The APIs are in the point; the key is not.

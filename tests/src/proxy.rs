@@ -6,6 +6,9 @@
 //!
 //! One request per connection: each reply goes back with `Connection: close`, so the client
 //! never reuses a connection the proxy is about to close.
+//!
+//! [`LossyProxy::exporting`] answers GetExport of given stages itself (moto's GetExport
+//! returns Swagger 2 of the working copy): what a stage serves on AWS, made up by the test.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -49,6 +52,28 @@ impl LossyProxy {
     /// the reply to every `every`-th POST or PUT to API Gateway (the `every`-th, the
     /// `2 * every`-th...).
     pub async fn start(upstream: &str, every: u64) -> Result<LossyProxy> {
+        LossyProxy::with_exports(upstream, every, Vec::new()).await
+    }
+
+    /// A proxy that loses no reply and answers GetExport of each `(api id, stage, document)`
+    /// with that document (any export type), forwarding everything else.
+    pub async fn exporting(
+        upstream: &str,
+        exports: Vec<(String, String, serde_json::Value)>,
+    ) -> Result<LossyProxy> {
+        let exports = exports
+            .into_iter()
+            .map(|(api, stage, doc)| (format!("/restapis/{api}/stages/{stage}/exports/"), doc))
+            .collect();
+        LossyProxy::with_exports(upstream, u64::MAX, exports).await
+    }
+
+    async fn with_exports(
+        upstream: &str,
+        every: u64,
+        exports: Vec<(String, serde_json::Value)>,
+    ) -> Result<LossyProxy> {
+        let exports = Arc::new(exports);
         let upstream = upstream
             .strip_prefix("http://")
             .context("the upstream must be an http:// endpoint")?
@@ -62,9 +87,10 @@ impl LossyProxy {
             async move {
                 while let Ok((client, _)) = listener.accept().await {
                     let (counts, upstream) = (counts.clone(), upstream.clone());
+                    let exports = exports.clone();
                     tokio::spawn(async move {
                         // A client that goes away mid-request is no concern of the test's.
-                        let _ = serve(client, &upstream, every.max(1), &counts).await;
+                        let _ = serve(client, &upstream, every.max(1), &counts, &exports).await;
                     });
                 }
             }
@@ -175,13 +201,35 @@ async fn read_message<R: AsyncRead + Unpin>(r: &mut R, to_eof: bool) -> Result<O
     }))
 }
 
-async fn serve(mut client: TcpStream, upstream: &str, every: u64, counts: &Counts) -> Result<()> {
+async fn serve(
+    mut client: TcpStream,
+    upstream: &str,
+    every: u64,
+    counts: &Counts,
+    exports: &[(String, serde_json::Value)],
+) -> Result<()> {
     let Some(request) = read_message(&mut client, false).await? else {
         return Ok(());
     };
     let mut parts = request.start.split(' ');
     let method = parts.next().unwrap_or_default();
     let path = parts.next().unwrap_or_default();
+    if method == "GET"
+        && let Some((_, doc)) = exports.iter().find(|(p, _)| path.starts_with(p.as_str()))
+    {
+        let body = doc.to_string().into_bytes();
+        let reply = Message {
+            start: "HTTP/1.1 200 OK".into(),
+            headers: vec![
+                ("Content-Type".into(), "application/json".into()),
+                ("Content-Length".into(), body.len().to_string()),
+            ],
+            body,
+        };
+        client.write_all(&reply.closing()).await?;
+        client.shutdown().await?;
+        return Ok(());
+    }
     let lose = matches!(method, "POST" | "PUT")
         && APIGATEWAY_PATHS.iter().any(|p| path.starts_with(p))
         && (counts.writes.fetch_add(1, Ordering::SeqCst) + 1).is_multiple_of(every);

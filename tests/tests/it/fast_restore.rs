@@ -16,7 +16,7 @@ const TARGET: &str = "us-west-2";
 /// A REST API of `n` resources, each with a GET method (a 200 response) on an HTTP_PROXY integration (what
 /// moto's import takes); with `mock`, the first method's integration is MOCK instead (what
 /// moto's import refuses without a uri).
-async fn bulk_api(env: &Env, name: &str, n: usize, mock: bool) -> String {
+pub(crate) async fn bulk_api(env: &Env, name: &str, n: usize, mock: bool) -> String {
     let c = aws_sdk_apigateway::Client::new(&env.sdk(SOURCE, Account::A).await);
     let api = c
         .create_rest_api()

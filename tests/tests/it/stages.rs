@@ -1,0 +1,288 @@
+//! Stages serve what they served, against moto: a source whose `prod` serves an older
+//! definition than its working copy (moto cannot say so: a proxy answers prod's GetExport with
+//! that definition) is restored into another account and Region with prod deployed from that
+//! definition before the working copy is restored; where the export cannot be read (plain
+//! moto), the point has the gap and the stage serves the working copy, as the report says.
+
+use aws_sdk_apigateway::Client;
+use shared::capture::{apigateway_client, capture_rest_apis};
+use shared::model::Snapshot;
+use shared::model::v1::RestApiSnapshot;
+use shared::pacing::Pacer;
+use shared::restore::{self, Kind, Outcome, RestoreOptions};
+use tests::proxy::LossyProxy;
+use tests::{Account, Env, acquire};
+
+use crate::quiet;
+
+const SOURCE: &str = "us-east-1";
+const TARGET: &str = "us-west-2";
+
+/// A REST API with three GET methods on HTTP_PROXY integrations (what moto's import takes,
+/// `https://backend.example.com/r000`...), deployed twice: `prod` on the first deployment,
+/// `beta` on the second.
+async fn two_stage_api(env: &Env) -> String {
+    let id = crate::fast_restore::bulk_api(env, "shop", 3, false).await;
+    let c = Client::new(&env.sdk(SOURCE, Account::A).await);
+    for stage in ["prod", "beta"] {
+        c.create_deployment()
+            .rest_api_id(&id)
+            .stage_name(stage)
+            .send()
+            .await
+            .unwrap();
+    }
+    id
+}
+
+fn uri_of(api: &RestApiSnapshot, path: &str) -> Option<String> {
+    api.methods
+        .iter()
+        .find(|m| m.path == path && m.http_method == "GET")?
+        .method_integration
+        .as_ref()?
+        .uri
+        .clone()
+}
+
+/// A point of the source (read through `source`), as a restore reads it: with its record's
+/// gaps.
+async fn point_of(source: &aws_config::SdkConfig) -> (String, Snapshot, tempfile::TempDir) {
+    let (dir, store, catalog) = tests::local_store().await;
+    let id = tests::take_point(source, &store, &catalog, &["shop"]).await;
+    let record = shared::point::resolve(&catalog, &id).await.unwrap();
+    let (_, mut snap) = shared::point::load(&store, &id).await.unwrap();
+    snap.gaps = record.gaps;
+    (record.id, snap, dir)
+}
+
+/// The target API's stage `stage`: the description of the deployment it serves.
+fn served_by(api: &RestApiSnapshot, stage: &str) -> String {
+    let dep = api
+        .stages
+        .iter()
+        .find(|s| s.stage_name == stage)
+        .and_then(|s| s.deployment_id.clone())
+        .unwrap_or_else(|| panic!("no stage {stage} in {:?}", api.stages));
+    api.deployments
+        .iter()
+        .find(|d| d.id == dep)
+        .and_then(|d| d.description.clone())
+        .unwrap_or_default()
+}
+
+async fn restore_into_b(
+    env: &Env,
+    point: &str,
+    snap: &Snapshot,
+) -> (restore::Plan, restore::RestoreReport, RestApiSnapshot) {
+    let target = env.sdk(TARGET, Account::B).await;
+    let opts = RestoreOptions::default();
+    let pacer = Pacer::default();
+    let plan = restore::plan(point, snap, &target, &opts, &pacer)
+        .await
+        .unwrap();
+    env.start_recording().await;
+    let report = restore::apply(&plan, &target, None, &quiet).await.unwrap();
+    env.stop_recording().await;
+    // Planned again: nothing left to do.
+    let again = restore::plan(point, snap, &target, &opts, &pacer)
+        .await
+        .unwrap();
+    assert!(again.apis[0].steps.is_empty(), "{:#?}", again.apis[0].steps);
+    let id = report.apis[0].target_id.clone().unwrap();
+    let copy = capture_rest_apis(&apigateway_client(&target), &pacer, &[id], &quiet)
+        .await
+        .unwrap()
+        .pop()
+        .unwrap();
+    (plan, report, copy)
+}
+
+#[tokio::test]
+async fn a_stage_one_deployment_behind_is_deployed_from_what_it_served() {
+    let env = acquire().await;
+    let direct = env.sdk(SOURCE, Account::A).await;
+    let id = two_stage_api(&env).await;
+    let pacer = Pacer::default();
+    let working = capture_rest_apis(
+        &apigateway_client(&direct),
+        &pacer,
+        std::slice::from_ref(&id),
+        &quiet,
+    )
+    .await
+    .unwrap()
+    .pop()
+    .unwrap();
+    // prod serves the definition before /r0 moved to v2; beta serves the working copy.
+    let mut older = working.clone();
+    for m in older.methods.iter_mut().filter(|m| m.path == "/r000") {
+        m.method_integration.as_mut().unwrap().uri = Some("https://old.example.com/r000".into());
+    }
+    let doc = |api: &RestApiSnapshot| shared::openapi::rest::to_document(api).unwrap();
+    let proxy = LossyProxy::exporting(
+        env.endpoint(),
+        vec![
+            (id.clone(), "prod".into(), doc(&older)),
+            (id.clone(), "beta".into(), doc(&working)),
+        ],
+    )
+    .await
+    .unwrap();
+    let through = direct.to_builder().endpoint_url(&proxy.endpoint).build();
+    let (point, snap, _dir) = point_of(&through).await;
+
+    // The point holds what each of the two deployments serves, and lacks nothing of it.
+    let api = &snap.rest_apis[0];
+    assert_eq!(api.served.len(), 2, "{:?}", snap.gaps);
+    assert!(
+        !snap.gaps.iter().any(|g| g.kind == "ServedDefinition"),
+        "{:?}",
+        snap.gaps
+    );
+    let prod_dep = api
+        .stages
+        .iter()
+        .find(|s| s.stage_name == "prod")
+        .unwrap()
+        .deployment_id
+        .clone()
+        .unwrap();
+    let served = api
+        .served
+        .iter()
+        .find(|s| s.deployment_id == prod_dep)
+        .unwrap();
+    assert_eq!(
+        uri_of(&served.definition, "/r000").as_deref(),
+        Some("https://old.example.com/r000")
+    );
+
+    let (plan, report, copy) = restore_into_b(&env, &point, &snap).await;
+    // The plan: prod's definition first (its import, deployment and stage counted), then the
+    // working copy by import.
+    let p = &plan.apis[0];
+    assert_eq!(
+        (p.steps[0].kind, p.steps[0].key.as_str()),
+        (Kind::ServedDefinition, "prod")
+    );
+    assert!(p.path.import, "{:?}", p.path);
+    assert_eq!(p.calls["PutRestApi"], 2, "{:?}", p.calls);
+    assert!(p.calls["CreateDeployment"] >= 2, "{:?}", p.calls);
+    let a = &report.apis[0];
+    assert_eq!(report.outcome, Outcome::Succeeded, "{a:#?}");
+    assert!(a.failed.is_empty() && a.remaining.is_empty(), "{a:#?}");
+    assert!(
+        a.notes
+            .iter()
+            .any(|n| n.starts_with("stages prod serve what they served")),
+        "{:?}",
+        a.notes
+    );
+
+    // The recorder: prod's definition imported, then deployed, then the working copy imported.
+    let target_id = copy.api.id.clone();
+    let writes: Vec<_> = env
+        .recorded()
+        .await
+        .into_iter()
+        .filter(|r| r.path.starts_with(&format!("/restapis/{target_id}")) && r.method != "GET")
+        .collect();
+    let put = |i: usize| {
+        writes
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.method == "PUT" && r.path == format!("/restapis/{target_id}"))
+            .nth(i)
+    };
+    let (first, served_body) = put(0)
+        .map(|(i, r)| (i, r.body.clone()))
+        .expect("prod's definition imported");
+    let (second, copy_body) = put(1)
+        .map(|(i, r)| (i, r.body.clone()))
+        .expect("the working copy imported");
+    assert!(
+        served_body.contains("https://old.example.com/r000"),
+        "the first import is prod's definition"
+    );
+    assert!(
+        copy_body.contains("https://backend.example.com/r000")
+            && !copy_body.contains("old.example.com")
+    );
+    let deployed = writes
+        .iter()
+        .position(|r| r.method == "POST" && r.path == format!("/restapis/{target_id}/deployments"))
+        .expect("a deployment");
+    assert!(
+        first < deployed && deployed < second,
+        "{:?}",
+        writes
+            .iter()
+            .map(|r| format!("{} {}", r.method, r.path))
+            .collect::<Vec<_>>()
+    );
+
+    // prod serves its own deployment, beta the working copy's; the working copy is the source's.
+    assert!(
+        served_by(&copy, "prod").starts_with("apigw-dr: what prod served ("),
+        "{copy:?}"
+    );
+    assert!(
+        served_by(&copy, "beta").starts_with("apigw-dr restore of point"),
+        "{copy:?}"
+    );
+    for path in ["/r000", "/r001", "/r002"] {
+        assert_eq!(uri_of(&copy, path), uri_of(&working, path), "{path}");
+    }
+    let mut desired = working.clone();
+    desired.api.name.clone_from(&copy.api.name);
+    assert!(
+        restore::rest::compare(&desired, Some(&copy))
+            .iter()
+            .all(|d| d.kind == Kind::RestApi || d.kind == Kind::Stage),
+        "{:#?}",
+        restore::rest::compare(&desired, Some(&copy))
+    );
+}
+
+#[tokio::test]
+async fn an_unreadable_export_is_a_gap_and_the_stage_serves_the_working_copy() {
+    let env = acquire().await;
+    let direct = env.sdk(SOURCE, Account::A).await;
+    two_stage_api(&env).await;
+    // moto's GetExport: Swagger 2 of the working copy.
+    let (point, snap, _dir) = point_of(&direct).await;
+    let gaps: Vec<_> = snap
+        .gaps
+        .iter()
+        .filter(|g| g.kind == "ServedDefinition")
+        .collect();
+    assert_eq!(gaps.len(), 2, "one per deployment: {:?}", snap.gaps);
+    assert!(
+        gaps.iter()
+            .any(|g| g.reason.starts_with("stage prod (deployment ")),
+        "{gaps:?}"
+    );
+    assert!(snap.rest_apis[0].served.is_empty());
+
+    let (plan, report, copy) = restore_into_b(&env, &point, &snap).await;
+    assert!(
+        !plan.apis[0]
+            .steps
+            .iter()
+            .any(|s| s.kind == Kind::ServedDefinition)
+    );
+    let a = &report.apis[0];
+    assert_eq!(report.outcome, Outcome::Succeeded, "{a:#?}");
+    for stage in ["beta", "prod"] {
+        let note = format!(
+            "stage {stage} serves the restored working copy: what it served was not captured"
+        );
+        assert!(a.notes.contains(&note), "{:?}", a.notes);
+        assert!(
+            served_by(&copy, stage).starts_with("apigw-dr restore of point"),
+            "{stage}"
+        );
+    }
+}
