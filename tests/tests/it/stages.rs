@@ -132,6 +132,8 @@ async fn a_stage_one_deployment_behind_is_deployed_from_what_it_served() {
     .unwrap();
     let through = direct.to_builder().endpoint_url(&proxy.endpoint).build();
     let (point, snap, _dir) = point_of(&through).await;
+    // Exported again, the same definitions: the same point (no new object).
+    assert_eq!(point_of(&through).await.0, point);
 
     // The point holds what each of the two deployments serves, and lacks nothing of it.
     let api = &snap.rest_apis[0];

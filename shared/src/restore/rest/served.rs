@@ -115,33 +115,31 @@ pub fn serves_own<'a>(groups: &'a [Group], stage: &str) -> Option<&'a Group> {
 }
 
 /// One step per group not yet served in `current` (every stage of it on a deployment
-/// described by the group's marker): `current` of the step lists the group's stages the
-/// target has now (pointed at once; the others when the steps have created them).
+/// described by the group's marker, or, in place, still on the source's deployment itself):
+/// `current` of the step lists the group's stages the target has now (pointed at once; the
+/// others when the steps have created them).
 pub fn differences(
     desired: &RestApiSnapshot,
     current: Option<&RestApiSnapshot>,
 ) -> Vec<Difference> {
-    let served_by = |stage: &str| -> Option<&str> {
-        let c = current?;
-        let dep = c
+    let serves = |g: &Group, stage: &str| -> bool {
+        let Some(c) = current else { return false };
+        let Some(dep) = c
             .stages
             .iter()
-            .find(|s| s.stage_name == stage)?
-            .deployment_id
-            .as_deref()?;
-        c.deployments
-            .iter()
-            .find(|d| d.id == dep)?
-            .description
-            .as_deref()
+            .find(|s| s.stage_name == stage)
+            .and_then(|s| s.deployment_id.as_deref())
+        else {
+            return false;
+        };
+        dep == g.deployment_id
+            || c.deployments
+                .iter()
+                .any(|d| d.id == dep && d.description.as_deref() == Some(g.marker.as_str()))
     };
     groups(desired)
         .into_iter()
-        .filter(|g| {
-            !g.stages
-                .iter()
-                .all(|s| served_by(s) == Some(g.marker.as_str()))
-        })
+        .filter(|g| !g.stages.iter().all(|s| serves(g, s)))
         .map(|g| {
             let present: Vec<&String> = g
                 .stages
@@ -319,6 +317,9 @@ pub(crate) mod tests {
             ..Default::default()
         });
         target.stages[0].deployment_id = Some("t2".into());
+        assert!(differences(&desired, Some(&target)).is_empty());
+        // In place, prod still on the source's own deployment: done too.
+        target.stages[0].deployment_id = Some("d1".into());
         assert!(differences(&desired, Some(&target)).is_empty());
     }
 
