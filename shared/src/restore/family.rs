@@ -69,6 +69,11 @@ pub trait ApiFamily: Sized + Send + Sync + 'static {
     fn adjust(desired: &mut Self::Api, source: &Self::Api, keep_edge: bool) -> Vec<String>;
     /// What must change to turn `current` (None: no such API) into `desired`, in order.
     fn compare(desired: &Self::Api, current: Option<&Self::Api>) -> Vec<Difference>;
+    /// The definitions the API holds inside it (what its stages served), each tied to the
+    /// API's id, so that a restore translates them as it translates the API (none by default).
+    fn nested(_api: &mut Self::Api) -> Vec<&mut Self::Api> {
+        Vec::new()
+    }
     /// The steps that make stages serve what they served in the source where that is not
     /// the working copy, done before the working copy is restored (none by default).
     fn served(_desired: &Self::Api, _current: Option<&Self::Api>) -> Vec<Difference> {

@@ -382,25 +382,33 @@ mod rest {
         }
     }
 
+    /// The job's deployment, and the deployment of what a stage served (described by its
+    /// own marker): each found by its description after a lost reply.
     #[tokio::test]
     async fn a_lost_create_deployment_is_found_by_the_jobs_marker() {
         let mut bare = rest_current();
         bare.deployments.clear();
-        let look = answer!(
-            C::get_deployments,
-            o::get_deployments::GetDeploymentsOutput,
-            items(item!(t1::Deployment, id("d-old"), description("by hand"))),
-            items(item!(t1::Deployment, id("d-new"), description(MARKER)))
-        );
-        let (create, lose) = (applied!(C::create_deployment), ("POST", "/deployments"));
-        let case = Lost::new("CreateDeployment", create, lose, look);
-        let made = case
-            .run(async |c, pacer| {
-                let mut a = Applier::new(&c.v1, pacer, &bare, MARKER.into());
-                a.ensure_deployment().await
-            })
-            .await;
-        assert_eq!(made.unwrap(), "d-new");
+        for marker in [MARKER, "apigw-dr: what prod served (0123456789ab)"] {
+            let look = answer!(
+                C::get_deployments,
+                o::get_deployments::GetDeploymentsOutput,
+                items(item!(t1::Deployment, id("d-old"), description("by hand"))),
+                items(item!(t1::Deployment, id("d-new"), description(marker)))
+            );
+            let (create, lose) = (applied!(C::create_deployment), ("POST", "/deployments"));
+            let case = Lost::new("CreateDeployment", create, lose, look);
+            let made = case
+                .run(async |c, pacer| {
+                    let mut a = Applier::new(&c.v1, pacer, &bare, MARKER.into());
+                    if marker == MARKER {
+                        a.ensure_deployment().await
+                    } else {
+                        a.deployment_described(marker).await
+                    }
+                })
+                .await;
+            assert_eq!(made.unwrap(), "d-new", "{marker}");
+        }
     }
 }
 

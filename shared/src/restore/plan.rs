@@ -261,10 +261,39 @@ pub(super) fn desired<F: ApiFamily>(
     opts: &RestoreOptions,
     target_id: Option<&str>,
 ) -> Result<Desired<F::Api>> {
+    let (mut desired, t) = translated::<F>(api, source, target, opts, target_id)?;
+    // What its stages served is translated the same way, each definition as an API of its
+    // own (so that ids in it, VPC links say, follow too).
+    let mut inner = api.clone();
+    for (to, from) in F::nested(&mut desired)
+        .into_iter()
+        .zip(F::nested(&mut inner))
+    {
+        *to = translated::<F>(from, source, target, opts, target_id)?.0;
+    }
+    let name = format!("{}{}", opts.name_prefix, F::name(&desired));
+    F::set_name(&mut desired, name);
+    let notes = F::adjust(&mut desired, api, opts.keep_edge);
+    Ok(Desired {
+        api: desired,
+        rewrites: t.rewrites,
+        blocked: t.blocked,
+        notes,
+    })
+}
+
+/// One API's objects translated for the target, put back together.
+fn translated<F: ApiFamily>(
+    api: &F::Api,
+    source: &Source,
+    target: &Source,
+    opts: &RestoreOptions,
+    target_id: Option<&str>,
+) -> Result<(F::Api, Desired<Vec<Entry>>)> {
     let mut entries = Vec::new();
     F::explode(api, &mut entries)?;
     let keys = F::natural_keys(api, &entries);
-    let t = translate_api(
+    let mut t = translate_api(
         entries,
         &keys,
         source,
@@ -275,18 +304,10 @@ pub(super) fn desired<F: ApiFamily>(
         (F::API_KIND, F::ID_FIELD),
         F::TIE,
     );
-    let mut desired = F::assemble(t.api)?
+    let api = F::assemble(std::mem::take(&mut t.api))?
         .pop()
         .ok_or_else(|| Error::Integrity("translation lost the API".into()))?;
-    let name = format!("{}{}", opts.name_prefix, F::name(&desired));
-    F::set_name(&mut desired, name);
-    let notes = F::adjust(&mut desired, api, opts.keep_edge);
-    Ok(Desired {
-        api: desired,
-        rewrites: t.rewrites,
-        blocked: t.blocked,
-        notes,
-    })
+    Ok((api, t))
 }
 
 /// Whether the target's API `(id, name)` may be the copy of the point's API `source_id`: the
@@ -653,8 +674,18 @@ mod tests {
             ids: [("vlsrc1".to_string(), "vltgt2".to_string())].into(),
             ..Default::default()
         };
+        // What a stage served holds the same integration.
+        let mut served = api.clone();
+        served.api.id.clear();
+        api.served.push(crate::model::v1::Served {
+            deployment_id: "d1".into(),
+            definition: served,
+        });
         let d = desired::<Rest>(&api, &s, &t, &opts, None).unwrap();
         let i = d.api.methods[0].method_integration.as_ref().unwrap();
+        assert_eq!(i.connection_id.as_deref(), Some("vltgt2"));
+        let def = &d.api.served[0].definition;
+        let i = def.methods[0].method_integration.as_ref().unwrap();
         assert_eq!(i.connection_id.as_deref(), Some("vltgt2"));
         assert!(
             d.rewrites.iter().any(|r| r.contains("vlsrc1 -> vltgt2")),

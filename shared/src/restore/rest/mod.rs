@@ -95,6 +95,16 @@ impl ApiFamily for Rest {
     fn compare(desired: &RestApiSnapshot, current: Option<&RestApiSnapshot>) -> Vec<Difference> {
         compare(desired, current)
     }
+    fn nested(api: &mut RestApiSnapshot) -> Vec<&mut RestApiSnapshot> {
+        let id = api.api.id.clone();
+        api.served
+            .iter_mut()
+            .map(|s| {
+                s.definition.api.id.clone_from(&id);
+                &mut s.definition
+            })
+            .collect()
+    }
     fn served(desired: &RestApiSnapshot, current: Option<&RestApiSnapshot>) -> Vec<Difference> {
         served::differences(desired, current)
     }
