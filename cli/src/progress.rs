@@ -73,10 +73,10 @@ fn plain(line: &str) -> String {
 
 /// The bar at one step event; an API's last step also leaves its line above the bar.
 fn draw(bar: &ProgressBar, s: &Steps) {
-    bar.set_length(s.total as u64);
-    bar.set_position(s.done as u64);
     bar.set_message(s.name.clone());
     bar.set_prefix(time_left(s.left));
+    bar.set_length(s.total as u64);
+    bar.set_position(s.done as u64);
     if s.done == s.total {
         bar.println(plain(&s.to_string()));
     }
