@@ -6,6 +6,7 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 
 mod print;
+mod progress;
 
 use clap::{Args, Parser, Subcommand};
 use shared::catalog::Catalog;
@@ -216,12 +217,8 @@ fn fail(msg: &str) -> ExitCode {
 }
 
 async fn run(cli: Cli) -> shared::Result<ExitCode> {
-    let quiet = cli.quiet;
-    let progress = move |line: String| {
-        if !quiet {
-            eprintln!("apigw-dr: {line}");
-        }
-    };
+    let display = progress::Progress::new(cli.quiet);
+    let progress = |line: String| display.line(line);
     let (store, catalog) = shared::location::open(&cli.store, cli.catalog.as_deref(), None).await?;
     let keys = KeyOptions {
         key_file: cli.key_file.clone(),
@@ -244,16 +241,17 @@ async fn run(cli: Cli) -> shared::Result<ExitCode> {
             })
         }
         Command::Restore(a) => {
-            let restored = restore(
-                a,
-                &keys,
-                &store,
-                &catalog,
-                &cli.store,
-                cli.catalog.as_deref(),
-                &progress,
-            )
-            .await;
+            let restored = display
+                .around(restore(
+                    a,
+                    &keys,
+                    &store,
+                    &catalog,
+                    &cli.store,
+                    cli.catalog.as_deref(),
+                    &progress,
+                ))
+                .await;
             match restored {
                 // A damaged point is not restored: the exit code `verify` gives.
                 Err(e @ shared::Error::Integrity(_)) => {

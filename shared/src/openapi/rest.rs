@@ -4,7 +4,7 @@
 //! |---|---|
 //! | name, description, version | `info.title`, `info.description`, `info.version` |
 //! | resources | `paths` (those with methods, and leaves without; parents are implied) |
-//! | method | operation under its verb (`x-amazon-apigateway-any-method` for `ANY`): `operationId`, `parameters` (path, query, header; multi-value ones as arrays), `requestBody` (request models), `responses` (headers, models), `security`, `x-amazon-apigateway-request-validator`, `x-amazon-apigateway-integration` (with `responses` by selection pattern, `default` for none) |
+//! | method | operation under its verb (`x-amazon-apigateway-any-method` for `ANY`): `operationId`, `parameters` (path, query, header; multi-value ones as arrays), `requestBody` (request models), `responses` (headers, models; `default` alone for none), `security`, `x-amazon-apigateway-request-validator`, `x-amazon-apigateway-integration` (with `responses` by selection pattern, `default` for none) |
 //! | authorizers | `components.securitySchemes` with `x-amazon-apigateway-authorizer` and `-authtype` |
 //! | API key required, AWS_IAM | the `api_key` and `sigv4` security schemes |
 //! | authorization scopes | the scopes of the method's authorizer in its `security` |
@@ -49,6 +49,9 @@ const PARAMETERS: [(&str, &str, bool); 5] = [
     ("method.request.multivalueheader.", "header", true),
 ];
 const RESPONSE_HEADER: &str = "method.response.header.";
+/// The response key an operation without method responses carries (a method response's
+/// status code is three digits, so it is never one).
+const NO_RESPONSES: &str = "default";
 
 /// What a REST API's document cannot carry, and the call that restores each after an import.
 pub const NOT_CARRIED: &[NotCarried<RestApiSnapshot>] = &[
@@ -547,6 +550,15 @@ fn operation(
         }
         responses.insert(status.clone(), o.into());
     }
+    // OpenAPI wants at least one response per operation (an import validating the document
+    // refuses `{}`): a method without method responses gets a `default` one, which names no
+    // status code API Gateway can hold and reads back as none.
+    if responses.is_empty() {
+        responses.insert(
+            NO_RESPONSES.into(),
+            json!({"description": "Default response"}),
+        );
+    }
     op.insert("responses".into(), responses.into());
 
     let mut requirement = Map::new();
@@ -796,7 +808,7 @@ pub fn from_document(doc: &Value) -> Result<RestApiSnapshot> {
             if let Some(body) = op.get("requestBody") {
                 m.request_models = content_models(body);
             }
-            for (status, r) in entries(op, "responses") {
+            for (status, r) in entries(op, "responses").filter(|(k, _)| *k != NO_RESPONSES) {
                 let response_parameters = entries(r, "headers")
                     .map(|(h, v)| (format!("{RESPONSE_HEADER}{h}"), flag(v, "required")))
                     .collect();

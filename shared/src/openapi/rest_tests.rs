@@ -374,6 +374,42 @@ fn round_trip_gives_back_everything_not_listed_as_not_carried() {
     assert_eq!(to_document(&back).unwrap(), doc);
 }
 
+/// OpenAPI wants at least one response per operation: a method without method responses
+/// gets `default` alone, read back as none; one with responses gets no `default`.
+#[test]
+fn a_method_without_responses_carries_a_default_response_and_reads_back_without() {
+    let with = rest_doc();
+    assert!(with["paths"]["/pets"]["get"]["responses"]["200"].is_object());
+    assert!(with["paths"]["/pets"]["get"]["responses"]["default"].is_null());
+
+    let mut api = rich();
+    assert!(api.methods.iter().any(|m| !m.method_responses.is_empty()));
+    for m in &mut api.methods {
+        m.method_responses.clear();
+    }
+    let doc = to_document(&api).unwrap();
+    let operations: Vec<&Value> = doc["paths"]
+        .as_object()
+        .unwrap()
+        .values()
+        .flat_map(|item| item.as_object().unwrap().values())
+        .filter(|op| {
+            op.get("x-amazon-apigateway-integration").is_some() || op.get("responses").is_some()
+        })
+        .collect();
+    assert_eq!(operations.len(), api.methods.len());
+    for op in operations {
+        assert_eq!(
+            op["responses"],
+            json!({"default": {"description": "Default response"}})
+        );
+    }
+    let back = from_document(&doc).unwrap();
+    assert!(back.methods.iter().all(|m| m.method_responses.is_empty()));
+    assert_eq!(back, carried(&api));
+    assert_eq!(to_document(&back).unwrap(), doc);
+}
+
 #[test]
 fn every_not_carried_entry_changes_the_rich_api_and_names_a_call() {
     let api = rich();

@@ -24,6 +24,7 @@ pub mod once;
 #[cfg(test)]
 mod once_tests;
 pub mod plan;
+pub mod progress;
 pub mod report;
 pub mod rest;
 mod run;

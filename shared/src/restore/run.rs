@@ -277,9 +277,9 @@ async fn run_steps<F: ApiFamily>(
                 .failed
                 .push(format!("{} {}: {e}", step.kind, step.key)),
         }
-        if (i + 1) % 50 == 0 || i + 1 == total {
-            progress(format!("{}: {}/{} steps", p.name, i + 1, total));
-        }
+        super::progress::report(progress, &p.name, i + 1, total, || {
+            super::quota_floor(&F::calls(&steps[i + 1..], desired, true))
+        });
     }
     false
 }

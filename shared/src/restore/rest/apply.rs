@@ -184,15 +184,6 @@ impl<'a> Applier<'a> {
         Ok((id, root))
     }
 
-    /// Deletes the REST API `id` (one replaced by the restore).
-    pub async fn delete_api(client: &Client, pacer: &Pacer, id: &str) -> Result<()> {
-        let what = format!("deleting REST API {id}");
-        once::sent(pacer, "DeleteRestApi", &what, || {
-            client.delete_rest_api().rest_api_id(id).send()
-        })
-        .await
-    }
-
     /// This API, for its calls.
     fn scope(&self) -> Scope<'_, Client> {
         Scope::new(self.client, self.pacer, &self.api_id, "REST API", false)

@@ -19,6 +19,7 @@ pub use compare::{compare, items, natural_key};
 use super::difference::{Change, Difference};
 use super::family::{ApiFamily, Head, Parts};
 use super::kind::Kind;
+use super::once::sent;
 use super::plan::Body;
 use super::report::ApiReport;
 use crate::Result;
@@ -172,13 +173,12 @@ impl ApiFamily for Rest {
     ) -> Result<Vec<RestApiSnapshot>> {
         capture_rest_apis(client, pacer, ids, &|_| {}).await
     }
-    fn delete_api(
-        client: &Client,
-        pacer: &Pacer,
-        _what: &str,
-        id: &str,
-    ) -> impl Future<Output = Result<()>> + Send {
-        Applier::delete_api(client, pacer, id)
+    async fn delete_api(client: &Client, pacer: &Pacer, what: &str, id: &str) -> Result<()> {
+        let what = format!("deleting {what} {id}");
+        sent(pacer, Self::DELETE_API, &what, || {
+            client.delete_rest_api().rest_api_id(id).send()
+        })
+        .await
     }
     async fn create_api(
         client: &Client,
@@ -199,21 +199,17 @@ impl ApiFamily for Rest {
         doc: &serde_json::Value,
     ) -> Result<()> {
         let body = doc.to_string().into_bytes();
-        pacer
-            .call("PutRestApi", || {
-                client
-                    .put_rest_api()
-                    .rest_api_id(id)
-                    .mode(aws_sdk_apigateway::types::PutMode::Overwrite)
-                    .fail_on_warnings(true)
-                    .body(aws_sdk_apigateway::primitives::Blob::new(body.clone()))
-                    .send()
-            })
-            .await
-            .map(|_| ())
-            .map_err(|e| {
-                crate::awsconf::sdk_error(&format!("importing REST API {id} whole (PutRestApi)"), e)
-            })
+        let what = format!("importing REST API {id} whole");
+        sent(pacer, Self::IMPORT_OP, &what, || {
+            client
+                .put_rest_api()
+                .rest_api_id(id)
+                .mode(aws_sdk_apigateway::types::PutMode::Overwrite)
+                .fail_on_warnings(true)
+                .body(aws_sdk_apigateway::primitives::Blob::new(body.clone()))
+                .send()
+        })
+        .await
     }
     fn applier<'a>(
         client: &'a Client,

@@ -382,15 +382,6 @@ impl<'a> ApplierV2<'a> {
         id.ok_or_else(|| Error::Aws(format!("CreateApi for {name} returned no id")))
     }
 
-    /// Deletes the API `id` (one replaced by the restore; `what`: `HTTP API`, `WebSocket API`).
-    pub async fn delete_api(client: &Client, pacer: &Pacer, what: &str, id: &str) -> Result<()> {
-        let what = format!("deleting {what} {id}");
-        once::sent(pacer, "DeleteApi", &what, || {
-            client.delete_api().api_id(id).send()
-        })
-        .await
-    }
-
     /// This API, for its calls: a look-alike's missing operation is
     /// [`Error::Unimplemented`].
     fn scope(&self) -> Scope<'_, Client> {

@@ -19,6 +19,7 @@ pub use compare::{compare, functions_called, items, natural_keys};
 use super::difference::Difference;
 use super::family::{ApiFamily, Head, Parts};
 use super::kind::Kind;
+use super::once::sent;
 use super::plan::Body;
 use super::report::ApiReport;
 use crate::model::v2::ApiSnapshot;
@@ -120,13 +121,12 @@ impl ApiFamily for V2 {
     ) -> impl Future<Output = Result<Vec<ApiSnapshot>>> + Send {
         crate::capture::v2::capture_apis(client, pacer, ids, &|_| {})
     }
-    fn delete_api(
-        client: &Client,
-        pacer: &Pacer,
-        what: &str,
-        id: &str,
-    ) -> impl Future<Output = Result<()>> + Send {
-        ApplierV2::delete_api(client, pacer, what, id)
+    async fn delete_api(client: &Client, pacer: &Pacer, what: &str, id: &str) -> Result<()> {
+        let what = format!("deleting {what} {id}");
+        sent(pacer, Self::DELETE_API, &what, || {
+            client.delete_api().api_id(id).send()
+        })
+        .await
     }
     fn create_api(
         client: &Client,
@@ -145,20 +145,16 @@ impl ApiFamily for V2 {
         doc: &serde_json::Value,
     ) -> Result<()> {
         let body = doc.to_string();
-        pacer
-            .call("ReimportApi", || {
-                client
-                    .reimport_api()
-                    .api_id(id)
-                    .fail_on_warnings(true)
-                    .body(body.clone())
-                    .send()
-            })
-            .await
-            .map(|_| ())
-            .map_err(|e| {
-                crate::awsconf::sdk_error(&format!("importing API {id} whole (ReimportApi)"), e)
-            })
+        let what = format!("importing API {id} whole");
+        sent(pacer, Self::IMPORT_OP, &what, || {
+            client
+                .reimport_api()
+                .api_id(id)
+                .fail_on_warnings(true)
+                .body(body.clone())
+                .send()
+        })
+        .await
     }
     fn applier<'a>(
         client: &'a Client,
