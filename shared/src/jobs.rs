@@ -268,6 +268,7 @@ pub async fn run_ready(
                 Box::pin(prepare(store, catalog, valid)).await?
             }
         };
+        let prepared = crate::standby::failback_prepared(&job.request, prepared)?;
         let plan = Box::pin(plan_prepared(&prepared, target_sdk)).await?;
         job.steps = plan.apis.iter().map(|a| a.steps.len() as u64).sum();
         job.calls = plan.total_calls;

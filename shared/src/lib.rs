@@ -28,6 +28,7 @@ pub mod region;
 pub mod restore;
 pub mod secret;
 pub mod select;
+pub mod standby;
 pub mod store;
 pub mod time;
 pub mod translate;
