@@ -17,6 +17,7 @@ mod recovery;
 mod restore;
 mod restore_estate;
 mod restore_v2;
+mod standby;
 
 use serde_json::Value;
 
