@@ -379,3 +379,249 @@ pub fn enabled(get: impl Fn(&str) -> Option<String>) -> Result<bool> {
         ))),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::v1::{Integration, Method, RestApi, RestApiSnapshot};
+    use crate::restore::RestoreReport;
+
+    fn src(account: &str, region: &str) -> Source {
+        Source {
+            partition: "aws".into(),
+            account: account.into(),
+            region: region.into(),
+        }
+    }
+
+    fn job(
+        id: &str,
+        standby: bool,
+        phase: Phase,
+        updated: i64,
+        target: Option<Source>,
+    ) -> JobRecord {
+        let mut j = JobRecord::new(
+            JobRequest {
+                point: format!("p-{id}"),
+                to_region: Some("us-west-2".into()),
+                standby,
+                ..Default::default()
+            },
+            "test",
+        );
+        j.id = id.into();
+        j.phase = phase;
+        j.updated = updated;
+        j.report = target.map(|t| {
+            serde_json::from_value::<RestoreReport>(serde_json::json!({
+                "point": format!("p-{id}"), "target": t, "outcome": "Succeeded", "apis": [],
+                "calls": 0, "minSeconds": 0.0, "seconds": 0.0
+            }))
+            .unwrap()
+        });
+        j
+    }
+
+    fn point(id: &str, source: Source, created: i64) -> PointRecord {
+        serde_json::from_value(serde_json::json!({
+            "id": id, "created": created, "confirmed": created, "expires": created + 1,
+            "source": source, "trigger": "test", "status": "Available", "apis": [],
+            "counts": {}, "objects": 0, "bytes": 0
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn only_a_live_standby_job_into_the_same_target_holds_it() {
+        let now = 10 * STALE_MS;
+        let req = JobRequest {
+            to_region: Some("us-west-2".into()),
+            ..Default::default()
+        };
+        let live = job("a", true, Phase::Applying, now - 1000, None);
+        assert_eq!(
+            running(std::slice::from_ref(&live), &req, now).map(|j| j.id.as_str()),
+            Some("a")
+        );
+        for other in [
+            job("stale", true, Phase::Applying, now - STALE_MS, None),
+            job("ended", true, Phase::Succeeded, now, None),
+            job("failover", false, Phase::Applying, now, None),
+        ] {
+            assert!(
+                running(std::slice::from_ref(&other), &req, now).is_none(),
+                "{}",
+                other.id
+            );
+        }
+        let elsewhere = JobRequest {
+            to_region: Some("eu-west-1".into()),
+            ..Default::default()
+        };
+        assert!(running(&[live], &elsewhere, now).is_none());
+    }
+
+    #[test]
+    fn a_standby_holds_its_newest_succeeded_point_and_says_how_far_behind_it_is() {
+        let (a, b) = (
+            src("111111111111", "us-east-1"),
+            src("222222222222", "us-west-2"),
+        );
+        let jobs = vec![
+            job("new-failed", true, Phase::Failed, 50, Some(b.clone())),
+            job("newer", true, Phase::Succeeded, 40, Some(b.clone())),
+            job("failover", false, Phase::Succeeded, 35, Some(b.clone())),
+            job("older", true, Phase::Succeeded, 30, Some(b.clone())),
+        ];
+        let points = vec![
+            point("p-older", a.clone(), 1_000),
+            point("p-newer", a.clone(), 2_000),
+            point("p-3", a.clone(), 5_000),
+            point("p-4", a.clone(), 9_000),
+            point("p-other-source", b.clone(), 20_000),
+        ];
+        let s = states(&jobs, &points, 60);
+        assert_eq!(s.len(), 1, "{s:?}");
+        let s = &s[0];
+        assert_eq!(
+            (s.point.as_str(), s.job.as_str(), s.synced),
+            ("p-newer", "newer", 40)
+        );
+        assert_eq!(s.source.as_ref(), Some(&a));
+        assert_eq!(s.newest.as_deref(), Some("p-4"));
+        assert_eq!((s.behind_points, s.behind_ms), (2, 7_000));
+        // Its point pruned: held, but nothing to compare with.
+        let s = states(&jobs, &points[2..], 60);
+        assert_eq!((s[0].source.as_ref(), s[0].behind_points), (None, 0));
+    }
+
+    #[test]
+    fn failback_takes_the_newest_point_of_the_last_failovers_target() {
+        let (a, b) = (
+            src("111111111111", "us-east-1"),
+            src("222222222222", "us-west-2"),
+        );
+        let points = vec![
+            point("b-old", b.clone(), 1),
+            point("b-new", b.clone(), 5),
+            point("a-newest", a.clone(), 9),
+        ];
+        let jobs = vec![
+            job("standby", true, Phase::Succeeded, 9, Some(a.clone())),
+            job("failover", false, Phase::Succeeded, 8, Some(b.clone())),
+        ];
+        assert_eq!(recovery_point(&jobs, &points).unwrap().id, "b-new");
+        let e = recovery_point(&jobs[..1], &points).unwrap_err().to_string();
+        assert!(
+            e.contains("no failover job") && e.contains("failback POINT"),
+            "{e}"
+        );
+        let e = recovery_point(&jobs, &points[2..]).unwrap_err().to_string();
+        assert!(
+            e.contains("222222222222/us-west-2") && e.contains("--region us-west-2"),
+            "{e}"
+        );
+    }
+
+    /// The recovery side's copy of API `orig1` of 111111111111/us-east-1: id `rec1` in
+    /// 222222222222/us-west-2, calling the function `orders-dr` there.
+    fn recovery_side(tagged: bool) -> Snapshot {
+        let mut tags = BTreeMap::from([("team".to_string(), "pets".to_string())]);
+        if tagged {
+            tags.insert(TAG_SOURCE.into(), "111111111111/us-east-1/orig1".into());
+        }
+        Snapshot {
+            source: src("222222222222", "us-west-2"),
+            rest_apis: vec![RestApiSnapshot {
+                api: RestApi {
+                    id: "rec1".into(),
+                    name: "orders".into(),
+                    policy: Some(
+                        r#"{"Resource":"arn:aws:execute-api:us-west-2:222222222222:rec1/*"}"#
+                            .into(),
+                    ),
+                    tags,
+                    ..Default::default()
+                },
+                methods: vec![Method {
+                    resource_id: "r1".into(),
+                    path: "/pets".into(),
+                    http_method: "GET".into(),
+                    method_integration: Some(Integration {
+                        integration_type: Some("AWS_PROXY".into()),
+                        uri: Some("arn:aws:apigateway:us-west-2:lambda:path/2015-03-31/functions/arn:aws:lambda:us-west-2:222222222222:function:orders-dr/invocations".into()),
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                }],
+                ..Default::default()
+            }],
+            apis_v2: vec![],
+            estate: Default::default(),
+            gaps: vec![],
+        }
+    }
+
+    #[test]
+    fn a_point_of_the_recovery_side_goes_home_under_its_original_ids() {
+        let forward =
+            Mapping::parse("[lambda_functions]\n\"orders\" = \"orders-dr\"\n", None).unwrap();
+        let home = rehome(&recovery_side(true), &forward.invert().unwrap()).unwrap();
+        assert_eq!(home.source, src("111111111111", "us-east-1"));
+        let api = &home.rest_apis[0];
+        assert_eq!(api.api.id, "orig1");
+        assert_eq!(
+            api.api.tags,
+            BTreeMap::from([("team".to_string(), "pets".to_string())])
+        );
+        assert_eq!(
+            api.api.policy.as_deref(),
+            Some(r#"{"Resource":"arn:aws:execute-api:us-east-1:111111111111:orig1/*"}"#)
+        );
+        assert_eq!(api.methods.len(), 1);
+        assert_eq!(
+            api.methods[0]
+                .method_integration
+                .as_ref()
+                .unwrap()
+                .uri
+                .as_deref(),
+            Some(
+                "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:111111111111:function:orders/invocations"
+            )
+        );
+    }
+
+    #[test]
+    fn failback_needs_apis_restored_from_one_place() {
+        let e = rehome(&recovery_side(false), &Mapping::empty())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("holds no API that apigw-dr restored"), "{e}");
+        let mut two = recovery_side(true);
+        let mut other = two.rest_apis[0].clone();
+        other.api.id = "rec2".into();
+        other
+            .api
+            .tags
+            .insert(TAG_SOURCE.into(), "333333333333/eu-west-1/x".into());
+        two.rest_apis.push(other);
+        let e = origin(&two).unwrap_err().to_string();
+        assert!(
+            e.contains("111111111111/us-east-1, 333333333333/eu-west-1") && e.contains("--api"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn the_standby_setting_is_on_or_off() {
+        let with = |v: &'static str| move |_: &str| Some(v.to_string());
+        assert!(enabled(with("on")).unwrap());
+        assert!(enabled(with("TRUE")).unwrap());
+        assert!(!enabled(with("off")).unwrap());
+        assert!(!enabled(|_| None).unwrap());
+        let e = enabled(with("yes")).unwrap_err().to_string();
+        assert!(e.contains("APIGW_DR_STANDBY='yes'"), "{e}");
+    }
+}
