@@ -550,7 +550,9 @@ impl RecoveryFunction {
                         let target_sdk = self.target_sdk(&valid.request).await?;
                         let prepared =
                             Box::pin(jobs::prepare(&self.store, &self.catalog, valid)).await?;
-                        let plan = Box::pin(jobs::plan_prepared(&prepared, &target_sdk)).await?;
+                        let mut plan =
+                            Box::pin(jobs::plan_prepared(&prepared, &target_sdk)).await?;
+                        crate::standby::note_standby_in(&self.catalog, &mut plan).await?;
                         plans.push(serde_json::to_value(&plan).unwrap_or_default());
                     }
                     return Ok(serde_json::json!({ "dryRun": true, "plans": plans }));
