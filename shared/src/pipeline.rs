@@ -609,6 +609,7 @@ impl RecoveryFunction {
         point: String,
         deadline: Option<std::time::Instant>,
     ) -> Result<Value> {
+        let point = crate::point::resolve(&self.catalog, &point).await?.id;
         let mut request = self.request(point, vec![], None);
         request.standby = true;
         let held = crate::standby::status(&self.catalog).await?;

@@ -361,3 +361,54 @@ async fn an_uninvertible_mapping_fails_a_failback_before_any_write() {
         .collect();
     assert!(writes.is_empty(), "{writes:?}");
 }
+
+/// The deployed path: a "Standby Sync Requested" event makes the recovery function sync the
+/// standby (a standby job), the same point again is skipped, and the alarm's failover into
+/// the standby creates nothing.
+#[tokio::test]
+async fn the_recovery_function_syncs_the_standby_once_per_point_and_fails_over_into_it() {
+    use crate::recovery::{config, deployed, jobs, target_apis};
+    use serde_json::json;
+    let env = acquire().await;
+    let (home, _) = Box::pin(deployed(&env)).await;
+    let f = shared::pipeline::RecoveryFunction::new(config(), &home)
+        .await
+        .unwrap();
+    let sync = json!({"version": "0", "id": "s1", "detail-type": shared::events::STANDBY_SYNC,
+        "source": "apigw-dr", "account": tests::ACCOUNT_A, "time": "2026-12-03T00:00:00Z",
+        "region": "us-west-2", "resources": [], "detail": {"point": "latest"}});
+    let out = Box::pin(f.handle(sync.clone(), None)).await.unwrap();
+    assert_eq!(out["jobs"][0]["phase"], "Succeeded", "{out:#}");
+    let recorded = jobs(&home).await;
+    assert_eq!(recorded.len(), 1);
+    assert_eq!(recorded[0]["request"]["standby"], true);
+    assert_eq!(recorded[0]["trigger"], "standby");
+    assert_eq!(target_apis(&env).await.len(), 1);
+
+    // The standby holds the point: the same request again is skipped, no job written.
+    let again = Box::pin(f.handle(sync, None)).await.unwrap();
+    assert!(
+        again["skipped"]
+            .as_str()
+            .is_some_and(|s| s.contains("holds point")),
+        "{again:#}"
+    );
+    assert_eq!(jobs(&home).await.len(), 1);
+
+    // The alarm's failover goes into the standby: accepted, nothing created.
+    env.start_recording().await;
+    let out = Box::pin(f.handle(crate::event("alarm-state-change.json", ""), None))
+        .await
+        .unwrap();
+    env.stop_recording().await;
+    assert_eq!(out["jobs"][0]["phase"], "Succeeded", "{out:#}");
+    let writes: Vec<(String, String)> = env
+        .recorded()
+        .await
+        .into_iter()
+        .filter(|r| r.service.as_deref() == Some("apigateway") && r.method != "GET")
+        .map(|r| (r.method, r.path))
+        .collect();
+    assert!(writes.is_empty(), "the failover wrote: {writes:?}");
+    assert_eq!(target_apis(&env).await.len(), 1);
+}
