@@ -40,6 +40,16 @@ async fn add_resource(v1: &V1, name: &str, part: &str) {
         .unwrap();
 }
 
+/// The API Gateway calls other than reads that moto recorded: (method, path).
+async fn api_gateway_writes(env: &tests::Env) -> Vec<(String, String)> {
+    env.recorded()
+        .await
+        .into_iter()
+        .filter(|r| r.service.as_deref() == Some("apigateway") && r.method != "GET")
+        .map(|r| (r.method, r.path))
+        .collect()
+}
+
 /// Each API's steps as (API name, kind, natural key), and the estate's.
 fn steps(plan: &shared::restore::Plan) -> Vec<(String, Kind, String)> {
     let mut out: Vec<(String, Kind, String)> = plan
@@ -207,13 +217,7 @@ async fn a_standby_syncs_only_changes_a_failover_into_it_creates_nothing_and_fai
     .unwrap();
     env.stop_recording().await;
     assert_eq!(failover.phase, Phase::Succeeded, "{:?}", failover.error);
-    let writes: Vec<(String, String)> = env
-        .recorded()
-        .await
-        .into_iter()
-        .filter(|r| r.service.as_deref() == Some("apigateway") && r.method != "GET")
-        .map(|r| (r.method, r.path))
-        .collect();
+    let writes = api_gateway_writes(&env).await;
     assert!(writes.is_empty(), "the failover wrote: {writes:?}");
 
     // During the incident, the recovery side changes; a point of it is taken there.
@@ -402,13 +406,7 @@ async fn the_recovery_function_syncs_the_standby_once_per_point_and_fails_over_i
         .unwrap();
     env.stop_recording().await;
     assert_eq!(out["jobs"][0]["phase"], "Succeeded", "{out:#}");
-    let writes: Vec<(String, String)> = env
-        .recorded()
-        .await
-        .into_iter()
-        .filter(|r| r.service.as_deref() == Some("apigateway") && r.method != "GET")
-        .map(|r| (r.method, r.path))
-        .collect();
+    let writes = api_gateway_writes(&env).await;
     assert!(writes.is_empty(), "the failover wrote: {writes:?}");
     assert_eq!(target_apis(&env).await.len(), 1);
 }
