@@ -888,3 +888,94 @@ async fn restore_of_a_damaged_point_exits_3_marks_it_and_writes_nothing() {
     let again = run(&vars, store, &["restore", "v1", "--to-region", "us-west-2"]);
     assert_one_line_exit(&again, 3, "is Damaged");
 }
+
+#[tokio::test]
+async fn standby_status_standby_and_failback_from_the_command_line() {
+    let (env, dir, vars) = orders_and_a_store().await;
+    let store = dir.path();
+    let id = last_line(&run(&vars, store, &["snapshot"]).stdout).to_string();
+    let map = store.join("map.toml");
+    std::fs::write(
+        &map,
+        "[cognito_user_pools]\n\"us-east-1_PetsPool1\" = \"us-west-2_PetsPoolB\"\n",
+    )
+    .unwrap();
+    let map = map.to_str().unwrap();
+    let role = tests::role_arn(Account::B);
+    let to = [
+        "--to-region",
+        "us-west-2",
+        "--to-role-arn",
+        role.as_str(),
+        "--map",
+        map,
+    ];
+
+    // No standby yet, and nothing to fail back from.
+    let st = run(&vars, store, &["status", "--standby"]);
+    assert_eq!(st.code, 0, "{}", st.stderr);
+    assert!(st.stdout.contains("no standby"), "{}", st.stdout);
+    let r = run(&vars, store, &["failback", "--to-region", REGION]);
+    assert_one_line_error(&r, "no failover job");
+
+    // The first standby creates the API; status --standby shows what it holds.
+    let r = run(&vars, store, &[&["standby", &id][..], &to[..]].concat());
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let st = run(&vars, store, &["status", "--standby", "--json"]);
+    let states: Value = serde_json::from_str(&st.stdout).unwrap();
+    assert_eq!(states[0]["point"], id.as_str(), "{states:#}");
+    assert_eq!(states[0]["target"]["account"], tests::ACCOUNT_B);
+    assert_eq!(states[0]["behindPoints"], 0);
+    let st = run(&vars, store, &["status", "--standby"]);
+    assert!(
+        st.stdout.contains(&id[..12]) && st.stdout.contains("us-west-2"),
+        "{}",
+        st.stdout
+    );
+    let job = run(&vars, store, &["status", "latest", "--json"]);
+    let job: Value = serde_json::from_str(&job.stdout).unwrap();
+    assert_eq!(job["request"]["standby"], true);
+
+    // A failover into it updates in place and its plan names the standby.
+    let plan = run(
+        &vars,
+        store,
+        &[&["restore", &id, "--dry-run"][..], &to[..]].concat(),
+    );
+    assert_eq!(plan.code, 0, "{}", plan.stderr);
+    assert!(
+        plan.stdout.contains("-> update") && plan.stdout.contains("holds the standby"),
+        "{}",
+        plan.stdout
+    );
+
+    // A mapping that cannot be inverted stops a failback at once: one line, no job.
+    let jobs_before = run(&vars, store, &["status", "latest", "--json"]).stdout;
+    let bad = store.join("bad.toml");
+    std::fs::write(
+        &bad,
+        "[subnets]\n\"subnet-0a\" = \"subnet-0b\"\n\"subnet-1a\" = \"subnet-0b\"\n",
+    )
+    .unwrap();
+    env.start_recording().await;
+    let r = run(
+        &vars,
+        store,
+        &[
+            "failback",
+            &id,
+            "--to-region",
+            REGION,
+            "--map",
+            bad.to_str().unwrap(),
+        ],
+    );
+    env.stop_recording().await;
+    assert_one_line_error(&r, "cannot be inverted");
+    assert!(r.stderr.contains("bad.toml"), "{}", r.stderr);
+    assert!(env.recorded().await.is_empty(), "nothing read or written");
+    assert_eq!(
+        run(&vars, store, &["status", "latest", "--json"]).stdout,
+        jobs_before
+    );
+}
