@@ -99,6 +99,29 @@ fn last_line(s: &str) -> &str {
     s.lines().last().unwrap_or("")
 }
 
+/// The sample API's mapping file for us-west-2 (written into the store folder), and the
+/// arguments that restore into account B there with it.
+fn into_account_b(store: &Path) -> (String, Vec<String>) {
+    let map = store.join("map.toml");
+    std::fs::write(
+        &map,
+        "[cognito_user_pools]\n\"us-east-1_PetsPool1\" = \"us-west-2_PetsPoolB\"\n",
+    )
+    .unwrap();
+    let map = map.to_str().unwrap().to_string();
+    let to = [
+        "--to-region",
+        "us-west-2",
+        "--to-role-arn",
+        &tests::role_arn(Account::B),
+        "--map",
+        &map,
+    ]
+    .map(str::to_string)
+    .to_vec();
+    (map, to)
+}
+
 async fn orders(env: &Env) -> fixtures::SampleApi {
     let sdk = env.sdk(REGION, Account::A).await;
     fixtures::sample_rest_api(&aws_sdk_apigateway::Client::new(&sdk), "orders")
@@ -338,22 +361,11 @@ async fn restore_plan_detach_status_and_diff() {
     let store = dir.path();
     let vars = env.cli_env(REGION);
     let id = last_line(&run(&vars, store, &["snapshot", "--label", "v1"]).stdout).to_string();
-    let map = store.join("map.toml");
-    std::fs::write(
-        &map,
-        "[cognito_user_pools]\n\"us-east-1_PetsPool1\" = \"us-west-2_PetsPoolB\"\n",
-    )
-    .unwrap();
-    let map = map.to_str().unwrap();
-    let role = tests::role_arn(Account::B);
-    let to = [
-        "--to-region",
-        "us-west-2",
-        "--to-role-arn",
-        role.as_str(),
-        "--map",
-        map,
-    ];
+    let (map, to) = into_account_b(store);
+    let (map, to) = (
+        map.as_str(),
+        to.iter().map(String::as_str).collect::<Vec<_>>(),
+    );
 
     // A bad selector stops the restore before anything happens.
     let r = run(
@@ -894,22 +906,8 @@ async fn standby_status_standby_and_failback_from_the_command_line() {
     let (env, dir, vars) = orders_and_a_store().await;
     let store = dir.path();
     let id = last_line(&run(&vars, store, &["snapshot"]).stdout).to_string();
-    let map = store.join("map.toml");
-    std::fs::write(
-        &map,
-        "[cognito_user_pools]\n\"us-east-1_PetsPool1\" = \"us-west-2_PetsPoolB\"\n",
-    )
-    .unwrap();
-    let map = map.to_str().unwrap();
-    let role = tests::role_arn(Account::B);
-    let to = [
-        "--to-region",
-        "us-west-2",
-        "--to-role-arn",
-        role.as_str(),
-        "--map",
-        map,
-    ];
+    let (_, to) = into_account_b(store);
+    let to: Vec<&str> = to.iter().map(String::as_str).collect();
 
     // No standby yet, and nothing to fail back from.
     let st = run(&vars, store, &["status", "--standby"]);
