@@ -650,15 +650,15 @@ async fn failback(
         ..a.to.request(a.point.clone().unwrap_or_default(), keys)?
     };
     // The inverted mapping is checked before anything is read.
-    shared::standby::failback_mapping(&request).map_err(|e| a.to.named(e))?;
+    shared::failback::failback_mapping(&request).map_err(|e| a.to.named(e))?;
     if a.point.is_none() {
-        request.point = shared::standby::last_recovery_point(catalog).await?;
+        request.point = shared::failback::last_recovery_point(catalog).await?;
     }
     let valid = request.validate(catalog).await.map_err(|e| a.to.named(e))?;
     let request = valid.request.clone();
     let prepared = jobs::prepare(store, catalog, valid).await?;
     let from = prepared.point.source.clone();
-    let prepared = shared::standby::failback_prepared(&request, prepared)?;
+    let prepared = shared::jobs::failback_prepared(&request, prepared)?;
     print::failback(&request.point, &from, &prepared.snap.source, a.to.dry_run);
     if a.to.dry_run {
         let target =

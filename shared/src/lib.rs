@@ -14,6 +14,7 @@ pub mod debounce;
 pub mod dns;
 pub mod error;
 pub mod events;
+pub mod failback;
 pub mod jobs;
 #[cfg(feature = "lambda")]
 pub mod lambda;

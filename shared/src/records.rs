@@ -131,7 +131,7 @@ pub struct JobRequest {
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub standby: bool,
     /// A failback: the point (of the recovery side) is restored in place into the source its
-    /// APIs were restored from, the mapping file inverted (crate::standby::failback_prepared).
+    /// APIs were restored from, the mapping file inverted (crate::jobs::failback_prepared).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub failback: bool,
 }

@@ -132,6 +132,12 @@ async fn a_standby_syncs_only_changes_a_failover_into_it_creates_nothing_and_fai
 
     // The first standby creates everything.
     let first = run_standby(&s, &s.point, &target).await;
+    eprintln!(
+        "figures: first standby: {} steps, {} calls, {:.2} s",
+        first.steps,
+        first.report.as_ref().map_or(0, |r| r.calls),
+        first.report.as_ref().map_or(0.0, |r| r.seconds)
+    );
     assert!(first.steps > 0);
     let states = shared::standby::status(&s.catalog).await.unwrap();
     assert_eq!(states.len(), 1, "{states:?}");
@@ -187,6 +193,12 @@ async fn a_standby_syncs_only_changes_a_failover_into_it_creates_nothing_and_fai
     );
     assert!(plan.apis.iter().all(|a| a.action == "update"), "{plan:#?}");
     let second = run_standby(&s, &second_point, &target).await;
+    eprintln!(
+        "figures: second standby: {} steps, {} calls, {:.2} s",
+        second.steps,
+        second.report.as_ref().map_or(0, |r| r.calls),
+        second.report.as_ref().map_or(0.0, |r| r.seconds)
+    );
     assert_eq!(second.steps, 1);
     let states = shared::standby::status(&s.catalog).await.unwrap();
     assert_eq!(states[0].point, second_point);
@@ -217,6 +229,12 @@ async fn a_standby_syncs_only_changes_a_failover_into_it_creates_nothing_and_fai
     .unwrap();
     env.stop_recording().await;
     assert_eq!(failover.phase, Phase::Succeeded, "{:?}", failover.error);
+    eprintln!(
+        "figures: failover into the standby: {} steps, {} calls, {:.2} s",
+        failover.steps,
+        failover.report.as_ref().map_or(0, |r| r.calls),
+        failover.report.as_ref().map_or(0.0, |r| r.seconds)
+    );
     let writes = api_gateway_writes(&env).await;
     assert!(writes.is_empty(), "the failover wrote: {writes:?}");
 
@@ -224,7 +242,7 @@ async fn a_standby_syncs_only_changes_a_failover_into_it_creates_nothing_and_fai
     add_resource(&v1_target, "orders", "during-incident").await;
     let recovery_point = Box::pin(tests::take_point(&target, &s.store, &s.catalog, &[])).await;
     assert_eq!(
-        shared::standby::last_recovery_point(&s.catalog)
+        shared::failback::last_recovery_point(&s.catalog)
             .await
             .unwrap(),
         recovery_point,
@@ -241,7 +259,7 @@ async fn a_standby_syncs_only_changes_a_failover_into_it_creates_nothing_and_fai
     let prepared = Box::pin(jobs::prepare(&s.store, &s.catalog, valid))
         .await
         .unwrap();
-    let prepared = shared::standby::failback_prepared(&back, prepared).unwrap();
+    let prepared = shared::jobs::failback_prepared(&back, prepared).unwrap();
     assert_eq!(prepared.snap.source.region, SOURCE);
     assert!(prepared.opts.in_place);
     let plan = Box::pin(jobs::plan_prepared(&prepared, &source))
@@ -269,6 +287,12 @@ async fn a_standby_syncs_only_changes_a_failover_into_it_creates_nothing_and_fai
     let report = serde_json::to_value(job.report.clone().unwrap()).unwrap();
     assert!(unexplained(&report).is_empty(), "{report:#}");
     assert_eq!(job.phase, Phase::Succeeded, "{report:#}");
+    eprintln!(
+        "figures: failback: {} steps, {} calls, {:.2} s",
+        job.steps,
+        job.report.as_ref().map_or(0, |r| r.calls),
+        job.report.as_ref().map_or(0.0, |r| r.seconds)
+    );
     // The original API has the change, and no API was added to the source.
     let resources = v1_source
         .get_resources()
@@ -336,7 +360,7 @@ async fn an_uninvertible_mapping_fails_a_failback_before_any_write() {
         ..Default::default()
     };
     env.start_recording().await;
-    let e = shared::standby::failback_mapping(&back).unwrap_err();
+    let e = shared::failback::failback_mapping(&back).unwrap_err();
     env.stop_recording().await;
     assert!(
         e.to_string()
