@@ -370,7 +370,18 @@ pub struct SnapshotFunction {
 }
 
 impl SnapshotFunction {
+    /// The function with the standby setting of its environment (`APIGW_DR_STANDBY`).
     pub async fn new(cfg: crate::config::FunctionConfig, home: &SdkConfig) -> Result<Self> {
+        let standby = crate::standby::enabled(|k| std::env::var(k).ok())?;
+        Self::with_standby(cfg, home, standby).await
+    }
+
+    /// The function; with `standby`, each point it writes is announced for a standby sync.
+    pub async fn with_standby(
+        cfg: crate::config::FunctionConfig,
+        home: &SdkConfig,
+        standby: bool,
+    ) -> Result<Self> {
         let (store_url, catalog_url) = cfg.store_and_catalog()?;
         let (store, catalog) =
             crate::location::open(store_url, Some(catalog_url), Some(home)).await?;
@@ -381,8 +392,7 @@ impl SnapshotFunction {
         )
         .await?;
         let sealer = Sealer::for_store(&store, &cfg.key_options(), Some(home));
-        let standby = crate::standby::enabled(|k| std::env::var(k).ok())?
-            .then(|| crate::events::Bus::new(home, &cfg.event_bus));
+        let standby = standby.then(|| crate::events::Bus::new(home, &cfg.event_bus));
         Ok(SnapshotFunction {
             cfg,
             source,

@@ -434,3 +434,79 @@ async fn the_recovery_function_syncs_the_standby_once_per_point_and_fails_over_i
     assert!(writes.is_empty(), "the failover wrote: {writes:?}");
     assert_eq!(target_apis(&env).await.len(), 1);
 }
+
+/// Standby on, the snapshot function announces each point it writes; that event, given to the
+/// recovery function, syncs the standby with that point.
+#[tokio::test]
+async fn the_snapshot_function_asks_for_a_sync_of_the_point_it_wrote() {
+    use crate::recovery::{config, deployed, jobs};
+    use serde_json::json;
+    let env = acquire().await;
+    let (home, queue) = Box::pin(deployed(&env)).await;
+    // The stack's standby rule, here to the test's queue.
+    let eb = aws_sdk_eventbridge::Client::new(&home);
+    eb.put_rule()
+        .name("standby")
+        .event_bus_name("apigw-dr")
+        .event_pattern(
+            json!({"source": ["apigw-dr"], "detail-type": [shared::events::STANDBY_SYNC]})
+                .to_string(),
+        )
+        .send()
+        .await
+        .unwrap();
+    eb.put_targets()
+        .rule("standby")
+        .event_bus_name("apigw-dr")
+        .targets(
+            aws_sdk_eventbridge::types::Target::builder()
+                .id("q")
+                .arn(format!(
+                    "arn:aws:sqs:us-west-2:{}:continues",
+                    tests::ACCOUNT_A
+                ))
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let source = V1::new(&env.sdk(SOURCE, Account::A).await);
+    let (orders, _) = rest_api(&source, "orders").await;
+    let request = json!({"version": "0", "id": "r1", "detail-type": "Snapshot Requested",
+        "source": "apigw-dr", "account": tests::ACCOUNT_A, "time": "2026-12-03T00:00:00Z",
+        "region": "us-west-2", "resources": [], "detail": {"apis": [orders], "trigger": "schedule"}});
+    let cfg = || {
+        let mut c = config();
+        c.source_region = Some(SOURCE.into());
+        c
+    };
+
+    // Off: no announcement.
+    let off = shared::pipeline::SnapshotFunction::with_standby(cfg(), &home, false)
+        .await
+        .unwrap();
+    Box::pin(off.handle(request.clone())).await.unwrap();
+    assert!(tests::drain_queue(&home, &queue).await.is_empty());
+
+    let on = shared::pipeline::SnapshotFunction::with_standby(cfg(), &home, true)
+        .await
+        .unwrap();
+    let out = Box::pin(on.handle(request)).await.unwrap();
+    let point = out["point"].as_str().unwrap();
+    let sent = tests::drain_queue(&home, &queue).await;
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    let sync: serde_json::Value = serde_json::from_str(&sent[0]).unwrap();
+    assert_eq!(sync["detail-type"], shared::events::STANDBY_SYNC);
+    assert_eq!(sync["detail"]["point"], point);
+
+    let f = shared::pipeline::RecoveryFunction::new(config(), &home)
+        .await
+        .unwrap();
+    let done = Box::pin(f.handle(sync, None)).await.unwrap();
+    assert_eq!(done["jobs"][0]["phase"], "Succeeded", "{done:#}");
+    let recorded = jobs(&home).await;
+    assert_eq!(recorded.len(), 1);
+    assert_eq!(recorded[0]["request"]["point"], point);
+    assert_eq!(recorded[0]["request"]["standby"], true);
+}
