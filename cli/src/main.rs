@@ -659,7 +659,9 @@ async fn failback(
     let prepared = jobs::prepare(store, catalog, valid).await?;
     let from = prepared.point.source.clone();
     let prepared = shared::jobs::failback_prepared(&request, prepared)?;
-    print::failback(&request.point, &from, &prepared.snap.source, a.to.dry_run);
+    if !a.to.json {
+        print::failback(&request.point, &from, &prepared.snap.source, a.to.dry_run);
+    }
     if a.to.dry_run {
         let target =
             shared::awsconf::load(request.to_region.as_deref(), request.to_role_arn.as_deref())

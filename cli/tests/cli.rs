@@ -903,7 +903,10 @@ async fn restore_of_a_damaged_point_exits_3_marks_it_and_writes_nothing() {
 
 #[tokio::test]
 async fn standby_status_standby_and_failback_from_the_command_line() {
-    let (env, dir, vars) = orders_and_a_store().await;
+    let env = acquire().await;
+    let api = orders(&env).await;
+    let dir = tempfile::tempdir().unwrap();
+    let vars = env.cli_env(REGION);
     let store = dir.path();
     let id = last_line(&run(&vars, store, &["snapshot"]).stdout).to_string();
     let (_, to) = into_account_b(store);
@@ -946,6 +949,45 @@ async fn standby_status_standby_and_failback_from_the_command_line() {
         "{}",
         plan.stdout
     );
+
+    // Fail over for real, take a point of the recovery side, and fail back: in place into
+    // the source API, by default from that point.
+    let r = run(&vars, store, &[&["restore", &id][..], &to[..]].concat());
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let role = tests::role_arn(Account::B);
+    let side = run(
+        &vars,
+        store,
+        &["snapshot", "--region", "us-west-2", "--role-arn", &role],
+    );
+    assert_eq!(side.code, 0, "{}", side.stderr);
+    let map = &to[5];
+    let back = ["failback", "--to-region", REGION, "--map", map];
+    let plan = run(
+        &vars,
+        store,
+        &[&back[..], &["--dry-run", "--json"]].concat(),
+    );
+    assert_eq!(plan.code, 0, "{}", plan.stderr);
+    let plan: Value = serde_json::from_str(&plan.stdout).unwrap();
+    assert_eq!(plan["point"], last_line(&side.stdout), "{plan:#}");
+    assert_eq!(plan["apis"][0]["action"], "update", "{plan:#}");
+    assert_eq!(plan["apis"][0]["targetId"], api.api_id.as_str(), "{plan:#}");
+    let text = run(&vars, store, &[&back[..], &["--dry-run"]].concat());
+    assert!(
+        text.stdout.starts_with("failback (dry run): point ")
+            && text
+                .stdout
+                .contains("(222222222222/us-west-2) restored in place into 123456789012/us-east-1"),
+        "{}",
+        text.stdout
+    );
+    let r = run(&vars, store, &back);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let job = run(&vars, store, &["status", "latest", "--json"]);
+    let job: Value = serde_json::from_str(&job.stdout).unwrap();
+    assert_eq!(job["request"]["failback"], true);
+    assert_eq!(job["phase"], "Succeeded", "{job:#}");
 
     // A mapping that cannot be inverted stops a failback at once: one line, no job.
     let jobs_before = run(&vars, store, &["status", "latest", "--json"]).stdout;
