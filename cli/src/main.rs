@@ -80,13 +80,24 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Show a restore job's phase and report.
+    /// Show a restore job's phase and report (or, with --standby, what each standby holds).
     Status {
         /// A job id, or `latest`.
-        job: String,
+        #[arg(required_unless_present = "standby")]
+        job: Option<String>,
+        /// Per target, the point its standby holds, when it synced, and how far behind the
+        /// newest point of its source it is.
+        #[arg(long, conflicts_with = "job")]
+        standby: bool,
         #[arg(long)]
         json: bool,
     },
+    /// Keep a standby: restore POINT into the recovery target ahead of a failover, without DNS
+    /// (the first creates, each later one applies only what changed; one at a time per target).
+    Standby(StandbyArgs),
+    /// Bring the recovery side's APIs home: restore a point of the recovery side in place
+    /// into the source, the mapping file inverted, and verify.
+    Failback(FailbackArgs),
     /// Remove expired recovery points and the objects no point uses any more.
     Prune {
         /// Say what would be removed; change nothing.
@@ -180,6 +191,72 @@ struct RestoreArgs {
     job: Option<String>,
 }
 
+#[derive(Args)]
+struct StandbyArgs {
+    /// The recovery point (id, unique prefix, label, or `latest`).
+    point: String,
+    #[command(flatten)]
+    to: TargetArgs,
+}
+
+#[derive(Args)]
+struct FailbackArgs {
+    /// A point of the recovery side [default: the newest point whose source is the target of
+    /// the last failover job].
+    point: Option<String>,
+    /// Where the APIs go: the source's Region and role; the mapping file the failover used (it
+    /// is inverted).
+    #[command(flatten)]
+    to: TargetArgs,
+}
+
+/// Where a standby or failback restores, with what mapping file, and how to answer.
+#[derive(Args)]
+struct TargetArgs {
+    /// The target's Region (standby: the recovery Region; failback: the source's).
+    #[arg(long)]
+    to_region: String,
+    /// Role to assume in the target's account.
+    #[arg(long)]
+    to_role_arn: Option<String>,
+    /// Mapping file (TOML or JSON), as for `restore` (see docs/mapping-file.md); a failback
+    /// inverts it.
+    #[arg(long, value_name = "FILE")]
+    map: Option<std::path::PathBuf>,
+    /// Print the plan and change nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Output as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+impl TargetArgs {
+    /// The request to `point` there, with the mapping file read and the store's keys.
+    fn request(
+        &self,
+        point: String,
+        keys: &KeyOptions,
+    ) -> shared::Result<shared::jobs::JobRequest> {
+        let (mapping, mapping_format) = read_mapping(self.map.as_deref())?;
+        Ok(shared::jobs::JobRequest {
+            point,
+            to_region: Some(self.to_region.clone()),
+            to_role_arn: self.to_role_arn.clone(),
+            mapping,
+            mapping_format,
+            key_file: keys.key_file.as_ref().map(|p| p.display().to_string()),
+            kms_key: keys.kms_key.clone(),
+            ..Default::default()
+        })
+    }
+
+    /// An error about the mapping file named by its path.
+    fn named(&self, e: shared::Error) -> shared::Error {
+        named_mapping(e, self.map.as_deref())
+    }
+}
+
 const EXIT_DAMAGED: u8 = 3;
 const EXIT_PARTIAL: u8 = 4;
 
@@ -268,8 +345,15 @@ async fn run(cli: Cli) -> shared::Result<ExitCode> {
             role_arn,
             json,
         } => diff(&store, &catalog, &point, &against, region, role_arn, json).await,
-        Command::Status { job, json } => {
-            let job = shared::jobs::find(&catalog, &job).await?;
+        Command::Status {
+            standby: true,
+            json,
+            ..
+        } => standby_status(&catalog, json).await,
+        Command::Standby(a) => standby(a, &keys, &store, &catalog, &progress).await,
+        Command::Failback(a) => failback(a, &keys, &store, &catalog, &progress).await,
+        Command::Status { job, json, .. } => {
+            let job = shared::jobs::find(&catalog, job.as_deref().unwrap_or("latest")).await?;
             if json {
                 print::json(&job);
             } else {
@@ -389,22 +473,7 @@ async fn restore(
     let (mut job, prepared) = match &a.job {
         Some(id) => (jobs::find(catalog, id).await?, None),
         None => {
-            let (mapping, mapping_format) = match &a.map {
-                None => (None, None),
-                Some(path) => {
-                    let text = std::fs::read_to_string(path).map_err(|e| {
-                        shared::Error::Invalid(format!(
-                            "cannot read the mapping file {}: {e}",
-                            path.display()
-                        ))
-                    })?;
-                    let fmt = path
-                        .extension()
-                        .and_then(|e| e.to_str())
-                        .map(str::to_string);
-                    (Some(text), fmt)
-                }
-            };
+            let (mapping, mapping_format) = read_mapping(a.map.as_deref())?;
             let request = JobRequest {
                 point: a.point.clone(),
                 to_region: a.to_region.clone(),
@@ -420,13 +489,14 @@ async fn restore(
                 exclude: a.exclude.clone(),
                 key_file: keys.key_file.as_ref().map(|p| p.display().to_string()),
                 kms_key: keys.kms_key.clone(),
+                ..Default::default()
             };
             // Everything asked for is checked before anything is written: a refused
             // restore leaves no job.
-            let valid = request.validate(catalog).await.map_err(|e| match &a.map {
-                Some(path) => jobs::name_mapping(e, &path.display().to_string()),
-                None => e,
-            })?;
+            let valid = request
+                .validate(catalog)
+                .await
+                .map_err(|e| named_mapping(e, a.map.as_deref()))?;
             let request = valid.request.clone();
             if a.dry_run {
                 let target = shared::awsconf::load(
@@ -435,12 +505,9 @@ async fn restore(
                 )
                 .await?;
                 let prepared = jobs::prepare(store, catalog, valid).await?;
-                let plan = jobs::plan_prepared(&prepared, &target).await?;
-                if a.json {
-                    print::json(&plan);
-                } else {
-                    print::plan(&plan);
-                }
+                let mut plan = jobs::plan_prepared(&prepared, &target).await?;
+                shared::standby::note_standby_in(catalog, &mut plan).await?;
+                print_plan(&plan, a.json);
                 return Ok(ExitCode::SUCCESS);
             }
             // The point is read whole, once (a damaged one is marked so), and the selection
@@ -471,22 +538,158 @@ async fn restore(
         println!("{}", job.id);
         return Ok(ExitCode::SUCCESS);
     }
+    let ready = prepared.map(jobs::Ready::Prepared);
+    run_job(store, catalog, job, ready, a.json, progress).await
+}
+
+/// A mapping file's text and the format its extension names (none without a file).
+fn read_mapping(
+    path: Option<&std::path::Path>,
+) -> shared::Result<(Option<String>, Option<String>)> {
+    let Some(path) = path else {
+        return Ok((None, None));
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        shared::Error::Invalid(format!(
+            "cannot read the mapping file {}: {e}",
+            path.display()
+        ))
+    })?;
+    let fmt = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_string);
+    Ok((Some(text), fmt))
+}
+
+/// An error about the mapping file named by its path.
+fn named_mapping(e: shared::Error, path: Option<&std::path::Path>) -> shared::Error {
+    match path {
+        Some(path) => shared::jobs::name_mapping(e, &path.display().to_string()),
+        None => e,
+    }
+}
+
+/// Prints a plan (as JSON or text) for a dry run.
+fn print_plan(plan: &shared::restore::Plan, json: bool) {
+    if json {
+        print::json(plan);
+    } else {
+        print::plan(plan);
+    }
+}
+
+/// Runs a written job to its end (from what is [`shared::jobs::Ready`], else its request)
+/// and prints its report; the exit code says how it ended.
+async fn run_job(
+    store: &Store,
+    catalog: &Catalog,
+    mut job: shared::jobs::JobRecord,
+    ready: Option<shared::jobs::Ready>,
+    json: bool,
+    progress: &(dyn Fn(String) + Send + Sync),
+) -> shared::Result<ExitCode> {
     progress(format!("restore job {}", job.id));
     let target = shared::awsconf::load(
         job.request.to_region.as_deref(),
         job.request.to_role_arn.as_deref(),
     )
     .await?;
-    let ready = prepared.map(jobs::Ready::Prepared);
-    jobs::run_ready(store, catalog, &mut job, ready, &target, None, progress).await?;
+    shared::jobs::run_ready(store, catalog, &mut job, ready, &target, None, progress).await?;
     if let Some(r) = &job.report {
-        if a.json {
+        if json {
             print::json(&job);
         } else {
             print::report(r);
         }
     }
     Ok(phase_exit(job.phase))
+}
+
+/// `apigw-dr standby`: a standby sync of the point into the recovery target (no DNS).
+async fn standby(
+    a: StandbyArgs,
+    keys: &KeyOptions,
+    store: &Store,
+    catalog: &Catalog,
+    progress: &(dyn Fn(String) + Send + Sync),
+) -> shared::Result<ExitCode> {
+    let request = shared::jobs::JobRequest {
+        standby: true,
+        ..a.to.request(a.point, keys)?
+    };
+    if a.to.dry_run {
+        let target =
+            shared::awsconf::load(request.to_region.as_deref(), request.to_role_arn.as_deref())
+                .await?;
+        let plan = shared::jobs::plan_for(store, catalog, &request, &target)
+            .await
+            .map_err(|e| a.to.named(e))?;
+        print_plan(&plan, a.to.json);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let (job, ready) = shared::standby::start(store, catalog, &request, "cli")
+        .await
+        .map_err(|e| a.to.named(e))?;
+    run_job(store, catalog, job, Some(ready), a.to.json, progress).await
+}
+
+/// `apigw-dr failback`: a point of the recovery side restored in place into the source.
+async fn failback(
+    a: FailbackArgs,
+    keys: &KeyOptions,
+    store: &Store,
+    catalog: &Catalog,
+    progress: &(dyn Fn(String) + Send + Sync),
+) -> shared::Result<ExitCode> {
+    use shared::jobs::{self, JobRecord};
+    let mut request = shared::jobs::JobRequest {
+        failback: true,
+        ..a.to.request(a.point.clone().unwrap_or_default(), keys)?
+    };
+    // The inverted mapping is checked before anything is read.
+    shared::failback::failback_mapping(&request).map_err(|e| a.to.named(e))?;
+    if a.point.is_none() {
+        request.point = shared::failback::last_recovery_point(catalog).await?;
+    }
+    let valid = request.validate(catalog).await.map_err(|e| a.to.named(e))?;
+    let request = valid.request.clone();
+    let prepared = jobs::prepare(store, catalog, valid).await?;
+    let from = prepared.point.source.clone();
+    let prepared = shared::jobs::failback_prepared(&request, prepared)?;
+    if !a.to.json {
+        print::failback(&request.point, &from, &prepared.snap.source, a.to.dry_run);
+    }
+    if a.to.dry_run {
+        let target =
+            shared::awsconf::load(request.to_region.as_deref(), request.to_role_arn.as_deref())
+                .await?;
+        let plan = jobs::plan_prepared(&prepared, &target).await?;
+        print_plan(&plan, a.to.json);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut job = JobRecord::new(request, "cli");
+    catalog.put_job(&mut job).await?;
+    run_job(
+        store,
+        catalog,
+        job,
+        Some(jobs::Ready::Prepared(prepared)),
+        a.to.json,
+        progress,
+    )
+    .await
+}
+
+/// `apigw-dr status --standby`.
+async fn standby_status(catalog: &Catalog, json: bool) -> shared::Result<ExitCode> {
+    let states = shared::standby::status(catalog).await?;
+    if json {
+        print::json(&states);
+    } else {
+        print::standby_states(&states);
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 async fn diff(

@@ -149,6 +149,50 @@ pub fn job(job: &JobRecord) {
     }
 }
 
+/// `apigw-dr status --standby`: per target, the point its standby holds and how far behind.
+pub fn standby_states(states: &[shared::standby::StandbyState]) {
+    if states.is_empty() {
+        println!(
+            "no standby: no standby job has succeeded (`apigw-dr standby POINT --to-region R`)"
+        );
+        return;
+    }
+    println!(
+        "{:<28}  {:<12}  {:<20}  {:<28}  {:>6}  {:>10}  RUNNING",
+        "TARGET", "HOLDS", "SYNCED", "SOURCE", "BEHIND", "BY"
+    );
+    for s in states {
+        println!(
+            "{:<28}  {:<12}  {:<20}  {:<28}  {:>6}  {:>10}  {}",
+            s.target.short(),
+            short(&s.point),
+            rfc3339(s.synced),
+            s.source
+                .as_ref()
+                .map_or_else(|| "(point pruned)".to_string(), |x| x.short()),
+            format!("{} pt", s.behind_points),
+            format!("{:.0} s", s.behind_ms as f64 / 1000.0),
+            s.running.as_deref().unwrap_or("-")
+        );
+    }
+}
+
+/// The line before a failback's plan or report: from where, to where, in place.
+pub fn failback(
+    point: &str,
+    from: &shared::model::Source,
+    to: &shared::model::Source,
+    dry_run: bool,
+) {
+    println!(
+        "failback{}: point {} of the recovery side ({}) restored in place into {}, the mapping file inverted",
+        if dry_run { " (dry run)" } else { "" },
+        short(point),
+        from.short(),
+        to.short()
+    );
+}
+
 /// `apigw-dr diff`: per API, its differences or none.
 pub fn diffs(diffs: &[(String, Vec<Difference>)], against: &str) {
     let mut any = false;

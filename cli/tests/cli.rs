@@ -99,6 +99,29 @@ fn last_line(s: &str) -> &str {
     s.lines().last().unwrap_or("")
 }
 
+/// The sample API's mapping file for us-west-2 (written into the store folder), and the
+/// arguments that restore into account B there with it.
+fn into_account_b(store: &Path) -> (String, Vec<String>) {
+    let map = store.join("map.toml");
+    std::fs::write(
+        &map,
+        "[cognito_user_pools]\n\"us-east-1_PetsPool1\" = \"us-west-2_PetsPoolB\"\n",
+    )
+    .unwrap();
+    let map = map.to_str().unwrap().to_string();
+    let to = [
+        "--to-region",
+        "us-west-2",
+        "--to-role-arn",
+        &tests::role_arn(Account::B),
+        "--map",
+        &map,
+    ]
+    .map(str::to_string)
+    .to_vec();
+    (map, to)
+}
+
 async fn orders(env: &Env) -> fixtures::SampleApi {
     let sdk = env.sdk(REGION, Account::A).await;
     fixtures::sample_rest_api(&aws_sdk_apigateway::Client::new(&sdk), "orders")
@@ -338,22 +361,11 @@ async fn restore_plan_detach_status_and_diff() {
     let store = dir.path();
     let vars = env.cli_env(REGION);
     let id = last_line(&run(&vars, store, &["snapshot", "--label", "v1"]).stdout).to_string();
-    let map = store.join("map.toml");
-    std::fs::write(
-        &map,
-        "[cognito_user_pools]\n\"us-east-1_PetsPool1\" = \"us-west-2_PetsPoolB\"\n",
-    )
-    .unwrap();
-    let map = map.to_str().unwrap();
-    let role = tests::role_arn(Account::B);
-    let to = [
-        "--to-region",
-        "us-west-2",
-        "--to-role-arn",
-        role.as_str(),
-        "--map",
-        map,
-    ];
+    let (map, to) = into_account_b(store);
+    let (map, to) = (
+        map.as_str(),
+        to.iter().map(String::as_str).collect::<Vec<_>>(),
+    );
 
     // A bad selector stops the restore before anything happens.
     let r = run(
@@ -892,4 +904,123 @@ async fn restore_of_a_damaged_point_exits_3_marks_it_and_writes_nothing() {
     // Known damaged now: refused at once, the same way.
     let again = run(&vars, store, &["restore", "v1", "--to-region", "us-west-2"]);
     assert_one_line_exit(&again, 3, "is Damaged");
+}
+
+#[tokio::test]
+async fn standby_status_standby_and_failback_from_the_command_line() {
+    let env = acquire().await;
+    let api = orders(&env).await;
+    let dir = tempfile::tempdir().unwrap();
+    let vars = env.cli_env(REGION);
+    let store = dir.path();
+    let id = last_line(&run(&vars, store, &["snapshot"]).stdout).to_string();
+    let (_, to) = into_account_b(store);
+    let to: Vec<&str> = to.iter().map(String::as_str).collect();
+
+    // No standby yet, and nothing to fail back from.
+    let st = run(&vars, store, &["status", "--standby"]);
+    assert_eq!(st.code, 0, "{}", st.stderr);
+    assert!(st.stdout.contains("no standby"), "{}", st.stdout);
+    let r = run(&vars, store, &["failback", "--to-region", REGION]);
+    assert_one_line_error(&r, "no failover job");
+
+    // The first standby creates the API; status --standby shows what it holds.
+    let r = run(&vars, store, &[&["standby", &id][..], &to[..]].concat());
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let st = run(&vars, store, &["status", "--standby", "--json"]);
+    let states: Value = serde_json::from_str(&st.stdout).unwrap();
+    assert_eq!(states[0]["point"], id.as_str(), "{states:#}");
+    assert_eq!(states[0]["target"]["account"], tests::ACCOUNT_B);
+    assert_eq!(states[0]["behindPoints"], 0);
+    let st = run(&vars, store, &["status", "--standby"]);
+    assert!(
+        st.stdout.contains(&id[..12]) && st.stdout.contains("us-west-2"),
+        "{}",
+        st.stdout
+    );
+    let job = run(&vars, store, &["status", "latest", "--json"]);
+    let job: Value = serde_json::from_str(&job.stdout).unwrap();
+    assert_eq!(job["request"]["standby"], true);
+
+    // A failover into it updates in place and its plan names the standby.
+    let plan = run(
+        &vars,
+        store,
+        &[&["restore", &id, "--dry-run"][..], &to[..]].concat(),
+    );
+    assert_eq!(plan.code, 0, "{}", plan.stderr);
+    assert!(
+        plan.stdout.contains("-> update") && plan.stdout.contains("holds the standby"),
+        "{}",
+        plan.stdout
+    );
+
+    // Fail over for real, take a point of the recovery side, and fail back: in place into
+    // the source API, by default from that point.
+    let r = run(&vars, store, &[&["restore", &id][..], &to[..]].concat());
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let role = tests::role_arn(Account::B);
+    let side = run(
+        &vars,
+        store,
+        &["snapshot", "--region", "us-west-2", "--role-arn", &role],
+    );
+    assert_eq!(side.code, 0, "{}", side.stderr);
+    let map = &to[5];
+    let back = ["failback", "--to-region", REGION, "--map", map];
+    let plan = run(
+        &vars,
+        store,
+        &[&back[..], &["--dry-run", "--json"]].concat(),
+    );
+    assert_eq!(plan.code, 0, "{}", plan.stderr);
+    let plan: Value = serde_json::from_str(&plan.stdout).unwrap();
+    assert_eq!(plan["point"], last_line(&side.stdout), "{plan:#}");
+    assert_eq!(plan["apis"][0]["action"], "update", "{plan:#}");
+    assert_eq!(plan["apis"][0]["targetId"], api.api_id.as_str(), "{plan:#}");
+    let text = run(&vars, store, &[&back[..], &["--dry-run"]].concat());
+    assert!(
+        text.stdout.starts_with("failback (dry run): point ")
+            && text
+                .stdout
+                .contains("(222222222222/us-west-2) restored in place into 123456789012/us-east-1"),
+        "{}",
+        text.stdout
+    );
+    let r = run(&vars, store, &back);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let job = run(&vars, store, &["status", "latest", "--json"]);
+    let job: Value = serde_json::from_str(&job.stdout).unwrap();
+    assert_eq!(job["request"]["failback"], true);
+    assert_eq!(job["phase"], "Succeeded", "{job:#}");
+
+    // A mapping that cannot be inverted stops a failback at once: one line, no job.
+    let jobs_before = run(&vars, store, &["status", "latest", "--json"]).stdout;
+    let bad = store.join("bad.toml");
+    std::fs::write(
+        &bad,
+        "[subnets]\n\"subnet-0a\" = \"subnet-0b\"\n\"subnet-1a\" = \"subnet-0b\"\n",
+    )
+    .unwrap();
+    env.start_recording().await;
+    let r = run(
+        &vars,
+        store,
+        &[
+            "failback",
+            &id,
+            "--to-region",
+            REGION,
+            "--map",
+            bad.to_str().unwrap(),
+        ],
+    );
+    env.stop_recording().await;
+    assert_one_line_error(&r, "cannot be inverted");
+    assert!(r.stderr.contains("bad.toml"), "{}", r.stderr);
+    assert!(env.recorded().await.is_empty(), "nothing read or written");
+    assert_eq!(
+        run(&vars, store, &["status", "latest", "--json"]).stdout,
+        jobs_before
+    );
 }

@@ -440,6 +440,9 @@ mod tests {
 }
 
 pub const RESTORE_CONTINUES: &str = "Restore Continues";
+/// Sent by the snapshot function, when standby is on, after it wrote a point: the recovery
+/// function syncs the standby with it (crate::standby).
+pub const STANDBY_SYNC: &str = "Standby Sync Requested";
 const ALARM_STATE_CHANGE: &str = "CloudWatch Alarm State Change";
 
 /// The target of a direct recovery request: a Region, or a Region and a role.
@@ -483,6 +486,10 @@ pub enum Recovery {
     /// A job that ran out of time in an earlier invocation.
     Continue {
         job: String,
+    },
+    /// Sync the standby with this point (standby on; crate::standby).
+    Standby {
+        point: String,
     },
     Ignored(String),
 }
@@ -548,26 +555,53 @@ pub fn classify_recovery(event: &Value, alarm_name: Option<&str>) -> Result<Reco
                 event_id,
             })
         }
-        (SOURCE, RESTORE_CONTINUES) => {
-            let job = ev
-                .detail
-                .get("job")
-                .and_then(Value::as_str)
-                .filter(|j| !j.is_empty())
-                .ok_or_else(|| Error::Invalid("'Restore Continues' event names no job".into()))?;
-            Ok(Recovery::Continue {
-                job: job.to_string(),
-            })
-        }
+        (SOURCE, RESTORE_CONTINUES) => Ok(Recovery::Continue {
+            job: named(&ev.detail, RESTORE_CONTINUES, "job")?,
+        }),
+        (SOURCE, STANDBY_SYNC) => Ok(Recovery::Standby {
+            point: named(&ev.detail, STANDBY_SYNC, "point")?,
+        }),
         (source, detail_type) => Err(Error::Invalid(format!(
             "unexpected event (source '{source}', detail-type '{detail_type}'): the recovery function \
-             takes 'CloudWatch Alarm State Change' events, '{RESTORE_CONTINUES}' events and direct requests"
+             takes 'CloudWatch Alarm State Change' events, '{RESTORE_CONTINUES}' and '{STANDBY_SYNC}' events and direct requests"
         ))),
     }
 }
 
+/// The non-empty text field `field` of an event's detail, which an event of `kind` must name.
+fn named(detail: &Value, kind: &str, field: &str) -> Result<String> {
+    detail
+        .get(field)
+        .and_then(Value::as_str)
+        .filter(|v| !v.is_empty())
+        .map(str::to_string)
+        .ok_or_else(|| Error::Invalid(format!("'{kind}' event names no {field}")))
+}
+
 /// Asks for the next run of a job that ran out of time.
 pub async fn send_continue(to: &Bus, job: &str) -> Result<()> {
+    put_one(
+        to,
+        RESTORE_CONTINUES,
+        serde_json::json!({ "job": job }),
+        &format!("continue job {job}"),
+    )
+    .await
+}
+
+/// Asks the recovery function to sync the standby with `point` (a point just written).
+pub async fn send_standby_sync(to: &Bus, point: &str) -> Result<()> {
+    put_one(
+        to,
+        STANDBY_SYNC,
+        serde_json::json!({ "point": point }),
+        &format!("sync the standby with point {}", crate::model::short(point)),
+    )
+    .await
+}
+
+/// Puts one event of ours (`detail_type`, `detail`) on the bus; `what` names it in errors.
+async fn put_one(to: &Bus, detail_type: &str, detail: Value, what: &str) -> Result<()> {
     use aws_sdk_eventbridge::types::PutEventsRequestEntry;
     let (client, bus) = (&to.client, to.name.as_str());
     let out = client
@@ -576,19 +610,15 @@ pub async fn send_continue(to: &Bus, job: &str) -> Result<()> {
             PutEventsRequestEntry::builder()
                 .event_bus_name(bus)
                 .source(SOURCE)
-                .detail_type(RESTORE_CONTINUES)
-                .detail(serde_json::json!({ "job": job }).to_string())
+                .detail_type(detail_type)
+                .detail(detail.to_string())
                 .build(),
         )
         .send()
         .await
-        .map_err(|e| {
-            crate::awsconf::sdk_error(&format!("asking the bus '{bus}' to continue job {job}"), e)
-        })?;
+        .map_err(|e| crate::awsconf::sdk_error(&format!("asking the bus '{bus}' to {what}"), e))?;
     if out.failed_entry_count() > 0 {
-        return Err(Error::Unavailable(format!(
-            "EventBridge refused to continue job {job}"
-        )));
+        return Err(Error::Unavailable(format!("EventBridge refused to {what}")));
     }
     Ok(())
 }
@@ -676,6 +706,22 @@ mod recovery_tests {
                 job: "job-1".into()
             }
         );
+    }
+
+    #[test]
+    fn a_standby_sync_names_its_point() {
+        let mut ev = json!({"version": "0", "id": "x", "detail-type": STANDBY_SYNC, "source": SOURCE,
+            "account": "1", "time": "2026-11-22T00:00:00Z", "region": "us-west-2", "resources": [], "detail": {"point": "ab12"}});
+        assert_eq!(
+            classify_recovery(&ev, Some("orders-5xx")).unwrap(),
+            Recovery::Standby {
+                point: "ab12".into()
+            }
+        );
+        ev["detail"] = json!({});
+        let e = classify_recovery(&ev, None).unwrap_err();
+        assert!(matches!(e, Error::Invalid(_)), "{e:?}");
+        assert!(e.to_string().contains("names no point"), "{e}");
     }
 
     #[test]

@@ -193,6 +193,21 @@ pub async fn plan_for(
     plan_prepared(&p, target_sdk).await
 }
 
+/// A prepared request made a failback when the request is one: its point re-homed to the
+/// source its APIs came from ([`crate::failback::rehome`], the mapping inverted), restored in place. Anything
+/// else, or a point re-homed already, is returned as it is.
+pub fn failback_prepared(request: &JobRequest, mut p: Prepared) -> Result<Prepared> {
+    if !request.failback || p.snap.source != p.point.source {
+        return Ok(p);
+    }
+    let inverted = crate::failback::failback_mapping(request)?.unwrap_or_else(Mapping::empty);
+    p.snap = crate::failback::rehome(&p.snap, &inverted)?;
+    p.opts.in_place = true;
+    // Translated already: in place, translation changes nothing more.
+    p.opts.mapping = None;
+    Ok(p)
+}
+
 /// Finds a job by id (or `latest`).
 pub async fn find(catalog: &Catalog, id: &str) -> Result<JobRecord> {
     if id == "latest" {
@@ -268,6 +283,7 @@ pub async fn run_ready(
                 Box::pin(prepare(store, catalog, valid)).await?
             }
         };
+        let prepared = failback_prepared(&job.request, prepared)?;
         let plan = Box::pin(plan_prepared(&prepared, target_sdk)).await?;
         job.steps = plan.apis.iter().map(|a| a.steps.len() as u64).sum();
         job.calls = plan.total_calls;

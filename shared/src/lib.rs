@@ -14,6 +14,7 @@ pub mod debounce;
 pub mod dns;
 pub mod error;
 pub mod events;
+pub mod failback;
 pub mod jobs;
 #[cfg(feature = "lambda")]
 pub mod lambda;
@@ -28,6 +29,7 @@ pub mod region;
 pub mod restore;
 pub mod secret;
 pub mod select;
+pub mod standby;
 pub mod store;
 pub mod time;
 pub mod translate;

@@ -365,10 +365,23 @@ pub struct SnapshotFunction {
     store: Store,
     catalog: Catalog,
     sealer: Sealer,
+    /// Standby on: where each point written is announced for the recovery function to sync.
+    standby: Option<crate::events::Bus>,
 }
 
 impl SnapshotFunction {
+    /// The function with the standby setting of its environment (`APIGW_DR_STANDBY`).
     pub async fn new(cfg: crate::config::FunctionConfig, home: &SdkConfig) -> Result<Self> {
+        let standby = crate::standby::enabled(|k| std::env::var(k).ok())?;
+        Self::with_standby(cfg, home, standby).await
+    }
+
+    /// The function; with `standby`, each point it writes is announced for a standby sync.
+    pub async fn with_standby(
+        cfg: crate::config::FunctionConfig,
+        home: &SdkConfig,
+        standby: bool,
+    ) -> Result<Self> {
         let (store_url, catalog_url) = cfg.store_and_catalog()?;
         let (store, catalog) =
             crate::location::open(store_url, Some(catalog_url), Some(home)).await?;
@@ -379,12 +392,14 @@ impl SnapshotFunction {
         )
         .await?;
         let sealer = Sealer::for_store(&store, &cfg.key_options(), Some(home));
+        let standby = standby.then(|| crate::events::Bus::new(home, &cfg.event_bus));
         Ok(SnapshotFunction {
             cfg,
             source,
             store,
             catalog,
             sealer,
+            standby,
         })
     }
 
@@ -418,6 +433,7 @@ impl SnapshotFunction {
             Ok(out) => {
                 let r = &out.report;
                 tracing::info!(point = %r.record.id, new_objects = r.new_objects, unchanged = r.unchanged, calls = out.calls, "recovery point written");
+                self.ask_standby_sync(&r.record.id).await;
                 Ok(serde_json::json!({
                     "point": r.record.id,
                     "unchanged": r.unchanged,
@@ -432,6 +448,19 @@ impl SnapshotFunction {
                 Ok(serde_json::json!({ "point": null, "skipped": why }))
             }
             Err(e) => Err(e),
+        }
+    }
+}
+
+impl SnapshotFunction {
+    /// Standby on: asks the recovery function to sync the standby with the point (also an
+    /// unchanged one: a sync skipped while another ran catches up). The point is written
+    /// whatever happens here: a failure is logged, and the next point asks again.
+    async fn ask_standby_sync(&self, point: &str) {
+        let Some(bus) = &self.standby else { return };
+        match crate::events::send_standby_sync(bus, point).await {
+            Ok(()) => tracing::info!(point = %point, "standby sync requested"),
+            Err(e) => tracing::warn!(point = %point, error = %e, "standby sync not requested"),
         }
     }
 }
@@ -476,6 +505,7 @@ impl RecoveryFunction {
                 tracing::info!(reason = %why, "event ignored");
                 return Ok(serde_json::json!({ "ignored": why }));
             }
+            Recovery::Standby { point } => return self.standby_sync(point, deadline).await,
             Recovery::Continue { job } => (
                 vec![jobs::find(&self.catalog, &job).await?],
                 "continue".to_string(),
@@ -530,7 +560,9 @@ impl RecoveryFunction {
                         let target_sdk = self.target_sdk(&valid.request).await?;
                         let prepared =
                             Box::pin(jobs::prepare(&self.store, &self.catalog, valid)).await?;
-                        let plan = Box::pin(jobs::plan_prepared(&prepared, &target_sdk)).await?;
+                        let mut plan =
+                            Box::pin(jobs::plan_prepared(&prepared, &target_sdk)).await?;
+                        crate::standby::note_standby_in(&self.catalog, &mut plan).await?;
                         plans.push(serde_json::to_value(&plan).unwrap_or_default());
                     }
                     return Ok(serde_json::json!({ "dryRun": true, "plans": plans }));
@@ -577,6 +609,70 @@ impl RecoveryFunction {
             out.push(serde_json::json!({ "job": job.id, "phase": job.phase, "error": job.error }));
         }
         Ok(serde_json::json!({ "jobs": out }))
+    }
+
+    /// Syncs the standby in the recovery target with `point`: a standby job (no DNS), one
+    /// at a time per target. Skipped, not failed, when another standby job runs there or the
+    /// standby holds the point already; a job out of time continues like any other.
+    async fn standby_sync(
+        &self,
+        point: String,
+        deadline: Option<std::time::Instant>,
+    ) -> Result<Value> {
+        let point = crate::point::resolve(&self.catalog, &point).await?.id;
+        let mut request = self.request(point, vec![], None);
+        request.standby = true;
+        let held = crate::standby::status(&self.catalog).await?;
+        if let Some(s) = held.iter().find(|s| {
+            s.point == request.point && Some(&s.target.region) == request.to_region.as_ref()
+        }) {
+            let why = format!(
+                "the standby in {} holds point {} already",
+                s.target.short(),
+                crate::model::short(&s.point)
+            );
+            tracing::info!(reason = %why, "standby sync skipped");
+            return Ok(serde_json::json!({ "skipped": why }));
+        }
+        let (mut job, ready) = match Box::pin(crate::standby::start(
+            &self.store,
+            &self.catalog,
+            &request,
+            "standby",
+        ))
+        .await
+        {
+            Ok(started) => started,
+            Err(Error::Conflict(why)) => {
+                tracing::info!(reason = %why, "standby sync skipped");
+                return Ok(serde_json::json!({ "skipped": why }));
+            }
+            Err(e) => return Err(crate::jobs::name_mapping(e, "APIGW_DR_MAPPING")),
+        };
+        tracing::info!(job = %job.id, point = %job.request.point, "standby job started");
+        let target_sdk = self.target_sdk(&job.request).await?;
+        let log = |line: String| tracing::info!("{line}");
+        let result = Box::pin(crate::jobs::run_ready(
+            &self.store,
+            &self.catalog,
+            &mut job,
+            Some(ready),
+            &target_sdk,
+            deadline,
+            &log,
+        ))
+        .await;
+        if job.phase == crate::jobs::Phase::Applying {
+            crate::events::send_continue(&self.bus, &job.id).await?;
+            tracing::info!(job = %job.id, "out of time: continues in the next invocation");
+        }
+        match &result {
+            Ok(()) => tracing::info!(job = %job.id, phase = %job.phase, "standby job ended"),
+            Err(e) => tracing::error!(job = %job.id, error = %e, "standby job failed"),
+        }
+        Ok(
+            serde_json::json!({ "jobs": [{ "job": job.id, "phase": job.phase, "error": job.error }] }),
+        )
     }
 
     fn request(

@@ -124,6 +124,16 @@ pub struct JobRequest {
     pub key_file: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kms_key: Option<String>,
+
+    // Standby and failback (crate::standby).
+    /// A standby sync: the restore that keeps the recovery target ahead of a failover. It
+    /// never switches DNS; one runs at a time per target.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub standby: bool,
+    /// A failback: the point (of the recovery side) is restored in place into the source its
+    /// APIs were restored from, the mapping file inverted (crate::jobs::failback_prepared).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub failback: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

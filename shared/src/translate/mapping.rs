@@ -188,6 +188,52 @@ impl Mapping {
     }
 }
 
+impl Mapping {
+    /// The mapping the other way, for a failback (the recovery side's values back to the
+    /// source's): every table's keys and values swapped. Pure. `[hosted_zones]` is left out:
+    /// it names zones of the recovery account, and the source's zone is found by its name.
+    /// A table where two keys map to one value cannot be inverted: one error naming every such
+    /// entry, so the operator can fix the file before anything is read or written.
+    pub fn invert(&self) -> Result<Mapping> {
+        let mut clashes = vec![];
+        let mut flip = |table: &str, map: &BTreeMap<String, String>| {
+            let mut out: BTreeMap<String, String> = BTreeMap::new();
+            let mut from: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+            for (k, v) in map {
+                from.entry(v.as_str()).or_default().push(k.as_str());
+                out.insert(v.clone(), k.clone());
+            }
+            for (v, ks) in from.into_iter().filter(|(_, ks)| ks.len() > 1) {
+                let keys: Vec<String> = ks.iter().map(|k| format!("\"{k}\"")).collect();
+                clashes.push(format!("[{table}] {} all map to \"{v}\"", keys.join(", ")));
+            }
+            out
+        };
+        let inverted = Mapping {
+            version: self.version,
+            replace: flip("replace", &self.replace),
+            certificates: flip("certificates", &self.certificates),
+            cognito_user_pools: flip("cognito_user_pools", &self.cognito_user_pools),
+            cognito_clients: flip("cognito_clients", &self.cognito_clients),
+            load_balancers: flip("load_balancers", &self.load_balancers),
+            web_acls: flip("web_acls", &self.web_acls),
+            vpc_endpoints: flip("vpc_endpoints", &self.vpc_endpoints),
+            vpcs: flip("vpcs", &self.vpcs),
+            subnets: flip("subnets", &self.subnets),
+            security_groups: flip("security_groups", &self.security_groups),
+            lambda_functions: flip("lambda_functions", &self.lambda_functions),
+            hosted_zones: BTreeMap::new(),
+        };
+        if !clashes.is_empty() {
+            return Err(Error::Invalid(format!(
+                "mapping file cannot be inverted for the failback: {}; a failback needs one source value per target value: give each its own, or leave the entry out of the file given to failback",
+                clashes.join("; ")
+            )));
+        }
+        Ok(inverted)
+    }
+}
+
 /// A DNS name: dot-separated labels of letters, digits, `-`, `_` (and `*` for a wildcard), an
 /// optional trailing dot.
 fn is_dns_name(s: &str) -> bool {
@@ -234,6 +280,69 @@ mod tests {
             assert_eq!(e.lines().count(), 1, "{e}");
             assert!(e.contains("docs/mapping-file.md"), "{e}");
         }
+    }
+
+    #[test]
+    fn a_mapping_inverted_twice_is_itself_without_its_hosted_zones() {
+        let text = concat!(
+            "version = 1\n",
+            "[replace]\n\"https://old.example.com\" = \"https://new.example.com\"\n",
+            "[certificates]\n",
+            "\"arn:aws:acm:us-east-1:111111111111:certificate/a\" = \"arn:aws:acm:us-west-2:222222222222:certificate/b\"\n",
+            "[cognito_user_pools]\n\"us-east-1_A\" = \"us-west-2_B\"\n",
+            "[subnets]\n\"subnet-0a\" = \"subnet-0b\"\n\"subnet-1a\" = \"subnet-1b\"\n",
+            "[lambda_functions]\n\"orders\" = \"orders-dr\"\n",
+            "[hosted_zones]\n\"api.example.com\" = \"ZABC\"\n",
+        );
+        let m = Mapping::parse(text, None).unwrap();
+        let inv = m.invert().unwrap();
+        assert_eq!(
+            inv.certificates["arn:aws:acm:us-west-2:222222222222:certificate/b"],
+            "arn:aws:acm:us-east-1:111111111111:certificate/a"
+        );
+        assert_eq!(inv.subnets["subnet-1b"], "subnet-1a");
+        assert_eq!(inv.lambda_functions["orders-dr"], "orders");
+        assert_eq!(
+            inv.replace["https://new.example.com"],
+            "https://old.example.com"
+        );
+        assert!(inv.hosted_zones.is_empty());
+        // Still a valid file: what it says passes the same checks.
+        inv.check().unwrap();
+        let back = inv.invert().unwrap();
+        assert_eq!(
+            back,
+            Mapping {
+                hosted_zones: BTreeMap::new(),
+                ..m
+            }
+        );
+        assert_eq!(Mapping::empty().invert().unwrap(), Mapping::empty());
+    }
+
+    #[test]
+    fn two_sources_mapped_to_one_target_cannot_be_inverted_and_every_clash_is_named() {
+        let m = Mapping::parse(
+            concat!(
+                "[subnets]\n\"subnet-0a\" = \"subnet-0b\"\n\"subnet-1a\" = \"subnet-0b\"\n\"subnet-2a\" = \"subnet-2b\"\n",
+                "[lambda_functions]\n\"a\" = \"shared\"\n\"b\" = \"shared\"\n",
+            ),
+            None,
+        )
+        .unwrap();
+        let e = m.invert().unwrap_err();
+        assert!(matches!(e, Error::Invalid(_)), "{e:?}");
+        let e = e.to_string();
+        assert_eq!(e.lines().count(), 1, "{e}");
+        assert!(
+            e.contains(r#"[subnets] "subnet-0a", "subnet-1a" all map to "subnet-0b""#),
+            "{e}"
+        );
+        assert!(
+            e.contains(r#"[lambda_functions] "a", "b" all map to "shared""#),
+            "{e}"
+        );
+        assert!(!e.contains("subnet-2"), "{e}");
     }
 
     #[test]

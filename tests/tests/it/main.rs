@@ -18,6 +18,7 @@ mod restore;
 mod restore_estate;
 mod restore_v2;
 mod stages;
+mod standby;
 
 use serde_json::Value;
 

@@ -14,7 +14,7 @@ const BUS: &str = "apigw-dr";
 
 /// The recovery Region's stack: bucket, table, bus with a rule for continuations (to a
 /// queue the test reads), and one recovery point of the sample API.
-async fn deployed(env: &Env) -> (aws_config::SdkConfig, String) {
+pub(crate) async fn deployed(env: &Env) -> (aws_config::SdkConfig, String) {
     let home = env.sdk(HOME, Account::A).await;
     env.create_bucket(&home, "dr-points").await.unwrap();
     env.create_catalog_table(&home, "dr-catalog").await.unwrap();
@@ -83,7 +83,7 @@ async fn deployed(env: &Env) -> (aws_config::SdkConfig, String) {
     (home, queue)
 }
 
-fn config() -> FunctionConfig {
+pub(crate) fn config() -> FunctionConfig {
     let role = tests::role_arn(Account::B);
     let vars = [
         ("APIGW_DR_STORE", "s3://dr-points/p".to_string()),
@@ -101,7 +101,7 @@ fn config() -> FunctionConfig {
         .unwrap()
 }
 
-async fn target_apis(env: &Env) -> Vec<(String, String)> {
+pub(crate) async fn target_apis(env: &Env) -> Vec<(String, String)> {
     let b = env.sdk(HOME, Account::B).await;
     shared::capture::list_rest_apis(
         &shared::capture::apigateway_client(&b),
@@ -111,7 +111,7 @@ async fn target_apis(env: &Env) -> Vec<(String, String)> {
     .unwrap()
 }
 
-async fn jobs(home: &aws_config::SdkConfig) -> Vec<Value> {
+pub(crate) async fn jobs(home: &aws_config::SdkConfig) -> Vec<Value> {
     let ddb = aws_sdk_dynamodb::Client::new(home);
     let out = ddb
         .query()
