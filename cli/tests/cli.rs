@@ -559,10 +559,10 @@ async fn a_restore_killed_mid_apply_finishes_when_run_again() {
         }
     };
     // Against moto the import is tried first and refused (a MOCK integration without a uri
-    // answers 500, retried as any 5xx) before the restore goes call by call: wait up to two
-    // minutes for it to get under way.
+    // answers 500, retried once) before the restore goes call by call: wait up to 30 s for it
+    // to get under way.
     let mut api_id = None;
-    for _ in 0..2400 {
+    for _ in 0..600 {
         let apis = client.get_rest_apis().send().await.unwrap();
         if let Some(id) = apis.items().first().and_then(|a| a.id.clone())
             && resources(id.clone()).await.len() > 20

@@ -242,11 +242,38 @@ where
     SF: Future<Output = Sent<O, E>>,
     E: OpError,
 {
+    sent_retrying(pacer, op, what, |_| true, send).await
+}
+
+/// [`sent`], sent again only when `retry` holds for a transient failure.
+pub async fn sent_retrying<O, E, S, SF>(
+    pacer: &Pacer,
+    op: &'static str,
+    what: &str,
+    retry: impl Fn(&SdkError<E, HttpResponse>) -> bool,
+    send: S,
+) -> Result<()>
+where
+    S: FnMut() -> SF,
+    SF: Future<Output = Sent<O, E>>,
+    E: OpError,
+{
     pacer
-        .call(op, send)
+        .call_retrying(op, retry, send)
         .await
         .map(drop)
         .map_err(|e| crate::awsconf::sdk_error(&format!("{what} ({op})"), e))
+}
+
+/// When a whole definition sent in one call (an import) is sent again: throttling as for any
+/// call, a server error once at most. A refused import falls back to call by call, which is
+/// sooner than backing off for half a minute on a document the server cannot take.
+pub fn whole<E>() -> impl Fn(&SdkError<E, HttpResponse>) -> bool {
+    let server_errors = std::sync::atomic::AtomicU32::new(0);
+    move |e| {
+        status_of(e) == Some(429)
+            || server_errors.fetch_add(1, std::sync::atomic::Ordering::Relaxed) < 1
+    }
 }
 
 /// One paced read of a single item: `None` when the target answers 404 (no such item, or a

@@ -754,3 +754,50 @@ async fn a_conflict_answered_to_a_create_sent_again_is_adopted() {
     assert!(e.to_string().contains("ConflictException"), "{e}");
     assert_eq!(create.num_calls(), 1);
 }
+
+/// A whole-definition import (`once::whole`): a server error is sent again once, not
+/// backed off for half a minute (the restore falls back to call by call instead); throttling
+/// is retried as for any call.
+#[tokio::test]
+async fn an_import_retries_a_server_error_once_and_throttling_as_any_call() {
+    use aws_sdk_apigateway::Client as C;
+    async fn import(c: &Clients, pacer: &Pacer) -> crate::Result<()> {
+        super::once::sent_retrying(
+            pacer,
+            "PutRestApi",
+            "importing REST API a1 whole",
+            super::once::whole(),
+            || {
+                c.v1.put_rest_api()
+                    .rest_api_id("a1")
+                    .body(aws_sdk_apigateway::primitives::Blob::new("{}"))
+                    .send()
+            },
+        )
+        .await
+    }
+    let status = |code: u16, name: &'static str| {
+        move || {
+            HttpResponse::new(
+                code.try_into().unwrap(),
+                SdkBody::from(format!(r#"{{"__type":"{name}","message":"no"}}"#)),
+            )
+        }
+    };
+    let refused = mock!(C::put_rest_api).then_http_response(status(500, "InternalFailure"));
+    let c = clients(std::slice::from_ref(&refused), ("POST", "/nothing"));
+    let pacer = Pacer::for_tests();
+    let e = import(&c, &pacer).await.unwrap_err();
+    assert!(e.to_string().contains("PutRestApi"), "{e}");
+    assert_eq!(refused.num_calls(), 2);
+
+    let throttled = mock!(C::put_rest_api)
+        .sequence()
+        .http_response(status(429, "TooManyRequestsException"))
+        .times(2)
+        .output(|| aws_sdk_apigateway::operation::put_rest_api::PutRestApiOutput::builder().build())
+        .build();
+    let c = clients(std::slice::from_ref(&throttled), ("POST", "/nothing"));
+    import(&c, &Pacer::for_tests()).await.unwrap();
+    assert_eq!(throttled.num_calls(), 3);
+}

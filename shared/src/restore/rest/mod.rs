@@ -19,7 +19,7 @@ pub use compare::{compare, items, natural_key};
 use super::difference::{Change, Difference};
 use super::family::{ApiFamily, Head, Parts};
 use super::kind::Kind;
-use super::once::sent;
+use super::once::{sent, sent_retrying, whole};
 use super::plan::Body;
 use super::report::ApiReport;
 use crate::Result;
@@ -200,7 +200,7 @@ impl ApiFamily for Rest {
     ) -> Result<()> {
         let body = doc.to_string().into_bytes();
         let what = format!("importing REST API {id} whole");
-        sent(pacer, Self::IMPORT_OP, &what, || {
+        sent_retrying(pacer, Self::IMPORT_OP, &what, whole(), || {
             client
                 .put_rest_api()
                 .rest_api_id(id)

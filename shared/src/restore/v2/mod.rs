@@ -19,7 +19,7 @@ pub use compare::{compare, functions_called, items, natural_keys};
 use super::difference::Difference;
 use super::family::{ApiFamily, Head, Parts};
 use super::kind::Kind;
-use super::once::sent;
+use super::once::{sent, sent_retrying, whole};
 use super::plan::Body;
 use super::report::ApiReport;
 use crate::model::v2::ApiSnapshot;
@@ -146,7 +146,7 @@ impl ApiFamily for V2 {
     ) -> Result<()> {
         let body = doc.to_string();
         let what = format!("importing API {id} whole");
-        sent(pacer, Self::IMPORT_OP, &what, || {
+        sent_retrying(pacer, Self::IMPORT_OP, &what, whole(), || {
             client
                 .reimport_api()
                 .api_id(id)
