@@ -171,6 +171,10 @@ struct RestoreArgs {
     /// Leave out what this selects (repeatable; wins over --select and the closure).
     #[arg(long = "exclude", value_name = "SELECTOR")]
     exclude: Vec<String>,
+    /// Leave DNS as it is: do not point the restored custom domains' records at the target
+    /// once the restore has verified.
+    #[arg(long)]
+    no_dns: bool,
     /// Start the restore as a job in the background and print its id.
     #[arg(long, conflicts_with = "dry_run")]
     detach: bool,
@@ -372,7 +376,8 @@ fn phase_exit(phase: shared::jobs::Phase) -> ExitCode {
         | Phase::Pending
         | Phase::Planning
         | Phase::Applying
-        | Phase::Verifying => ExitCode::SUCCESS,
+        | Phase::Verifying
+        | Phase::SwitchingDns => ExitCode::SUCCESS,
         Phase::PartiallyFailed => ExitCode::from(EXIT_PARTIAL),
         Phase::Failed => ExitCode::FAILURE,
     }
@@ -422,6 +427,7 @@ async fn restore(
                 exclude: a.exclude.clone(),
                 key_file: keys.key_file.as_ref().map(|p| p.display().to_string()),
                 kms_key: keys.kms_key.clone(),
+                no_dns: a.no_dns,
             };
             // Everything asked for is checked before anything is written: a refused
             // restore leaves no job.
@@ -438,10 +444,14 @@ async fn restore(
                 .await?;
                 let prepared = jobs::prepare(store, catalog, valid).await?;
                 let plan = jobs::plan_prepared(&prepared, &target).await?;
+                let dns = jobs::plan_dns(&prepared, &target).await;
                 if a.json {
-                    print::json(&plan);
+                    let mut doc = serde_json::to_value(&plan).unwrap_or_default();
+                    doc["dns"] = serde_json::to_value(&dns).unwrap_or_default();
+                    print::json(&doc);
                 } else {
                     print::plan(&plan);
+                    print::dns(&dns, true);
                 }
                 return Ok(ExitCode::SUCCESS);
             }
@@ -486,6 +496,7 @@ async fn restore(
             print::json(&job);
         } else {
             print::report(r);
+            print::dns_and_times(&job);
         }
     }
     Ok(phase_exit(job.phase))
