@@ -438,8 +438,14 @@ async fn a_failover_switches_dns_once_verified_and_keeps_the_old_value() {
     use shared::jobs::Phase;
     let env = acquire().await;
     let (s, source, target, r53) = failover(&env).await;
-    let zone = create_zone(&r53, "example.com", false).await;
-    create(&r53, &zone, vec![alias(DOMAIN, &source).build().unwrap()]).await;
+    let zone = tests::fixtures::public_zone_with_alias(
+        &target,
+        "example.com",
+        DOMAIN,
+        (&source.domain_name, &source.hosted_zone_id),
+    )
+    .await
+    .unwrap();
     let before = read_back(&r53, &zone, DOMAIN).await;
     assert_eq!(
         before,
