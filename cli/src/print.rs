@@ -168,6 +168,8 @@ DNS"
     );
     if let Some(why) = &d.not_switched {
         println!("  not switched: {why}");
+    } else if d.domains.is_empty() && d.failed.is_empty() {
+        println!("  no custom domain restored: nothing to switch");
     }
     for p in &d.domains {
         let zone = p

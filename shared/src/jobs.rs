@@ -302,9 +302,7 @@ pub async fn run_ready(
         }
         job.times.verified = Some(crate::time::now_ms());
         job.dns = Some(if !job.request.switches_dns() {
-            DnsReport::not_switched(
-                "--no-dns: DNS is left as it is; point the records at the target's domain endpoints yourself",
-            )
+DnsReport::not_switched(NO_DNS)
         } else if outcome != Outcome::Succeeded {
             DnsReport::not_switched(
                 "the restore did not verify (PartiallyFailed), so DNS still points at the source; fix what the report names and run the restore again: it switches DNS once the target matches the point",
@@ -353,7 +351,7 @@ async fn plan_dns_with(
 ) -> DnsReport {
     let mut report = DnsReport::default();
     if !p.switches_dns {
-        report.not_switched = Some("--no-dns: DNS is left as it is".into());
+        report.not_switched = Some(NO_DNS.into());
         return report;
     }
     let pacer = crate::pacing::Pacer::default();
@@ -467,6 +465,9 @@ async fn switch_dns(
     }
     report
 }
+
+/// Why a request that opted out of the switch leaves DNS alone.
+const NO_DNS: &str = "turned off (--no-dns, or APIGW_DR_SWITCH_DNS=false): DNS is left as it is; point the records at the target's domain endpoints yourself";
 
 /// Time kept for recording the job after the DNS wait, before an invocation's deadline.
 const DEADLINE_MARGIN: Duration = Duration::from_secs(20);

@@ -496,7 +496,10 @@ async fn a_failover_switches_dns_once_verified_and_keeps_the_old_value() {
     assert_eq!(job.phase, Phase::Succeeded, "{:#?}", job.report);
     let dns = job.dns.as_ref().unwrap();
     assert!(
-        dns.not_switched.as_deref().unwrap().starts_with("--no-dns"),
+        dns.not_switched
+            .as_deref()
+            .unwrap()
+            .starts_with("turned off (--no-dns"),
         "{dns:#?}"
     );
     assert!(dns.domains.is_empty() && dns.applied.is_empty());
