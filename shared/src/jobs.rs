@@ -302,11 +302,9 @@ pub async fn run_ready(
         }
         job.times.verified = Some(crate::time::now_ms());
         job.dns = Some(if !job.request.switches_dns() {
-DnsReport::not_switched(NO_DNS)
+            DnsReport::not_switched(NO_DNS)
         } else if outcome != Outcome::Succeeded {
-            DnsReport::not_switched(
-                "the restore did not verify (PartiallyFailed), so DNS still points at the source; fix what the report names and run the restore again: it switches DNS once the target matches the point",
-            )
+            DnsReport::not_switched(NOT_VERIFIED)
         } else {
             set(catalog, job, Phase::SwitchingDns).await?;
             let dns = Box::pin(switch_dns(&prepared, target_sdk, deadline, progress)).await;
@@ -375,7 +373,7 @@ async fn plan_dns_with(
         match planned {
             Ok(plan) => report.domains.push(plan),
             Err(e) => report.failed.push(format!(
-                "DNS of {domain} not planned: {e}; the APIs are restored: point its record at the target's domain endpoint by hand, or fix this and run the restore again"
+                "DNS of {domain} not switched: {e}; fix this and run the restore again, or point its record at the target's domain endpoint by hand"
             )),
         }
     }
@@ -468,6 +466,9 @@ async fn switch_dns(
 
 /// Why a request that opted out of the switch leaves DNS alone.
 const NO_DNS: &str = "turned off (--no-dns, or APIGW_DR_SWITCH_DNS=false): DNS is left as it is; point the records at the target's domain endpoints yourself";
+
+/// Why a restore that did not verify leaves DNS alone.
+const NOT_VERIFIED: &str = "the restore did not verify (PartiallyFailed), so DNS still points at the source; fix what the report names and run the restore again: it switches DNS once the target matches the point";
 
 /// Time kept for recording the job after the DNS wait, before an invocation's deadline.
 const DEADLINE_MARGIN: Duration = Duration::from_secs(20);
