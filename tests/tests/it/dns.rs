@@ -417,6 +417,18 @@ async fn failover(
     (s, source, target, r53)
 }
 
+/// The public zone `example.com` of the account `sdk` acts in, [`DOMAIN`] an alias to `endpoint`.
+async fn zone_to(sdk: &aws_config::SdkConfig, endpoint: &Endpoint) -> String {
+    tests::fixtures::public_zone_with_alias(
+        sdk,
+        "example.com",
+        DOMAIN,
+        (&endpoint.domain_name, &endpoint.hosted_zone_id),
+    )
+    .await
+    .unwrap()
+}
+
 /// The failover restore of the point (as `restore_estate` asks for it), `no_dns` or not, or
 /// as `edit` makes the request.
 async fn run_job(
@@ -438,14 +450,7 @@ async fn a_failover_switches_dns_once_verified_and_keeps_the_old_value() {
     use shared::jobs::Phase;
     let env = acquire().await;
     let (s, source, target, r53) = failover(&env).await;
-    let zone = tests::fixtures::public_zone_with_alias(
-        &target,
-        "example.com",
-        DOMAIN,
-        (&source.domain_name, &source.hosted_zone_id),
-    )
-    .await
-    .unwrap();
+    let zone = zone_to(&target, &source).await;
     let before = read_back(&r53, &zone, DOMAIN).await;
     assert_eq!(
         before,
@@ -573,6 +578,38 @@ async fn records_routing_manages_are_left_and_a_missing_zone_is_a_note() {
     use shared::jobs::Phase;
     let env = acquire().await;
     let (s, source, target, r53) = failover(&env).await;
+
+    // A restore that does not verify (the domain's certificate is not mapped into the target,
+    // so the domain is not restored) switches nothing, and says why.
+    let zone = zone_to(&target, &source).await;
+    let before = read_back(&r53, &zone, DOMAIN).await;
+    let job = run_job(&s, &target, |r| {
+        let m = r.mapping.take().unwrap();
+        let at = m.find("[certificates]").unwrap();
+        let end = at + m[at..].find("\n\n").unwrap();
+        r.mapping = Some(format!("{}{}", &m[..at], &m[end..]));
+    })
+    .await;
+    assert_eq!(job.phase, Phase::PartiallyFailed, "{:#?}", job.report);
+    let dns = job.dns.as_ref().unwrap();
+    assert!(
+        dns.not_switched.as_deref().unwrap().starts_with(
+            "the restore did not verify (PartiallyFailed), so DNS still points at the source"
+        ),
+        "{dns:#?}"
+    );
+    assert!(dns.domains.is_empty() && dns.applied.is_empty());
+    assert_eq!(read_back(&r53, &zone, DOMAIN).await, before);
+    assert!(job.times.verified.is_some() && job.times.rto_seconds().is_none());
+    // The zone goes: the next restore finds none.
+    change(
+        &r53,
+        &zone,
+        ChangeAction::Delete,
+        alias(DOMAIN, &source).build().unwrap(),
+    )
+    .await;
+    r53.delete_hosted_zone().id(&zone).send().await.unwrap();
 
     // No hosted zone in the target account: restored and verified, a note, no error.
     let job = run_job(&s, &target, |_| {}).await;
