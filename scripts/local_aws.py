@@ -21,7 +21,8 @@ def client(name, region=HOME):
 
 
 def setup():
-    """Bucket, catalog table, event bus, and queues standing in for the rules' targets."""
+    """Bucket, catalog table, event bus, queues standing in for the rules' targets, and the
+    KMS key that seals API key values."""
     client("s3").create_bucket(
         Bucket="dr-points", CreateBucketConfiguration={"LocationConstraint": HOME}
     )
@@ -51,6 +52,7 @@ def setup():
             EventBusName="apigw-dr",
             Targets=[{"Id": "q", "Arn": f"arn:aws:sqs:{HOME}:{ACCOUNT}:{queue}"}],
         )
+    urls["kms"] = client("kms").create_key(Description="apigw-dr API key values")["KeyMetadata"]["KeyId"]
     print(json.dumps(urls))
 
 
@@ -124,6 +126,19 @@ def cloudtrail(api_id, out_file):
         json.dump(ev, f)
 
 
+def alarm(out_file):
+    """The failover alarm going to ALARM, as EventBridge delivers it, timed now (the recovery
+    time runs from this event's time)."""
+    with open(os.path.join(ROOT, "tests/fixtures/events/alarm-state-change.json")) as f:
+        ev = json.load(f)
+    ev["id"] = str(uuid.uuid4())
+    ev["time"] = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    with open(out_file, "w") as f:
+        json.dump(ev, f)
+
+
 if __name__ == "__main__":
     cmd, args = sys.argv[1], sys.argv[2:]
-    {"setup": setup, "first-event": first_event, "sqs-event": sqs_event, "change": change, "cloudtrail": cloudtrail}[cmd](*args)
+    {"setup": setup, "first-event": first_event, "sqs-event": sqs_event, "change": change, "cloudtrail": cloudtrail, "alarm": alarm}[
+        cmd
+    ](*args)

@@ -183,6 +183,10 @@ struct RestoreArgs {
     /// Leave out what this selects (repeatable; wins over --select and the closure).
     #[arg(long = "exclude", value_name = "SELECTOR")]
     exclude: Vec<String>,
+    /// Leave DNS as it is: do not point the restored custom domains' records at the target
+    /// once the restore has verified.
+    #[arg(long)]
+    no_dns: bool,
     /// Start the restore as a job in the background and print its id.
     #[arg(long, conflicts_with = "dry_run")]
     detach: bool,
@@ -454,7 +458,8 @@ fn phase_exit(phase: shared::jobs::Phase) -> ExitCode {
         | Phase::Pending
         | Phase::Planning
         | Phase::Applying
-        | Phase::Verifying => ExitCode::SUCCESS,
+        | Phase::Verifying
+        | Phase::SwitchingDns => ExitCode::SUCCESS,
         Phase::PartiallyFailed => ExitCode::from(EXIT_PARTIAL),
         Phase::Failed => ExitCode::FAILURE,
     }
@@ -489,6 +494,7 @@ async fn restore(
                 exclude: a.exclude.clone(),
                 key_file: keys.key_file.as_ref().map(|p| p.display().to_string()),
                 kms_key: keys.kms_key.clone(),
+                no_dns: a.no_dns,
                 ..Default::default()
             };
             // Everything asked for is checked before anything is written: a refused
@@ -507,7 +513,15 @@ async fn restore(
                 let prepared = jobs::prepare(store, catalog, valid).await?;
                 let mut plan = jobs::plan_prepared(&prepared, &target).await?;
                 shared::standby::note_standby_in(catalog, &mut plan).await?;
-                print_plan(&plan, a.json);
+                let dns = jobs::plan_dns(&prepared, &target).await;
+                if a.json {
+                    let mut doc = serde_json::to_value(&plan).unwrap_or_default();
+                    doc["dns"] = serde_json::to_value(&dns).unwrap_or_default();
+                    print::json(&doc);
+                } else {
+                    print::plan(&plan);
+                    print::dns(&dns, true);
+                }
                 return Ok(ExitCode::SUCCESS);
             }
             // The point is read whole, once (a damaged one is marked so), and the selection
@@ -601,6 +615,7 @@ async fn run_job(
             print::json(&job);
         } else {
             print::report(r);
+            print::dns_and_times(&job);
         }
     }
     Ok(phase_exit(job.phase))

@@ -1,7 +1,8 @@
 //! What the command prints: every rendering of a record, plan, report or listing, from the
 //! library's own types (no hand-written mirrors: a renamed field is a compile error here).
 
-use shared::jobs::JobRecord;
+use shared::dns::{DnsReport, NEW_ENDPOINT_LATER};
+use shared::jobs::{JobRecord, Times};
 use shared::model::{ESTATE_SCOPE, Gap};
 use shared::point::{Manifest, PruneReport, VerifyReport, short};
 use shared::records::PointRecord;
@@ -146,6 +147,94 @@ pub fn job(job: &JobRecord) {
     }
     if let Some(r) = &job.report {
         report(r);
+    }
+    dns_and_times(job);
+}
+
+/// A job's DNS switch and its recovery time (alarm to traffic) with the parts.
+pub fn dns_and_times(job: &JobRecord) {
+    if let Some(d) = &job.dns {
+        dns(d, false);
+    }
+    times(&job.times);
+}
+
+/// The DNS switch of a plan (`planned`: what it would do) or of a job (what it did): per domain
+/// the change with its old and new value, records left alone and notes; then what failed.
+pub fn dns(d: &DnsReport, planned: bool) {
+    println!(
+        "
+DNS"
+    );
+    if let Some(why) = &d.not_switched {
+        println!("  not switched: {why}");
+    } else if d.domains.is_empty() && d.failed.is_empty() {
+        println!("  no custom domain restored: nothing to switch");
+    }
+    for p in &d.domains {
+        let zone = p
+            .zone
+            .as_ref()
+            .map(|z| format!(" (zone {} {})", z.name, z.id))
+            .unwrap_or_default();
+        println!("  domain {}{zone}", p.domain);
+        for s in &p.switches {
+            let done = d.applied.iter().find(|a| &a.switch == s);
+            let new = if p.endpoint_unknown {
+                format!("new: {NEW_ENDPOINT_LATER}")
+            } else {
+                s.new.to_string()
+            };
+            let state = match done {
+                Some(a) if a.in_sync => format!(" [change {}, in sync]", a.change_id),
+                Some(a) => format!(" [change {}, still PENDING]", a.change_id),
+                None if planned => String::new(),
+                None => " [not applied]".into(),
+            };
+            println!(
+                "    {} {} {}: {} -> {new}{state}",
+                if planned { "switch" } else { "switched" },
+                s.record_name,
+                s.record_type,
+                s.old
+            );
+        }
+        for r in &p.in_place {
+            println!("    {r}: already points at the target");
+        }
+        for s in &p.skipped {
+            println!("    skipped: {s}");
+        }
+        for n in &p.notes {
+            println!("    note: {n}");
+        }
+    }
+    for f in &d.failed {
+        println!("  failed: {f}");
+    }
+}
+
+/// The recovery time, from the alarm (or the request) to DNS in sync, and its parts.
+fn times(t: &Times) {
+    let parts: Vec<String> = t
+        .parts()
+        .iter()
+        .map(|(name, s)| format!("{name} {s:.1} s"))
+        .collect();
+    if parts.is_empty() {
+        return;
+    }
+    match t.rto_seconds() {
+        Some(rto) => println!(
+            "
+recovery time (RTO, alarm to traffic): {rto:.1} s = {}",
+            parts.join(" + ")
+        ),
+        None => println!(
+            "
+recovery time (RTO): not measured, DNS is not in sync on the target; so far: {}",
+            parts.join(", ")
+        ),
     }
 }
 

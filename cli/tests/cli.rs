@@ -95,6 +95,29 @@ fn assert_no_job(vars: &[(String, String)], store: &Path) {
     assert_one_line_error(&st, "has no restore job");
 }
 
+/// The arguments of a restore into account B / us-west-2 through `role`, mapped by file `map`.
+fn into_b<'a>(role: &'a str, map: &'a str) -> [&'a str; 6] {
+    [
+        "--to-region",
+        "us-west-2",
+        "--to-role-arn",
+        role,
+        "--map",
+        map,
+    ]
+}
+
+/// `restore POINT --dry-run TO...`, which must succeed.
+fn dry_run(vars: &[(String, String)], store: &Path, point: &str, to: &[&str]) -> Run {
+    let r = run(
+        vars,
+        store,
+        &[&["restore", point, "--dry-run"][..], to].concat(),
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    r
+}
+
 fn last_line(s: &str) -> &str {
     s.lines().last().unwrap_or("")
 }
@@ -109,16 +132,9 @@ fn into_account_b(store: &Path) -> (String, Vec<String>) {
     )
     .unwrap();
     let map = map.to_str().unwrap().to_string();
-    let to = [
-        "--to-region",
-        "us-west-2",
-        "--to-role-arn",
-        &tests::role_arn(Account::B),
-        "--map",
-        &map,
-    ]
-    .map(str::to_string)
-    .to_vec();
+    let to = into_b(&tests::role_arn(Account::B), &map)
+        .map(str::to_string)
+        .to_vec();
     (map, to)
 }
 
@@ -714,12 +730,7 @@ async fn a_point_says_what_it_lacks_and_an_unreadable_reply_costs_only_its_kind(
     // The plan and the report name what the point lacks next to "verified".
     let role = tests::role_arn(Account::B);
     let to = ["--to-region", "us-west-2", "--to-role-arn", role.as_str()];
-    let plan = run(
-        &vars,
-        store,
-        &[&["restore", "gappy", "--dry-run"][..], &to[..]].concat(),
-    );
-    assert_eq!(plan.code, 0, "{}", plan.stderr);
+    let plan = dry_run(&vars, store, "gappy", &to);
     assert!(
         plan.stdout
             .contains("the point lacks (not captured, so not restored):")
@@ -1023,4 +1034,103 @@ async fn standby_status_standby_and_failback_from_the_command_line() {
         run(&vars, store, &["status", "latest", "--json"]).stdout,
         jobs_before
     );
+}
+
+/// The estate behind `api.example.com` fails over into account B / us-west-2, whose public zone
+/// `example.com` points the domain at the source Region: the dry run shows the DNS change, old
+/// -> new; the restore switches it and prints the recovery time, and so does `status`.
+#[tokio::test]
+async fn a_failover_shows_switches_dns_and_prints_the_recovery_time() {
+    let env = acquire().await;
+    let a = env.sdk(REGION, Account::A).await;
+    let e = fixtures::estate(
+        &aws_sdk_apigateway::Client::new(&a),
+        &aws_sdk_apigatewayv2::Client::new(&a),
+        tests::ACCOUNT_A,
+    )
+    .await
+    .unwrap();
+    let pacer = shared::pacing::Pacer::default();
+    let source = shared::dns::route53::domain_endpoint(&a, &pacer, &e.domain)
+        .await
+        .unwrap()
+        .unwrap();
+    let b = env.sdk("us-west-2", Account::B).await;
+    let zone = fixtures::public_zone_with_alias(
+        &b,
+        "example.com",
+        &e.domain,
+        (&source.domain_name, &source.hosted_zone_id),
+    )
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path();
+    let vars = env.cli_env(REGION);
+    let snap = run(&vars, store, &["snapshot", "--label", "v1"]);
+    assert_eq!(snap.code, 0, "{}", snap.stderr);
+    let role = tests::role_arn(Account::B);
+    let map = tests::workspace_root().join("docs/examples/demo-mapping.toml");
+    let to = into_b(&role, map.to_str().unwrap());
+    let old = format!(
+        "alias {} (zone {})",
+        source.domain_name, source.hosted_zone_id
+    );
+
+    let plan = dry_run(&vars, store, "v1", &to);
+    assert!(
+        plan.stdout.contains(&format!("  domain api.example.com (zone example.com {zone})"))
+            && plan.stdout.contains(&format!(
+                "    switch api.example.com A: {old} -> new: the target's endpoint, known once created\n"
+            )),
+        "{}",
+        plan.stdout
+    );
+
+    let done = run(&vars, store, &[&["restore", "v1"][..], &to[..]].concat());
+    assert_eq!(done.code, 0, "{}\n{}", done.stdout, done.stderr);
+    let target = shared::dns::route53::domain_endpoint(&b, &pacer, &e.domain)
+        .await
+        .unwrap()
+        .unwrap();
+    let switched = format!(
+        "    switched api.example.com A: {old} -> alias {} (zone {}) [change ",
+        target.domain_name, target.hosted_zone_id
+    );
+    let rto = "\nrecovery time (RTO, alarm to traffic): ";
+    assert!(
+        done.stdout.contains(&switched) && done.stdout.contains(", in sync]\n"),
+        "{}",
+        done.stdout
+    );
+    let rto_line = |out: &str| {
+        out.split(rto)
+            .nth(1)
+            .and_then(|rest| rest.lines().next())
+            .map(str::to_string)
+    };
+    let line = rto_line(&done.stdout).expect("the restore prints the recovery time");
+    assert!(
+        line.contains(" s = alarm to restore start ")
+            && line.contains(" s + restore and verify ")
+            && line.contains(" s + DNS switch until in sync "),
+        "{line}"
+    );
+
+    let status = run(&vars, store, &["status", "latest"]);
+    assert_eq!(status.code, 0, "{}", status.stderr);
+    assert!(
+        status.stdout.contains("phase     Succeeded\n"),
+        "{}",
+        status.stdout
+    );
+    assert!(status.stdout.contains(&switched), "{}", status.stdout);
+    assert_eq!(rto_line(&status.stdout).as_deref(), Some(line.as_str()));
+    let json: Value =
+        serde_json::from_str(&run(&vars, store, &["status", "latest", "--json"]).stdout).unwrap();
+    assert_eq!(
+        json["dns"]["applied"][0]["old"]["dnsName"],
+        source.domain_name.as_str()
+    );
+    assert_eq!(json["dns"]["applied"][0]["inSync"], true);
 }

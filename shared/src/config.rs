@@ -43,6 +43,9 @@ pub struct FunctionConfig {
     /// `APIGW_DR_KMS_KEY`: the KMS key (id, ARN or alias) that seals API key values in the
     /// store (envelope encryption, see `secret`); needed when the source has API keys.
     pub kms_key: Option<String>,
+    /// `APIGW_DR_SWITCH_DNS` (`true` or `false`, default `true`): whether a failover points the
+    /// restored custom domains' DNS records at the recovery Region once the restore verified.
+    pub switch_dns: bool,
 }
 
 fn seconds(v: Option<String>, name: &str, default: u64) -> Result<u64> {
@@ -108,6 +111,16 @@ impl FunctionConfig {
                 300,
             )?,
             kms_key: get("APIGW_DR_KMS_KEY"),
+            switch_dns: match get("APIGW_DR_SWITCH_DNS").map(|v| v.to_ascii_lowercase()) {
+                None => true,
+                Some(v) if v == "true" => true,
+                Some(v) if v == "false" => false,
+                Some(v) => {
+                    return Err(Error::Invalid(format!(
+                        "APIGW_DR_SWITCH_DNS='{v}' is neither true nor false"
+                    )));
+                }
+            },
         })
     }
 
@@ -163,6 +176,21 @@ mod tests {
         assert_eq!(c.kms_key, None);
         let c = cfg(&[("APIGW_DR_KMS_KEY", " alias/apigw-dr ")]).unwrap();
         assert_eq!(c.key_options().kms_key.as_deref(), Some("alias/apigw-dr"));
+    }
+
+    #[test]
+    fn dns_is_switched_unless_turned_off() {
+        assert!(cfg(&[]).unwrap().switch_dns);
+        assert!(cfg(&[("APIGW_DR_SWITCH_DNS", "True")]).unwrap().switch_dns);
+        assert!(
+            !cfg(&[("APIGW_DR_SWITCH_DNS", " false ")])
+                .unwrap()
+                .switch_dns
+        );
+        let e = cfg(&[("APIGW_DR_SWITCH_DNS", "no")])
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("APIGW_DR_SWITCH_DNS='no'"), "{e}");
     }
 
     #[test]

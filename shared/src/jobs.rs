@@ -1,9 +1,18 @@
 //! Restore jobs: a restore recorded in the catalog with its phase (Pending, Planning,
 //! Applying, Verifying, Succeeded, PartiallyFailed, Failed), so that it can be followed
 //! (`apigw-dr status JOB`) from anywhere, started detached, and driven by a Lambda function.
+//!
+//! Once a restore has verified (Succeeded; not PartiallyFailed: DNS is not moved to a target
+//! that does not match the point), the job switches DNS (phase SwitchingDns, unless
+//! `--no-dns`): each custom domain the job restored gets its record pointed at the target's
+//! domain endpoint (crate::dns), and the job records the switch and the recovery time.
+
+use std::time::{Duration, Instant};
 
 use crate::catalog::Catalog;
-pub use crate::records::{JobRecord, JobRequest, Phase, new_id};
+use crate::dns::route53::{self, Route53};
+use crate::dns::{Applied, DnsReport, DomainPlan, Endpoint};
+pub use crate::records::{JobRecord, JobRequest, Phase, Times, new_id};
 use crate::restore::{self, Outcome, RestoreOptions};
 use crate::select::Selector;
 use crate::store::Store;
@@ -78,6 +87,8 @@ pub struct Prepared {
     pub point: crate::records::PointRecord,
     pub snap: crate::model::Snapshot,
     pub opts: RestoreOptions,
+    /// [`JobRequest::switches_dns`] of the request.
+    pub switches_dns: bool,
 }
 
 /// Reads what a valid request restores, once: refuses a damaged point, reads it whole (every
@@ -168,6 +179,7 @@ pub async fn prepare(store: &Store, catalog: &Catalog, valid: Valid) -> Result<P
         point: rec,
         snap,
         opts,
+        switches_dns: request.switches_dns(),
     })
 }
 
@@ -273,6 +285,9 @@ pub async fn run_ready(
     progress: &(dyn Fn(String) + Send + Sync),
 ) -> Result<()> {
     let result: Result<()> = async {
+        job.times
+            .restore_started
+            .get_or_insert_with(crate::time::now_ms);
         set(catalog, job, Phase::Planning).await?;
         // Boxed: these futures are large, and a Lambda or test thread's stack is small.
         let prepared = match ready {
@@ -290,13 +305,35 @@ pub async fn run_ready(
         job.min_seconds = plan.min_seconds;
         set(catalog, job, Phase::Applying).await?;
         let report = Box::pin(restore::apply(&plan, target_sdk, deadline, progress)).await?;
-        let end = match report.outcome {
+        let mut end = match report.outcome {
             Outcome::Succeeded => Phase::Succeeded,
             Outcome::PartiallyFailed => Phase::PartiallyFailed,
             // Still applying: the next run continues it.
             Outcome::Interrupted => Phase::Applying,
         };
+        let outcome = report.outcome;
         job.report = Some(report);
+        if outcome == Outcome::Interrupted {
+            return set(catalog, job, end).await;
+        }
+        job.times.verified = Some(crate::time::now_ms());
+        job.dns = Some(if job.request.standby {
+            DnsReport::not_switched(STANDBY)
+        } else if !job.request.switches_dns() {
+            DnsReport::not_switched(NO_DNS)
+        } else if outcome != Outcome::Succeeded {
+            DnsReport::not_switched(NOT_VERIFIED)
+        } else {
+            set(catalog, job, Phase::SwitchingDns).await?;
+            let dns = Box::pin(switch_dns(&prepared, target_sdk, deadline, progress)).await;
+            if dns.moved_traffic() {
+                job.times.dns_in_sync = Some(crate::time::now_ms());
+            }
+            if !dns.failed.is_empty() {
+                end = Phase::PartiallyFailed;
+            }
+            dns
+        });
         set(catalog, job, end).await
     }
     .await;
@@ -305,4 +342,210 @@ pub async fn run_ready(
         set(catalog, job, Phase::Failed).await?;
     }
     result
+}
+
+/// The names of the custom domains a prepared request restores (the point's, as the selection
+/// took them; a domain keeps its name in the target).
+fn domains(p: &Prepared) -> Vec<String> {
+    p.snap
+        .estate
+        .domains
+        .iter()
+        .map(|d| d.domain_name.clone())
+        .collect()
+}
+
+/// What the DNS switch of a prepared request does, domain by domain: the target domain's
+/// endpoint (a domain the target does not hold yet is planned against an endpoint known once
+/// created), its hosted zone and records, the changes, the records left alone and the notes.
+/// A domain that cannot be planned (Route 53 refused, a wrong `[hosted_zones]` entry) is in
+/// `failed`, with what to do. Reads only.
+async fn plan_dns_with(
+    p: &Prepared,
+    r53: &Route53,
+    target_sdk: &aws_config::SdkConfig,
+) -> DnsReport {
+    let mut report = DnsReport::default();
+    if !p.switches_dns {
+        report.not_switched = Some(NO_DNS.into());
+        return report;
+    }
+    let pacer = crate::pacing::Pacer::default();
+    let mapping = p
+        .opts
+        .mapping
+        .clone()
+        .unwrap_or_else(crate::translate::Mapping::empty);
+    for domain in domains(p) {
+        let planned: Result<DomainPlan> = async {
+            let (endpoint, unknown) =
+                match route53::domain_endpoint(target_sdk, &pacer, &domain).await? {
+                    Some(e) => (e, false),
+                    None => (Endpoint::unknown(), true),
+                };
+            let mut plan = r53.plan(&domain, &endpoint, &mapping).await?;
+            plan.endpoint_unknown = unknown;
+            Ok(plan)
+        }
+        .await;
+        match planned {
+            Ok(plan) => report.domains.push(plan),
+            Err(e) => report.failed.push(format!(
+                "DNS of {domain} not switched: {e}; fix this and run the restore again, or point its record at the target's domain endpoint by hand"
+            )),
+        }
+    }
+    report
+}
+
+/// The DNS part of a prepared request's plan ([`plan_dns_with`]; Route 53 of the target
+/// account). Reads only.
+pub async fn plan_dns(p: &Prepared, target_sdk: &aws_config::SdkConfig) -> DnsReport {
+    plan_dns_with(p, &Route53::new(target_sdk), target_sdk).await
+}
+
+/// Switches DNS after a verified restore: plans ([`plan_dns_with`]), applies each switch
+/// (UPSERT, safe to send again), then waits for each change to be in sync, for at most
+/// [`route53::SYNC_WITHIN`] and never past `deadline`. What fails is in the report's `failed`,
+/// with what to do; the restored APIs stay.
+async fn switch_dns(
+    p: &Prepared,
+    target_sdk: &aws_config::SdkConfig,
+    deadline: Option<Instant>,
+    progress: &(dyn Fn(String) + Send + Sync),
+) -> DnsReport {
+    let r53 = Route53::new(target_sdk);
+    let mut report = plan_dns_with(p, &r53, target_sdk).await;
+    for d in &report.domains {
+        if d.endpoint_unknown {
+            report.failed.push(format!(
+                "custom domain {} is not in the target although the restore verified: its DNS is not switched; check the domain in the target (`aws apigateway get-domain-name`) and run the restore again",
+                d.domain
+            ));
+        }
+    }
+    let switches: Vec<_> = report
+        .domains
+        .iter()
+        .filter(|d| !d.endpoint_unknown)
+        .flat_map(|d| d.switches.clone())
+        .collect();
+    let mut changes = vec![];
+    for s in switches {
+        progress(format!("DNS: {s}"));
+        match r53.apply(&s).await {
+            Ok(id) => changes.push((s, id)),
+            Err(e) => report.failed.push(format!(
+                "DNS of {} not switched: {e}; the APIs are restored: point the record at {} by hand, or fix this and run the restore again",
+                s.record_name, s.new
+            )),
+        }
+    }
+    // Every change is applied before any is waited for: they go in sync together.
+    let wait = deadline
+        .map(|d| {
+            d.saturating_duration_since(Instant::now())
+                .saturating_sub(DEADLINE_MARGIN)
+        })
+        .unwrap_or(route53::SYNC_WITHIN)
+        .min(route53::SYNC_WITHIN);
+    let until = tokio::time::Instant::now() + wait;
+    for (switch, change_id) in changes {
+        let left = until.saturating_duration_since(tokio::time::Instant::now());
+        match r53.wait_in_sync(&change_id, left).await {
+            Ok(in_sync) => {
+                if !in_sync {
+                    progress(format!(
+                        "DNS: change {change_id} still PENDING after {} s; Route 53 finishes it on its own",
+                        wait.as_secs()
+                    ));
+                }
+                report.applied.push(Applied {
+                    switch,
+                    change_id,
+                    in_sync,
+                });
+            }
+            Err(e) => {
+                report.failed.push(format!(
+                    "DNS change {change_id} of {} applied, but its state is unknown: {e}; check it with `aws route53 get-change --id {change_id}`",
+                    switch.record_name
+                ));
+                report.applied.push(Applied {
+                    switch,
+                    change_id,
+                    in_sync: false,
+                });
+            }
+        }
+    }
+    report
+}
+
+/// Why a request that opted out of the switch leaves DNS alone.
+const NO_DNS: &str = "turned off (--no-dns, or APIGW_DR_SWITCH_DNS=false): DNS is left as it is; point the records at the target's domain endpoints yourself";
+
+/// Why a standby sync leaves DNS alone.
+const STANDBY: &str =
+    "a standby sync: DNS stays on the source until a failover restores into this standby";
+
+/// Why a restore that did not verify leaves DNS alone.
+const NOT_VERIFIED: &str = "the restore did not verify (PartiallyFailed), so DNS still points at the source; fix what the report names and run the restore again: it switches DNS once the target matches the point";
+
+/// Time kept for recording the job after the DNS wait, before an invocation's deadline.
+const DEADLINE_MARGIN: Duration = Duration::from_secs(20);
+
+/// The recovery time of a job as one CloudWatch embedded-metric-format line (namespace
+/// `apigw-dr`, metric `RecoveryTimeSeconds`, the parts as properties): logged, it becomes a
+/// metric without any call. `None` until DNS is in sync.
+pub fn recovery_metric(job: &JobRecord) -> Option<serde_json::Value> {
+    let rto = job.times.rto_seconds()?;
+    let mut doc = serde_json::json!({
+        "_aws": {
+            "Timestamp": job.times.dns_in_sync.unwrap_or(job.updated),
+            "CloudWatchMetrics": [{
+                "Namespace": "apigw-dr",
+                "Dimensions": [[]],
+                "Metrics": [{ "Name": "RecoveryTimeSeconds", "Unit": "Seconds" }],
+            }],
+        },
+        "RecoveryTimeSeconds": rto,
+        "job": job.id,
+        "trigger": job.trigger,
+    });
+    for (name, secs) in job.times.parts() {
+        doc[name] = serde_json::json!(secs);
+    }
+    Some(doc)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_recovery_metric_is_one_embedded_metric_line_once_dns_is_in_sync() {
+        let mut job = JobRecord::new(JobRequest::default(), "alarm:orders-api-5xx");
+        job.times = Times {
+            alarm: Some(1_000),
+            restore_started: Some(3_000),
+            verified: Some(9_000),
+            dns_in_sync: None,
+        };
+        assert!(recovery_metric(&job).is_none(), "no traffic yet, no RTO");
+        job.times.dns_in_sync = Some(10_500);
+        let m = recovery_metric(&job).unwrap();
+        let line = m.to_string();
+        assert!(!line.contains('\n'), "one line");
+        let cw = &m["_aws"]["CloudWatchMetrics"][0];
+        assert_eq!(cw["Namespace"], "apigw-dr");
+        assert_eq!(cw["Metrics"][0]["Name"], "RecoveryTimeSeconds");
+        assert_eq!(cw["Metrics"][0]["Unit"], "Seconds");
+        assert_eq!(m["_aws"]["Timestamp"], 10_500);
+        assert_eq!(m["RecoveryTimeSeconds"], 9.5);
+        assert_eq!(m["alarm to restore start"], 2.0);
+        assert_eq!(m["restore and verify"], 6.0);
+        assert_eq!(m["DNS switch until in sync"], 1.5);
+        assert_eq!(m["trigger"], "alarm:orders-api-5xx");
+    }
 }

@@ -465,6 +465,14 @@ impl SnapshotFunction {
     }
 }
 
+/// The `time` of an EventBridge event (the alarm's state change), in milliseconds.
+fn event_time_ms(event: &Value) -> Option<i64> {
+    let t = event.get("time")?.as_str()?;
+    let dt = aws_smithy_types::DateTime::from_str(t, aws_smithy_types::date_time::Format::DateTime)
+        .ok()?;
+    dt.to_millis().ok()
+}
+
 /// The recovery function: an alarm going to ALARM, a direct request, or the continuation of
 /// a job that ran out of time -> a restore job from the latest good point(s), recorded in
 /// the catalog.
@@ -525,6 +533,10 @@ impl RecoveryFunction {
                     let mut job =
                         JobRecord::new(self.request(point, apis, None), &format!("alarm:{alarm}"));
                     job.id = id;
+                    // The recovery time runs from the alarm, not from this invocation.
+                    if let Some(at) = event_time_ms(&event) {
+                        job.times.alarm = Some(at);
+                    }
                     out.push(job);
                 }
                 if out.is_empty() {
@@ -560,10 +572,13 @@ impl RecoveryFunction {
                         let target_sdk = self.target_sdk(&valid.request).await?;
                         let prepared =
                             Box::pin(jobs::prepare(&self.store, &self.catalog, valid)).await?;
-                        let mut plan =
-                            Box::pin(jobs::plan_prepared(&prepared, &target_sdk)).await?;
+                        let plan = Box::pin(jobs::plan_prepared(&prepared, &target_sdk)).await?;
+                        let mut plan = plan;
                         crate::standby::note_standby_in(&self.catalog, &mut plan).await?;
-                        plans.push(serde_json::to_value(&plan).unwrap_or_default());
+                        let dns = Box::pin(jobs::plan_dns(&prepared, &target_sdk)).await;
+                        let mut plan = serde_json::to_value(&plan).unwrap_or_default();
+                        plan["dns"] = serde_json::to_value(&dns).unwrap_or_default();
+                        plans.push(plan);
                     }
                     return Ok(serde_json::json!({ "dryRun": true, "plans": plans }));
                 }
@@ -605,6 +620,11 @@ impl RecoveryFunction {
             match result {
                 Ok(()) => tracing::info!(job = %job.id, phase = %job.phase, "restore job ended"),
                 Err(e) => tracing::error!(job = %job.id, error = %e, "restore job failed"),
+            }
+            // One embedded-metric-format line: CloudWatch makes it the RecoveryTimeSeconds
+            // metric, without a call.
+            if let Some(metric) = jobs::recovery_metric(job) {
+                println!("{metric}");
             }
             out.push(serde_json::json!({ "job": job.id, "phase": job.phase, "error": job.error }));
         }
@@ -690,6 +710,7 @@ impl RecoveryFunction {
             to_role_arn: role.or_else(|| self.cfg.recovery_role_arn.clone()),
             mapping: self.cfg.mapping.clone(),
             apis,
+            no_dns: !self.cfg.switch_dns,
             ..Default::default()
         }
     }
@@ -756,5 +777,18 @@ impl RecoveryFunction {
             }
         }
         Ok(by_point)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_alarm_event_gives_its_time() {
+        let e = serde_json::json!({ "time": "2026-11-22T17:04:40Z" });
+        assert_eq!(event_time_ms(&e), Some(1_795_367_080_000));
+        assert_eq!(event_time_ms(&serde_json::json!({ "time": "soon" })), None);
+        assert_eq!(event_time_ms(&serde_json::json!({})), None);
     }
 }

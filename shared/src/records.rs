@@ -67,6 +67,9 @@ pub enum Phase {
     Planning,
     Applying,
     Verifying,
+    /// The restore verified; each restored custom domain's DNS record is being pointed at the
+    /// target (see crate::dns).
+    SwitchingDns,
     Succeeded,
     PartiallyFailed,
     Failed,
@@ -134,6 +137,73 @@ pub struct JobRequest {
     /// APIs were restored from, the mapping file inverted (crate::jobs::failback_prepared).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub failback: bool,
+    /// `--no-dns`: leave DNS as it is after the restore (see [`JobRequest::switches_dns`]).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub no_dns: bool,
+}
+
+impl JobRequest {
+    /// Whether the job points the restored custom domains' DNS records at the target once the
+    /// restore has verified (never for a standby sync). The one place that decides it.
+    pub fn switches_dns(&self) -> bool {
+        !self.no_dns && !self.standby
+    }
+}
+
+/// The times of a failover, in milliseconds since the epoch: from the alarm to traffic on the
+/// target (the recovery time, RTO) and the parts between.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Times {
+    /// When the alarm fired (the alarm event's time); for a job asked for otherwise (the
+    /// command, a direct request), when it was asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alarm: Option<i64>,
+    /// When the job's first run started planning the restore.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub restore_started: Option<i64>,
+    /// When the restore had been applied and verified.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verified: Option<i64>,
+    /// When every DNS change of the switch was in sync: traffic goes to the target.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dns_in_sync: Option<i64>,
+}
+
+impl Times {
+    pub fn is_empty(&self) -> bool {
+        *self == Times::default()
+    }
+
+    /// The recovery time in seconds, from the alarm to DNS in sync; `None` until DNS is.
+    pub fn rto_seconds(&self) -> Option<f64> {
+        Some(seconds(self.alarm?, self.dns_in_sync?))
+    }
+
+    /// The parts measured so far, in order, in seconds: alarm to restore start, restore
+    /// (plan, apply, verify), DNS switch to in sync.
+    pub fn parts(&self) -> Vec<(&'static str, f64)> {
+        let marks = [
+            self.alarm,
+            self.restore_started,
+            self.verified,
+            self.dns_in_sync,
+        ];
+        let names = [
+            "alarm to restore start",
+            "restore and verify",
+            "DNS switch until in sync",
+        ];
+        names
+            .iter()
+            .zip(marks.windows(2))
+            .filter_map(|(name, w)| Some((*name, seconds(w[0]?, w[1]?))))
+            .collect()
+    }
+}
+
+fn seconds(from_ms: i64, to_ms: i64) -> f64 {
+    (to_ms - from_ms) as f64 / 1000.0
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -158,6 +228,13 @@ pub struct JobRecord {
     pub report: Option<RestoreReport>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// The DNS switch after the restore verified: each switch with its old value, its change and
+    /// whether it was in sync; the records left alone and notes; or why DNS was not switched.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dns: Option<crate::dns::DnsReport>,
+    /// From the alarm to traffic on the target: the recovery time and its parts.
+    #[serde(default, skip_serializing_if = "Times::is_empty")]
+    pub times: Times,
     /// How many times the record was written: a run writes only over the revision it read, so
     /// two runs of one job cannot overwrite each other (see `Catalog::put_job`).
     #[serde(default)]
@@ -189,6 +266,11 @@ impl JobRecord {
             min_seconds: 0.0,
             report: None,
             error: None,
+            dns: None,
+            times: Times {
+                alarm: Some(now),
+                ..Times::default()
+            },
             revision: 0,
         }
     }
@@ -197,6 +279,48 @@ impl JobRecord {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_recovery_time_runs_from_the_alarm_to_dns_in_sync() {
+        let mut t = Times {
+            alarm: Some(10_000),
+            restore_started: Some(12_500),
+            ..Times::default()
+        };
+        assert_eq!(t.rto_seconds(), None);
+        assert_eq!(t.parts(), [("alarm to restore start", 2.5)]);
+        t.verified = Some(40_000);
+        assert_eq!(t.rto_seconds(), None, "verified is not traffic");
+        t.dns_in_sync = Some(41_250);
+        assert_eq!(t.rto_seconds(), Some(31.25));
+        let parts: Vec<f64> = t.parts().iter().map(|p| p.1).collect();
+        assert_eq!(parts, [2.5, 27.5, 1.25]);
+        assert_eq!(parts.iter().sum::<f64>(), 31.25);
+        // A job without an alarm time (stored before times were kept) measures nothing.
+        t.alarm = None;
+        assert_eq!(t.rto_seconds(), None);
+        assert_eq!(t.parts().len(), 2);
+    }
+
+    #[test]
+    fn a_job_stored_before_dns_reads_without_a_switch_and_switches_by_default() {
+        let stored = serde_json::json!({
+            "id": "job-1-2", "trigger": "cli", "created": 1, "updated": 2,
+            "phase": "Succeeded", "request": { "point": "ab" }
+        });
+        let job: JobRecord = serde_json::from_value(stored).unwrap();
+        assert!(job.dns.is_none() && job.times.is_empty());
+        assert!(job.request.switches_dns());
+        let out = serde_json::to_value(&job).unwrap();
+        assert!(out.get("times").is_none() && out["request"].get("noDns").is_none());
+        let mut req = job.request.clone();
+        req.no_dns = true;
+        assert!(!req.switches_dns());
+        assert_eq!(serde_json::to_value(&req).unwrap()["noDns"], true);
+        // A new job's clock starts when it is asked for.
+        let new = JobRecord::new(req, "cli");
+        assert_eq!(new.times.alarm, Some(new.created));
+    }
     use crate::restore::Change;
     use crate::restore::Outcome;
 

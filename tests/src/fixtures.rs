@@ -1295,3 +1295,58 @@ pub async fn estate(
         api_keys,
     })
 }
+
+/// The public hosted zone `zone` in the account `sdk` acts in, holding a simple alias A record
+/// `name` to the API Gateway domain endpoint `(dns_name, hosted_zone_id)`: a custom domain's
+/// DNS as it is usually set up. Returns the zone's id (without `/hostedzone/`).
+pub async fn public_zone_with_alias(
+    sdk: &aws_config::SdkConfig,
+    zone: &str,
+    name: &str,
+    (dns_name, hosted_zone_id): (&str, &str),
+) -> Result<String> {
+    use aws_sdk_route53::types::{
+        AliasTarget, Change, ChangeAction, ChangeBatch, ResourceRecordSet, RrType,
+    };
+    let r53 = aws_sdk_route53::Client::new(sdk);
+    let created = r53
+        .create_hosted_zone()
+        .name(zone)
+        .caller_reference(format!("apigw-dr-fixture-{zone}"))
+        .send()
+        .await
+        .context("CreateHostedZone")?;
+    let id = created
+        .hosted_zone()
+        .context("CreateHostedZone answered no zone")?
+        .id()
+        .trim_start_matches("/hostedzone/")
+        .to_string();
+    let record = ResourceRecordSet::builder()
+        .name(name)
+        .r#type(RrType::A)
+        .alias_target(
+            AliasTarget::builder()
+                .dns_name(dns_name)
+                .hosted_zone_id(hosted_zone_id)
+                .evaluate_target_health(false)
+                .build()?,
+        )
+        .build()?;
+    r53.change_resource_record_sets()
+        .hosted_zone_id(&id)
+        .change_batch(
+            ChangeBatch::builder()
+                .changes(
+                    Change::builder()
+                        .action(ChangeAction::Create)
+                        .resource_record_set(record)
+                        .build()?,
+                )
+                .build()?,
+        )
+        .send()
+        .await
+        .context("ChangeResourceRecordSets")?;
+    Ok(id)
+}

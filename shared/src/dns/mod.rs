@@ -416,5 +416,88 @@ fn zone_list(zones: &[&Zone]) -> String {
         .join(", ")
 }
 
+/// What the switch would do for one domain: the changes, the records left alone, and notes.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct DomainPlan {
+    pub domain: String,
+    /// The zone that serves the domain, when one does.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub zone: Option<Zone>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub switches: Vec<DnsSwitch>,
+    /// Records already pointing at the target (`NAME TYPE`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub in_place: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub skipped: Vec<Skip>,
+    /// Why nothing is switched for the domain (no zone, a private zone only, no record), with
+    /// what to do; never an error.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+    /// The restore creates the domain: its endpoint, the switches' new value, is known once it
+    /// is created (a plan only; the switches' `new` is then [`Endpoint::unknown`]'s).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub endpoint_unknown: bool,
+}
+
+/// What a plan prints for the new value of a domain the restore creates.
+pub const NEW_ENDPOINT_LATER: &str = "the target's endpoint, known once created";
+
+impl Endpoint {
+    /// The endpoint of a domain the target does not hold yet: planned against, never applied.
+    pub fn unknown() -> Endpoint {
+        Endpoint {
+            domain_name: String::new(),
+            hosted_zone_id: String::new(),
+        }
+    }
+}
+
+/// One switch applied: its Route 53 change and whether that change was in sync within the wait.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Applied {
+    #[serde(flatten)]
+    pub switch: DnsSwitch,
+    /// Route 53's change id (`C…`).
+    pub change_id: String,
+    /// `INSYNC` within the wait; `false`: still `PENDING` (Route 53 finishes it on its own).
+    pub in_sync: bool,
+}
+
+/// The DNS switch of a restore, in its plan (a dry run) or its job: per domain the restore
+/// takes, what the switch does; then what was applied and what failed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct DnsReport {
+    /// Why DNS is not switched at all (`--no-dns`, a restore that did not verify), if so.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_switched: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub domains: Vec<DomainPlan>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub applied: Vec<Applied>,
+    /// What failed, each with what to do (the restored APIs stay; the job is PartiallyFailed).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub failed: Vec<String>,
+}
+
+impl DnsReport {
+    /// A report of a switch left out, and why.
+    pub fn not_switched(why: impl Into<String>) -> DnsReport {
+        DnsReport {
+            not_switched: Some(why.into()),
+            ..DnsReport::default()
+        }
+    }
+
+    /// True when at least one record was switched, nothing failed and every change is in sync:
+    /// traffic goes to the target.
+    pub fn moved_traffic(&self) -> bool {
+        !self.applied.is_empty() && self.failed.is_empty() && self.applied.iter().all(|a| a.in_sync)
+    }
+}
+
 #[cfg(test)]
 mod tests;

@@ -1,6 +1,7 @@
 //! The Route 53 adapter of the DNS switch: finds a domain's hosted zone in the target account,
 //! reads its records, applies a [`DnsSwitch`] with `UPSERT` and waits for the change to be
-//! `INSYNC`. The only place `aws_sdk_route53` types are used.
+//! `INSYNC`. The only place `aws_sdk_route53` types are used. It also reads the endpoint the
+//! switch points at: the target domain's, from API Gateway ([`domain_endpoint`]).
 //!
 //! Calls are paced to Route 53's quota (5 requests/s per account, [`QUOTA`]) and counted. Route 53
 //! throttles with HTTP 400 (`Throttling`, `PriorRequestNotComplete`), which the pacer's own
@@ -18,12 +19,12 @@ use aws_sdk_route53::types::{
     AliasTarget, Change, ChangeAction, ChangeBatch, ChangeStatus, HostedZone, ResourceRecord,
     ResourceRecordSet, RrType,
 };
-use serde::{Deserialize, Serialize};
 use tokio::sync::OnceCell;
 
+pub use super::DomainPlan;
 use super::{
-    DnsSwitch, Endpoint, Record, RecordType, RecordValue, Routing, Skip, Zone, choose_zone,
-    host_name, is_within, mapped_zone, plan_switch, zone_id,
+    DnsSwitch, Endpoint, Record, RecordType, RecordValue, Routing, Zone, choose_zone, host_name,
+    is_within, mapped_zone, plan_switch, zone_id,
 };
 use crate::awsconf::{one_line, sdk_error};
 use crate::pacing::{Pacer, Quota, RetryPolicy};
@@ -45,27 +46,6 @@ const COMMENT_MAX: usize = 250;
 
 /// Attempts per call, the first included (the SDK's standard retries, see the module doc).
 const ATTEMPTS: u32 = 5;
-
-/// What the switch would do for one domain: the changes, the records left alone, and notes.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct DomainPlan {
-    pub domain: String,
-    /// The zone that serves the domain, when one does.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub zone: Option<Zone>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub switches: Vec<DnsSwitch>,
-    /// Records already pointing at the target (`NAME TYPE`).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub in_place: Vec<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub skipped: Vec<Skip>,
-    /// Why nothing is switched for the domain (no zone, a private zone only, no record), with
-    /// what to do; never an error.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub notes: Vec<String>,
-}
 
 /// Route 53 of the target account.
 #[derive(Debug)]
@@ -324,6 +304,62 @@ impl Route53 {
             }
             tokio::time::sleep(POLL_EVERY.min(until - now)).await;
         }
+    }
+}
+
+/// The domain endpoint of custom domain `domain` in the Region and account `sdk` acts in: its
+/// Regional domain name and hosted zone id (an edge-optimized domain's CloudFront name and zone
+/// when it has no Regional one), read with v1 GetDomainName, else with v2 GetDomainName (a
+/// look-alike may hold a domain in one API only), through `pacer` (API Gateway's quotas).
+/// `None` when neither API holds the domain.
+pub async fn domain_endpoint(
+    sdk: &SdkConfig,
+    pacer: &Pacer,
+    domain: &str,
+) -> Result<Option<Endpoint>> {
+    let what = |api: &str| format!("reading the endpoint of custom domain {domain} ({api})");
+    let v1 = crate::capture::apigateway_client(sdk);
+    match pacer
+        .call("GetDomainName", || {
+            v1.get_domain_name().domain_name(domain).send()
+        })
+        .await
+        .map_err(|e| sdk_error(&what("apigateway:GetDomainName"), e))
+    {
+        Ok(d) => {
+            let regional = d.regional_domain_name().zip(d.regional_hosted_zone_id());
+            let edge = d
+                .distribution_domain_name()
+                .zip(d.distribution_hosted_zone_id());
+            if let Some((name, zone)) = regional.or(edge) {
+                return Ok(Some(endpoint(name, zone)));
+            }
+        }
+        Err(Error::NotFound(_)) => {}
+        Err(e) => return Err(e),
+    }
+    let v2 = crate::capture::v2::client(sdk);
+    match pacer
+        .call("GetDomainName", || {
+            v2.get_domain_name().domain_name(domain).send()
+        })
+        .await
+        .map_err(|e| sdk_error(&what("apigatewayv2:GetDomainName"), e))
+    {
+        Ok(d) => Ok(d.domain_name_configurations().iter().find_map(|c| {
+            c.api_gateway_domain_name()
+                .zip(c.hosted_zone_id())
+                .map(|(name, zone)| endpoint(name, zone))
+        })),
+        Err(Error::NotFound(_)) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+fn endpoint(name: &str, zone: &str) -> Endpoint {
+    Endpoint {
+        domain_name: host_name(name),
+        hosted_zone_id: zone_id(zone).to_string(),
     }
 }
 

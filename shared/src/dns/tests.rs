@@ -337,3 +337,32 @@ fn names_compare_as_dns_names() {
     assert!(!is_api_gateway_endpoint("execute-api.example.com"));
     assert_eq!(zone_id("/hostedzone/Z123"), "Z123");
 }
+
+#[test]
+fn traffic_moves_only_when_a_switch_is_applied_in_sync_and_nothing_failed() {
+    let switch = plan(&record(RecordType::A, alias(SOURCE, SOURCE_ZONE)))
+        .unwrap()
+        .unwrap();
+    let applied = |in_sync| Applied {
+        switch: switch.clone(),
+        change_id: "C1".into(),
+        in_sync,
+    };
+    let mut r = DnsReport::default();
+    assert!(!r.moved_traffic(), "nothing switched");
+    r.applied.push(applied(true));
+    assert!(r.moved_traffic());
+    r.applied.push(applied(false));
+    assert!(!r.moved_traffic(), "a change still PENDING");
+    r.applied.pop();
+    r.failed
+        .push("DNS of other.example.com not switched: ...".into());
+    assert!(!r.moved_traffic(), "another domain failed");
+    assert!(!DnsReport::not_switched("--no-dns").moved_traffic());
+    // Stored in the job: the switch flattened beside its change.
+    let v = serde_json::to_value(applied(true)).unwrap();
+    assert_eq!(v["recordName"], "api.example.com");
+    assert_eq!(v["changeId"], "C1");
+    assert_eq!(v["inSync"], true);
+    assert_eq!(serde_json::from_value::<Applied>(v).unwrap(), applied(true));
+}

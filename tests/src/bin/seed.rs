@@ -3,7 +3,10 @@
 //! `seed --endpoint http://127.0.0.1:PORT --region us-east-1 [--account-b] [--name NAME] [--big N]`
 //! prints the new API's id. `seed ... --estate` builds [`fixtures::estate`] (a REST, an HTTP
 //! and a WebSocket API behind one custom domain, a VPC link per version, a usage plan with two
-//! API keys) and prints one line per thing it made.
+//! API keys) and prints one line per thing it made; with `--dns-in-account-b`, also the public
+//! hosted zone `example.com` of account 222222222222 (the demo's failover target) with an alias A
+//! record `api.example.com` to the custom domain's endpoint here. `seed ... --show-dns` prints
+//! that record as Route 53 holds it (the demo shows it before and after the failover).
 
 use anyhow::Result;
 use clap::Parser;
@@ -35,7 +38,20 @@ struct Args {
     /// `bob`. Prints one line per thing made.
     #[arg(long)]
     estate: bool,
+    /// With --estate: also create the public hosted zone example.com in account 222222222222
+    /// (the failover's target) with an alias A record api.example.com to the custom domain's
+    /// endpoint in this Region, as its DNS would be before a failover.
+    #[arg(long, requires = "estate")]
+    dns_in_account_b: bool,
+    /// Print the DNS record api.example.com in account 222222222222's hosted zones, and nothing
+    /// else.
+    #[arg(long, conflicts_with_all = ["estate", "big"])]
+    show_dns: bool,
 }
+
+/// The demo's custom domain and the zone that serves it.
+const DOMAIN: &str = "api.example.com";
+const ZONE: &str = "example.com";
 
 #[tokio::main]
 async fn main() -> Result<()> {
@@ -47,11 +63,40 @@ async fn main() -> Result<()> {
     };
     let sdk = sdk_config(&args.endpoint, &args.region, account).await?;
     let client = aws_sdk_apigateway::Client::new(&sdk);
+    if args.show_dns {
+        let b = sdk_config(&args.endpoint, &args.region, Account::B).await?;
+        for line in dns_lines(&b).await? {
+            println!("{line}");
+        }
+        return Ok(());
+    }
     if args.estate {
         let v2 = aws_sdk_apigatewayv2::Client::new(&sdk);
         let e = fixtures::estate(&client, &v2, account.id()).await?;
         for line in estate_lines(&e) {
             println!("{line}");
+        }
+        if args.dns_in_account_b {
+            let pacer = shared::pacing::Pacer::default();
+            let endpoint = shared::dns::route53::domain_endpoint(&sdk, &pacer, &e.domain)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("the custom domain {} was not made", e.domain))?;
+            let b = sdk_config(&args.endpoint, &args.region, Account::B).await?;
+            let zone = fixtures::public_zone_with_alias(
+                &b,
+                ZONE,
+                DOMAIN,
+                (&endpoint.domain_name, &endpoint.hosted_zone_id),
+            )
+            .await?;
+            println!(
+                "hosted zone     {:<22} {zone}  in account {}, public",
+                ZONE,
+                Account::B.id()
+            );
+            for line in dns_lines(&b).await? {
+                println!("DNS record      {line}");
+            }
         }
         return Ok(());
     }
@@ -116,4 +161,20 @@ fn estate_lines(e: &fixtures::Estate) -> Vec<String> {
         lines.push(format!("API key         {name:<22} {id}  in plan gold"));
     }
     lines
+}
+
+/// The records of [`DOMAIN`] in the account `sdk` acts in, as the DNS switch reads them.
+async fn dns_lines(sdk: &aws_config::SdkConfig) -> Result<Vec<String>> {
+    let r53 = shared::dns::route53::Route53::new(sdk);
+    let mapping = shared::translate::Mapping::empty();
+    let zone = match r53.find_zone(DOMAIN, &mapping).await? {
+        Ok(zone) => zone,
+        Err(note) => return Ok(vec![note]),
+    };
+    Ok(r53
+        .records(&zone, DOMAIN)
+        .await?
+        .iter()
+        .map(|r| format!("{} {} -> {}", r.name, r.record_type, r.value))
+        .collect())
 }

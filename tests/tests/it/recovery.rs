@@ -145,6 +145,13 @@ async fn an_alarm_fails_over_once() {
     assert_eq!(recorded.len(), 1);
     assert_eq!(recorded[0]["phase"], "Succeeded");
     assert_eq!(recorded[0]["trigger"], "alarm:orders-api-5xx");
+    // The recovery time runs from the alarm event's time (2026-11-22T17:04:40Z); the point has
+    // no custom domain, so no DNS is switched and no recovery time to traffic is claimed.
+    let times = &recorded[0]["times"];
+    assert_eq!(times["alarm"], 1_795_367_080_000_i64, "{times}");
+    assert!(times["verified"].as_i64().unwrap() > times["restoreStarted"].as_i64().unwrap());
+    assert!(times.get("dnsInSync").is_none(), "{times}");
+    assert_eq!(recorded[0]["dns"], json!({}), "{:#}", recorded[0]);
 
     // The same alarm event delivered again starts no second job.
     let again = f.handle(alarm.clone(), None).await.unwrap();
@@ -188,6 +195,11 @@ async fn a_direct_dry_run_plans_and_writes_nothing() {
     assert!(writes.is_empty(), "{writes:?}");
     assert_eq!(out["plans"][0]["apis"][0]["action"], "create", "{out:#}");
     assert!(out["plans"][0]["totalCalls"].as_u64().unwrap() > 20);
+    assert_eq!(
+        out["plans"][0]["dns"],
+        json!({}),
+        "no custom domain, nothing to switch"
+    );
     assert!(jobs(&home).await.is_empty());
     let e = f.handle(json!({"pointt": 1}), None).await.unwrap_err();
     assert_eq!(e.lambda_error_type(), "InvalidEvent");
