@@ -1,6 +1,7 @@
 //! `apigw-dr`: the operator command. Thin: parse arguments, open store and catalog, call one
 //! function of `shared`, print. Exit codes: 0 done, 1 error (one line on stderr), 2 usage,
-//! 3 `verify` found missing or damaged objects, or `restore` refused a damaged point.
+//! 3 `verify` found missing or damaged objects, or `restore` (or `check`) refused a damaged
+//! point, 4 a restore partially failed, 5 `check` found what would block or degrade a failover.
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -9,6 +10,7 @@ mod print;
 
 use clap::{Args, Parser, Subcommand};
 use shared::catalog::Catalog;
+use shared::jobs::JobRequest;
 use shared::location::DEFAULT_STORE;
 use shared::pipeline::{self, SnapshotJob};
 use shared::point::{self, DEFAULT_GRACE_SECS, DEFAULT_KEEP, DEFAULT_RETENTION_DAYS};
@@ -64,6 +66,9 @@ enum Command {
     Verify { point: String },
     /// Restore a recovery point into another Region and/or account, or in place.
     Restore(RestoreArgs),
+    /// Say what would block or degrade a failover of a point into the target now (reads only).
+    /// Exit 0 when ready, 5 when not.
+    Check(CheckArgs),
     /// Show what differs between a recovery point and the live APIs (or another point).
     Diff {
         point: String,
@@ -128,10 +133,9 @@ struct SnapshotArgs {
     retention_days: i64,
 }
 
+/// Where a point would be restored (restore, check).
 #[derive(Args)]
-struct RestoreArgs {
-    /// The recovery point (id, unique prefix, label, or `latest`).
-    point: String,
+struct TargetArgs {
     /// Target Region [default: the point's source Region].
     #[arg(long)]
     to_region: Option<String>,
@@ -141,6 +145,62 @@ struct RestoreArgs {
     /// Mapping file (TOML or JSON) for references that cannot be derived (see docs/mapping-file.md).
     #[arg(long, value_name = "FILE")]
     map: Option<std::path::PathBuf>,
+}
+
+impl TargetArgs {
+    /// A request for `point` into this target, the mapping file read, the keyring named; the
+    /// rest of it default.
+    fn request(&self, point: &str, keys: &KeyOptions) -> shared::Result<JobRequest> {
+        let (mapping, mapping_format) = match &self.map {
+            None => (None, None),
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|e| {
+                    shared::Error::Invalid(format!(
+                        "cannot read the mapping file {}: {e}",
+                        path.display()
+                    ))
+                })?;
+                let fmt = path
+                    .extension()
+                    .and_then(|e| e.to_str())
+                    .map(str::to_string);
+                (Some(text), fmt)
+            }
+        };
+        Ok(JobRequest {
+            point: point.to_string(),
+            to_region: self.to_region.clone(),
+            to_role_arn: self.to_role_arn.clone(),
+            mapping,
+            mapping_format,
+            key_file: keys.key_file.as_ref().map(|p| p.display().to_string()),
+            kms_key: keys.kms_key.clone(),
+            ..Default::default()
+        })
+    }
+
+    /// [`JobRequest::validate`], an error about the mapping file naming its path.
+    async fn validate(
+        &self,
+        request: &JobRequest,
+        catalog: &Catalog,
+    ) -> shared::Result<shared::jobs::Valid> {
+        request
+            .validate(catalog)
+            .await
+            .map_err(|e| match &self.map {
+                Some(path) => shared::jobs::name_mapping(e, &path.display().to_string()),
+                None => e,
+            })
+    }
+}
+
+#[derive(Args)]
+struct RestoreArgs {
+    /// The recovery point (id, unique prefix, label, or `latest`).
+    point: String,
+    #[command(flatten)]
+    target: TargetArgs,
     /// Print the plan and change nothing.
     #[arg(long)]
     dry_run: bool,
@@ -179,8 +239,21 @@ struct RestoreArgs {
     job: Option<String>,
 }
 
+#[derive(Args)]
+struct CheckArgs {
+    /// The recovery point (id, unique prefix, label, or `latest`: the newest available point).
+    #[arg(default_value = "latest")]
+    point: String,
+    #[command(flatten)]
+    target: TargetArgs,
+    /// The problems as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
 const EXIT_DAMAGED: u8 = 3;
 const EXIT_PARTIAL: u8 = 4;
+const EXIT_NOT_READY: u8 = 5;
 
 fn main() -> ExitCode {
     use tracing_subscriber::{layer::SubscriberExt, util::SubscriberInitExt};
@@ -263,6 +336,14 @@ async fn run(cli: Cli) -> shared::Result<ExitCode> {
                 other => other,
             }
         }
+        Command::Check(a) => match check(a, &keys, &store, &catalog).await {
+            // A damaged point is not restored: the exit code `verify` gives.
+            Err(e @ shared::Error::Integrity(_)) => {
+                fail(&e.to_string());
+                Ok(ExitCode::from(EXIT_DAMAGED))
+            }
+            other => other,
+        },
         Command::Diff {
             point,
             against,
@@ -345,6 +426,10 @@ async fn list(catalog: &Catalog, json: bool) -> shared::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     print::points(&all);
+    print::newest_ages(&shared::metrics::newest_by_source(
+        &all,
+        shared::time::now_ms(),
+    ));
     Ok(ExitCode::SUCCESS)
 }
 
@@ -387,32 +472,11 @@ async fn restore(
     catalog_url: Option<&str>,
     progress: &(dyn Fn(String) + Send + Sync),
 ) -> shared::Result<ExitCode> {
-    use shared::jobs::{self, JobRecord, JobRequest};
+    use shared::jobs::{self, JobRecord};
     let (mut job, prepared) = match &a.job {
         Some(id) => (jobs::find(catalog, id).await?, None),
         None => {
-            let (mapping, mapping_format) = match &a.map {
-                None => (None, None),
-                Some(path) => {
-                    let text = std::fs::read_to_string(path).map_err(|e| {
-                        shared::Error::Invalid(format!(
-                            "cannot read the mapping file {}: {e}",
-                            path.display()
-                        ))
-                    })?;
-                    let fmt = path
-                        .extension()
-                        .and_then(|e| e.to_str())
-                        .map(str::to_string);
-                    (Some(text), fmt)
-                }
-            };
             let request = JobRequest {
-                point: a.point.clone(),
-                to_region: a.to_region.clone(),
-                to_role_arn: a.to_role_arn.clone(),
-                mapping,
-                mapping_format,
                 in_place: a.in_place,
                 replace: a.replace,
                 keep_edge: a.keep_edge,
@@ -420,15 +484,11 @@ async fn restore(
                 apis: a.apis.clone(),
                 select: a.select.clone(),
                 exclude: a.exclude.clone(),
-                key_file: keys.key_file.as_ref().map(|p| p.display().to_string()),
-                kms_key: keys.kms_key.clone(),
+                ..a.target.request(&a.point, keys)?
             };
             // Everything asked for is checked before anything is written: a refused
             // restore leaves no job.
-            let valid = request.validate(catalog).await.map_err(|e| match &a.map {
-                Some(path) => jobs::name_mapping(e, &path.display().to_string()),
-                None => e,
-            })?;
+            let valid = a.target.validate(&request, catalog).await?;
             let request = valid.request.clone();
             if a.dry_run {
                 let target = shared::awsconf::load(
@@ -489,6 +549,32 @@ async fn restore(
         }
     }
     Ok(phase_exit(job.phase))
+}
+
+async fn check(
+    a: CheckArgs,
+    keys: &KeyOptions,
+    store: &Store,
+    catalog: &Catalog,
+) -> shared::Result<ExitCode> {
+    let request = a.target.request(&a.point, keys)?;
+    let valid = a.target.validate(&request, catalog).await?;
+    let target = shared::awsconf::load(
+        valid.request.to_region.as_deref(),
+        valid.request.to_role_arn.as_deref(),
+    )
+    .await?;
+    let r = shared::check::read::check(store, catalog, valid, &target).await?;
+    if a.json {
+        print::json(&r);
+    } else {
+        print::readiness(&r);
+    }
+    Ok(if r.ready {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_NOT_READY)
+    })
 }
 
 async fn diff(
