@@ -115,12 +115,16 @@ async fn a_target_lacking_functions_pools_and_the_certificate_is_not_ready_until
         .find(|q| q.what == "HTTP and WebSocket APIs")
         .unwrap();
     assert_eq!((v2.held, v2.adds), (0, 2));
-    let domains = r
-        .quotas
-        .iter()
-        .find(|q| q.what == "public custom domains")
-        .unwrap();
-    assert_eq!((domains.held, domains.adds), (0, 1));
+    let room: Vec<(&str, u64, u64)> = r.quotas.iter().map(|q| (q.what, q.held, q.adds)).collect();
+    for want in [
+        ("public custom domains", 0, 1),
+        ("API keys", 0, 2),
+        ("usage plans", 0, 1),
+        ("VPC links (REST APIs)", 0, 1),
+        ("VPC links (HTTP APIs)", 0, 1),
+    ] {
+        assert!(room.contains(&want), "{want:?} in {room:?}");
+    }
     // Reads only: no API Gateway write, nothing created anywhere.
     let writes: Vec<String> = env
         .recorded()
