@@ -1,6 +1,7 @@
 //! `apigw-dr`: the operator command. Thin: parse arguments, open store and catalog, call one
 //! function of `shared`, print. Exit codes: 0 done, 1 error (one line on stderr), 2 usage,
-//! 3 `verify` found missing or damaged objects, or `restore` refused a damaged point.
+//! 3 `verify` found missing or damaged objects, or `restore` (or `check`) refused a damaged
+//! point, 4 a restore partially failed, 5 `check` found what would block or degrade a failover.
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -10,6 +11,7 @@ mod progress;
 
 use clap::{Args, Parser, Subcommand};
 use shared::catalog::Catalog;
+use shared::jobs::JobRequest;
 use shared::location::DEFAULT_STORE;
 use shared::pipeline::{self, SnapshotJob};
 use shared::point::{self, DEFAULT_GRACE_SECS, DEFAULT_KEEP, DEFAULT_RETENTION_DAYS};
@@ -65,6 +67,9 @@ enum Command {
     Verify { point: String },
     /// Restore a recovery point into another Region and/or account, or in place.
     Restore(RestoreArgs),
+    /// Say what would block or degrade a failover of a point into the target now (reads only).
+    /// Exit 0 when ready, 5 when not.
+    Check(CheckArgs),
     /// Show what differs between a recovery point and the live APIs (or another point).
     Diff {
         point: String,
@@ -140,10 +145,9 @@ struct SnapshotArgs {
     retention_days: i64,
 }
 
+/// Where a point would be restored (restore, check).
 #[derive(Args)]
-struct RestoreArgs {
-    /// The recovery point (id, unique prefix, label, or `latest`).
-    point: String,
+struct TargetArgs {
     /// Target Region [default: the point's source Region].
     #[arg(long)]
     to_region: Option<String>,
@@ -153,6 +157,56 @@ struct RestoreArgs {
     /// Mapping file (TOML or JSON) for references that cannot be derived (see docs/mapping-file.md).
     #[arg(long, value_name = "FILE")]
     map: Option<std::path::PathBuf>,
+}
+
+impl TargetArgs {
+    /// A request for `point` into this target, the mapping file read, the keyring named; the
+    /// rest of it default.
+    fn request(&self, point: &str, keys: &KeyOptions) -> shared::Result<JobRequest> {
+        let (mapping, mapping_format) = read_mapping(self.map.as_deref())?;
+        Ok(JobRequest {
+            point: point.to_string(),
+            to_region: self.to_region.clone(),
+            to_role_arn: self.to_role_arn.clone(),
+            mapping,
+            mapping_format,
+            key_file: keys.key_file.as_ref().map(|p| p.display().to_string()),
+            kms_key: keys.kms_key.clone(),
+            ..Default::default()
+        })
+    }
+
+    /// [`JobRequest::validate`], an error about the mapping file naming its path.
+    async fn validate(
+        &self,
+        request: &JobRequest,
+        catalog: &Catalog,
+    ) -> shared::Result<shared::jobs::Valid> {
+        request.validate(catalog).await.map_err(|e| self.named(e))
+    }
+
+    /// An error about the mapping file named by its path.
+    fn named(&self, e: shared::Error) -> shared::Error {
+        named_mapping(e, self.map.as_deref())
+    }
+
+    /// `--to-region`, which `what` (standby, failback) needs: it has no default there.
+    fn needs_region(&self, what: &str) -> shared::Result<()> {
+        match self.to_region {
+            Some(_) => Ok(()),
+            None => Err(shared::Error::Invalid(format!(
+                "{what} needs --to-region: the Region it restores into"
+            ))),
+        }
+    }
+}
+
+#[derive(Args)]
+struct RestoreArgs {
+    /// The recovery point (id, unique prefix, label, or `latest`).
+    point: String,
+    #[command(flatten)]
+    target: TargetArgs,
     /// Print the plan and change nothing.
     #[arg(long)]
     dry_run: bool,
@@ -199,34 +253,9 @@ struct RestoreArgs {
 struct StandbyArgs {
     /// The recovery point (id, unique prefix, label, or `latest`).
     point: String,
+    /// The recovery target (its Region is needed), and the mapping file, as for `restore`.
     #[command(flatten)]
     to: TargetArgs,
-}
-
-#[derive(Args)]
-struct FailbackArgs {
-    /// A point of the recovery side [default: the newest point whose source is the target of
-    /// the last failover job].
-    point: Option<String>,
-    /// Where the APIs go: the source's Region and role; the mapping file the failover used (it
-    /// is inverted).
-    #[command(flatten)]
-    to: TargetArgs,
-}
-
-/// Where a standby or failback restores, with what mapping file, and how to answer.
-#[derive(Args)]
-struct TargetArgs {
-    /// The target's Region (standby: the recovery Region; failback: the source's).
-    #[arg(long)]
-    to_region: String,
-    /// Role to assume in the target's account.
-    #[arg(long)]
-    to_role_arn: Option<String>,
-    /// Mapping file (TOML or JSON), as for `restore` (see docs/mapping-file.md); a failback
-    /// inverts it.
-    #[arg(long, value_name = "FILE")]
-    map: Option<std::path::PathBuf>,
     /// Print the plan and change nothing.
     #[arg(long)]
     dry_run: bool,
@@ -235,34 +264,38 @@ struct TargetArgs {
     json: bool,
 }
 
-impl TargetArgs {
-    /// The request to `point` there, with the mapping file read and the store's keys.
-    fn request(
-        &self,
-        point: String,
-        keys: &KeyOptions,
-    ) -> shared::Result<shared::jobs::JobRequest> {
-        let (mapping, mapping_format) = read_mapping(self.map.as_deref())?;
-        Ok(shared::jobs::JobRequest {
-            point,
-            to_region: Some(self.to_region.clone()),
-            to_role_arn: self.to_role_arn.clone(),
-            mapping,
-            mapping_format,
-            key_file: keys.key_file.as_ref().map(|p| p.display().to_string()),
-            kms_key: keys.kms_key.clone(),
-            ..Default::default()
-        })
-    }
+#[derive(Args)]
+struct FailbackArgs {
+    /// A point of the recovery side [default: the newest point whose source is the target of
+    /// the last failover job].
+    point: Option<String>,
+    /// Where the APIs go: the source's Region (needed) and role; the mapping file the failover
+    /// used (it is inverted).
+    #[command(flatten)]
+    to: TargetArgs,
+    /// Print the plan and change nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Output as JSON.
+    #[arg(long)]
+    json: bool,
+}
 
-    /// An error about the mapping file named by its path.
-    fn named(&self, e: shared::Error) -> shared::Error {
-        named_mapping(e, self.map.as_deref())
-    }
+#[derive(Args)]
+struct CheckArgs {
+    /// The recovery point (id, unique prefix, label, or `latest`: the newest available point).
+    #[arg(default_value = "latest")]
+    point: String,
+    #[command(flatten)]
+    target: TargetArgs,
+    /// The problems as JSON.
+    #[arg(long)]
+    json: bool,
 }
 
 const EXIT_DAMAGED: u8 = 3;
 const EXIT_PARTIAL: u8 = 4;
+const EXIT_NOT_READY: u8 = 5;
 
 fn main() -> ExitCode {
     use tracing_subscriber::{layer::SubscriberExt, util::SubscriberInitExt};
@@ -342,6 +375,14 @@ async fn run(cli: Cli) -> shared::Result<ExitCode> {
                 other => other,
             }
         }
+        Command::Check(a) => match check(a, &keys, &store, &catalog).await {
+            // A damaged point is not restored: the exit code `verify` gives.
+            Err(e @ shared::Error::Integrity(_)) => {
+                fail(&e.to_string());
+                Ok(ExitCode::from(EXIT_DAMAGED))
+            }
+            other => other,
+        },
         Command::Diff {
             point,
             against,
@@ -431,6 +472,10 @@ async fn list(catalog: &Catalog, json: bool) -> shared::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     print::points(&all);
+    print::newest_ages(&shared::metrics::newest_by_source(
+        &all,
+        shared::time::now_ms(),
+    ));
     Ok(ExitCode::SUCCESS)
 }
 
@@ -474,17 +519,11 @@ async fn restore(
     catalog_url: Option<&str>,
     progress: &(dyn Fn(String) + Send + Sync),
 ) -> shared::Result<ExitCode> {
-    use shared::jobs::{self, JobRecord, JobRequest};
+    use shared::jobs::{self, JobRecord};
     let (mut job, prepared) = match &a.job {
         Some(id) => (jobs::find(catalog, id).await?, None),
         None => {
-            let (mapping, mapping_format) = read_mapping(a.map.as_deref())?;
             let request = JobRequest {
-                point: a.point.clone(),
-                to_region: a.to_region.clone(),
-                to_role_arn: a.to_role_arn.clone(),
-                mapping,
-                mapping_format,
                 in_place: a.in_place,
                 replace: a.replace,
                 keep_edge: a.keep_edge,
@@ -492,17 +531,12 @@ async fn restore(
                 apis: a.apis.clone(),
                 select: a.select.clone(),
                 exclude: a.exclude.clone(),
-                key_file: keys.key_file.as_ref().map(|p| p.display().to_string()),
-                kms_key: keys.kms_key.clone(),
                 no_dns: a.no_dns,
-                ..Default::default()
+                ..a.target.request(&a.point, keys)?
             };
             // Everything asked for is checked before anything is written: a refused
             // restore leaves no job.
-            let valid = request
-                .validate(catalog)
-                .await
-                .map_err(|e| named_mapping(e, a.map.as_deref()))?;
+            let valid = a.target.validate(&request, catalog).await?;
             let request = valid.request.clone();
             if a.dry_run {
                 let target = shared::awsconf::load(
@@ -629,24 +663,25 @@ async fn standby(
     catalog: &Catalog,
     progress: &(dyn Fn(String) + Send + Sync),
 ) -> shared::Result<ExitCode> {
+    a.to.needs_region("standby")?;
     let request = shared::jobs::JobRequest {
         standby: true,
-        ..a.to.request(a.point, keys)?
+        ..a.to.request(&a.point, keys)?
     };
-    if a.to.dry_run {
+    if a.dry_run {
         let target =
             shared::awsconf::load(request.to_region.as_deref(), request.to_role_arn.as_deref())
                 .await?;
         let plan = shared::jobs::plan_for(store, catalog, &request, &target)
             .await
             .map_err(|e| a.to.named(e))?;
-        print_plan(&plan, a.to.json);
+        print_plan(&plan, a.json);
         return Ok(ExitCode::SUCCESS);
     }
     let (job, ready) = shared::standby::start(store, catalog, &request, "cli")
         .await
         .map_err(|e| a.to.named(e))?;
-    run_job(store, catalog, job, Some(ready), a.to.json, progress).await
+    run_job(store, catalog, job, Some(ready), a.json, progress).await
 }
 
 /// `apigw-dr failback`: a point of the recovery side restored in place into the source.
@@ -658,29 +693,30 @@ async fn failback(
     progress: &(dyn Fn(String) + Send + Sync),
 ) -> shared::Result<ExitCode> {
     use shared::jobs::{self, JobRecord};
+    a.to.needs_region("failback")?;
     let mut request = shared::jobs::JobRequest {
         failback: true,
-        ..a.to.request(a.point.clone().unwrap_or_default(), keys)?
+        ..a.to.request(a.point.as_deref().unwrap_or_default(), keys)?
     };
     // The inverted mapping is checked before anything is read.
     shared::failback::failback_mapping(&request).map_err(|e| a.to.named(e))?;
     if a.point.is_none() {
         request.point = shared::failback::last_recovery_point(catalog).await?;
     }
-    let valid = request.validate(catalog).await.map_err(|e| a.to.named(e))?;
+    let valid = a.to.validate(&request, catalog).await?;
     let request = valid.request.clone();
     let prepared = jobs::prepare(store, catalog, valid).await?;
     let from = prepared.point.source.clone();
     let prepared = shared::jobs::failback_prepared(&request, prepared)?;
-    if !a.to.json {
-        print::failback(&request.point, &from, &prepared.snap.source, a.to.dry_run);
+    if !a.json {
+        print::failback(&request.point, &from, &prepared.snap.source, a.dry_run);
     }
-    if a.to.dry_run {
+    if a.dry_run {
         let target =
             shared::awsconf::load(request.to_region.as_deref(), request.to_role_arn.as_deref())
                 .await?;
         let plan = jobs::plan_prepared(&prepared, &target).await?;
-        print_plan(&plan, a.to.json);
+        print_plan(&plan, a.json);
         return Ok(ExitCode::SUCCESS);
     }
     let mut job = JobRecord::new(request, "cli");
@@ -690,7 +726,7 @@ async fn failback(
         catalog,
         job,
         Some(jobs::Ready::Prepared(prepared)),
-        a.to.json,
+        a.json,
         progress,
     )
     .await
@@ -705,6 +741,33 @@ async fn standby_status(catalog: &Catalog, json: bool) -> shared::Result<ExitCod
         print::standby_states(&states);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `apigw-dr check`: what would block or degrade a failover of the point now.
+async fn check(
+    a: CheckArgs,
+    keys: &KeyOptions,
+    store: &Store,
+    catalog: &Catalog,
+) -> shared::Result<ExitCode> {
+    let request = a.target.request(&a.point, keys)?;
+    let valid = a.target.validate(&request, catalog).await?;
+    let target = shared::awsconf::load(
+        valid.request.to_region.as_deref(),
+        valid.request.to_role_arn.as_deref(),
+    )
+    .await?;
+    let r = shared::check::read::check(store, catalog, valid, &target).await?;
+    if a.json {
+        print::json(&r);
+    } else {
+        print::readiness(&r);
+    }
+    Ok(if r.ready {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_NOT_READY)
+    })
 }
 
 async fn diff(

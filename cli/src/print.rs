@@ -576,3 +576,79 @@ fn change_name(c: &Change) -> &'static str {
         Change::Duplicate { .. } => "duplicate",
     }
 }
+
+/// `apigw-dr list`: the age of each source's newest good point (since it was taken or last
+/// found unchanged).
+pub fn newest_ages(ages: &[shared::metrics::SourceAge]) {
+    if ages.is_empty() {
+        return;
+    }
+    println!("\nNEWEST GOOD POINT PER SOURCE");
+    for a in ages {
+        println!(
+            "{:<28}  {:<12}  {} old",
+            a.source.short(),
+            short(&a.point),
+            age(a.age_ms)
+        );
+    }
+}
+
+/// A duration in milliseconds as `2d 3h`, `3h 4m`, `4m 5s` or `5s`.
+fn age(ms: i64) -> String {
+    let s = ms / 1000;
+    let (d, h, m, sec) = (s / 86_400, s / 3600 % 24, s / 60 % 60, s % 60);
+    if d > 0 {
+        format!("{d}d {h}h")
+    } else if h > 0 {
+        format!("{h}h {m}m")
+    } else if m > 0 {
+        format!("{m}m {sec}s")
+    } else {
+        format!("{sec}s")
+    }
+}
+
+/// `apigw-dr check`: ready or not, then the problems grouped by severity, one line each, and
+/// the room under the target's quotas.
+pub fn readiness(r: &shared::check::Readiness) {
+    use shared::check::Severity;
+    println!(
+        "point {} -> {}: {}",
+        short(&r.point),
+        r.target.short(),
+        if r.ready {
+            "READY".to_string()
+        } else {
+            format!("NOT READY ({} problems)", r.count())
+        }
+    );
+    for sev in [Severity::Blocks, Severity::Degrades, Severity::NotChecked] {
+        let lines: Vec<String> = r.of(sev).map(|p| p.line()).collect();
+        if lines.is_empty() {
+            continue;
+        }
+        println!("{}:", sev.name());
+        for l in lines {
+            println!("  - {l}");
+        }
+    }
+    if !r.quotas.is_empty() {
+        println!("quotas (held + restore adds / default quota):");
+        for q in &r.quotas {
+            let limit = q.limit.map_or("-".to_string(), |l| l.to_string());
+            println!("  {:<26} {} + {} / {limit}", q.what, q.held, q.adds);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn ages_read_at_a_glance() {
+        assert_eq!(super::age(4_999), "4s");
+        assert_eq!(super::age(65_000), "1m 5s");
+        assert_eq!(super::age(3 * 3_600_000 + 4 * 60_000), "3h 4m");
+        assert_eq!(super::age(2 * 86_400_000 + 3 * 3_600_000 + 59_000), "2d 3h");
+    }
+}

@@ -1134,3 +1134,96 @@ async fn a_failover_shows_switches_dns_and_prints_the_recovery_time() {
     );
     assert_eq!(json["dns"]["applied"][0]["inSync"], true);
 }
+
+#[tokio::test]
+async fn check_says_what_blocks_a_failover_and_exits_5_and_list_shows_each_sources_newest_age() {
+    let (_env, dir, vars) = orders_and_a_store().await;
+    let store = dir.path();
+    let snap = run(&vars, store, &["snapshot"]);
+    assert_eq!(snap.code, 0, "{}", snap.stderr);
+    let id = last_line(&snap.stdout).to_string();
+
+    let list = run(&vars, store, &["list"]);
+    assert_eq!(list.code, 0, "{}", list.stderr);
+    let ages = list
+        .stdout
+        .split("NEWEST GOOD POINT PER SOURCE\n")
+        .nth(1)
+        .unwrap_or_else(|| panic!("{}", list.stdout));
+    assert!(
+        ages.starts_with("123456789012/us-east-1")
+            && ages.contains(&id[..12])
+            && ages.trim_end().ends_with("s old"),
+        "{ages}"
+    );
+
+    // The point's APIs call functions account B / us-west-2 lacks; its Cognito pool is not
+    // mapped. POINT defaults to the newest point.
+    let role = tests::role_arn(Account::B);
+    let to = ["--to-region", "us-west-2", "--to-role-arn", role.as_str()];
+    let r = run(&vars, store, &[&["check"][..], &to].concat());
+    assert_eq!(r.code, 5, "stdout: {}\nstderr: {}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.starts_with(&format!(
+            "point {} -> 222222222222/us-west-2: NOT READY (",
+            &id[..12]
+        )),
+        "{}",
+        r.stdout
+    );
+    let blocks = r.stdout.split("blocks:\n").nth(1).unwrap_or_default();
+    assert!(
+        blocks.contains("reference not mapped: REST API orders: ")
+            && blocks.contains("us-east-1_PetsPool1"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("degrades:\n")
+            && r.stdout.contains(
+                "Lambda function arn:aws:lambda:us-west-2:222222222222:function:pets (called by REST API orders) is missing in 222222222222/us-west-2: deploy it"
+            ),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("  - permissions not checked: "),
+        "{}",
+        r.stdout
+    );
+    // What is not mapped is not looked for elsewhere.
+    assert!(
+        !r.stdout.contains("Cognito user pool us-east-1_PetsPool1 ("),
+        "{}",
+        r.stdout
+    );
+
+    let j = run(
+        &vars,
+        store,
+        &[&["check", &id[..12], "--json"][..], &to].concat(),
+    );
+    assert_eq!(j.code, 5, "{}", j.stderr);
+    let doc: Value = serde_json::from_str(&j.stdout).unwrap();
+    assert_eq!(doc["ready"], false);
+    assert_eq!(doc["point"], id.as_str());
+    let problems = doc["problems"].as_array().unwrap();
+    assert!(problems.iter().any(|p| p["severity"] == "blocks"));
+    assert!(problems.iter().any(|p| {
+        p["severity"] == "degrades"
+            && p["what"]
+                .as_str()
+                .unwrap()
+                .contains("function:token-authorizer")
+    }));
+    assert!(
+        problems
+            .iter()
+            .all(|p| p["fix"].as_str().is_some_and(|f| !f.is_empty()))
+    );
+    assert_eq!(doc["quotas"][0]["limit"], 600);
+
+    // Bad input is refused like a restore's, before any read of the target.
+    let bad = run(&vars, store, &["check", "--to-region", "mars-1"]);
+    assert_one_line_error(&bad, "mars-1");
+}

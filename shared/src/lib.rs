@@ -9,6 +9,7 @@ pub mod awsconf;
 pub mod canonical;
 pub mod capture;
 pub mod catalog;
+pub mod check;
 pub mod config;
 pub mod debounce;
 pub mod dns;
@@ -19,6 +20,7 @@ pub mod jobs;
 #[cfg(feature = "lambda")]
 pub mod lambda;
 pub mod location;
+pub mod metrics;
 pub mod model;
 pub mod openapi;
 pub mod pacing;

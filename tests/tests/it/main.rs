@@ -4,6 +4,7 @@
 mod capture;
 mod capture_v2;
 mod catalog;
+mod check;
 mod debounce;
 mod dns;
 mod estate;

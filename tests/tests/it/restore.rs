@@ -80,7 +80,7 @@ fn request(point: &str) -> JobRequest {
 }
 
 /// A Lambda function in moto (which needs its role to exist; the code is an empty zip).
-async fn create_function(sdk: &aws_config::SdkConfig, name: &str) {
+pub(crate) async fn create_function(sdk: &aws_config::SdkConfig, name: &str) {
     let iam = aws_sdk_iam::Client::new(sdk);
     let role = match iam.get_role().role_name("lambda-exec").send().await {
         Ok(r) => r.role.unwrap().arn,
