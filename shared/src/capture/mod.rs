@@ -392,7 +392,7 @@ async fn served_definitions(
                 definition,
             }),
             Err(why) => {
-                tracing::warn!(rest_api_id = id, stage, "served definition not captured");
+                // Reported with the point's other gaps (`not captured: ...`), not as a log line.
                 gaps.push(Gap::new(
                     v1::KIND_SERVED,
                     id,
