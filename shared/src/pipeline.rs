@@ -711,6 +711,9 @@ impl RecoveryFunction {
             mapping: self.cfg.mapping.clone(),
             apis,
             no_dns: !self.cfg.switch_dns,
+            // The configured KMS key opens the point's API key values (and those the target
+            // already holds, to compare them).
+            kms_key: self.cfg.key_options().kms_key,
             ..Default::default()
         }
     }
@@ -790,5 +793,28 @@ mod tests {
         assert_eq!(event_time_ms(&e), Some(1_795_367_080_000));
         assert_eq!(event_time_ms(&serde_json::json!({ "time": "soon" })), None);
         assert_eq!(event_time_ms(&serde_json::json!({})), None);
+    }
+
+    /// Every job the recovery function asks for opens API key values with the configured KMS
+    /// key: without it, a restore into a target that already holds keys cannot compare them.
+    #[tokio::test]
+    async fn the_recovery_functions_jobs_carry_its_kms_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("file://{}", dir.path().display());
+        let vars = [
+            ("APIGW_DR_STORE", url.clone()),
+            ("APIGW_DR_CATALOG", url),
+            ("APIGW_DR_KMS_KEY", "alias/apigw-dr".to_string()),
+        ];
+        let cfg = crate::config::FunctionConfig::from_lookup(|k| {
+            vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone())
+        })
+        .unwrap();
+        let f = RecoveryFunction::new(cfg, &crate::capture::mocks::sdk())
+            .await
+            .unwrap();
+        let req = f.request("p1".into(), vec![], None);
+        assert_eq!(req.kms_key.as_deref(), Some("alias/apigw-dr"));
+        assert_eq!(req.key_file, None);
     }
 }
