@@ -4,10 +4,14 @@ local AWS's own virtualenv (boto3 comes with moto). Every command prints JSON or
 
 import json
 import os
+import re
 import sys
 import time
+import urllib.request
 import uuid
+from base64 import b64decode
 from datetime import datetime, timezone
+from urllib.parse import parse_qs, urlsplit
 
 import boto3
 
@@ -137,8 +141,88 @@ def alarm(out_file):
         json.dump(ev, f)
 
 
+def moto_api(method, path):
+    req = urllib.request.Request(os.environ["AWS_ENDPOINT_URL"] + path, method=method)
+    with urllib.request.urlopen(req) as r:
+        return r.read().decode()
+
+
+def record_start():
+    """A recording window: moto's recorder cleared and started (what one function calls)."""
+    moto_api("POST", "/moto-api/recorder/reset-recording")
+    moto_api("POST", "/moto-api/recorder/start-recording")
+
+
+def record_stop(function, scenario, out_file):
+    """Ends the window and appends one line per AWS request moto received in it, attributed
+    to FUNCTION in SCENARIO: method, path, query keys, signing service, Region and access key
+    id, and the operation where the protocol names it. Bodies stay in memory and are read only
+    for what names the operation (the query protocol's Action, AssumeRole's RoleArn, a Route 53
+    change's actions and record types): API key values travel in them. Prints the count."""
+    moto_api("POST", "/moto-api/recorder/stop-recording")
+    lines = moto_api("GET", "/moto-api/recorder/download-recording").splitlines()
+    n = 0
+    with open(out_file, "a") as out:
+        for line in filter(str.strip, lines):
+            call = summarize(json.loads(line))
+            if call:
+                out.write(json.dumps({"function": function, "scenario": scenario, **call}) + "\n")
+                n += 1
+    print(n)
+
+
+def summarize(rec):
+    url = urlsplit(rec["url"])
+    if url.path.startswith("/moto-api"):
+        return None
+    headers = {k.lower(): str(v) for k, v in (rec.get("headers") or {}).items()}
+    body = rec.get("body") or ""
+    if rec.get("body_encoded"):
+        body = b64decode(body).decode("utf-8", "replace")
+    scope = re.search(r"Credential=([^/,\s]+)/\d+/([^/]+)/([^/]+)/", headers.get("authorization", ""))
+    call = {
+        "method": rec["method"],
+        "host": url.netloc,
+        "path": url.path,
+        "query": sorted(parse_qs(url.query, keep_blank_values=True)),
+        "key": scope and scope.group(1),
+        "region": scope and scope.group(2),
+        "service": scope and scope.group(3),
+        "op": headers.get("x-amz-target"),
+    }
+    if not call["op"] and "x-www-form-urlencoded" in headers.get("content-type", ""):
+        form = parse_qs(body)
+        call["op"] = form.get("Action", [None])[0]
+        if call["op"] == "AssumeRole":
+            call["role"] = form.get("RoleArn", [None])[0]
+    if not call["op"]:
+        call["op"] = parse_qs(url.query).get("Action", [None])[0]
+    if call["op"] and "json" in headers.get("content-type", ""):
+        # The resource a JSON-protocol call acts on (table, queue, bus, key): names, no values.
+        doc = json.loads(body or "{}")
+        names = {k: doc[k] for k in ("TableName", "QueueUrl", "KeyId") if isinstance(doc.get(k), str)}
+        buses = {e.get("EventBusName", "default") for e in doc.get("Entries", []) if isinstance(e, dict)}
+        if call["op"].endswith(".PutEvents"):
+            names["EventBusName"] = sorted(buses)
+        call["names"] = names
+    if call["service"] == "route53" and "<ChangeBatch" in body:
+        call["r53"] = {
+            "actions": sorted(set(re.findall(r"<Action>([A-Z]+)</Action>", body))),
+            "types": sorted(set(re.findall(r"<Type>([A-Z]+)</Type>", body))),
+        }
+    return call
+
+
+COMMANDS = {
+    "setup": setup,
+    "record-start": record_start,
+    "record-stop": record_stop,
+    "first-event": first_event,
+    "sqs-event": sqs_event,
+    "change": change,
+    "cloudtrail": cloudtrail,
+    "alarm": alarm,
+}
+
 if __name__ == "__main__":
-    cmd, args = sys.argv[1], sys.argv[2:]
-    {"setup": setup, "first-event": first_event, "sqs-event": sqs_event, "change": change, "cloudtrail": cloudtrail, "alarm": alarm}[
-        cmd
-    ](*args)
+    COMMANDS[sys.argv[1]](*sys.argv[2:])
