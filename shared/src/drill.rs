@@ -451,6 +451,19 @@ mod tests {
         assert_ne!(v, key_value("job-1-2", "k2"));
     }
 
+    /// A drill is no failover: a failback's default point ignores its target.
+    #[test]
+    fn a_drill_is_not_the_failover_a_failback_comes_home_from() {
+        use crate::standby::tests::{job, point, src};
+        let (a, b) = (src("1", "us-east-1"), src("2", "us-west-2"));
+        let mut drill = job("drill", false, Phase::Succeeded, 9, Some(a.clone()));
+        drill.request.drill = true;
+        let failover = job("failover", false, Phase::Succeeded, 8, Some(b.clone()));
+        let points = vec![point("b", b, 5), point("a", a, 6)];
+        let p = crate::failback::recovery_point(&[drill, failover], &points).unwrap();
+        assert_eq!(p.id, "b");
+    }
+
     #[test]
     fn the_objective_is_a_positive_number_of_seconds() {
         assert_eq!(objective(|_| None).unwrap(), None);
