@@ -1,7 +1,8 @@
 //! `apigw-dr`: the operator command. Thin: parse arguments, open store and catalog, call one
 //! function of `shared`, print. Exit codes: 0 done, 1 error (one line on stderr), 2 usage,
 //! 3 `verify` found missing or damaged objects, or `restore` (or `check`) refused a damaged
-//! point, 4 a restore partially failed, 5 `check` found what would block or degrade a failover.
+//! point, 4 a restore partially failed, 5 `check` found what would block or degrade a failover,
+//! 6 a drill failed (did not verify, or took longer than its objective).
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -55,6 +56,9 @@ enum Command {
     List {
         #[arg(long)]
         json: bool,
+        /// List past drills instead: recovery time, verified or not, torn down or not.
+        #[arg(long)]
+        drills: bool,
     },
     /// Show what a recovery point holds (POINT: id, unique id prefix, label, or `latest`).
     Show {
@@ -103,6 +107,10 @@ enum Command {
     /// Bring the recovery side's APIs home: restore a point of the recovery side in place
     /// into the source, the mapping file inverted, and verify.
     Failback(FailbackArgs),
+    /// Prove a point restores: restore it into the target beside everything there (a name
+    /// prefix and a drill tag; no custom domain, DNS or account settings), verify, record the
+    /// drill, then delete exactly what it created. Exit 0 passed, 6 failed.
+    Drill(DrillArgs),
     /// Remove expired recovery points and the objects no point uses any more.
     Prune {
         /// Say what would be removed; change nothing.
@@ -282,6 +290,28 @@ struct FailbackArgs {
 }
 
 #[derive(Args)]
+struct DrillArgs {
+    /// The recovery point (id, unique prefix, label, or `latest`).
+    #[arg(default_value = "latest", conflicts_with = "teardown")]
+    point: String,
+    /// The target (its Region is needed) and the mapping file, as for `restore`.
+    #[command(flatten)]
+    to: TargetArgs,
+    /// Keep what the drill created, for inspection; `--teardown JOB` removes it later.
+    #[arg(long, conflicts_with = "teardown")]
+    keep: bool,
+    /// Tear down a kept drill: delete everything carrying its tag in its target.
+    #[arg(long, value_name = "JOB")]
+    teardown: Option<String>,
+    /// Fail the drill when its recovery time (request to verified) exceeds this many seconds.
+    #[arg(long, value_name = "SECONDS")]
+    rto_objective: Option<String>,
+    /// Output the drill's job as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
 struct CheckArgs {
     /// The recovery point (id, unique prefix, label, or `latest`: the newest available point).
     #[arg(default_value = "latest")]
@@ -296,6 +326,7 @@ struct CheckArgs {
 const EXIT_DAMAGED: u8 = 3;
 const EXIT_PARTIAL: u8 = 4;
 const EXIT_NOT_READY: u8 = 5;
+const EXIT_DRILL_FAILED: u8 = 6;
 
 fn main() -> ExitCode {
     use tracing_subscriber::{layer::SubscriberExt, util::SubscriberInitExt};
@@ -343,7 +374,8 @@ async fn run(cli: Cli) -> shared::Result<ExitCode> {
             let sealer = Sealer::for_store(&store, &keys, None);
             snapshot(a, &store, &catalog, &sealer, &progress).await
         }
-        Command::List { json } => list(&catalog, json).await,
+        Command::List { json, drills: true } => list_drills(&catalog, json).await,
+        Command::List { json, .. } => list(&catalog, json).await,
         Command::Show { point, json } => show(&store, &catalog, &point, json).await,
         Command::Verify { point } => {
             let rec = point::resolve(&catalog, &point).await?;
@@ -397,12 +429,14 @@ async fn run(cli: Cli) -> shared::Result<ExitCode> {
         } => standby_status(&catalog, json).await,
         Command::Standby(a) => standby(a, &keys, &store, &catalog, &progress).await,
         Command::Failback(a) => failback(a, &keys, &store, &catalog, &progress).await,
+        Command::Drill(a) => drill(a, &keys, &store, &catalog, &progress).await,
         Command::Status { job, json, .. } => {
             let job = shared::jobs::find(&catalog, job.as_deref().unwrap_or("latest")).await?;
             if json {
                 print::json(&job);
             } else {
                 print::job(&job);
+                print::drill(&job);
             }
             Ok(phase_exit(job.phase))
         }
@@ -798,6 +832,69 @@ async fn diff(
         print::json(&doc);
     } else {
         print::diffs(&diffs, against);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `apigw-dr drill`: a drill of the point into the target (or `--teardown JOB`).
+async fn drill(
+    a: DrillArgs,
+    keys: &KeyOptions,
+    store: &Store,
+    catalog: &Catalog,
+    progress: &(dyn Fn(String) + Send + Sync),
+) -> shared::Result<ExitCode> {
+    let job = if let Some(id) = &a.teardown {
+        let job = shared::jobs::find(catalog, id).await?;
+        let target = shared::awsconf::load(
+            job.request.to_region.as_deref(),
+            job.request.to_role_arn.as_deref(),
+        )
+        .await?;
+        shared::drill::teardown(catalog, &job.id, &target, progress).await?
+    } else {
+        a.to.needs_region("a drill")?;
+        let request = JobRequest {
+            keep: a.keep,
+            rto_objective: a
+                .rto_objective
+                .as_deref()
+                .map(shared::drill::parse_objective)
+                .transpose()?,
+            ..a.to.request(&a.point, keys)?
+        };
+        let target =
+            shared::awsconf::load(request.to_region.as_deref(), request.to_role_arn.as_deref())
+                .await?;
+        shared::drill::run(store, catalog, &request, "cli", &target, None, progress)
+            .await
+            .map_err(|e| a.to.named(e))?
+    };
+    if a.json {
+        print::json(&job);
+    } else {
+        print::drill(&job);
+    }
+    // A drill passes when it verified within its objective and (unless kept) left nothing
+    // behind; a teardown when it removed everything tagged.
+    let d = job.drill.as_ref();
+    let clean =
+        job.request.keep && a.teardown.is_none() || d.is_some_and(|d| d.torn_down.is_some());
+    let passed = a.teardown.is_some() || d.is_some_and(|d| d.passed);
+    Ok(if clean && passed {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_DRILL_FAILED)
+    })
+}
+
+/// `apigw-dr list --drills`.
+async fn list_drills(catalog: &Catalog, json: bool) -> shared::Result<ExitCode> {
+    let drills = shared::drill::drills(catalog.list_jobs().await?);
+    if json {
+        print::json(&drills);
+    } else {
+        print::drills(&drills);
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -642,6 +642,84 @@ pub fn readiness(r: &shared::check::Readiness) {
     }
 }
 
+/// A drill's outcome and teardown (nothing for a job that is not a drill).
+pub fn drill(job: &JobRecord) {
+    let Some(d) = &job.drill else { return };
+    let rto = d
+        .recovery_seconds
+        .map_or("not measured".to_string(), |s| format!("{s:.1} s"));
+    let objective = d
+        .objective_seconds
+        .map_or(String::new(), |o| format!(" (objective {o:.0} s)"));
+    println!(
+        "\ndrill {}: {} (point {}, into {})\n  recovery time {rto}{objective}, {}, {} differences left\n  created under the prefix {} with the tag apigw-dr:drill={}",
+        job.id,
+        if d.passed { "PASSED" } else { "FAILED" },
+        short(&job.request.point),
+        job.report
+            .as_ref()
+            .map_or("its target".to_string(), |r| r.target.short()),
+        if d.verified {
+            "verified"
+        } else {
+            "not verified"
+        },
+        d.differences,
+        d.prefix,
+        d.tag
+    );
+    for n in &d.notes {
+        println!("  {n}");
+    }
+    for r in &d.removed {
+        println!("  deleted {r}");
+    }
+    for f in &d.teardown_failed {
+        println!("  {f}");
+    }
+    match d.torn_down {
+        Some(t) => println!(
+            "  torn down {}: {} items deleted, everything the drill created",
+            rfc3339(t),
+            d.removed.len()
+        ),
+        None if d.teardown_failed.is_empty() => println!(
+            "  kept: remove it with `apigw-dr drill --teardown {}`",
+            job.id
+        ),
+        None => println!(
+            "  not torn down completely: run `apigw-dr drill --teardown {}` again",
+            job.id
+        ),
+    }
+}
+
+/// `apigw-dr list --drills`: one line per drill, newest first.
+pub fn drills(all: &[JobRecord]) {
+    if all.is_empty() {
+        println!("no drills yet: `apigw-dr drill --to-region R` runs one");
+        return;
+    }
+    println!(
+        "{:<24}  {:<20}  {:<12}  {:<6}  {:>10}  {:<8}  TORN DOWN",
+        "JOB", "STARTED", "POINT", "RESULT", "RECOVERY", "VERIFIED"
+    );
+    for j in all {
+        let d = j.drill.clone().unwrap_or_default();
+        println!(
+            "{:<24}  {:<20}  {:<12}  {:<6}  {:>10}  {:<8}  {}",
+            j.id,
+            rfc3339(j.created),
+            short(&j.request.point),
+            if d.passed { "passed" } else { "FAILED" },
+            d.recovery_seconds
+                .map_or("-".to_string(), |s| format!("{s:.1} s")),
+            if d.verified { "yes" } else { "no" },
+            d.torn_down.map_or("no".to_string(), rfc3339)
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -1227,3 +1227,102 @@ async fn check_says_what_blocks_a_failover_and_exits_5_and_list_shows_each_sourc
     let bad = run(&vars, store, &["check", "--to-region", "mars-1"]);
     assert_one_line_error(&bad, "mars-1");
 }
+
+#[tokio::test]
+async fn a_drill_passes_or_exits_6_keeps_and_tears_down_and_list_drills_shows_it() {
+    let (_env, dir, vars) = orders_and_a_store().await;
+    let store = dir.path();
+    let id = last_line(&run(&vars, store, &["snapshot"]).stdout).to_string();
+    let (_, to) = into_account_b(store);
+    let to: Vec<&str> = to.iter().map(String::as_str).collect();
+
+    // Refused at once, one line, no job: no target Region, a bad objective.
+    let r = run(&vars, store, &["drill", &id]);
+    assert_one_line_error(&r, "needs --to-region");
+    let r = run(
+        &vars,
+        store,
+        &[&["drill", &id, "--rto-objective", "soon"][..], &to[..]].concat(),
+    );
+    assert_one_line_error(&r, "not a positive number of seconds");
+    assert_no_job(&vars, store);
+
+    // A drill that passes: created, verified, torn down; exit 0.
+    let r = run(&vars, store, &[&["drill", &id][..], &to[..]].concat());
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("PASSED"), "{}", r.stdout);
+    assert!(r.stdout.contains("deleted RestApi drill-"), "{}", r.stdout);
+    assert!(r.stdout.contains("torn down"), "{}", r.stdout);
+    let passed: Value =
+        serde_json::from_str(&run(&vars, store, &["status", "latest", "--json"]).stdout).unwrap();
+    let passed_id = passed["id"].as_str().unwrap().to_string();
+    assert_eq!(passed["request"]["drill"], true);
+    assert_eq!(passed["drill"]["verified"], true);
+
+    // Over its objective: verified, but failed, exit 6, and still torn down.
+    let r = run(
+        &vars,
+        store,
+        &[&["drill", &id, "--rto-objective", "0.000001"][..], &to[..]].concat(),
+    );
+    assert_eq!(r.code, 6, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("FAILED") && r.stdout.contains("exceeds the objective"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("torn down"), "{}", r.stdout);
+
+    // Kept, then torn down in a second step.
+    let r = run(
+        &vars,
+        store,
+        &[&["drill", &id, "--keep", "--json"][..], &to[..]].concat(),
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let kept: Value = serde_json::from_str(&r.stdout).unwrap();
+    let kept_id = kept["id"].as_str().unwrap().to_string();
+    assert!(kept["drill"].get("tornDown").is_none(), "{kept:#}");
+    let st = run(&vars, store, &["status", &kept_id]);
+    assert!(
+        st.stdout
+            .contains("kept: remove it with `apigw-dr drill --teardown"),
+        "{}",
+        st.stdout
+    );
+    let r = run(&vars, store, &["drill", "--teardown", &kept_id]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("deleted RestApi drill-"), "{}", r.stdout);
+
+    // Past drills: newest first, with recovery time, verified, torn down.
+    let l = run(&vars, store, &["list", "--drills"]);
+    assert_eq!(l.code, 0, "{}", l.stderr);
+    let rows: Vec<&str> = l.stdout.lines().skip(1).collect();
+    assert_eq!(rows.len(), 3, "{}", l.stdout);
+    assert!(
+        rows[0].starts_with(&kept_id) && rows[0].contains("passed"),
+        "{}",
+        l.stdout
+    );
+    assert!(
+        rows[1].contains("FAILED") && rows[1].contains("yes"),
+        "{}",
+        l.stdout
+    );
+    assert!(rows[2].starts_with(&passed_id), "{}", l.stdout);
+    assert!(
+        !rows.iter().any(|r| r.ends_with("  no")),
+        "all torn down: {}",
+        l.stdout
+    );
+
+    // A restore job is not a drill.
+    let r = run(
+        &vars,
+        store,
+        &[&["restore", &id, "--no-dns"][..], &to[..]].concat(),
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = run(&vars, store, &["drill", "--teardown", "latest"]);
+    assert_one_line_error(&r, "not a drill");
+}

@@ -382,6 +382,33 @@ mod tests {
         );
     }
 
+    /// The drill schedule's constant input (infra/template.yaml, DrillScheduleRule).
+    #[test]
+    fn the_drill_schedule_asks_for_a_drill_of_the_newest_point_by_default() {
+        let ev = json!({"source": "apigw-dr", "detail-type": "Drill Requested", "detail": {"point": "latest"}});
+        assert_eq!(
+            classify_recovery(&ev, Some("orders-5xx")).unwrap(),
+            Recovery::Drill {
+                point: "latest".into()
+            }
+        );
+        let ev = json!({"source": SOURCE, "detail-type": DRILL_REQUESTED, "detail": {}});
+        assert_eq!(
+            classify_recovery(&ev, None).unwrap(),
+            Recovery::Drill {
+                point: "latest".into()
+            }
+        );
+        let ev =
+            json!({"source": SOURCE, "detail-type": DRILL_REQUESTED, "detail": {"point": "ab12"}});
+        assert_eq!(
+            classify_recovery(&ev, None).unwrap(),
+            Recovery::Drill {
+                point: "ab12".into()
+            }
+        );
+    }
+
     #[test]
     fn foreign_and_malformed_events_are_rejected() {
         let mut foreign = cloudtrail("PutObject", json!({}), Value::Null);
@@ -443,6 +470,9 @@ pub const RESTORE_CONTINUES: &str = "Restore Continues";
 /// Sent by the snapshot function, when standby is on, after it wrote a point: the recovery
 /// function syncs the standby with it (crate::standby).
 pub const STANDBY_SYNC: &str = "Standby Sync Requested";
+/// Put by the drill schedule (template parameter `DrillSchedule`): the recovery function
+/// drills a point (`detail.point`, default `latest`) into the recovery target (crate::drill).
+pub const DRILL_REQUESTED: &str = "Drill Requested";
 const ALARM_STATE_CHANGE: &str = "CloudWatch Alarm State Change";
 
 /// The target of a direct recovery request: a Region, or a Region and a role.
@@ -489,6 +519,10 @@ pub enum Recovery {
     },
     /// Sync the standby with this point (standby on; crate::standby).
     Standby {
+        point: String,
+    },
+    /// Drill this point into the recovery target (crate::drill).
+    Drill {
         point: String,
     },
     Ignored(String),
@@ -561,9 +595,12 @@ pub fn classify_recovery(event: &Value, alarm_name: Option<&str>) -> Result<Reco
         (SOURCE, STANDBY_SYNC) => Ok(Recovery::Standby {
             point: named(&ev.detail, STANDBY_SYNC, "point")?,
         }),
+        (SOURCE, DRILL_REQUESTED) => Ok(Recovery::Drill {
+            point: named(&ev.detail, DRILL_REQUESTED, "point").unwrap_or_else(|_| "latest".into()),
+        }),
         (source, detail_type) => Err(Error::Invalid(format!(
             "unexpected event (source '{source}', detail-type '{detail_type}'): the recovery function \
-             takes 'CloudWatch Alarm State Change' events, '{RESTORE_CONTINUES}' and '{STANDBY_SYNC}' events and direct requests"
+             takes 'CloudWatch Alarm State Change' events, '{RESTORE_CONTINUES}', '{STANDBY_SYNC}' and '{DRILL_REQUESTED}' events and direct requests"
         ))),
     }
 }

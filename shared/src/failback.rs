@@ -137,7 +137,7 @@ pub fn failback_mapping(request: &JobRequest) -> Result<Option<Mapping>> {
 /// Whether a job was a failover: a restore into another place than its point's source, not
 /// a standby sync nor a failback, that got as far as a report.
 fn failover_target(j: &JobRecord) -> Option<&Source> {
-    if j.request.standby || j.request.failback || j.request.in_place {
+    if j.request.standby || j.request.failback || j.request.in_place || j.request.drill {
         return None;
     }
     j.report.as_ref().map(|r| &r.target)

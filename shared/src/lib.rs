@@ -13,6 +13,7 @@ pub mod check;
 pub mod config;
 pub mod debounce;
 pub mod dns;
+pub mod drill;
 pub mod error;
 pub mod events;
 pub mod failback;

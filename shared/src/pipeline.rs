@@ -514,6 +514,7 @@ impl RecoveryFunction {
                 return Ok(serde_json::json!({ "ignored": why }));
             }
             Recovery::Standby { point } => return self.standby_sync(point, deadline).await,
+            Recovery::Drill { point } => return self.drill(point, deadline).await,
             Recovery::Continue { job } => (
                 vec![jobs::find(&self.catalog, &job).await?],
                 "continue".to_string(),
@@ -693,6 +694,53 @@ impl RecoveryFunction {
         Ok(
             serde_json::json!({ "jobs": [{ "job": job.id, "phase": job.phase, "error": job.error }] }),
         )
+    }
+
+    /// A scheduled drill of `point` into the recovery target (crate::drill): restored beside
+    /// everything there, verified, recorded, torn down. Logs `DrillDurationSeconds` and
+    /// `DrillFailed` (EMF); a drill that fails is logged as an error, not retried.
+    async fn drill(&self, point: String, deadline: Option<std::time::Instant>) -> Result<Value> {
+        let mut request = self.request(point, vec![], None);
+        request.rto_objective = crate::drill::objective(|k| std::env::var(k).ok())?;
+        let target_sdk = self.target_sdk(&request).await?;
+        let log = |line: String| tracing::info!("{line}");
+        let ran = Box::pin(crate::drill::run(
+            &self.store,
+            &self.catalog,
+            &request,
+            "schedule",
+            &target_sdk,
+            deadline,
+            &log,
+        ))
+        .await
+        .map_err(|e| crate::jobs::name_mapping(e, "APIGW_DR_MAPPING"));
+        let target = request.to_region.clone().unwrap_or_default();
+        let job = match ran {
+            Ok(job) => job,
+            Err(e) => {
+                // Refused before it started: failed all the same.
+                let job = crate::jobs::JobRecord::new(request, "schedule");
+                let failed = crate::records::DrillRecord::default();
+                for line in crate::drill::metric_lines(&job, &failed, &target) {
+                    println!("{line}");
+                }
+                return Err(e);
+            }
+        };
+        let d = job.drill.clone().unwrap_or_default();
+        for line in crate::drill::metric_lines(&job, &d, &target) {
+            println!("{line}");
+        }
+        if d.passed {
+            tracing::info!(job = %job.id, seconds = ?d.recovery_seconds, "drill passed");
+        } else {
+            tracing::error!(job = %job.id, notes = ?d.notes, "drill failed");
+        }
+        Ok(serde_json::json!({
+            "drill": job.id, "passed": d.passed, "verified": d.verified,
+            "recoverySeconds": d.recovery_seconds, "tornDown": d.torn_down.is_some(),
+        }))
     }
 
     fn request(

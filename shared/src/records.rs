@@ -140,6 +140,18 @@ pub struct JobRequest {
     /// `--no-dns`: leave DNS as it is after the restore (see [`JobRequest::switches_dns`]).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub no_dns: bool,
+
+    // Drills (crate::drill).
+    /// A drill: the point restored beside everything else (a name prefix, the drill's tag on
+    /// each created item, no domain, DNS or account settings), verified, then torn down.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub drill: bool,
+    /// `--keep`: the drill's result stays until `apigw-dr drill --teardown JOB`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub keep: bool,
+    /// `--rto-objective`: the longest recovery time a drill may take and pass, in seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rto_objective: Option<f64>,
 }
 
 impl JobRequest {
@@ -239,6 +251,39 @@ pub struct JobRecord {
     /// two runs of one job cannot overwrite each other (see `Catalog::put_job`).
     #[serde(default)]
     pub revision: u64,
+
+    // Drills (crate::drill).
+    /// What a drill found (recovery time, verified, passed) and what its teardown removed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drill: Option<DrillRecord>,
+}
+
+/// A drill's outcome and its teardown, as the catalog keeps them with its job.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct DrillRecord {
+    /// The value of the drill's tag (`apigw-dr:drill`) on every item it created.
+    pub tag: String,
+    /// What the drill put before each created API and estate item's name.
+    pub prefix: String,
+    /// From the request to the verified restore, in seconds (a drill switches no DNS).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recovery_seconds: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub objective_seconds: Option<f64>,
+    pub verified: bool,
+    /// Verified, and within the objective (when one is set).
+    pub passed: bool,
+    /// Differences the verify left (the report's remaining steps).
+    pub differences: u64,
+    /// Why it failed, what it did not restore.
+    pub notes: Vec<String>,
+    /// When the teardown removed everything tagged (milliseconds); `None`: not torn down.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub torn_down: Option<i64>,
+    /// What the teardown deleted (`KIND NAME (ID)`) and what it could not.
+    pub removed: Vec<String>,
+    pub teardown_failed: Vec<String>,
 }
 
 /// A new job id: time-ordered and unique enough for one catalog.
@@ -272,6 +317,7 @@ impl JobRecord {
                 ..Times::default()
             },
             revision: 0,
+            drill: None,
         }
     }
 }

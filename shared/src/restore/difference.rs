@@ -12,6 +12,9 @@ use super::kind::Kind;
 pub const TAG_PREFIX: &str = "apigw-dr:";
 /// The tag naming the API a restored API was recovered from: `ACCOUNT/REGION/APIID`.
 pub const TAG_SOURCE: &str = "apigw-dr:source";
+/// The tag a drill puts on everything it creates (its job id): its teardown deletes exactly
+/// what carries it (crate::drill). Kept on create like any tag of the point.
+pub const TAG_DRILL: &str = "apigw-dr:drill";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", tag = "change")]

@@ -7,6 +7,7 @@ mod catalog;
 mod check;
 mod debounce;
 mod dns;
+mod drill;
 mod estate;
 mod fast_restore;
 mod harness;

@@ -347,7 +347,10 @@ impl<'a> ApplierV2<'a> {
         let mut tags: HashMap<String, String> = api
             .tags
             .iter()
-            .filter(|(k, _)| !k.starts_with(crate::restore::difference::TAG_PREFIX))
+            .filter(|(k, _)| {
+                !k.starts_with(crate::restore::difference::TAG_PREFIX)
+                    || *k == crate::restore::difference::TAG_DRILL
+            })
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
         tags.insert(TAG_SOURCE.into(), tag.into());
