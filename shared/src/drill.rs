@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 
 use crate::catalog::Catalog;
 use crate::jobs::{JobRecord, JobRequest, Phase, Ready};
-use crate::metrics::{DIM_TARGET, Unit, emf_line};
+use crate::metrics::{DIM_TARGET, Unit};
 use crate::model::Snapshot;
 use crate::records::DrillRecord;
 use crate::store::Store;
@@ -147,28 +147,21 @@ pub fn judge(job: &JobRecord, objective: Option<f64>) -> DrillRecord {
 }
 
 /// The drill's metric lines (embedded metric format): `DrillDurationSeconds` (when measured)
-/// and `DrillFailed` (1 or 0), by target.
+/// and `DrillFailed` (1 or 0), by target and over all targets, in one line.
 pub fn metric_lines(job: &JobRecord, drill: &DrillRecord, target: &str) -> Vec<String> {
-    let dims = [(DIM_TARGET, target)];
-    let mut out = vec![];
-    if let Some(s) = drill.recovery_seconds {
-        out.push(emf_line(
-            "DrillDurationSeconds",
-            Unit::Seconds,
-            s,
-            &dims,
-            job.updated,
-        ));
-    }
     let failed = if drill.passed { 0.0 } else { 1.0 };
-    out.push(emf_line(
-        "DrillFailed",
-        Unit::Count,
-        failed,
-        &dims,
+    let mut metrics = vec![(crate::metrics::DRILL_FAILED, Unit::Count, failed)];
+    if let Some(s) = drill.recovery_seconds {
+        metrics.push(("DrillDurationSeconds", Unit::Seconds, s));
+    }
+    // Per target and over all targets: the template's alarm watches the latter.
+    vec![crate::metrics::emf(
+        &metrics,
+        &[(DIM_TARGET, target)],
+        true,
+        &[],
         job.updated,
-    ));
-    out
+    )]
 }
 
 /// The functions' drill objective, `APIGW_DR_RTO_OBJECTIVE` (seconds; unset or empty: none).
@@ -434,12 +427,16 @@ mod tests {
         let d = judge(&job, Some(60.0));
         assert!(!d.passed && !d.verified, "{d:?}");
         let lines = metric_lines(&job, &d, "222222222222/us-west-2");
-        assert_eq!(lines.len(), 2);
-        let failed: serde_json::Value = serde_json::from_str(&lines[1]).unwrap();
-        assert_eq!(failed["DrillFailed"], 1.0);
-        assert_eq!(failed["Target"], "222222222222/us-west-2");
-        let dur: serde_json::Value = serde_json::from_str(&lines[0]).unwrap();
-        assert_eq!(dur["DrillDurationSeconds"], 30.0);
+        assert_eq!(lines.len(), 1);
+        let line: serde_json::Value = serde_json::from_str(&lines[0]).unwrap();
+        assert_eq!(line["DrillFailed"], 1.0);
+        assert_eq!(line["DrillDurationSeconds"], 30.0);
+        assert_eq!(line["Target"], "222222222222/us-west-2");
+        // Also with no dimension: the template's alarm on DrillFailed names none.
+        assert_eq!(
+            line["_aws"]["CloudWatchMetrics"][0]["Dimensions"],
+            serde_json::json!([["Target"], []])
+        );
     }
 
     #[test]

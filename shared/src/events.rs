@@ -473,6 +473,12 @@ pub const STANDBY_SYNC: &str = "Standby Sync Requested";
 /// Put by the drill schedule (template parameter `DrillSchedule`): the recovery function
 /// drills a point (`detail.point`, default `latest`) into the recovery target (crate::drill).
 pub const DRILL_REQUESTED: &str = "Drill Requested";
+/// Sent by the template's check schedule (a rule's input): the recovery function checks the
+/// newest point against its recovery target and publishes the problem count.
+pub const CHECK_REQUESTED: &str = "Check Requested";
+/// Sent by the recovery function at each restore job's end, with its report's summary (the
+/// template routes it to the notification topic).
+pub const RESTORE_ENDED: &str = "Restore Job Ended";
 const ALARM_STATE_CHANGE: &str = "CloudWatch Alarm State Change";
 
 /// The target of a direct recovery request: a Region, or a Region and a role.
@@ -525,6 +531,8 @@ pub enum Recovery {
     Drill {
         point: String,
     },
+    /// Check the readiness of the newest point(s) for the recovery target (reads only).
+    Check,
     Ignored(String),
 }
 
@@ -598,9 +606,10 @@ pub fn classify_recovery(event: &Value, alarm_name: Option<&str>) -> Result<Reco
         (SOURCE, DRILL_REQUESTED) => Ok(Recovery::Drill {
             point: named(&ev.detail, DRILL_REQUESTED, "point").unwrap_or_else(|_| "latest".into()),
         }),
+        (SOURCE, CHECK_REQUESTED) => Ok(Recovery::Check),
         (source, detail_type) => Err(Error::Invalid(format!(
             "unexpected event (source '{source}', detail-type '{detail_type}'): the recovery function \
-             takes 'CloudWatch Alarm State Change' events, '{RESTORE_CONTINUES}', '{STANDBY_SYNC}' and '{DRILL_REQUESTED}' events and direct requests"
+             takes 'CloudWatch Alarm State Change' events, '{RESTORE_CONTINUES}', '{STANDBY_SYNC}', '{DRILL_REQUESTED}' and '{CHECK_REQUESTED}' events and direct requests"
         ))),
     }
 }
@@ -633,6 +642,47 @@ pub async fn send_standby_sync(to: &Bus, point: &str) -> Result<()> {
         STANDBY_SYNC,
         serde_json::json!({ "point": point }),
         &format!("sync the standby with point {}", crate::model::short(point)),
+    )
+    .await
+}
+
+/// The detail of a [`RESTORE_ENDED`] event: the job, its phase, point, target and trigger,
+/// whether it was a standby sync, and one line saying how it went (no request or response).
+pub fn restore_ended(job: &crate::records::JobRecord) -> Value {
+    let target = job.report.as_ref().map_or_else(
+        || job.request.to_region.clone().unwrap_or_default(),
+        |r| r.target.short(),
+    );
+    let point = crate::model::short(&job.request.point);
+    let summary = match (&job.report, &job.error) {
+        (_, Some(e)) => format!("{}: {e}", job.phase),
+        (Some(r), None) => format!(
+            "{}: {} API(s) of point {point} restored into {target} in {:.0} s ({} calls)",
+            job.phase,
+            r.apis.len(),
+            r.seconds,
+            r.calls
+        ),
+        (None, None) => format!("{}: point {point} into {target}", job.phase),
+    };
+    serde_json::json!({
+        "job": job.id,
+        "phase": job.phase,
+        "point": job.request.point,
+        "target": target,
+        "trigger": job.trigger,
+        "standby": job.request.standby,
+        "summary": summary,
+    })
+}
+
+/// Says on the bus that a restore job ended ([`restore_ended`]).
+pub async fn send_restore_ended(to: &Bus, job: &crate::records::JobRecord) -> Result<()> {
+    put_one(
+        to,
+        RESTORE_ENDED,
+        restore_ended(job),
+        &format!("tell that job {} ended", job.id),
     )
     .await
 }
@@ -759,6 +809,54 @@ mod recovery_tests {
         let e = classify_recovery(&ev, None).unwrap_err();
         assert!(matches!(e, Error::Invalid(_)), "{e:?}");
         assert!(e.to_string().contains("names no point"), "{e}");
+    }
+
+    /// As the template's check schedule delivers it (its input transformer's template).
+    #[test]
+    fn a_scheduled_check_is_a_check() {
+        let ev = json!({"version": "0", "id": "e-1", "detail-type": "Check Requested", "source": "apigw-dr",
+            "account": "123456789012", "time": "2026-11-22T00:00:00Z", "region": "us-west-2",
+            "resources": [], "detail": {}});
+        assert_eq!(
+            classify_recovery(&ev, Some("orders-5xx")).unwrap(),
+            Recovery::Check
+        );
+        // The schedule's own event is not one: the rule must transform it.
+        let mut raw = ev.clone();
+        raw["source"] = json!("aws.events");
+        raw["detail-type"] = json!("Scheduled Event");
+        assert!(classify_recovery(&raw, None).is_err());
+    }
+
+    #[test]
+    fn a_restore_job_end_says_how_it_went_in_one_line() {
+        use crate::records::{JobRecord, JobRequest, Phase};
+        let mut job = JobRecord::new(
+            JobRequest {
+                point: "0123456789abcdef0123".into(),
+                to_region: Some("us-west-2".into()),
+                ..Default::default()
+            },
+            "alarm:orders-5xx",
+        );
+        job.phase = Phase::Failed;
+        job.error = Some("the target refused CreateRestApi (AccessDenied): allow it".into());
+        let d = restore_ended(&job);
+        assert_eq!(d["phase"], "Failed");
+        assert_eq!(d["target"], "us-west-2");
+        assert_eq!(d["standby"], false);
+        assert_eq!(d["trigger"], "alarm:orders-5xx");
+        let summary = d["summary"].as_str().unwrap();
+        assert!(
+            summary.starts_with("Failed: the target refused"),
+            "{summary}"
+        );
+        assert!(!summary.contains('\n'));
+        job.error = None;
+        job.phase = Phase::Succeeded;
+        let summary = restore_ended(&job)["summary"].as_str().unwrap().to_string();
+        assert!(summary.starts_with("Succeeded: point "), "{summary}");
+        assert!(summary.contains("into us-west-2"), "{summary}");
     }
 
     #[test]

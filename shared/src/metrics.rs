@@ -12,7 +12,8 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use crate::model::Source;
-use crate::records::{PointRecord, PointStatus};
+use crate::records::{JobRecord, Phase, PointRecord, PointStatus};
+use crate::standby::StandbyState;
 
 /// Every metric of this project is published under this namespace.
 pub const NAMESPACE: &str = "apigw-dr";
@@ -35,6 +36,33 @@ impl Unit {
     }
 }
 
+/// The metrics this project publishes, by name: the template's alarms name only these (a
+/// test reads infra/template.yaml).
+pub const NEWEST_POINT_AGE: &str = "NewestPointAgeSeconds";
+pub const SNAPSHOT_FAILURES: &str = "SnapshotFailures";
+pub const RESTORE_DURATION: &str = "RestoreDurationSeconds";
+/// 1 for a restore job that ended Failed or PartiallyFailed, 0 for one that Succeeded.
+pub const RESTORE_FAILED: &str = "RestoreFailed";
+pub const READINESS_PROBLEMS: &str = "ReadinessProblems";
+pub const STANDBY_BEHIND_POINTS: &str = "StandbyBehindPoints";
+pub const STANDBY_BEHIND_SECONDS: &str = "StandbyBehindSeconds";
+/// From a failover's job (`crate::jobs::recovery_metric`).
+pub const RECOVERY_TIME: &str = "RecoveryTimeSeconds";
+/// From a restore drill (issue 13 part 1): 1 for a drill that did not verify or exceeded its
+/// objective.
+pub const DRILL_FAILED: &str = "DrillFailed";
+pub const NAMES: &[&str] = &[
+    NEWEST_POINT_AGE,
+    SNAPSHOT_FAILURES,
+    RESTORE_DURATION,
+    RESTORE_FAILED,
+    READINESS_PROBLEMS,
+    STANDBY_BEHIND_POINTS,
+    STANDBY_BEHIND_SECONDS,
+    RECOVERY_TIME,
+    DRILL_FAILED,
+];
+
 /// One EMF line: the metric `name` = `value` in `unit`, with the dimensions `dims` (name,
 /// value; one dimension set), at `timestamp_ms`.
 pub fn emf_line(
@@ -44,6 +72,25 @@ pub fn emf_line(
     dims: &[(&str, &str)],
     timestamp_ms: i64,
 ) -> String {
+    emf(&[(name, unit, value)], dims, false, &[], timestamp_ms)
+}
+
+/// One EMF line of several metrics (name, unit, value) with the dimensions `dims`; with
+/// `rollup`, also with no dimension (one series over every source or target, which an alarm
+/// can watch without knowing them); `props` are members CloudWatch keeps in the log only.
+pub fn emf(
+    metrics: &[(&str, Unit, f64)],
+    dims: &[(&str, &str)],
+    rollup: bool,
+    props: &[(&str, Value)],
+    timestamp_ms: i64,
+) -> String {
+    let names: Vec<&str> = dims.iter().map(|(k, _)| *k).collect();
+    let sets = if rollup && !names.is_empty() {
+        json!([names, []])
+    } else {
+        json!([names])
+    };
     let mut doc = Map::new();
     doc.insert(
         "_aws".into(),
@@ -51,15 +98,22 @@ pub fn emf_line(
             "Timestamp": timestamp_ms,
             "CloudWatchMetrics": [{
                 "Namespace": NAMESPACE,
-                "Dimensions": [dims.iter().map(|(k, _)| *k).collect::<Vec<_>>()],
-                "Metrics": [{ "Name": name, "Unit": unit.as_str() }],
+                "Dimensions": sets,
+                "Metrics": metrics.iter()
+                    .map(|(n, u, _)| json!({ "Name": n, "Unit": u.as_str() }))
+                    .collect::<Vec<_>>(),
             }],
         }),
     );
+    for (k, v) in props {
+        doc.insert((*k).to_string(), v.clone());
+    }
     for (k, v) in dims {
         doc.insert((*k).to_string(), Value::String((*v).to_string()));
     }
-    doc.insert(name.to_string(), json!(value));
+    for (n, _, v) in metrics {
+        doc.insert((*n).to_string(), json!(v));
+    }
     Value::Object(doc).to_string()
 }
 
@@ -68,27 +122,123 @@ pub const DIM_SOURCE: &str = "Source";
 /// The dimension that names a recovery target: `ACCOUNT/REGION`.
 pub const DIM_TARGET: &str = "Target";
 
-/// `NewestPointAgeSeconds` of one source.
+/// `NewestPointAgeSeconds` of one source (and over all sources).
 pub fn newest_point_age(age: &SourceAge, timestamp_ms: i64) -> String {
-    emf_line(
-        "NewestPointAgeSeconds",
-        Unit::Seconds,
-        age.age_ms as f64 / 1000.0,
+    emf(
+        &[(NEWEST_POINT_AGE, Unit::Seconds, age.age_ms as f64 / 1000.0)],
         &[(DIM_SOURCE, &age.source.short())],
+        true,
+        &[("point", json!(age.point))],
         timestamp_ms,
     )
 }
 
 /// `ReadinessProblems` of a readiness check of `target` (what blocks or degrades a failover
-/// there now; see [`crate::check`]).
+/// there now; see [`crate::check`]), per target and over all targets.
 pub fn readiness_problems(target: &Source, problems: u64, timestamp_ms: i64) -> String {
-    emf_line(
-        "ReadinessProblems",
-        Unit::Count,
-        problems as f64,
+    emf(
+        &[(READINESS_PROBLEMS, Unit::Count, problems as f64)],
         &[(DIM_TARGET, &target.short())],
+        true,
+        &[],
         timestamp_ms,
     )
+}
+
+/// After a snapshot: the age of the source's newest good point (the point just written or
+/// found unchanged) and no failure.
+pub fn snapshot_written(record: &PointRecord, now_ms: i64) -> Vec<String> {
+    let mut lines: Vec<String> = newest_by_source(std::slice::from_ref(record), now_ms)
+        .iter()
+        .map(|a| newest_point_age(a, now_ms))
+        .collect();
+    lines.push(snapshot_failures(0, &record.apis, &record.trigger, now_ms));
+    lines
+}
+
+/// After a snapshot that failed (capture or write): one failure, and the age of each
+/// source's newest good point in `points` (the catalog), which grows while captures fail.
+pub fn snapshot_failed(
+    apis: &[String],
+    trigger: &str,
+    points: &[PointRecord],
+    now_ms: i64,
+) -> Vec<String> {
+    let mut lines: Vec<String> = newest_by_source(points, now_ms)
+        .iter()
+        .map(|a| newest_point_age(a, now_ms))
+        .collect();
+    lines.push(snapshot_failures(1, apis, trigger, now_ms));
+    lines
+}
+
+/// `SnapshotFailures` (no dimension: any failure is one to look at), with what was asked.
+fn snapshot_failures(failures: u64, apis: &[String], trigger: &str, now_ms: i64) -> String {
+    emf(
+        &[(SNAPSHOT_FAILURES, Unit::Count, failures as f64)],
+        &[],
+        false,
+        &[("apis", json!(apis)), ("trigger", json!(trigger))],
+        now_ms,
+    )
+}
+
+/// At a restore job's end (a final phase): `RestoreDurationSeconds` (from the restore's start,
+/// else the job's creation, to `now_ms`) and `RestoreFailed` (0 or 1), with the job, its
+/// phase and trigger as members. `None` while the job is not over.
+pub fn restore_ended(job: &JobRecord, now_ms: i64) -> Option<String> {
+    if !job.phase.is_final() {
+        return None;
+    }
+    let start = job.times.restore_started.unwrap_or(job.created);
+    let failed = if job.phase == Phase::Succeeded {
+        0.0
+    } else {
+        1.0
+    };
+    Some(emf(
+        &[
+            (
+                RESTORE_DURATION,
+                Unit::Seconds,
+                (now_ms - start).max(0) as f64 / 1000.0,
+            ),
+            (RESTORE_FAILED, Unit::Count, failed),
+        ],
+        &[],
+        false,
+        &[
+            ("job", json!(job.id)),
+            ("phase", json!(job.phase)),
+            ("trigger", json!(job.trigger)),
+            ("standby", json!(job.request.standby)),
+        ],
+        now_ms,
+    ))
+}
+
+/// Per standby target: how far the point it holds is behind its source's newest good point,
+/// in points and seconds (what `apigw-dr status --standby` prints).
+pub fn standby_lag(states: &[StandbyState], now_ms: i64) -> Vec<String> {
+    states
+        .iter()
+        .map(|s| {
+            emf(
+                &[
+                    (STANDBY_BEHIND_POINTS, Unit::Count, s.behind_points as f64),
+                    (
+                        STANDBY_BEHIND_SECONDS,
+                        Unit::Seconds,
+                        s.behind_ms as f64 / 1000.0,
+                    ),
+                ],
+                &[(DIM_TARGET, &s.target.short())],
+                true,
+                &[("point", json!(s.point))],
+                now_ms,
+            )
+        })
+        .collect()
 }
 
 /// The newest good point of one source and its age: the time since it was taken or last
@@ -225,5 +375,168 @@ mod tests {
         assert_eq!(v["NewestPointAgeSeconds"], 3.0);
         assert_eq!(v["Source"], "1/us-east-1");
         assert!(newest_by_source(&[], 1).is_empty());
+    }
+
+    fn metric_names(v: &Value) -> Vec<(String, String)> {
+        v["_aws"]["CloudWatchMetrics"][0]["Metrics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| {
+                (
+                    m["Name"].as_str().unwrap().to_string(),
+                    m["Unit"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn per_source_lines_also_roll_up_over_every_source() {
+        let age = SourceAge {
+            source: src("1", "us-east-1"),
+            point: "p1".into(),
+            age_ms: 90_500,
+        };
+        let v = assert_emf(&newest_point_age(&age, 7));
+        assert_eq!(
+            v["_aws"]["CloudWatchMetrics"][0]["Dimensions"],
+            json!([["Source"], []])
+        );
+        assert_eq!(v["NewestPointAgeSeconds"], 90.5);
+        assert_eq!(v["point"], "p1");
+        assert_eq!(v["_aws"]["Timestamp"], 7);
+    }
+
+    #[test]
+    fn a_snapshot_says_its_age_and_whether_it_failed() {
+        let a = src("1", "us-east-1");
+        let mut rec = point("p2", a.clone(), 1_000, 4_000);
+        rec.apis = vec!["orders".into()];
+        let lines = snapshot_written(&rec, 4_250);
+        assert_eq!(lines.len(), 2);
+        let age = assert_emf(&lines[0]);
+        assert_eq!(age["NewestPointAgeSeconds"], 0.25);
+        assert_eq!(age["Source"], "1/us-east-1");
+        let ok = assert_emf(&lines[1]);
+        assert_eq!(
+            metric_names(&ok),
+            [("SnapshotFailures".into(), "Count".into())]
+        );
+        assert_eq!(ok["SnapshotFailures"], 0.0);
+        assert_eq!(
+            ok["_aws"]["CloudWatchMetrics"][0]["Dimensions"],
+            json!([[]])
+        );
+        assert_eq!(ok["apis"], json!(["orders"]));
+
+        // A failure: counted once, and the age of the newest good point goes on growing.
+        let lines = snapshot_failed(&["orders".into()], "schedule", &[rec], 64_000);
+        let age = assert_emf(&lines[0]);
+        assert_eq!(age["NewestPointAgeSeconds"], 60.0);
+        let failed = assert_emf(&lines[1]);
+        assert_eq!(failed["SnapshotFailures"], 1.0);
+        assert_eq!(failed["trigger"], "schedule");
+        // With no point at all, the failure alone.
+        assert_eq!(snapshot_failed(&[], "schedule", &[], 1).len(), 1);
+    }
+
+    fn job(phase: Phase, created: i64, started: Option<i64>) -> JobRecord {
+        let mut j = JobRecord::new(crate::records::JobRequest::default(), "alarm:x");
+        j.id = "job-1".into();
+        j.phase = phase;
+        j.created = created;
+        j.times.restore_started = started;
+        j
+    }
+
+    #[test]
+    fn a_restore_job_says_its_duration_and_outcome_at_its_end_only() {
+        assert!(restore_ended(&job(Phase::Applying, 0, Some(1_000)), 5_000).is_none());
+        let v = assert_emf(&restore_ended(&job(Phase::Succeeded, 0, Some(1_000)), 43_000).unwrap());
+        assert_eq!(
+            metric_names(&v),
+            [
+                ("RestoreDurationSeconds".into(), "Seconds".into()),
+                ("RestoreFailed".into(), "Count".into())
+            ]
+        );
+        assert_eq!(v["RestoreDurationSeconds"], 42.0);
+        assert_eq!(v["RestoreFailed"], 0.0);
+        assert_eq!(
+            (v["job"].as_str(), v["phase"].as_str()),
+            (Some("job-1"), Some("Succeeded"))
+        );
+        assert_eq!(v["trigger"], "alarm:x");
+        for failed in [Phase::Failed, Phase::PartiallyFailed] {
+            // A job that failed before its restore started runs from its creation.
+            let v = assert_emf(&restore_ended(&job(failed, 2_000, None), 3_500).unwrap());
+            assert_eq!(v["RestoreFailed"], 1.0, "{failed}");
+            assert_eq!(v["RestoreDurationSeconds"], 1.5);
+        }
+    }
+
+    #[test]
+    fn standby_lag_is_points_and_seconds_per_target() {
+        let state = StandbyState {
+            target: src("2", "us-west-2"),
+            point: "p1".into(),
+            job: "job-s".into(),
+            synced: 0,
+            source: Some(src("1", "us-east-1")),
+            newest: Some("p3".into()),
+            behind_points: 2,
+            behind_ms: 7_200_000,
+            running: None,
+        };
+        let lines = standby_lag(&[state], 9);
+        assert_eq!(lines.len(), 1);
+        let v = assert_emf(&lines[0]);
+        assert_eq!(v["StandbyBehindPoints"], 2.0);
+        assert_eq!(v["StandbyBehindSeconds"], 7200.0);
+        assert_eq!(v["Target"], "2/us-west-2");
+        assert_eq!(
+            v["_aws"]["CloudWatchMetrics"][0]["Dimensions"],
+            json!([["Target"], []])
+        );
+        assert!(standby_lag(&[], 9).is_empty());
+    }
+
+    /// Every alarm of the template on this project's namespace names a metric of [`NAMES`],
+    /// and each metric the operator is promised an alarm on has one.
+    #[test]
+    fn the_template_alarms_only_on_metrics_the_code_emits() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../infra/template.yaml");
+        let text = std::fs::read_to_string(path).unwrap();
+        let mut alarmed = vec![];
+        // One piece per resource (each starts at its `Type:`).
+        for resource in text.split("\n    Type: ").skip(1) {
+            let field = |key: &str| -> Vec<String> {
+                resource
+                    .lines()
+                    .filter_map(|l| l.trim().strip_prefix(key))
+                    .map(|v| v.trim().trim_matches('"').to_string())
+                    .collect()
+            };
+            if field("Namespace: ").iter().all(|ns| ns != NAMESPACE) {
+                continue;
+            }
+            for name in field("MetricName: ") {
+                assert!(
+                    NAMES.contains(&name.as_str()),
+                    "the template alarms on {name}, which no code emits"
+                );
+                alarmed.push(name);
+            }
+        }
+        for wanted in [
+            NEWEST_POINT_AGE,
+            SNAPSHOT_FAILURES,
+            READINESS_PROBLEMS,
+            DRILL_FAILED,
+            RESTORE_FAILED,
+        ] {
+            assert!(alarmed.iter().any(|a| a == wanted), "no alarm on {wanted}");
+        }
     }
 }

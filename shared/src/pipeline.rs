@@ -1,6 +1,8 @@
 //! The jobs the binaries run, one function each: what the CLI and the Lambdas have in common
 //! lives here, so neither decides anything the other must decide too.
 
+use std::sync::Arc;
+
 use aws_config::SdkConfig;
 use serde::Serialize;
 use serde_json::Value;
@@ -272,6 +274,34 @@ pub async fn discover(
     })
 }
 
+/// Where a function's metric lines go: standard output, which Lambda sends to CloudWatch
+/// Logs (which reads them: embedded metric format, see crate::metrics), or a collector
+/// (tests).
+#[derive(Clone)]
+pub struct MetricSink(Arc<dyn Fn(&str) + Send + Sync>);
+
+impl Default for MetricSink {
+    fn default() -> Self {
+        MetricSink(Arc::new(|line| println!("{line}")))
+    }
+}
+
+impl MetricSink {
+    pub fn new(f: impl Fn(&str) + Send + Sync + 'static) -> MetricSink {
+        MetricSink(Arc::new(f))
+    }
+
+    pub fn put(&self, line: &str) {
+        (self.0)(line);
+    }
+
+    pub fn put_all(&self, lines: impl IntoIterator<Item = String>) {
+        for l in lines {
+            self.put(&l);
+        }
+    }
+}
+
 /// The discovery function: a schedule or change event in, snapshot requests out.
 pub struct DiscoveryFunction {
     debouncer: Option<crate::debounce::Debouncer>,
@@ -367,6 +397,7 @@ pub struct SnapshotFunction {
     sealer: Sealer,
     /// Standby on: where each point written is announced for the recovery function to sync.
     standby: Option<crate::events::Bus>,
+    metrics: MetricSink,
 }
 
 impl SnapshotFunction {
@@ -400,7 +431,14 @@ impl SnapshotFunction {
             catalog,
             sealer,
             standby,
+            metrics: MetricSink::default(),
         })
+    }
+
+    /// The function with its metric lines sent to `sink` rather than standard output.
+    pub fn with_metrics(mut self, sink: MetricSink) -> Self {
+        self.metrics = sink;
+        self
     }
 
     pub async fn handle(&self, event: Value) -> Result<Value> {
@@ -433,6 +471,10 @@ impl SnapshotFunction {
             Ok(out) => {
                 let r = &out.report;
                 tracing::info!(point = %r.record.id, new_objects = r.new_objects, unchanged = r.unchanged, calls = out.calls, "recovery point written");
+                self.metrics.put_all(crate::metrics::snapshot_written(
+                    &r.record,
+                    crate::time::now_ms(),
+                ));
                 self.ask_standby_sync(&r.record.id).await;
                 Ok(serde_json::json!({
                     "point": r.record.id,
@@ -447,7 +489,16 @@ impl SnapshotFunction {
                 tracing::warn!(reason = %why, "nothing to capture");
                 Ok(serde_json::json!({ "point": null, "skipped": why }))
             }
-            Err(e) => Err(e),
+            Err(e) => {
+                let points = self.catalog.list().await.unwrap_or_default();
+                self.metrics.put_all(crate::metrics::snapshot_failed(
+                    &req.apis,
+                    &req.trigger,
+                    &points,
+                    crate::time::now_ms(),
+                ));
+                Err(e)
+            }
         }
     }
 }
@@ -458,10 +509,20 @@ impl SnapshotFunction {
     /// whatever happens here: a failure is logged, and the next point asks again.
     async fn ask_standby_sync(&self, point: &str) {
         let Some(bus) = &self.standby else { return };
+        publish_standby_lag(&self.catalog, &self.metrics).await;
         match crate::events::send_standby_sync(bus, point).await {
             Ok(()) => tracing::info!(point = %point, "standby sync requested"),
             Err(e) => tracing::warn!(point = %point, error = %e, "standby sync not requested"),
         }
+    }
+}
+
+/// How far each standby is behind its source's newest good point, as metric lines (what
+/// `apigw-dr status --standby` says); a catalog that cannot be read now gives none.
+async fn publish_standby_lag(catalog: &Catalog, sink: &MetricSink) {
+    match crate::standby::status(catalog).await {
+        Ok(states) => sink.put_all(crate::metrics::standby_lag(&states, crate::time::now_ms())),
+        Err(e) => tracing::warn!(error = %e, "standby lag not published"),
     }
 }
 
@@ -482,6 +543,7 @@ pub struct RecoveryFunction {
     store: Store,
     catalog: Catalog,
     bus: crate::events::Bus,
+    metrics: MetricSink,
 }
 
 impl RecoveryFunction {
@@ -495,7 +557,14 @@ impl RecoveryFunction {
             store,
             catalog,
             cfg,
+            metrics: MetricSink::default(),
         })
+    }
+
+    /// The function with its metric lines sent to `sink` rather than standard output.
+    pub fn with_metrics(mut self, sink: MetricSink) -> Self {
+        self.metrics = sink;
+        self
     }
 
     /// Handles one event; work stops by `deadline` (then the job continues in a next
@@ -515,6 +584,7 @@ impl RecoveryFunction {
             }
             Recovery::Standby { point } => return self.standby_sync(point, deadline).await,
             Recovery::Drill { point } => return self.drill(point, deadline).await,
+            Recovery::Check => return self.check().await,
             Recovery::Continue { job } => (
                 vec![jobs::find(&self.catalog, &job).await?],
                 "continue".to_string(),
@@ -622,11 +692,7 @@ impl RecoveryFunction {
                 Ok(()) => tracing::info!(job = %job.id, phase = %job.phase, "restore job ended"),
                 Err(e) => tracing::error!(job = %job.id, error = %e, "restore job failed"),
             }
-            // One embedded-metric-format line: CloudWatch makes it the RecoveryTimeSeconds
-            // metric, without a call.
-            if let Some(metric) = jobs::recovery_metric(job) {
-                println!("{metric}");
-            }
+            self.ended(job).await;
             out.push(serde_json::json!({ "job": job.id, "phase": job.phase, "error": job.error }));
         }
         Ok(serde_json::json!({ "jobs": out }))
@@ -691,6 +757,8 @@ impl RecoveryFunction {
             Ok(()) => tracing::info!(job = %job.id, phase = %job.phase, "standby job ended"),
             Err(e) => tracing::error!(job = %job.id, error = %e, "standby job failed"),
         }
+        self.ended(&job).await;
+        publish_standby_lag(&self.catalog, &self.metrics).await;
         Ok(
             serde_json::json!({ "jobs": [{ "job": job.id, "phase": job.phase, "error": job.error }] }),
         )
@@ -723,14 +791,14 @@ impl RecoveryFunction {
                 let job = crate::jobs::JobRecord::new(request, "schedule");
                 let failed = crate::records::DrillRecord::default();
                 for line in crate::drill::metric_lines(&job, &failed, &target) {
-                    println!("{line}");
+                    self.metrics.put(&line);
                 }
                 return Err(e);
             }
         };
         let d = job.drill.clone().unwrap_or_default();
         for line in crate::drill::metric_lines(&job, &d, &target) {
-            println!("{line}");
+            self.metrics.put(&line);
         }
         if d.passed {
             tracing::info!(job = %job.id, seconds = ?d.recovery_seconds, "drill passed");
@@ -741,6 +809,51 @@ impl RecoveryFunction {
             "drill": job.id, "passed": d.passed, "verified": d.verified,
             "recoverySeconds": d.recovery_seconds, "tornDown": d.torn_down.is_some(),
         }))
+    }
+
+    /// At the end of a run of a job: its metric lines (embedded metric format: CloudWatch makes
+    /// them metrics without a call) and, once the job is over, the `Restore Job Ended` event
+    /// with its summary (a failure to send it is logged: the job is done whatever happens).
+    async fn ended(&self, job: &crate::records::JobRecord) {
+        if let Some(metric) = crate::jobs::recovery_metric(job) {
+            self.metrics.put(&metric.to_string());
+        }
+        let Some(line) = crate::metrics::restore_ended(job, crate::time::now_ms()) else {
+            return;
+        };
+        self.metrics.put(&line);
+        if let Err(e) = crate::events::send_restore_ended(&self.bus, job).await {
+            tracing::warn!(job = %job.id, error = %e, "restore job end not announced");
+        }
+    }
+
+    /// The scheduled readiness check: the newest good point(s) of the selection against the
+    /// recovery target (reads only); each problem logged, one `ReadinessProblems` line each.
+    async fn check(&self) -> Result<Value> {
+        let mut out = vec![];
+        for (point, apis) in self.points_for(&[]).await? {
+            let valid = self.validate(&self.request(point, apis, None)).await?;
+            let sdk = self.target_sdk(&valid.request).await?;
+            let r = Box::pin(crate::check::read::check(
+                &self.store,
+                &self.catalog,
+                valid,
+                &sdk,
+            ))
+            .await?;
+            for p in &r.problems {
+                tracing::warn!(point = %r.point, "{}", p.line());
+            }
+            self.metrics.put(&crate::metrics::readiness_problems(
+                &r.target,
+                r.count(),
+                crate::time::now_ms(),
+            ));
+            out.push(serde_json::json!({
+                "point": r.point, "target": r.target.short(), "ready": r.ready, "problems": r.count(),
+            }));
+        }
+        Ok(serde_json::json!({ "checks": out }))
     }
 
     fn request(

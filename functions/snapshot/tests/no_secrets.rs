@@ -131,6 +131,16 @@ async fn check(fault: Fault) {
         said("transient failure, retrying") && said("giving up") && said("invocation failed"),
         "{fault:?}: {printed}"
     );
+    // The failure is published: one embedded-metric-format line on stdout (checked for leaks
+    // with the rest above), the snapshot's APIs and trigger its only other members.
+    let metrics: Vec<Value> = printed
+        .lines()
+        .filter(|l| l.starts_with('{') && l.contains("\"_aws\":"))
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(metrics.len(), 1, "{fault:?}: {printed}");
+    assert_eq!(metrics[0]["SnapshotFailures"], 1.0, "{}", metrics[0]);
+    assert_eq!(metrics[0]["apis"], serde_json::json!(["(estate)"]));
     let message = error["errorMessage"].as_str().unwrap_or_default();
     assert_eq!(error["errorType"], "Retryable", "{error}");
     assert!(

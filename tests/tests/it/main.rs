@@ -13,6 +13,7 @@ mod fast_restore;
 mod harness;
 mod lambdas;
 mod lost_replies;
+mod metrics;
 mod openapi;
 mod points;
 mod recovery;

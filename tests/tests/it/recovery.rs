@@ -18,39 +18,10 @@ pub(crate) async fn deployed(env: &Env) -> (aws_config::SdkConfig, String) {
     let home = env.sdk(HOME, Account::A).await;
     env.create_bucket(&home, "dr-points").await.unwrap();
     env.create_catalog_table(&home, "dr-catalog").await.unwrap();
-    let sqs = aws_sdk_sqs::Client::new(&home);
-    let queue = sqs
-        .create_queue()
-        .queue_name("continues")
-        .send()
-        .await
-        .unwrap()
-        .queue_url
-        .unwrap();
     let eb = aws_sdk_eventbridge::Client::new(&home);
     eb.create_event_bus().name(BUS).send().await.unwrap();
-    eb.put_rule()
-        .name("continues")
-        .event_bus_name(BUS)
-        .event_pattern(
-            json!({"source": ["apigw-dr"], "detail-type": ["Restore Continues"]}).to_string(),
-        )
-        .send()
-        .await
-        .unwrap();
-    eb.put_targets()
-        .rule("continues")
-        .event_bus_name(BUS)
-        .targets(
-            aws_sdk_eventbridge::types::Target::builder()
-                .id("q")
-                .arn(format!("arn:aws:sqs:{HOME}:{}:continues", tests::ACCOUNT_A))
-                .build()
-                .unwrap(),
-        )
-        .send()
-        .await
-        .unwrap();
+    let queue =
+        crate::metrics::route_to_queue(&home, shared::events::RESTORE_CONTINUES, "continues").await;
     let source = env.sdk(SOURCE, Account::A).await;
     fixtures::sample_rest_api(&aws_sdk_apigateway::Client::new(&source), "orders")
         .await
