@@ -325,8 +325,8 @@ fn export_rules(body: &'static [u8]) -> Vec<Rule> {
     rules
 }
 
-#[tokio::test]
-async fn a_point_holds_what_each_deployment_serves_exported_once() {
+/// An export of a deployment of `orders` serving `/pets`, as [`export_rules`] answers it.
+fn orders_export() -> &'static [u8] {
     let served = v1::RestApiSnapshot {
         api: v1::RestApi {
             name: "orders".into(),
@@ -339,13 +339,16 @@ async fn a_point_holds_what_each_deployment_serves_exported_once() {
         }],
         ..Default::default()
     };
-    let doc = crate::openapi::rest::to_document(&served)
-        .unwrap()
-        .to_string();
-    let client = client(&export_rules(doc.into_bytes().leak()));
+    let doc = crate::openapi::rest::to_document(&served).unwrap();
+    doc.to_string().into_bytes().leak()
+}
+
+#[tokio::test]
+async fn a_point_holds_what_each_deployment_serves_exported_once() {
+    let client = client(&export_rules(orders_export()));
     let pacer = Pacer::for_tests();
     let gaps = Gaps::default();
-    let apis = capture_rest_apis_with_gaps(&client, &pacer, &[], &|_| {}, &gaps)
+    let apis = capture_rest_apis_with_gaps(&client, &pacer, &[], &|_| {}, &gaps, &Known::none())
         .await
         .unwrap();
     // Both stages serve dep1: one export.
@@ -365,6 +368,155 @@ async fn a_point_holds_what_each_deployment_serves_exported_once() {
     assert!(!pacer.calls().contains_key("GetExport"));
 }
 
+/// A point of `apis` from account 123456789012 in eu-west-1, written to `store`/`catalog`.
+async fn write_point(
+    store: &crate::store::Store,
+    catalog: &crate::catalog::Catalog,
+    apis: Vec<v1::RestApiSnapshot>,
+) -> crate::point::WriteReport {
+    let snap = crate::model::Snapshot {
+        source: crate::model::Source {
+            partition: "aws".into(),
+            account: "123456789012".into(),
+            region: "eu-west-1".into(),
+        },
+        rest_apis: apis,
+        apis_v2: vec![],
+        estate: Default::default(),
+        gaps: vec![],
+    };
+    let opts = crate::point::WriteOptions {
+        label: None,
+        trigger: "test".into(),
+        retention_days: 1,
+        closure: vec![],
+    };
+    crate::point::write(store, catalog, &snap, &opts, &|_| {})
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_deployment_an_earlier_point_holds_is_read_from_the_store_not_exported() {
+    let client = client(&export_rules(orders_export()));
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("file://{}", dir.path().display());
+    let (store, catalog) = crate::location::open(&url, None, None).await.unwrap();
+    let source = crate::model::Source {
+        partition: "aws".into(),
+        account: "123456789012".into(),
+        region: "eu-west-1".into(),
+    };
+
+    let capture = |known| {
+        let client = client.clone();
+        async move {
+            let pacer = Pacer::for_tests();
+            let gaps = Gaps::default();
+            let lines = Lines::default();
+            let apis =
+                capture_rest_apis_with_gaps(&client, &pacer, &[], &|l| lines.push(l), &gaps, known)
+                    .await
+                    .unwrap();
+            assert!(gaps.take().is_empty());
+            (
+                apis,
+                pacer.calls().get("GetExport").copied().unwrap_or(0),
+                lines.all(),
+            )
+        }
+    };
+    // No earlier point: one export.
+    let none = Known::of_source(&store, &catalog, &source).await;
+    let (first, exports, _) = capture(&none).await;
+    assert_eq!(exports, 1);
+    let one = write_point(&store, &catalog, first.clone()).await;
+
+    // The second capture reads dep1's definition from that point: no export, same content,
+    // same point id, no new object.
+    let known = Known::of_source(&store, &catalog, &source).await;
+    let (second, exports, lines) = capture(&known).await;
+    assert_eq!(exports, 0, "{lines:?}");
+    assert_eq!(second, first);
+    assert!(
+        lines.contains(
+            &"orders: 1 served definitions, 1 read from an earlier point, 0 exported".to_string()
+        ),
+        "{lines:?}"
+    );
+    let two = write_point(&store, &catalog, second).await;
+    assert_eq!(two.record.id, one.record.id);
+    assert_eq!(two.new_objects, 0);
+    assert!(two.unchanged);
+
+    // Another account's points, or another API of the same name, are not used.
+    let elsewhere = crate::model::Source {
+        account: "210987654321".into(),
+        ..source.clone()
+    };
+    let other = Known::of_source(&store, &catalog, &elsewhere).await;
+    let (_, exports, _) = capture(&other).await;
+    assert_eq!(exports, 1);
+    assert!(known.served("a2", "orders", "dep1").await.is_none());
+    assert!(known.served("a1", "orders", "dep9").await.is_none());
+    assert_eq!(
+        known
+            .served("a1", "orders", "dep1")
+            .await
+            .map(|s| s.definition),
+        Some(first[0].served[0].definition.clone())
+    );
+}
+
+#[tokio::test]
+async fn a_canary_no_stage_serves_is_a_gap_naming_the_canary() {
+    let stages = |canary: &str| {
+        mock!(Client::get_stages).then_output({
+            let canary = canary.to_string();
+            move || {
+                GetStagesOutput::builder()
+                    .item(
+                        Stage::builder()
+                            .stage_name("prod")
+                            .deployment_id("dep1")
+                            .canary_settings(
+                                aws_sdk_apigateway::types::CanarySettings::builder()
+                                    .percent_traffic(10.0)
+                                    .deployment_id(&canary)
+                                    .build(),
+                            )
+                            .build(),
+                    )
+                    .build()
+            }
+        })
+    };
+    for (canary, exports, gap) in [("dep1", 1, false), ("dep2", 1, true)] {
+        let mut rules = vec![stages(canary)];
+        rules.extend(export_rules(orders_export()));
+        let client = client(&rules);
+        let pacer = Pacer::for_tests();
+        let gaps = Gaps::default();
+        let apis =
+            capture_rest_apis_with_gaps(&client, &pacer, &[], &|_| {}, &gaps, &Known::none())
+                .await
+                .unwrap();
+        assert_eq!(pacer.calls()["GetExport"], exports);
+        assert_eq!(apis[0].served.len(), 1, "prod's own deployment");
+        let gaps = gaps.take();
+        assert_eq!(gaps.len(), usize::from(gap), "{gaps:?}");
+        if gap {
+            assert!(
+                gaps[0]
+                    .reason
+                    .starts_with("stage prod's canary (deployment dep2): not exported"),
+                "{}",
+                gaps[0].reason
+            );
+        }
+    }
+}
+
 #[tokio::test]
 async fn an_export_that_cannot_be_read_is_a_gap_naming_the_stage() {
     // What moto answers: Swagger 2 of the working copy, without extensions.
@@ -372,7 +524,7 @@ async fn an_export_that_cannot_be_read_is_a_gap_naming_the_stage() {
     let client = client(&export_rules(swagger));
     let pacer = Pacer::for_tests();
     let gaps = Gaps::default();
-    let apis = capture_rest_apis_with_gaps(&client, &pacer, &[], &|_| {}, &gaps)
+    let apis = capture_rest_apis_with_gaps(&client, &pacer, &[], &|_| {}, &gaps, &Known::none())
         .await
         .unwrap();
     assert!(apis[0].served.is_empty());
