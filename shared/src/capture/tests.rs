@@ -517,6 +517,171 @@ async fn a_canary_no_stage_serves_is_a_gap_naming_the_canary() {
     }
 }
 
+/// What GetExport (`oas30`, `extensions=apigateway`) answers for a stage, in the shape of the
+/// AWS documentation's OpenAPI 3 examples with API Gateway's extensions: servers with the
+/// stage as base path, a Lambda authorizer as a security scheme, and the
+/// `x-amazon-apigateway-integration` example (an AWS integration with credentials, request
+/// parameters and templates, cache keys, and responses chosen by selection pattern).
+const AWS_SHAPED_EXPORT: &str = r##"{
+  "openapi" : "3.0.1",
+  "info" : { "title" : "orders", "version" : "2026-12-01T10:00:00Z" },
+  "servers" : [ { "url" : "https://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com/{basePath}",
+                  "variables" : { "basePath" : { "default" : "prod" } } } ],
+  "paths" : {
+    "/orders/{service}" : {
+      "get" : {
+        "parameters" : [
+          { "name" : "service", "in" : "path", "required" : true, "schema" : { "type" : "string" } },
+          { "name" : "version", "in" : "query", "schema" : { "type" : "string" } },
+          { "name" : "x-user-id", "in" : "header", "schema" : { "type" : "string" } } ],
+        "responses" : {
+          "200" : { "description" : "200 response",
+                    "content" : { "application/json" : { "schema" : { "$ref" : "#/components/schemas/Empty" } } } },
+          "302" : { "description" : "302 response",
+                    "headers" : { "Location" : { "schema" : { "type" : "string" } } },
+                    "content" : {} },
+          "400" : { "description" : "400 response",
+                    "headers" : { "test-method-response-header" : { "schema" : { "type" : "string" } } },
+                    "content" : {} } },
+        "security" : [ { "token-auth" : [ ] } ],
+        "x-amazon-apigateway-integration" : {
+          "type" : "aws",
+          "credentials" : "arn:aws:iam::123456789012:role/apigAwsProxyRole",
+          "httpMethod" : "POST",
+          "uri" : "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:orders/invocations",
+          "responses" : {
+            "2\\d{2}" : { "statusCode" : "200",
+                          "responseTemplates" : { "application/json" : "#set ($root=$input.path('$')) { \"stage\": \"$root.name\" }" } },
+            "302" : { "statusCode" : "302",
+                      "responseParameters" : { "method.response.header.Location" : "integration.response.body.redirect.url" } },
+            "default" : { "statusCode" : "400",
+                          "responseParameters" : { "method.response.header.test-method-response-header" : "'static value'" } } },
+          "requestParameters" : {
+            "integration.request.querystring.stage" : "method.request.querystring.version",
+            "integration.request.header.x-userid" : "method.request.header.x-user-id",
+            "integration.request.path.op" : "method.request.path.service" },
+          "requestTemplates" : { "application/json" : "{ \"user-id\": \"$input.params('x-user-id')\" }" },
+          "passthroughBehavior" : "when_no_templates",
+          "cacheNamespace" : "orders-cache",
+          "cacheKeyParameters" : [ "method.request.path.service" ],
+          "timeoutInMillis" : 29000
+        }
+      }
+    }
+  },
+  "components" : {
+    "schemas" : { "Empty" : { "title" : "Empty Schema", "type" : "object" } },
+    "securitySchemes" : {
+      "token-auth" : {
+        "type" : "apiKey", "name" : "Authorization", "in" : "header",
+        "x-amazon-apigateway-authtype" : "custom",
+        "x-amazon-apigateway-authorizer" : {
+          "type" : "token",
+          "authorizerUri" : "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:auth/invocations",
+          "authorizerCredentials" : "arn:aws:iam::123456789012:role/apigAwsProxyRole",
+          "identityValidationExpression" : "^Bearer [-0-9a-zA-z\\.]*$",
+          "authorizerResultTtlInSeconds" : 60
+        }
+      }
+    }
+  }
+}"##;
+
+#[tokio::test]
+async fn an_export_shaped_as_aws_returns_it_is_read_into_the_model() {
+    let client = client(&export_rules(AWS_SHAPED_EXPORT.as_bytes()));
+    let pacer = Pacer::for_tests();
+    let gaps = Gaps::default();
+    let apis = capture_rest_apis_with_gaps(&client, &pacer, &[], &|_| {}, &gaps, &Known::none())
+        .await
+        .unwrap();
+    assert!(gaps.take().is_empty());
+    let def = &apis[0].served[0].definition;
+    assert_eq!(def.api.name, "orders");
+    let paths: Vec<&str> = def.resources.iter().map(|r| r.path.as_str()).collect();
+    assert_eq!(paths, ["/", "/orders", "/orders/{service}"]);
+    assert_eq!(def.methods.len(), 1);
+    let m = &def.methods[0];
+    assert_eq!(
+        (m.path.as_str(), m.http_method.as_str()),
+        ("/orders/{service}", "GET")
+    );
+    assert_eq!(m.authorization_type.as_deref(), Some("CUSTOM"));
+    assert_eq!(m.authorizer_id.as_deref(), Some("token-auth"));
+    let params: Vec<(&str, bool)> = m
+        .request_parameters
+        .iter()
+        .map(|(k, v)| (k.as_str(), *v))
+        .collect();
+    assert_eq!(
+        params,
+        [
+            ("method.request.header.x-user-id", false),
+            ("method.request.path.service", true),
+            ("method.request.querystring.version", false),
+        ]
+    );
+    assert_eq!(
+        m.method_responses["200"].response_models["application/json"],
+        "Empty"
+    );
+    assert_eq!(
+        m.method_responses["302"]
+            .response_parameters
+            .keys()
+            .collect::<Vec<_>>(),
+        ["method.response.header.Location"]
+    );
+    let i = m.method_integration.as_ref().unwrap();
+    assert_eq!(i.integration_type.as_deref(), Some("AWS"));
+    assert_eq!(i.http_method.as_deref(), Some("POST"));
+    assert_eq!(
+        i.credentials.as_deref(),
+        Some("arn:aws:iam::123456789012:role/apigAwsProxyRole")
+    );
+    assert_eq!(
+        i.request_parameters["integration.request.path.op"],
+        "method.request.path.service"
+    );
+    assert_eq!(i.request_parameters.len(), 3);
+    assert!(i.request_templates["application/json"].contains("x-user-id"));
+    assert_eq!(i.passthrough_behavior.as_deref(), Some("WHEN_NO_TEMPLATES"));
+    assert_eq!(i.cache_namespace.as_deref(), Some("orders-cache"));
+    assert_eq!(i.cache_key_parameters, ["method.request.path.service"]);
+    assert_eq!(i.timeout_in_millis, 29000);
+    let r = &i.integration_responses;
+    assert_eq!(r.len(), 3, "{r:?}");
+    assert_eq!(r["200"].selection_pattern.as_deref(), Some("2\\d{2}"));
+    assert!(r["200"].response_templates["application/json"].contains("$root.name"));
+    assert_eq!(r["302"].selection_pattern.as_deref(), Some("302"));
+    assert_eq!(
+        r["302"].response_parameters["method.response.header.Location"],
+        "integration.response.body.redirect.url"
+    );
+    assert_eq!(r["400"].selection_pattern, None, "default");
+    assert_eq!(
+        r["400"].response_parameters["method.response.header.test-method-response-header"],
+        "'static value'"
+    );
+    assert_eq!(def.authorizers.len(), 1);
+    let a = &def.authorizers[0];
+    assert_eq!(a.name, "token-auth");
+    assert_eq!(a.authorizer_type.as_deref(), Some("TOKEN"));
+    assert_eq!(
+        a.identity_source.as_deref(),
+        Some("method.request.header.Authorization")
+    );
+    assert_eq!(a.authorizer_result_ttl_in_seconds, Some(60));
+    assert_eq!(
+        a.identity_validation_expression.as_deref(),
+        Some("^Bearer [-0-9a-zA-z\\.]*$")
+    );
+    assert_eq!(def.models[0].name, "Empty");
+    // Written again and read back, it says the same.
+    let again = crate::openapi::rest::to_document(def).unwrap();
+    assert_eq!(&crate::openapi::rest::from_document(&again).unwrap(), def);
+}
+
 #[tokio::test]
 async fn an_export_that_cannot_be_read_is_a_gap_naming_the_stage() {
     // What moto answers: Swagger 2 of the working copy, without extensions.
