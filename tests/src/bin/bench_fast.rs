@@ -9,7 +9,8 @@
 //!   answers it; moto's own export is Swagger 2): each snapshot's point id, objects written and
 //!   GetExport calls. An unchanged source gives the same point, no new object and no export.
 //!
-//! `cargo run -p tests --bin bench_fast [-- restore|capture] [-- --apis N --resources N]`
+//! `cargo run -p tests --bin bench_fast [-- restore|capture] [-- --apis N --resources N]
+//! [-- --http-proxy]`
 
 use std::sync::Mutex;
 use std::time::Instant;
@@ -34,6 +35,10 @@ struct Args {
     /// Resources per API (besides the root).
     #[arg(long, default_value_t = 15)]
     resources: usize,
+    /// Give each method an HTTP_PROXY integration instead of MOCK (moto's import refuses a
+    /// MOCK integration without a uri, so the APIs then go by the path the plan chose).
+    #[arg(long)]
+    http_proxy: bool,
 }
 
 fn main() -> Result<()> {
@@ -60,7 +65,10 @@ async fn restore(env: &Env, args: &Args) -> Result<()> {
     let c = Client::new(&source);
     let names: Vec<String> = (0..args.apis).map(|i| format!("fast-{i:02}")).collect();
     for n in &names {
-        fixtures::big_rest_api(&c, n, args.resources, 1).await?;
+        let api = fixtures::big_rest_api(&c, n, args.resources, 1).await?;
+        if args.http_proxy {
+            to_http_proxy(&c, &api.api_id).await?;
+        }
     }
     let (_dir, store, catalog) = tests::local_store().await;
     let select: Vec<&str> = names.iter().map(String::as_str).collect();
@@ -137,6 +145,30 @@ async fn restore(env: &Env, args: &Args) -> Result<()> {
     }
     for (reason, n) in why {
         println!("    failed ({n}): {reason}");
+    }
+    Ok(())
+}
+
+/// Puts an HTTP_PROXY integration on every GET of API `id` in place of its MOCK one.
+async fn to_http_proxy(c: &Client, id: &str) -> Result<()> {
+    let resources = c.get_resources().rest_api_id(id).limit(500).send().await?;
+    for r in resources.items() {
+        let (Some(rid), Some(path)) = (r.id(), r.path()) else {
+            continue;
+        };
+        if path == "/" {
+            continue;
+        }
+        c.put_integration()
+            .rest_api_id(id)
+            .resource_id(rid)
+            .http_method("GET")
+            .r#type(aws_sdk_apigateway::types::IntegrationType::HttpProxy)
+            .integration_http_method("GET")
+            .uri(format!("https://backend.example.com{path}"))
+            .send()
+            .await
+            .context("PutIntegration")?;
     }
     Ok(())
 }
