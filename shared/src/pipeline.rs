@@ -104,6 +104,8 @@ pub async fn snapshot(
     };
     // What the source does not serve, or answers unreadably, is left out and recorded.
     let gaps = crate::capture::Gaps::default();
+    // What its earlier points hold of what deployments serve is not exported again.
+    let known = crate::capture::Known::of_source(store, catalog, &who).await;
     let rest_apis = match &select_v1 {
         Some(s) if s.is_empty() => vec![],
         s => {
@@ -113,6 +115,7 @@ pub async fn snapshot(
                 s.as_deref().unwrap_or(&[]),
                 progress,
                 &gaps,
+                &known,
             )
             .await?
         }

@@ -9,6 +9,7 @@
 
 mod convert;
 pub mod estate;
+pub mod known;
 #[cfg(test)]
 pub(crate) mod mocks;
 #[cfg(test)]
@@ -33,6 +34,7 @@ use crate::model::Gap;
 use crate::model::v1::{self, RestApiSnapshot};
 use crate::pacing::Pacer;
 use crate::{Error, Result};
+pub use known::Known;
 
 /// Page size for every paged Get call of v1 (the API's maximum) and of v2 (`MaxResults` is a
 /// string there): capture's reads and restore's looks after a lost reply.
@@ -90,20 +92,22 @@ pub async fn capture_rest_apis(
     select: &[String],
     progress: &(dyn Fn(String) + Send + Sync),
 ) -> Result<Vec<RestApiSnapshot>> {
-    capture_selected(client, pacer, select, progress, &Gaps::strict(), false).await
+    capture_selected(client, pacer, select, progress, &Gaps::strict(), None).await
 }
 
 /// [`capture_rest_apis`] for a recovery point: recording in `gaps` what the source did not
 /// serve or answered unreadably (taken as none), and with what each stage's deployment
-/// serves ([`v1::Served`]: one GetExport per distinct deployment).
+/// serves ([`v1::Served`]: one GetExport per distinct deployment that `known`, the earlier
+/// points of the source, does not already hold).
 pub async fn capture_rest_apis_with_gaps(
     client: &Client,
     pacer: &Pacer,
     select: &[String],
     progress: &(dyn Fn(String) + Send + Sync),
     gaps: &Gaps,
+    known: &Known<'_>,
 ) -> Result<Vec<RestApiSnapshot>> {
-    capture_selected(client, pacer, select, progress, gaps, true).await
+    capture_selected(client, pacer, select, progress, gaps, Some(known)).await
 }
 
 /// The selected REST APIs; with `served`, what their stages' deployments serve too.
@@ -113,7 +117,7 @@ async fn capture_selected(
     select: &[String],
     progress: &(dyn Fn(String) + Send + Sync),
     gaps: &Gaps,
-    served: bool,
+    served: Option<&Known<'_>>,
 ) -> Result<Vec<RestApiSnapshot>> {
     let all = get_rest_apis(client, pacer).await?;
     let listed = all.len();
@@ -194,7 +198,7 @@ async fn capture_one(
     client: &Client,
     pacer: &Pacer,
     api: &sdk::RestApi,
-    (skip_if_gone, served): (bool, bool),
+    (skip_if_gone, served): (bool, Option<&Known<'_>>),
     progress: &(dyn Fn(String) + Send + Sync),
     gaps: &Gaps,
 ) -> Result<Option<RestApiSnapshot>> {
@@ -330,8 +334,17 @@ async fn capture_one(
     snap.deployments = deployments.iter().map(convert::deployment).collect();
     snap.stages = stages.iter().map(convert::stage).collect();
     snap.normalize();
-    if served {
-        snap.served = served_definitions(client, pacer, id, &snap.stages, gaps).await;
+    if let Some(known) = served {
+        let (defs, reused) =
+            served_definitions(client, pacer, (id, name), &snap.stages, known, gaps).await;
+        if !defs.is_empty() {
+            progress(format!(
+                "{name}: {} served definitions, {reused} read from an earlier point, {} exported",
+                defs.len(),
+                defs.len() - reused
+            ));
+        }
+        snap.served = defs;
     }
 
     let plural = |n: usize, one: &str| format!("{n} {one}{}", if n == 1 { "" } else { "s" });
@@ -350,26 +363,55 @@ async fn capture_one(
     Ok(Some(snap))
 }
 
-/// What each deployment a stage of REST API `id` serves: GetExport of one of its stages
-/// (OpenAPI 3 with API Gateway's extensions), once per deployment, read back into the model.
-/// An export that cannot be had or read is a gap of the point (kind [`v1::KIND_SERVED`],
-/// naming the stage), never the end of the capture: that stage is then restored serving the
-/// working copy.
+/// What each deployment a stage of REST API `id` serves: read from an earlier point where
+/// `known` holds it (deployments never change), else GetExport of one of its stages (OpenAPI 3
+/// with API Gateway's extensions), once per deployment, read back into the model; and how many
+/// were read from the store. An export that cannot be had or read is a gap of the point (kind
+/// [`v1::KIND_SERVED`], naming the stage), never the end of the capture: that stage is then
+/// restored serving the working copy. A canary's deployment is the same: GetExport exports a
+/// stage's own deployment, so one no stage serves (nor an earlier point holds) is a gap naming
+/// the canary.
 async fn served_definitions(
     client: &Client,
     pacer: &Pacer,
-    id: &str,
+    (id, name): (&str, &str),
     stages: &[v1::Stage],
+    known: &Known<'_>,
     gaps: &Gaps,
-) -> Vec<v1::Served> {
-    let mut by_deployment: std::collections::BTreeMap<&str, &str> = Default::default();
+) -> (Vec<v1::Served>, usize) {
+    // Each deployment, with the stage that serves it (exportable) or the first canary on it.
+    let mut by_deployment: std::collections::BTreeMap<&str, (&str, bool)> = Default::default();
     for s in stages {
         if let Some(d) = s.deployment_id.as_deref() {
-            by_deployment.entry(d).or_insert(&s.stage_name);
+            by_deployment.entry(d).or_insert((&s.stage_name, true));
+        }
+    }
+    for s in stages {
+        let canary = s.canary_settings.as_ref();
+        if let Some(d) = canary.and_then(|c| c.deployment_id.as_deref()) {
+            by_deployment.entry(d).or_insert((&s.stage_name, false));
         }
     }
     let mut out = Vec::new();
-    for (deployment, stage) in by_deployment {
+    let mut reused = 0;
+    for (deployment, (stage, exportable)) in by_deployment {
+        if let Some(s) = known.served(id, name, deployment).await {
+            reused += 1;
+            out.push(s);
+            continue;
+        }
+        if !exportable {
+            gaps.push(Gap::new(
+                v1::KIND_SERVED,
+                id,
+                format!(
+                    "stage {stage}'s canary (deployment {deployment}): not exported, GetExport \
+                     exports what a stage itself serves and no stage serves this deployment; \
+                     the canary is restored serving the working copy"
+                ),
+            ));
+            continue;
+        }
         let export = pacer
             .call("GetExport", || {
                 client
@@ -401,7 +443,7 @@ async fn served_definitions(
             }
         }
     }
-    out
+    (out, reused)
 }
 
 /// A stage's export read back into the model (why not, in one line that holds none of it).

@@ -325,8 +325,8 @@ fn export_rules(body: &'static [u8]) -> Vec<Rule> {
     rules
 }
 
-#[tokio::test]
-async fn a_point_holds_what_each_deployment_serves_exported_once() {
+/// An export of a deployment of `orders` serving `/pets`, as [`export_rules`] answers it.
+fn orders_export() -> &'static [u8] {
     let served = v1::RestApiSnapshot {
         api: v1::RestApi {
             name: "orders".into(),
@@ -339,13 +339,16 @@ async fn a_point_holds_what_each_deployment_serves_exported_once() {
         }],
         ..Default::default()
     };
-    let doc = crate::openapi::rest::to_document(&served)
-        .unwrap()
-        .to_string();
-    let client = client(&export_rules(doc.into_bytes().leak()));
+    let doc = crate::openapi::rest::to_document(&served).unwrap();
+    doc.to_string().into_bytes().leak()
+}
+
+#[tokio::test]
+async fn a_point_holds_what_each_deployment_serves_exported_once() {
+    let client = client(&export_rules(orders_export()));
     let pacer = Pacer::for_tests();
     let gaps = Gaps::default();
-    let apis = capture_rest_apis_with_gaps(&client, &pacer, &[], &|_| {}, &gaps)
+    let apis = capture_rest_apis_with_gaps(&client, &pacer, &[], &|_| {}, &gaps, &Known::none())
         .await
         .unwrap();
     // Both stages serve dep1: one export.
@@ -365,6 +368,320 @@ async fn a_point_holds_what_each_deployment_serves_exported_once() {
     assert!(!pacer.calls().contains_key("GetExport"));
 }
 
+/// A point of `apis` from account 123456789012 in eu-west-1, written to `store`/`catalog`.
+async fn write_point(
+    store: &crate::store::Store,
+    catalog: &crate::catalog::Catalog,
+    apis: Vec<v1::RestApiSnapshot>,
+) -> crate::point::WriteReport {
+    let snap = crate::model::Snapshot {
+        source: crate::model::Source {
+            partition: "aws".into(),
+            account: "123456789012".into(),
+            region: "eu-west-1".into(),
+        },
+        rest_apis: apis,
+        apis_v2: vec![],
+        estate: Default::default(),
+        gaps: vec![],
+    };
+    let opts = crate::point::WriteOptions {
+        label: None,
+        trigger: "test".into(),
+        retention_days: 1,
+        closure: vec![],
+    };
+    crate::point::write(store, catalog, &snap, &opts, &|_| {})
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_deployment_an_earlier_point_holds_is_read_from_the_store_not_exported() {
+    let client = client(&export_rules(orders_export()));
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("file://{}", dir.path().display());
+    let (store, catalog) = crate::location::open(&url, None, None).await.unwrap();
+    let source = crate::model::Source {
+        partition: "aws".into(),
+        account: "123456789012".into(),
+        region: "eu-west-1".into(),
+    };
+
+    let capture = |known| {
+        let client = client.clone();
+        async move {
+            let pacer = Pacer::for_tests();
+            let gaps = Gaps::default();
+            let lines = Lines::default();
+            let apis =
+                capture_rest_apis_with_gaps(&client, &pacer, &[], &|l| lines.push(l), &gaps, known)
+                    .await
+                    .unwrap();
+            assert!(gaps.take().is_empty());
+            (
+                apis,
+                pacer.calls().get("GetExport").copied().unwrap_or(0),
+                lines.all(),
+            )
+        }
+    };
+    // No earlier point: one export.
+    let none = Known::of_source(&store, &catalog, &source).await;
+    let (first, exports, _) = capture(&none).await;
+    assert_eq!(exports, 1);
+    let one = write_point(&store, &catalog, first.clone()).await;
+
+    // The second capture reads dep1's definition from that point: no export, same content,
+    // same point id, no new object.
+    let known = Known::of_source(&store, &catalog, &source).await;
+    let (second, exports, lines) = capture(&known).await;
+    assert_eq!(exports, 0, "{lines:?}");
+    assert_eq!(second, first);
+    assert!(
+        lines.contains(
+            &"orders: 1 served definitions, 1 read from an earlier point, 0 exported".to_string()
+        ),
+        "{lines:?}"
+    );
+    let two = write_point(&store, &catalog, second).await;
+    assert_eq!(two.record.id, one.record.id);
+    assert_eq!(two.new_objects, 0);
+    assert!(two.unchanged);
+
+    // Another account's points, or another API of the same name, are not used.
+    let elsewhere = crate::model::Source {
+        account: "210987654321".into(),
+        ..source.clone()
+    };
+    let other = Known::of_source(&store, &catalog, &elsewhere).await;
+    let (_, exports, _) = capture(&other).await;
+    assert_eq!(exports, 1);
+    assert!(known.served("a2", "orders", "dep1").await.is_none());
+    assert!(known.served("a1", "orders", "dep9").await.is_none());
+    assert_eq!(
+        known
+            .served("a1", "orders", "dep1")
+            .await
+            .map(|s| s.definition),
+        Some(first[0].served[0].definition.clone())
+    );
+}
+
+#[tokio::test]
+async fn a_canary_no_stage_serves_is_a_gap_naming_the_canary() {
+    let stages = |canary: &str| {
+        mock!(Client::get_stages).then_output({
+            let canary = canary.to_string();
+            move || {
+                GetStagesOutput::builder()
+                    .item(
+                        Stage::builder()
+                            .stage_name("prod")
+                            .deployment_id("dep1")
+                            .canary_settings(
+                                aws_sdk_apigateway::types::CanarySettings::builder()
+                                    .percent_traffic(10.0)
+                                    .deployment_id(&canary)
+                                    .build(),
+                            )
+                            .build(),
+                    )
+                    .build()
+            }
+        })
+    };
+    for (canary, exports, gap) in [("dep1", 1, false), ("dep2", 1, true)] {
+        let mut rules = vec![stages(canary)];
+        rules.extend(export_rules(orders_export()));
+        let client = client(&rules);
+        let pacer = Pacer::for_tests();
+        let gaps = Gaps::default();
+        let apis =
+            capture_rest_apis_with_gaps(&client, &pacer, &[], &|_| {}, &gaps, &Known::none())
+                .await
+                .unwrap();
+        assert_eq!(pacer.calls()["GetExport"], exports);
+        assert_eq!(apis[0].served.len(), 1, "prod's own deployment");
+        let gaps = gaps.take();
+        assert_eq!(gaps.len(), usize::from(gap), "{gaps:?}");
+        if gap {
+            assert!(
+                gaps[0]
+                    .reason
+                    .starts_with("stage prod's canary (deployment dep2): not exported"),
+                "{}",
+                gaps[0].reason
+            );
+        }
+    }
+}
+
+/// What GetExport (`oas30`, `extensions=apigateway`) answers for a stage, in the shape of the
+/// AWS documentation's OpenAPI 3 examples with API Gateway's extensions: servers with the
+/// stage as base path, a Lambda authorizer as a security scheme, and the
+/// `x-amazon-apigateway-integration` example (an AWS integration with credentials, request
+/// parameters and templates, cache keys, and responses chosen by selection pattern).
+const AWS_SHAPED_EXPORT: &str = r##"{
+  "openapi" : "3.0.1",
+  "info" : { "title" : "orders", "version" : "2026-12-01T10:00:00Z" },
+  "servers" : [ { "url" : "https://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com/{basePath}",
+                  "variables" : { "basePath" : { "default" : "prod" } } } ],
+  "paths" : {
+    "/orders/{service}" : {
+      "get" : {
+        "parameters" : [
+          { "name" : "service", "in" : "path", "required" : true, "schema" : { "type" : "string" } },
+          { "name" : "version", "in" : "query", "schema" : { "type" : "string" } },
+          { "name" : "x-user-id", "in" : "header", "schema" : { "type" : "string" } } ],
+        "responses" : {
+          "200" : { "description" : "200 response",
+                    "content" : { "application/json" : { "schema" : { "$ref" : "#/components/schemas/Empty" } } } },
+          "302" : { "description" : "302 response",
+                    "headers" : { "Location" : { "schema" : { "type" : "string" } } },
+                    "content" : {} },
+          "400" : { "description" : "400 response",
+                    "headers" : { "test-method-response-header" : { "schema" : { "type" : "string" } } },
+                    "content" : {} } },
+        "security" : [ { "token-auth" : [ ] } ],
+        "x-amazon-apigateway-integration" : {
+          "type" : "aws",
+          "credentials" : "arn:aws:iam::123456789012:role/apigAwsProxyRole",
+          "httpMethod" : "POST",
+          "uri" : "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:orders/invocations",
+          "responses" : {
+            "2\\d{2}" : { "statusCode" : "200",
+                          "responseTemplates" : { "application/json" : "#set ($root=$input.path('$')) { \"stage\": \"$root.name\" }" } },
+            "302" : { "statusCode" : "302",
+                      "responseParameters" : { "method.response.header.Location" : "integration.response.body.redirect.url" } },
+            "default" : { "statusCode" : "400",
+                          "responseParameters" : { "method.response.header.test-method-response-header" : "'static value'" } } },
+          "requestParameters" : {
+            "integration.request.querystring.stage" : "method.request.querystring.version",
+            "integration.request.header.x-userid" : "method.request.header.x-user-id",
+            "integration.request.path.op" : "method.request.path.service" },
+          "requestTemplates" : { "application/json" : "{ \"user-id\": \"$input.params('x-user-id')\" }" },
+          "passthroughBehavior" : "when_no_templates",
+          "cacheNamespace" : "orders-cache",
+          "cacheKeyParameters" : [ "method.request.path.service" ],
+          "timeoutInMillis" : 29000
+        }
+      }
+    }
+  },
+  "components" : {
+    "schemas" : { "Empty" : { "title" : "Empty Schema", "type" : "object" } },
+    "securitySchemes" : {
+      "token-auth" : {
+        "type" : "apiKey", "name" : "Authorization", "in" : "header",
+        "x-amazon-apigateway-authtype" : "custom",
+        "x-amazon-apigateway-authorizer" : {
+          "type" : "token",
+          "authorizerUri" : "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:auth/invocations",
+          "authorizerCredentials" : "arn:aws:iam::123456789012:role/apigAwsProxyRole",
+          "identityValidationExpression" : "^Bearer [-0-9a-zA-z\\.]*$",
+          "authorizerResultTtlInSeconds" : 60
+        }
+      }
+    }
+  }
+}"##;
+
+#[tokio::test]
+async fn an_export_shaped_as_aws_returns_it_is_read_into_the_model() {
+    let client = client(&export_rules(AWS_SHAPED_EXPORT.as_bytes()));
+    let pacer = Pacer::for_tests();
+    let gaps = Gaps::default();
+    let apis = capture_rest_apis_with_gaps(&client, &pacer, &[], &|_| {}, &gaps, &Known::none())
+        .await
+        .unwrap();
+    assert!(gaps.take().is_empty());
+    let def = &apis[0].served[0].definition;
+    assert_eq!(def.api.name, "orders");
+    let paths: Vec<&str> = def.resources.iter().map(|r| r.path.as_str()).collect();
+    assert_eq!(paths, ["/", "/orders", "/orders/{service}"]);
+    assert_eq!(def.methods.len(), 1);
+    let m = &def.methods[0];
+    assert_eq!(
+        (m.path.as_str(), m.http_method.as_str()),
+        ("/orders/{service}", "GET")
+    );
+    assert_eq!(m.authorization_type.as_deref(), Some("CUSTOM"));
+    assert_eq!(m.authorizer_id.as_deref(), Some("token-auth"));
+    let params: Vec<(&str, bool)> = m
+        .request_parameters
+        .iter()
+        .map(|(k, v)| (k.as_str(), *v))
+        .collect();
+    assert_eq!(
+        params,
+        [
+            ("method.request.header.x-user-id", false),
+            ("method.request.path.service", true),
+            ("method.request.querystring.version", false),
+        ]
+    );
+    assert_eq!(
+        m.method_responses["200"].response_models["application/json"],
+        "Empty"
+    );
+    assert_eq!(
+        m.method_responses["302"]
+            .response_parameters
+            .keys()
+            .collect::<Vec<_>>(),
+        ["method.response.header.Location"]
+    );
+    let i = m.method_integration.as_ref().unwrap();
+    assert_eq!(i.integration_type.as_deref(), Some("AWS"));
+    assert_eq!(i.http_method.as_deref(), Some("POST"));
+    assert_eq!(
+        i.credentials.as_deref(),
+        Some("arn:aws:iam::123456789012:role/apigAwsProxyRole")
+    );
+    assert_eq!(
+        i.request_parameters["integration.request.path.op"],
+        "method.request.path.service"
+    );
+    assert_eq!(i.request_parameters.len(), 3);
+    assert!(i.request_templates["application/json"].contains("x-user-id"));
+    assert_eq!(i.passthrough_behavior.as_deref(), Some("WHEN_NO_TEMPLATES"));
+    assert_eq!(i.cache_namespace.as_deref(), Some("orders-cache"));
+    assert_eq!(i.cache_key_parameters, ["method.request.path.service"]);
+    assert_eq!(i.timeout_in_millis, 29000);
+    let r = &i.integration_responses;
+    assert_eq!(r.len(), 3, "{r:?}");
+    assert_eq!(r["200"].selection_pattern.as_deref(), Some("2\\d{2}"));
+    assert!(r["200"].response_templates["application/json"].contains("$root.name"));
+    assert_eq!(r["302"].selection_pattern.as_deref(), Some("302"));
+    assert_eq!(
+        r["302"].response_parameters["method.response.header.Location"],
+        "integration.response.body.redirect.url"
+    );
+    assert_eq!(r["400"].selection_pattern, None, "default");
+    assert_eq!(
+        r["400"].response_parameters["method.response.header.test-method-response-header"],
+        "'static value'"
+    );
+    assert_eq!(def.authorizers.len(), 1);
+    let a = &def.authorizers[0];
+    assert_eq!(a.name, "token-auth");
+    assert_eq!(a.authorizer_type.as_deref(), Some("TOKEN"));
+    assert_eq!(
+        a.identity_source.as_deref(),
+        Some("method.request.header.Authorization")
+    );
+    assert_eq!(a.authorizer_result_ttl_in_seconds, Some(60));
+    assert_eq!(
+        a.identity_validation_expression.as_deref(),
+        Some("^Bearer [-0-9a-zA-z\\.]*$")
+    );
+    assert_eq!(def.models[0].name, "Empty");
+    // Written again and read back, it says the same.
+    let again = crate::openapi::rest::to_document(def).unwrap();
+    assert_eq!(&crate::openapi::rest::from_document(&again).unwrap(), def);
+}
+
 #[tokio::test]
 async fn an_export_that_cannot_be_read_is_a_gap_naming_the_stage() {
     // What moto answers: Swagger 2 of the working copy, without extensions.
@@ -372,7 +689,7 @@ async fn an_export_that_cannot_be_read_is_a_gap_naming_the_stage() {
     let client = client(&export_rules(swagger));
     let pacer = Pacer::for_tests();
     let gaps = Gaps::default();
-    let apis = capture_rest_apis_with_gaps(&client, &pacer, &[], &|_| {}, &gaps)
+    let apis = capture_rest_apis_with_gaps(&client, &pacer, &[], &|_| {}, &gaps, &Known::none())
         .await
         .unwrap();
     assert!(apis[0].served.is_empty());

@@ -35,6 +35,21 @@ async fn two_stage_api(env: &Env) -> String {
     id
 }
 
+/// The source API `id`'s working copy, as a restore's capture reads it (no served definitions).
+async fn working_copy(direct: &aws_config::SdkConfig, id: &str) -> RestApiSnapshot {
+    let pacer = Pacer::default();
+    capture_rest_apis(
+        &apigateway_client(direct),
+        &pacer,
+        &[id.to_string()],
+        &quiet,
+    )
+    .await
+    .unwrap()
+    .pop()
+    .unwrap()
+}
+
 fn uri_of(api: &RestApiSnapshot, path: &str) -> Option<String> {
     api.methods
         .iter()
@@ -104,17 +119,7 @@ async fn a_stage_one_deployment_behind_is_deployed_from_what_it_served() {
     let env = acquire().await;
     let direct = env.sdk(SOURCE, Account::A).await;
     let id = two_stage_api(&env).await;
-    let pacer = Pacer::default();
-    let working = capture_rest_apis(
-        &apigateway_client(&direct),
-        &pacer,
-        std::slice::from_ref(&id),
-        &quiet,
-    )
-    .await
-    .unwrap()
-    .pop()
-    .unwrap();
+    let working = working_copy(&direct, &id).await;
     // prod serves the definition before /r0 moved to v2; beta serves the working copy.
     let mut older = working.clone();
     for m in older.methods.iter_mut().filter(|m| m.path == "/r000") {
@@ -287,4 +292,83 @@ async fn an_unreadable_export_is_a_gap_and_the_stage_serves_the_working_copy() {
             "{stage}"
         );
     }
+}
+
+/// A snapshot of `source` into `store`/`catalog` (the `shop` API): its report and the capture's
+/// progress line about served definitions.
+async fn snapshot_lines(
+    source: &aws_config::SdkConfig,
+    store: &shared::store::Store,
+    catalog: &shared::catalog::Catalog,
+) -> (shared::point::WriteReport, Vec<String>) {
+    let job = shared::pipeline::SnapshotJob {
+        select: vec!["shop".into()],
+        label: None,
+        trigger: "test".into(),
+        retention_days: 30,
+        include: vec![],
+        exclude: vec![],
+    };
+    let lines = std::sync::Mutex::new(Vec::new());
+    let out =
+        shared::pipeline::snapshot(source, store, catalog, &tests::sealer(store), &job, &|l| {
+            lines.lock().unwrap().push(l)
+        })
+        .await
+        .unwrap();
+    let lines = lines.into_inner().unwrap();
+    let served = lines
+        .into_iter()
+        .filter(|l| l.contains("served definitions"))
+        .collect();
+    (out.report, served)
+}
+
+#[tokio::test]
+async fn a_deployment_already_in_the_store_is_not_exported_again() {
+    let env = acquire().await;
+    let direct = env.sdk(SOURCE, Account::A).await;
+    let id = two_stage_api(&env).await;
+    let working = working_copy(&direct, &id).await;
+    let doc = shared::openapi::rest::to_document(&working).unwrap();
+    let proxy = LossyProxy::exporting(
+        env.endpoint(),
+        vec![
+            (id.clone(), "prod".into(), doc.clone()),
+            (id.clone(), "beta".into(), doc),
+        ],
+    )
+    .await
+    .unwrap();
+    let through = direct.to_builder().endpoint_url(&proxy.endpoint).build();
+    let (_dir, store, catalog) = tests::local_store().await;
+
+    let (first, lines) = snapshot_lines(&through, &store, &catalog).await;
+    assert_eq!(
+        lines,
+        ["shop: 2 served definitions, 0 read from an earlier point, 2 exported"]
+    );
+    // Unchanged: both read from the first point, no export, the same point, no new object.
+    let (second, lines) = snapshot_lines(&through, &store, &catalog).await;
+    assert_eq!(
+        lines,
+        ["shop: 2 served definitions, 2 read from an earlier point, 0 exported"]
+    );
+    assert_eq!(second.record.id, first.record.id);
+    assert_eq!(second.new_objects, 0);
+    assert!(second.unchanged);
+    // beta deployed again: only its new deployment is exported.
+    Client::new(&direct)
+        .create_deployment()
+        .rest_api_id(&id)
+        .stage_name("beta")
+        .send()
+        .await
+        .unwrap();
+    let (third, lines) = snapshot_lines(&through, &store, &catalog).await;
+    assert_eq!(
+        lines,
+        ["shop: 2 served definitions, 1 read from an earlier point, 1 exported"]
+    );
+    assert_ne!(third.record.id, first.record.id);
 }

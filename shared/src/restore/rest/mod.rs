@@ -91,6 +91,7 @@ impl ApiFamily for Rest {
                 "stage {stage} serves the restored working copy: what it served was not captured"
             ));
         }
+        notes.extend(served::canary_notes(desired));
         notes
     }
     fn compare(desired: &RestApiSnapshot, current: Option<&RestApiSnapshot>) -> Vec<Difference> {

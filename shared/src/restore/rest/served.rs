@@ -109,6 +109,31 @@ pub fn unknown(desired: &RestApiSnapshot) -> Vec<String> {
         .collect()
 }
 
+/// What a restore says of the stages' canaries: the restore gives a canary the working copy's
+/// deployment, so one whose deployment served something else (or something the point does
+/// not hold) is named, one note each.
+pub fn canary_notes(desired: &RestApiSnapshot) -> Vec<String> {
+    let copy = carried(&working_copy(desired));
+    let mut out = Vec::new();
+    for st in &desired.stages {
+        let canary = st.canary_settings.as_ref();
+        let Some(dep) = canary.and_then(|c| c.deployment_id.as_deref()) else {
+            continue;
+        };
+        let stage = &st.stage_name;
+        match desired.served.iter().find(|s| s.deployment_id == dep) {
+            None => out.push(format!(
+                "stage {stage}'s canary serves the restored working copy: what its deployment served was not captured"
+            )),
+            Some(s) if carried(&serving(desired, &s.definition)) != copy => out.push(format!(
+                "stage {stage}'s canary serves the restored working copy, not what its deployment served (a canary is given the working copy's deployment)"
+            )),
+            Some(_) => {}
+        }
+    }
+    out
+}
+
 /// Whether `stage` serves a stage of its own (a [`Group`]'s), not the working copy.
 pub fn serves_own<'a>(groups: &'a [Group], stage: &str) -> Option<&'a Group> {
     groups.iter().find(|g| g.stages.iter().any(|s| s == stage))
@@ -339,6 +364,30 @@ pub(crate) mod tests {
         assert_eq!(calls["CreateDeployment"], 2);
         // prod to its own, beta and dev to the working copy's.
         assert_eq!(calls["UpdateStage"], 3);
+    }
+
+    #[test]
+    fn a_canary_on_another_definition_is_named() {
+        let mut api = source();
+        let canary = |dep: &str| {
+            Some(crate::model::v1::CanarySettings {
+                percent_traffic: 10.0,
+                deployment_id: Some(dep.into()),
+                ..Default::default()
+            })
+        };
+        // beta's canary on the working copy's definition: nothing to say.
+        api.stages[0].canary_settings = canary("d2");
+        assert!(canary_notes(&api).is_empty());
+        // prod's canary on d1 (behind the working copy), dev's on one not captured.
+        api.stages[2].canary_settings = canary("d1");
+        api.stages[1].canary_settings = canary("d9");
+        let notes = canary_notes(&api);
+        assert_eq!(notes.len(), 2, "{notes:?}");
+        assert!(notes[0].starts_with("stage dev's canary serves the restored working copy: what its deployment served was not captured"));
+        assert!(
+            notes[1].starts_with("stage prod's canary serves the restored working copy, not what")
+        );
     }
 
     #[test]
