@@ -218,7 +218,7 @@ pub async fn apply(
         reports,
         estate_report,
         interrupted,
-        pacer.total_calls(),
+        &pacer.calls(),
         started.elapsed(),
     ))
 }

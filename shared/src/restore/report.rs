@@ -71,6 +71,10 @@ pub struct RestoreReport {
     pub calls: u64,
     pub min_seconds: f64,
     pub seconds: f64,
+    /// The shortest time the quotas allow for the calls the restore made (reads included):
+    /// what `seconds` is measured against when the target needed other calls than planned.
+    #[serde(default)]
+    pub made_floor_seconds: f64,
     /// What the point holds that was not restored, with the reason.
     #[serde(default)]
     pub unsupported: Vec<String>,
@@ -171,7 +175,7 @@ impl RestoreReport {
         apis: Vec<ApiReport>,
         estate: Option<estate::EstateReport>,
         interrupted: bool,
-        calls: u64,
+        calls: &std::collections::BTreeMap<&'static str, u64>,
         took: Duration,
     ) -> RestoreReport {
         let unexplained = !plan.unsupported.is_empty()
@@ -192,8 +196,9 @@ impl RestoreReport {
                 Outcome::Succeeded
             },
             apis,
-            calls,
+            calls: calls.values().sum(),
             min_seconds: plan.min_seconds,
+            made_floor_seconds: super::quota_floor(calls).as_secs_f64(),
             seconds: took.as_secs_f64(),
             unsupported: plan.unsupported.clone(),
             estate,

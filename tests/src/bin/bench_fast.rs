@@ -104,11 +104,16 @@ async fn restore(env: &Env, args: &Args) -> Result<()> {
     let remaining: usize = report.apis.iter().map(|a| a.remaining.len()).sum();
     let failed: usize = report.apis.iter().map(|a| a.failed.len()).sum();
     println!(
-        "  applied: {:?}, {} calls with verify's reads, elapsed {secs:.1} s, floor {:.1} s, ratio {:.2} (goal <= 1.2); {failed} failed, {remaining} differences after verify",
+        "  applied: {:?}, {} calls with verify's reads, elapsed {secs:.1} s, plan's floor {:.1} s, ratio {:.2} (goal <= 1.2); {failed} failed, {remaining} differences after verify",
         record.phase,
         report.calls,
         plan.min_seconds,
         secs / plan.min_seconds.max(0.001)
+    );
+    println!(
+        "  pacing: the calls made allow {:.1} s at best: elapsed / that floor = {:.2} (the rest of the ratio above is the calls the target needed beyond the plan)",
+        report.made_floor_seconds,
+        secs / report.made_floor_seconds.max(0.001)
     );
     let mut ran = std::collections::BTreeMap::<String, usize>::new();
     for a in &report.apis {
