@@ -4,7 +4,7 @@
 use crate::point::DEFAULT_RETENTION_DAYS;
 use crate::{Error, Result};
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct FunctionConfig {
     /// `APIGW_DR_SOURCE_REGION`: the Region whose APIs are protected (default: the function's).
     pub source_region: Option<String>,
@@ -46,6 +46,9 @@ pub struct FunctionConfig {
     /// `APIGW_DR_SWITCH_DNS` (`true` or `false`, default `true`): whether a failover points the
     /// restored custom domains' DNS records at the recovery Region once the restore verified.
     pub switch_dns: bool,
+    /// `APIGW_DR_RTO_OBJECTIVE` (seconds, optional): a drill whose recovery time exceeds it
+    /// fails (crate::drill).
+    pub rto_objective: Option<f64>,
 }
 
 fn seconds(v: Option<String>, name: &str, default: u64) -> Result<u64> {
@@ -121,6 +124,7 @@ impl FunctionConfig {
                     )));
                 }
             },
+            rto_objective: crate::drill::objective(get)?,
         })
     }
 
@@ -191,6 +195,14 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.starts_with("APIGW_DR_SWITCH_DNS='no'"), "{e}");
+    }
+
+    #[test]
+    fn a_bad_drill_objective_fails_the_start() {
+        assert_eq!(cfg(&[]).unwrap().rto_objective, None);
+        let c = cfg(&[("APIGW_DR_RTO_OBJECTIVE", " 900 ")]).unwrap();
+        assert_eq!(c.rto_objective, Some(900.0));
+        assert!(cfg(&[("APIGW_DR_RTO_OBJECTIVE", "soon")]).is_err());
     }
 
     #[test]

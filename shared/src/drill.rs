@@ -146,22 +146,16 @@ pub fn judge(job: &JobRecord, objective: Option<f64>) -> DrillRecord {
     }
 }
 
-/// The drill's metric lines (embedded metric format): `DrillDurationSeconds` (when measured)
+/// The drill's metric line (embedded metric format): `DrillDurationSeconds` (when measured)
 /// and `DrillFailed` (1 or 0), by target and over all targets, in one line.
-pub fn metric_lines(job: &JobRecord, drill: &DrillRecord, target: &str) -> Vec<String> {
+pub fn metric_line(job: &JobRecord, drill: &DrillRecord, target: &str) -> String {
     let failed = if drill.passed { 0.0 } else { 1.0 };
     let mut metrics = vec![(crate::metrics::DRILL_FAILED, Unit::Count, failed)];
     if let Some(s) = drill.recovery_seconds {
         metrics.push(("DrillDurationSeconds", Unit::Seconds, s));
     }
     // Per target and over all targets: the template's alarm watches the latter.
-    vec![crate::metrics::emf(
-        &metrics,
-        &[(DIM_TARGET, target)],
-        true,
-        &[],
-        job.updated,
-    )]
+    crate::metrics::emf(&metrics, &[(DIM_TARGET, target)], true, &[], job.updated)
 }
 
 /// The functions' drill objective, `APIGW_DR_RTO_OBJECTIVE` (seconds; unset or empty: none).
@@ -426,9 +420,8 @@ mod tests {
         job.phase = Phase::PartiallyFailed;
         let d = judge(&job, Some(60.0));
         assert!(!d.passed && !d.verified, "{d:?}");
-        let lines = metric_lines(&job, &d, "222222222222/us-west-2");
-        assert_eq!(lines.len(), 1);
-        let line: serde_json::Value = serde_json::from_str(&lines[0]).unwrap();
+        let line = metric_line(&job, &d, "222222222222/us-west-2");
+        let line: serde_json::Value = serde_json::from_str(&line).unwrap();
         assert_eq!(line["DrillFailed"], 1.0);
         assert_eq!(line["DrillDurationSeconds"], 30.0);
         assert_eq!(line["Target"], "222222222222/us-west-2");

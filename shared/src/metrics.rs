@@ -46,7 +46,7 @@ pub const RESTORE_FAILED: &str = "RestoreFailed";
 pub const READINESS_PROBLEMS: &str = "ReadinessProblems";
 pub const STANDBY_BEHIND_POINTS: &str = "StandbyBehindPoints";
 pub const STANDBY_BEHIND_SECONDS: &str = "StandbyBehindSeconds";
-/// From a failover's job (`crate::jobs::recovery_metric`).
+/// From a failover's job ([`recovery_time`]).
 pub const RECOVERY_TIME: &str = "RecoveryTimeSeconds";
 /// From a restore drill (issue 13 part 1): 1 for a drill that did not verify or exceeded its
 /// objective.
@@ -115,6 +115,21 @@ pub fn emf(
         doc.insert((*n).to_string(), json!(v));
     }
     Value::Object(doc).to_string()
+}
+
+/// `RecoveryTimeSeconds` of a failover's job, once DNS is in sync (`None` before): one series
+/// with no dimension; the job, its trigger and the parts of the recovery time stay in the log.
+pub fn recovery_time(job: &JobRecord) -> Option<String> {
+    let rto = job.times.rto_seconds()?;
+    let mut props = vec![("job", json!(job.id)), ("trigger", json!(job.trigger))];
+    props.extend(job.times.parts().into_iter().map(|(n, s)| (n, json!(s))));
+    Some(emf(
+        &[(RECOVERY_TIME, Unit::Seconds, rto)],
+        &[],
+        false,
+        &props,
+        job.times.dns_in_sync.unwrap_or(job.updated),
+    ))
 }
 
 /// The dimension that names a source: `ACCOUNT/REGION`.
@@ -538,5 +553,34 @@ mod tests {
         ] {
             assert!(alarmed.iter().any(|a| a == wanted), "no alarm on {wanted}");
         }
+    }
+
+    #[test]
+    fn the_recovery_metric_is_one_embedded_metric_line_once_dns_is_in_sync() {
+        let mut job = JobRecord::new(
+            crate::records::JobRequest::default(),
+            "alarm:orders-api-5xx",
+        );
+        job.times = crate::records::Times {
+            alarm: Some(1_000),
+            restore_started: Some(3_000),
+            verified: Some(9_000),
+            dns_in_sync: None,
+        };
+        assert!(recovery_time(&job).is_none(), "no traffic yet, no RTO");
+        job.times.dns_in_sync = Some(10_500);
+        let line = recovery_time(&job).unwrap();
+        assert!(!line.contains('\n'), "one line");
+        let m: Value = serde_json::from_str(&line).unwrap();
+        let cw = &m["_aws"]["CloudWatchMetrics"][0];
+        assert_eq!(cw["Namespace"], "apigw-dr");
+        assert_eq!(cw["Metrics"][0]["Name"], "RecoveryTimeSeconds");
+        assert_eq!(cw["Metrics"][0]["Unit"], "Seconds");
+        assert_eq!(m["_aws"]["Timestamp"], 10_500);
+        assert_eq!(m["RecoveryTimeSeconds"], 9.5);
+        assert_eq!(m["alarm to restore start"], 2.0);
+        assert_eq!(m["restore and verify"], 6.0);
+        assert_eq!(m["DNS switch until in sync"], 1.5);
+        assert_eq!(m["trigger"], "alarm:orders-api-5xx");
     }
 }

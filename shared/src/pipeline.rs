@@ -772,7 +772,7 @@ impl RecoveryFunction {
     /// `DrillFailed` (EMF); a drill that fails is logged as an error, not retried.
     async fn drill(&self, point: String, deadline: Option<std::time::Instant>) -> Result<Value> {
         let mut request = self.request(point, vec![], None);
-        request.rto_objective = crate::drill::objective(|k| std::env::var(k).ok())?;
+        request.rto_objective = self.cfg.rto_objective;
         let target_sdk = self.target_sdk(&request).await?;
         let log = |line: String| tracing::info!("{line}");
         let ran = Box::pin(crate::drill::run(
@@ -787,21 +787,16 @@ impl RecoveryFunction {
         .await
         .map_err(|e| crate::jobs::name_mapping(e, "APIGW_DR_MAPPING"));
         let target = request.to_region.clone().unwrap_or_default();
-        let job = match ran {
-            Ok(job) => job,
-            Err(e) => {
-                // Refused before it started: failed all the same.
-                let job = crate::jobs::JobRecord::new(request, "schedule");
-                let failed = crate::records::DrillRecord::default();
-                for line in crate::drill::metric_lines(&job, &failed, &target) {
-                    self.metrics.put(&line);
-                }
-                return Err(e);
-            }
+        let (job, refused) = match ran {
+            Ok(job) => (job, None),
+            // Refused before it started: failed all the same.
+            Err(e) => (crate::jobs::JobRecord::new(request, "schedule"), Some(e)),
         };
         let d = job.drill.clone().unwrap_or_default();
-        for line in crate::drill::metric_lines(&job, &d, &target) {
-            self.metrics.put(&line);
+        self.metrics
+            .put(&crate::drill::metric_line(&job, &d, &target));
+        if let Some(e) = refused {
+            return Err(e);
         }
         if d.passed {
             tracing::info!(job = %job.id, seconds = ?d.recovery_seconds, "drill passed");
@@ -818,8 +813,8 @@ impl RecoveryFunction {
     /// them metrics without a call) and, once the job is over, the `Restore Job Ended` event
     /// with its summary (a failure to send it is logged: the job is done whatever happens).
     async fn ended(&self, job: &crate::records::JobRecord) {
-        if let Some(metric) = crate::jobs::recovery_metric(job) {
-            self.metrics.put(&metric.to_string());
+        if let Some(metric) = crate::metrics::recovery_time(job) {
+            self.metrics.put(&metric);
         }
         let Some(line) = crate::metrics::restore_ended(job, crate::time::now_ms()) else {
             return;

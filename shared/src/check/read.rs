@@ -66,9 +66,11 @@ async fn gather(p: &Prepared, plan: &Plan, sdk: &SdkConfig) -> Result<Facts> {
     if let Some(e) = &plan.estate {
         untranslated.extend(e.problems.iter().map(|pr| format!("estate: {pr}")));
     }
-    let missing_functions: BTreeSet<String> = crate::restore::lambda::missing(sdk, &functions)
-        .await?
-        .into_iter()
+    // The plan looked for them already (GetFunction in the target).
+    let missing_functions: BTreeSet<String> = plan
+        .apis
+        .iter()
+        .flat_map(|a| a.missing_functions.iter().cloned())
         .collect();
     let ctx = translate::Context {
         mapping: p.opts.mapping.clone().unwrap_or_else(Mapping::empty),
@@ -309,17 +311,24 @@ async fn counts(p: &Prepared, plan: &Plan, sdk: &SdkConfig) -> Result<Vec<Count>
     let v2 = crate::capture::v2::list_apis(&crate::capture::v2::client(sdk), &pacer)
         .await?
         .len();
-    let sealer =
-        p.opts.sealer.clone().ok_or_else(|| {
-            Error::Invalid("no keyring to read the target's API keys with".into())
-        })?;
-    let held = Box::pin(crate::capture::estate::capture_estate(
-        sdk,
-        &pacer,
-        &sealer,
-        &|_| {},
-    ))
-    .await?;
+    // What planning read already is not read again.
+    let captured;
+    let held = match plan.target_estate() {
+        Some(estate) => estate,
+        None => {
+            let sealer = p.opts.sealer.clone().ok_or_else(|| {
+                Error::Invalid("no keyring to read the target's API keys with".into())
+            })?;
+            captured = Box::pin(crate::capture::estate::capture_estate(
+                sdk,
+                &pacer,
+                &sealer,
+                &|_| {},
+            ))
+            .await?;
+            &captured
+        }
+    };
     let mut adds: BTreeMap<Counted, u64> = BTreeMap::new();
     for a in plan.apis.iter().filter(|a| a.action == "create") {
         let c = if a.protocol == "REST" {

@@ -63,6 +63,9 @@ pub struct ApiPlan {
     pub calls: BTreeMap<&'static str, u64>,
     /// Lambda functions the API calls (each gets the invoke permission for the new API).
     pub functions: Vec<String>,
+    /// Those of them the target lacks (GetFunction answered 404 when planning).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub missing_functions: Vec<String>,
     /// Whole by import, or call by call, and why.
     pub path: Path,
     #[serde(skip)]
@@ -161,6 +164,12 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// The target's estate as planning captured it: only when the point holds an estate (a
+    /// point of APIs alone plans without reading it).
+    pub fn target_estate(&self) -> Option<&crate::model::estate::Estate> {
+        self.estate.as_ref().map(|_| &self.estate_current)
+    }
+
     pub fn calls(&self) -> BTreeMap<&'static str, u64> {
         let mut all = BTreeMap::new();
         for a in &self.apis {
@@ -482,10 +491,11 @@ async fn plan_api<F: ApiFamily>(
         .map(|((kind, key), why)| format!("{kind} {key}: {why}"))
         .collect();
     let mut notes = d.notes;
-    for f in lambda::missing(place.sdk, &called).await? {
+    let missing_functions = lambda::missing(place.sdk, &called).await?;
+    for f in &missing_functions {
         notes.push(format!(
             "Lambda function {f} does not exist in the target: what calls it ({}) is restored but fails until it does",
-            called[&f].join(", ")
+            called[f].join(", ")
         ));
     }
     let action = match (&target_id, &replace_id) {
@@ -505,6 +515,7 @@ async fn plan_api<F: ApiFamily>(
         notes,
         calls,
         functions: called.into_keys().collect(),
+        missing_functions,
         path,
         body: F::body(Parts {
             desired: d.api,

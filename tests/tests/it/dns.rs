@@ -570,7 +570,7 @@ async fn a_failover_switches_dns_once_verified_and_keeps_the_old_value() {
     let stored = s.catalog.get_job(&job.id).await.unwrap().unwrap();
     assert_eq!(stored.dns, job.dns);
     assert_eq!(stored.times, job.times);
-    assert!(shared::jobs::recovery_metric(&stored).is_some());
+    assert!(shared::metrics::recovery_time(&stored).is_some());
 }
 
 #[tokio::test]
