@@ -108,6 +108,62 @@ fn kind_words(kind: &str) -> String {
     }
 }
 
+/// An API's model as a point stores it: exploded into objects under its own name, and put
+/// back together from them; where a snapshot holds it, and what names it (REST APIs and
+/// HTTP/WebSocket APIs alike).
+pub trait Stored: Sized {
+    fn explode(&self, out: &mut Vec<Entry>) -> crate::Result<()>;
+    fn assemble(entries: Vec<Entry>) -> crate::Result<Vec<Self>>;
+    /// The snapshot's APIs of this type.
+    fn all(snap: &Snapshot) -> &[Self];
+    /// The API's id, name, tags and protocol.
+    fn head(&self) -> Head<'_>;
+    fn set_name(&mut self, name: String);
+}
+
+/// What names one API, whatever its type.
+pub struct Head<'a> {
+    pub id: &'a str,
+    pub name: &'a str,
+    pub tags: &'a std::collections::BTreeMap<String, String>,
+    /// `REST`, `HTTP` or `WEBSOCKET`.
+    pub protocol: &'a str,
+}
+
+macro_rules! stored {
+    (@protocol $api:ident, $p:literal) => { $p };
+    (@protocol $api:ident, $p:ident) => { &$api.$p };
+    ($($t:ty: $all:ident, id $id:ident, protocol $p:tt;)*) => {$(
+        impl Stored for $t {
+            fn explode(&self, out: &mut Vec<Entry>) -> crate::Result<()> {
+                <$t>::explode(self, out)
+            }
+            fn assemble(entries: Vec<Entry>) -> crate::Result<Vec<Self>> {
+                <$t>::assemble(entries)
+            }
+            fn all(snap: &Snapshot) -> &[Self] {
+                &snap.$all
+            }
+            fn head(&self) -> Head<'_> {
+                let api = &self.api;
+                Head {
+                    id: &api.$id,
+                    name: &api.name,
+                    tags: &api.tags,
+                    protocol: stored!(@protocol api, $p),
+                }
+            }
+            fn set_name(&mut self, name: String) {
+                self.api.name = name;
+            }
+        }
+    )*};
+}
+stored! {
+    v1::RestApiSnapshot: rest_apis, id id, protocol "REST";
+    v2::ApiSnapshot: apis_v2, id api_id, protocol protocol_type;
+}
+
 /// One stored object of a recovery point: its logical id, its kind (a type name such as
 /// `Method`), and its content.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -10,37 +10,52 @@ use std::future::Future;
 use aws_config::SdkConfig;
 
 use super::difference::Difference;
-use super::kind::Kind;
+use super::kind::{Kind, api_calls};
 use super::plan::Body;
-use super::report::ApiReport;
 use crate::Result;
-use crate::model::{Entry, Snapshot};
+pub use crate::model::Head;
+use crate::model::{Entry, Snapshot, Stored};
 use crate::pacing::Pacer;
+
+/// The REST API family ([`super::rest`]).
+pub struct Rest;
+
+/// The HTTP and WebSocket API family ([`super::v2`]).
+pub struct V2;
+
+/// The SDK client of a family: its applier's.
+pub type Sdk<F> =
+    <<F as ApiFamily>::Applier<'static> as StepApplier<<F as ApiFamily>::Api>>::Client;
 
 /// What restore needs of one API family. `Api` is the model of one API with everything in
 /// it; the associated functions are pure unless they take a client.
 pub trait ApiFamily: Sized + Send + Sync + 'static {
-    type Api: Clone + Default + std::fmt::Debug + Send + Sync;
-    type Client: Send + Sync;
+    type Api: Stored + Clone + Default + std::fmt::Debug + Send + Sync;
     /// Carries out steps against one target API, keeping the ids it learns.
-    type Applier<'a>: Send;
+    type Applier<'a>: StepApplier<Self::Api>;
 
     /// The kind of the API object itself (a second copy of it is a duplicate of this kind).
     const API_KIND: Kind;
     /// The API object's id field in its stored form, and the pointer that ties a child object
     /// to its API (not listed as a rewrite).
-    const ID_FIELD: &'static str;
-    const TIE: &'static str;
+    const ID_FIELD: &'static str = api_calls(Self::API_KIND)[0];
+    const TIE: &'static str = api_calls(Self::API_KIND)[1];
     /// The call that creates an API.
-    const CREATE_API: &'static str;
+    const CREATE_API: &'static str = api_calls(Self::API_KIND)[2];
     /// The call that deletes an API (`--replace`).
-    const DELETE_API: &'static str;
+    const DELETE_API: &'static str = api_calls(Self::API_KIND)[3];
 
     /// The point's APIs of this family.
-    fn apis(snap: &Snapshot) -> &[Self::Api];
+    fn apis(snap: &Snapshot) -> &[Self::Api] {
+        Self::Api::all(snap)
+    }
     /// The API's id, name, tags and protocol.
-    fn head(api: &Self::Api) -> Head<'_>;
-    fn set_name(api: &mut Self::Api, name: String);
+    fn head(api: &Self::Api) -> Head<'_> {
+        api.head()
+    }
+    fn set_name(api: &mut Self::Api, name: String) {
+        api.set_name(name);
+    }
     fn id(api: &Self::Api) -> &str {
         Self::head(api).id
     }
@@ -61,8 +76,12 @@ pub trait ApiFamily: Sized + Send + Sync + 'static {
         format!("{article} {protocol} API")
     }
 
-    fn explode(api: &Self::Api, out: &mut Vec<Entry>) -> Result<()>;
-    fn assemble(entries: Vec<Entry>) -> Result<Vec<Self::Api>>;
+    fn explode(api: &Self::Api, out: &mut Vec<Entry>) -> Result<()> {
+        api.explode(out)
+    }
+    fn assemble(entries: Vec<Entry>) -> Result<Vec<Self::Api>> {
+        Self::Api::assemble(entries)
+    }
     /// Stored object id -> (kind, natural key), as [`Self::compare`] names them.
     fn natural_keys(api: &Self::Api, entries: &[Entry]) -> BTreeMap<String, (Kind, String)>;
     /// Family-specific adjustments of the translated API (endpoint type...), with notes.
@@ -92,7 +111,7 @@ pub trait ApiFamily: Sized + Send + Sync + 'static {
 
     /// The call that rewrites an API whole from its definition document (`PutRestApi`
     /// overwrite, `ReimportApi`).
-    const IMPORT_OP: &'static str;
+    const IMPORT_OP: &'static str = api_calls(Self::API_KIND)[4];
     /// The API's definition document, for an import; why not where there is none (a family
     /// without an import, a definition one document cannot say).
     fn document(desired: &Self::Api) -> std::result::Result<serde_json::Value, String>;
@@ -100,26 +119,26 @@ pub trait ApiFamily: Sized + Send + Sync + 'static {
     /// difference between this and `desired`.
     fn imported(desired: &Self::Api) -> Self::Api;
 
-    fn client(sdk: &SdkConfig) -> Self::Client;
+    fn client(sdk: &SdkConfig) -> Sdk<Self>;
     /// The target's APIs: (id, name).
     fn list(
-        client: &Self::Client,
+        client: &Sdk<Self>,
         pacer: &Pacer,
     ) -> impl Future<Output = Result<Vec<(String, String)>>> + Send;
     fn capture(
-        client: &Self::Client,
+        client: &Sdk<Self>,
         pacer: &Pacer,
         ids: &[String],
     ) -> impl Future<Output = Result<Vec<Self::Api>>> + Send;
     fn delete_api(
-        client: &Self::Client,
+        client: &Sdk<Self>,
         pacer: &Pacer,
         what: &str,
         id: &str,
     ) -> impl Future<Output = Result<()>> + Send;
     /// Creates the API (safe to send again after a lost reply); its id.
     fn create_api(
-        client: &Self::Client,
+        client: &Sdk<Self>,
         pacer: &Pacer,
         desired: &Self::Api,
         name: &str,
@@ -127,13 +146,13 @@ pub trait ApiFamily: Sized + Send + Sync + 'static {
     ) -> impl Future<Output = Result<String>> + Send;
     /// Rewrites the target API `id` whole with `doc` (refused on any warning).
     fn import(
-        client: &Self::Client,
+        client: &Sdk<Self>,
         pacer: &Pacer,
         id: &str,
         doc: &serde_json::Value,
     ) -> impl Future<Output = Result<()>> + Send;
     fn applier<'a>(
-        client: &'a Self::Client,
+        client: &'a Sdk<Self>,
         pacer: &'a Pacer,
         current: &Self::Api,
         marker: &str,
@@ -142,29 +161,41 @@ pub trait ApiFamily: Sized + Send + Sync + 'static {
         applier: &mut Self::Applier<'a>,
         d: &Difference,
         desired: &Self::Api,
-    ) -> impl Future<Output = Result<()>> + Send;
-    /// After the steps: make the stages serve the restored API (deployments). `imported`: the
-    /// working copy was rewritten whole before the steps.
-    fn finish<'a>(
-        applier: &mut Self::Applier<'a>,
-        desired: &Self::Api,
-        steps: &[Difference],
-        imported: bool,
-        marker: &str,
-        local: bool,
-        report: &mut ApiReport,
-    ) -> impl Future<Output = ()> + Send;
+    ) -> impl Future<Output = Result<()>> + Send {
+        applier.apply(d, desired)
+    }
     /// The target API's id, as the applier knows it.
-    fn applier_id(applier: &Self::Applier<'_>) -> String;
+    fn applier_id(applier: &Self::Applier<'_>) -> String {
+        applier.api_id().to_string()
+    }
 }
 
-/// What names one API, whatever its family.
-pub struct Head<'a> {
-    pub id: &'a str,
-    pub name: &'a str,
-    pub tags: &'a BTreeMap<String, String>,
-    /// `REST`, `HTTP` or `WEBSOCKET`.
-    pub protocol: &'a str,
+/// What carries out steps against one target API (a family's applier).
+pub trait StepApplier<A>: Send {
+    /// The SDK client it calls API Gateway with.
+    type Client: Send + Sync;
+    /// Carries out one step; `desired` holds the full items (with source ids).
+    fn apply(&mut self, d: &Difference, desired: &A) -> impl Future<Output = Result<()>> + Send;
+    /// After the steps: make the stages serve the restored API (deployments); how it went
+    /// for each stage it touched (its kind and name).
+    fn finish(
+        &mut self,
+        desired: &A,
+        done: &Applied<'_>,
+    ) -> impl Future<Output = Vec<Pointed>> + Send;
+    /// The target API's id.
+    fn api_id(&self) -> &str;
+}
+
+/// A stage [`StepApplier::finish`] pointed at a deployment (its kind and name), and how
+/// that went.
+pub type Pointed = (Kind, String, Result<()>);
+
+/// What was carried out before [`StepApplier::finish`]: the steps, and whether the working
+/// copy was rewritten whole (imported) before them.
+pub struct Applied<'a> {
+    pub steps: &'a [Difference],
+    pub imported: bool,
 }
 
 /// One API of a plan: as the target must hold it (`desired`), as the point holds it

@@ -154,6 +154,24 @@ impl Kind {
     }
 }
 
+/// What API Gateway calls an API object of a family (`Kind::RestApi`, `Kind::Api`): its id
+/// field in the stored form, the pointer that ties a child object to it, and the calls that
+/// create it, delete it and rewrite it whole from a definition document. Empty for the other
+/// kinds.
+pub const fn api_calls(kind: Kind) -> [&'static str; 5] {
+    match kind {
+        Kind::RestApi => [
+            "id",
+            "/restApiId",
+            "CreateRestApi",
+            "DeleteRestApi",
+            "PutRestApi",
+        ],
+        Kind::Api => ["apiId", "/apiId", "CreateApi", "DeleteApi", "ReimportApi"],
+        _ => [""; 5],
+    }
+}
+
 /// A stored kind restore does not compare (deployments), or no kind at all.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UnknownKind(pub String);

@@ -119,6 +119,46 @@ pub fn ours(
     name == Some(want) && tag.map(String::as_str) == Some(source_tag)
 }
 
+/// The target API an applier writes to, held for as long as it works: its client, its
+/// pacer and its id, and how its failures name it. [`Target::scope`] lends it for calls.
+pub struct Target<'a, C> {
+    pub client: &'a C,
+    pub pacer: &'a Pacer,
+    pub api_id: String,
+    /// `REST API` or `API`, as messages name it.
+    pub family: &'static str,
+    /// A call the target does not implement is a gap, not a failure (v2 on the local AWS).
+    gaps: bool,
+}
+
+impl<'a, C> Target<'a, C> {
+    pub fn new(
+        client: &'a C,
+        pacer: &'a Pacer,
+        api_id: &str,
+        family: &'static str,
+        gaps: bool,
+    ) -> Self {
+        Target {
+            client,
+            pacer,
+            api_id: api_id.to_string(),
+            family,
+            gaps,
+        }
+    }
+
+    pub fn scope(&self) -> Scope<'_, C> {
+        Scope::new(
+            self.client,
+            self.pacer,
+            &self.api_id,
+            self.family,
+            self.gaps,
+        )
+    }
+}
+
 /// One API of the target as an applier calls it (REST's or v2's client): every call paced,
 /// every create sent through [`create_once`], every failure told with the item (`key`) and the
 /// API it concerns. Each request is made by a closure given the client and the API's id.
@@ -354,3 +394,13 @@ macro_rules! looked {
     };
 }
 pub(crate) use looked;
+
+/// [`looked!`] over a list request of an applier's [`Target`] API (after a lost reply: what
+/// an attempt may have made): `listed!(self.at, v1, "GetResources", req)`.
+macro_rules! listed {
+    ($t:expr, $v:ident, $op:literal, $req:expr) => {{
+        let what = format!("what {} may have made in {} {}", $op, $t.family, $t.api_id);
+        $crate::restore::once::looked!($t.pacer, $v, $op, &what, $req)
+    }};
+}
+pub(crate) use listed;

@@ -22,6 +22,7 @@ use aws_smithy_types::body::SdkBody;
 
 use super::difference::{Change, Difference, TAG_SOURCE};
 use super::estate::EstateApplier;
+use super::family::StepApplier;
 use super::kind::Kind;
 use super::rest::Applier;
 use super::v2::ApplierV2;

@@ -8,7 +8,7 @@ use aws_config::SdkConfig;
 
 use super::difference::{Change, Difference};
 use super::estate::{self, EstateApplier, EstatePlan, EstateReport};
-use super::family::{ApiFamily, Parts};
+use super::family::{ApiFamily, Applied, Parts, Sdk, StepApplier};
 use super::kind::{Kind, Phase};
 use super::lambda;
 use super::plan::{ApiPlan, Body, Desired, Path, Plan, RestoreOptions, desired, source_tag};
@@ -120,16 +120,19 @@ async fn apply_api<F: ApiFamily>(
     if run_steps::<F>(run, p, &mut applier, &desired, &steps, &mut report).await {
         return Ok((report, true));
     }
-    F::finish(
-        &mut applier,
-        &desired,
-        &steps,
+    let done = Applied {
+        steps: &steps,
         imported,
-        marker,
-        local,
-        &mut report,
-    )
-    .await;
+    };
+    for (kind, key, served) in applier.finish(&desired, &done).await {
+        match served {
+            Ok(()) => {}
+            Err(Error::Unimplemented(m)) if local => {
+                report.notes.push(format!("stage {key} not deployed: {m}"));
+            }
+            Err(e) => report.failed.push(format!("{kind} {key}: {e}")),
+        }
+    }
     let id = F::applier_id(&applier);
     let after = F::capture(&client, pacer, std::slice::from_ref(&id))
         .await?
@@ -148,7 +151,7 @@ async fn apply_api<F: ApiFamily>(
 async fn serve_first<F: ApiFamily>(
     run: &Run<'_>,
     p: &ApiPlan,
-    client: &F::Client,
+    client: &Sdk<F>,
     desired: &F::Api,
     steps: Vec<Difference>,
     current: F::Api,
@@ -196,7 +199,7 @@ async fn serve_first<F: ApiFamily>(
 /// warning) leaves the restore to go call by call, and the report says why.
 async fn import<F: ApiFamily>(
     run: &Run<'_>,
-    client: &F::Client,
+    client: &Sdk<F>,
     desired: &F::Api,
     current: F::Api,
     report: &mut ApiReport,

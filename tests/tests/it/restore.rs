@@ -6,6 +6,7 @@ use shared::jobs::{self, JobRecord, JobRequest, Phase};
 use shared::model::Snapshot;
 use shared::pacing::Pacer;
 use shared::pipeline::{SnapshotJob, snapshot};
+use shared::restore::family::StepApplier;
 use shared::restore::{self, Change, RestoreOptions};
 use shared::store::Store;
 use tests::{Account, Env, acquire, fixtures};

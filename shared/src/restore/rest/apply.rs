@@ -16,19 +16,19 @@ use crate::model::v1::{self, RestApiSnapshot};
 use crate::pacing::Pacer;
 use crate::restore::children;
 use crate::restore::difference::{Change, Difference, TAG_SOURCE};
+use crate::restore::family::{Applied, Pointed, StepApplier};
 use crate::restore::kind::{Kind, estate_kinds, v2_kinds};
-use crate::restore::once::{self, OpError, Scope, Sent, create_once, hm, ids, named};
+use crate::restore::once::{self, OpError, Scope, Sent, Target, create_once, hm, ids, named};
 use crate::{Error, Result};
 
 /// Every item of a list of this API (after a lost reply: what an attempt may have made).
 macro_rules! list {
     ($self:ident, $op:literal, $call:ident) => {
-        once::looked!(
-            $self.pacer,
+        once::listed!(
+            $self.at,
             v1,
             $op,
-            &format!("what {} may have made in REST API {}", $op, $self.api_id),
-            $self.client.$call().rest_api_id(&$self.api_id)
+            $self.at.client.$call().rest_api_id(&$self.at.api_id)
         )
     };
 }
@@ -52,9 +52,7 @@ macro_rules! by_id {
 
 /// Target-side state the applier keeps while it works: natural key -> target physical id.
 pub struct Applier<'a> {
-    client: &'a Client,
-    pacer: &'a Pacer,
-    pub api_id: String,
+    pub at: Target<'a, Client>,
     pub(crate) resources: BTreeMap<String, String>,
     pub(crate) authorizers: BTreeMap<String, String>,
     pub(crate) validators: BTreeMap<String, String>,
@@ -83,6 +81,65 @@ fn escape(segment: &str) -> String {
     segment.replace('~', "~0").replace('/', "~1")
 }
 
+impl StepApplier<RestApiSnapshot> for Applier<'_> {
+    type Client = Client;
+
+    /// Applies one difference. `desired` holds the full items (with source ids).
+    async fn apply(&mut self, d: &Difference, desired: &RestApiSnapshot) -> Result<()> {
+        match d.kind {
+            Kind::RestApi => match &d.change {
+                Change::Update { fields } => self.update_api(&desired.api, fields).await,
+                Change::Create | Change::Delete | Change::Duplicate { .. } => Ok(()),
+            },
+            Kind::Model => self.model(d, desired).await,
+            Kind::RequestValidator => self.validator(d, desired).await,
+            Kind::Authorizer => self.authorizer(d, desired).await,
+            Kind::Resource => self.resource(d, desired).await,
+            Kind::Method => self.method(d, desired).await,
+            Kind::GatewayResponse => self.gateway_response(d, desired).await,
+            Kind::DocumentationPart => self.documentation_part(d, desired).await,
+            Kind::DocumentationVersion => self.documentation_version(d, desired).await,
+            Kind::Stage => self.stage(d, desired).await,
+            Kind::ServedDefinition => self.served(d, desired).await,
+            v2_kinds!() | estate_kinds!() => Err(unhandled(d)),
+        }
+    }
+
+    /// Stages serve deployments, not the working copy: after any change to the working copy,
+    /// every existing stage that serves it is pointed at a deployment of the restored copy (a
+    /// stage created now got one when it was made). A stage that serves a definition of its
+    /// own was pointed at its deployment before the working copy was restored; created now,
+    /// it is pointed at it here.
+    async fn finish(&mut self, desired: &RestApiSnapshot, done: &Applied<'_>) -> Vec<Pointed> {
+        let copy_changed = done.imported
+            || done
+                .steps
+                .iter()
+                .any(|s| s.kind != Kind::Stage && !s.is_duplicate());
+        let groups = super::served::groups(desired);
+        let mut out = Vec::new();
+        for s in &desired.stages {
+            let name = &s.stage_name;
+            let created_now = done
+                .steps
+                .iter()
+                .any(|d| d.kind == Kind::Stage && d.key == *name && d.change == Change::Create);
+            let pointed = match super::served::serves_own(&groups, name) {
+                Some(g) if created_now => self.point_stage_to(name, &g.marker).await,
+                Some(_) => continue,
+                None if copy_changed && !created_now => self.point_stage(name).await,
+                None => continue,
+            };
+            out.push((Kind::Stage, name.clone(), pointed));
+        }
+        out
+    }
+
+    fn api_id(&self) -> &str {
+        &self.at.api_id
+    }
+}
+
 impl<'a> Applier<'a> {
     /// Starts from what the target API already holds (`current`, captured).
     pub fn new(
@@ -92,9 +149,7 @@ impl<'a> Applier<'a> {
         marker: String,
     ) -> Self {
         Applier {
-            client,
-            pacer,
-            api_id: current.api.id.clone(),
+            at: Target::new(client, pacer, &current.api.id, "REST API", false),
             resources: ids(&current.resources, |r| (&r.path, &r.id)),
             authorizers: ids(&current.authorizers, |a| (&a.name, &a.id)),
             validators: ids(&current.request_validators, |v| (&v.name, &v.id)),
@@ -186,80 +241,63 @@ impl<'a> Applier<'a> {
 
     /// This API, for its calls.
     fn scope(&self) -> Scope<'_, Client> {
-        Scope::new(self.client, self.pacer, &self.api_id, "REST API", false)
-    }
-
-    /// Applies one difference. `desired` holds the full items (with source ids).
-    pub async fn apply(&mut self, d: &Difference, desired: &RestApiSnapshot) -> Result<()> {
-        match d.kind {
-            Kind::RestApi => match &d.change {
-                Change::Update { fields } => self.update_api(&desired.api, fields).await,
-                Change::Create | Change::Delete | Change::Duplicate { .. } => Ok(()),
-            },
-            Kind::Model => self.model(d, desired).await,
-            Kind::RequestValidator => self.validator(d, desired).await,
-            Kind::Authorizer => self.authorizer(d, desired).await,
-            Kind::Resource => self.resource(d, desired).await,
-            Kind::Method => self.method(d, desired).await,
-            Kind::GatewayResponse => self.gateway_response(d, desired).await,
-            Kind::DocumentationPart => self.documentation_part(d, desired).await,
-            Kind::DocumentationVersion => self.documentation_version(d, desired).await,
-            Kind::Stage => self.stage(d, desired).await,
-            Kind::ServedDefinition => self.served(d, desired).await,
-            v2_kinds!() | estate_kinds!() => Err(unhandled(d)),
-        }
+        self.at.scope()
     }
 
     async fn model(&mut self, d: &Difference, desired: &RestApiSnapshot) -> Result<()> {
         let key = d.key.as_str();
         let at = self.scope();
-        if d.change == Change::Delete {
-            return at
-                .call("DeleteModel", key, |c, id| {
+        let found = || find(&desired.models, d, |m| m.name == key);
+        match &d.change {
+            Change::Delete => {
+                at.call("DeleteModel", key, |c, id| {
                     c.delete_model().rest_api_id(id).model_name(key).send()
                 })
-                .await;
-        }
-        let m = find(&desired.models, d, |m| m.name == key)?;
-        if matches!(d.change, Change::Update { .. }) {
-            let ops = vec![
-                replace("/schema", m.schema.clone().unwrap_or_default()),
-                replace("/description", m.description.clone().unwrap_or_default()),
-            ];
-            return at
-                .call("UpdateModel", key, |c, id| {
+                .await
+            }
+            Change::Update { .. } => {
+                let m = found()?;
+                let ops = vec![
+                    replace("/schema", m.schema.clone().unwrap_or_default()),
+                    replace("/description", m.description.clone().unwrap_or_default()),
+                ];
+                at.call("UpdateModel", key, |c, id| {
                     c.update_model()
                         .rest_api_id(id)
                         .model_name(key)
                         .set_patch_operations(Some(ops.clone()))
                         .send()
                 })
-                .await;
+                .await
+            }
+            Change::Create | Change::Duplicate { .. } => {
+                let m = found()?;
+                at.create(
+                    "CreateModel",
+                    key,
+                    |c, id| {
+                        c.create_model()
+                            .rest_api_id(id)
+                            .name(&m.name)
+                            .set_description(m.description.clone())
+                            .set_schema(m.schema.clone())
+                            .content_type(
+                                m.content_type
+                                    .clone()
+                                    .unwrap_or_else(|| "application/json".into()),
+                            )
+                            .send()
+                    },
+                    drop,
+                    || {
+                        at.exists("GetModel", key, |c, id| {
+                            c.get_model().rest_api_id(id).model_name(key).send()
+                        })
+                    },
+                )
+                .await
+            }
         }
-        at.create(
-            "CreateModel",
-            key,
-            |c, id| {
-                c.create_model()
-                    .rest_api_id(id)
-                    .name(&m.name)
-                    .set_description(m.description.clone())
-                    .set_schema(m.schema.clone())
-                    .content_type(
-                        m.content_type
-                            .clone()
-                            .unwrap_or_else(|| "application/json".into()),
-                    )
-                    .send()
-            },
-            drop,
-            || {
-                at.exists("GetModel", key, |c, id| {
-                    c.get_model().rest_api_id(id).model_name(key).send()
-                })
-            },
-        )
-        .await
     }
 
     async fn validator(&mut self, d: &Difference, desired: &RestApiSnapshot) -> Result<()> {
@@ -683,8 +721,9 @@ impl<'a> Applier<'a> {
         E: OpError,
     {
         match self
+            .at
             .pacer
-            .call(op, || send(self.client, &self.api_id))
+            .call(op, || send(self.at.client, &self.at.api_id))
             .await
         {
             Ok(_) => Ok(()),
@@ -974,10 +1013,7 @@ impl<'a> Applier<'a> {
                 |out| out.id.unwrap_or_default(),
                 || async {
                     let all = list!(self, "GetDeployments", get_deployments)?;
-                    Ok(all
-                        .into_iter()
-                        .find(|x| x.description() == Some(marker))
-                        .and_then(|x| x.id))
+                    Ok(named(all, marker, |x| (x.description, x.id)))
                 },
             )
             .await?;
@@ -1000,9 +1036,9 @@ impl<'a> Applier<'a> {
         if !self.deployments.contains_key(&g.marker) {
             let doc = crate::openapi::rest::to_document(&g.api)?;
             <super::Rest as crate::restore::family::ApiFamily>::import(
-                self.client,
-                self.pacer,
-                &self.api_id,
+                self.at.client,
+                self.at.pacer,
+                &self.at.api_id,
                 &doc,
             )
             .await?;

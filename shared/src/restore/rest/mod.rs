@@ -11,60 +11,30 @@ use std::future::Future;
 
 use aws_config::SdkConfig;
 use aws_sdk_apigateway::Client;
+use serde_json::Value;
 
 pub use apply::Applier;
 pub use calls::step_calls;
 pub use compare::{compare, items, natural_key};
 
 use super::difference::{Change, Difference};
-use super::family::{ApiFamily, Head, Parts};
+pub use super::family::Rest;
+use super::family::{ApiFamily, Parts};
 use super::kind::Kind;
 use super::once::{sent, sent_retrying, whole};
 use super::plan::Body;
-use super::report::ApiReport;
 use crate::Result;
 use crate::capture::{apigateway_client, capture_rest_apis, list_rest_apis};
+use crate::model::Entry;
 use crate::model::v1::RestApiSnapshot;
-use crate::model::{Entry, Snapshot};
 use crate::pacing::Pacer;
-
-/// The REST API family.
-#[derive(Debug, Clone, Copy)]
-pub struct Rest;
 
 impl ApiFamily for Rest {
     type Api = RestApiSnapshot;
-    type Client = Client;
     type Applier<'a> = Applier<'a>;
 
     const API_KIND: Kind = Kind::RestApi;
-    const ID_FIELD: &'static str = "id";
-    const TIE: &'static str = "/restApiId";
-    const CREATE_API: &'static str = "CreateRestApi";
-    const DELETE_API: &'static str = "DeleteRestApi";
-    const IMPORT_OP: &'static str = "PutRestApi";
 
-    fn apis(snap: &Snapshot) -> &[RestApiSnapshot] {
-        &snap.rest_apis
-    }
-    fn head(api: &RestApiSnapshot) -> Head<'_> {
-        Head {
-            id: &api.api.id,
-            name: &api.api.name,
-            tags: &api.api.tags,
-            protocol: "REST",
-        }
-    }
-    fn set_name(api: &mut RestApiSnapshot, name: String) {
-        api.api.name = name;
-    }
-
-    fn explode(api: &RestApiSnapshot, out: &mut Vec<Entry>) -> Result<()> {
-        api.explode(out)
-    }
-    fn assemble(entries: Vec<Entry>) -> Result<Vec<RestApiSnapshot>> {
-        RestApiSnapshot::assemble(entries)
-    }
     fn natural_keys(_: &RestApiSnapshot, entries: &[Entry]) -> BTreeMap<String, (Kind, String)> {
         entries
             .iter()
@@ -193,12 +163,7 @@ impl ApiFamily for Rest {
             .map(|(id, _root)| id)
     }
     /// PutRestApi, mode overwrite, refused on any warning.
-    async fn import(
-        client: &Client,
-        pacer: &Pacer,
-        id: &str,
-        doc: &serde_json::Value,
-    ) -> Result<()> {
+    async fn import(client: &Client, pacer: &Pacer, id: &str, doc: &Value) -> Result<()> {
         let body = doc.to_string().into_bytes();
         let what = format!("importing REST API {id} whole");
         sent_retrying(pacer, Self::IMPORT_OP, &what, whole(), || {
@@ -219,49 +184,5 @@ impl ApiFamily for Rest {
         marker: &str,
     ) -> Applier<'a> {
         Applier::new(client, pacer, current, marker.to_string())
-    }
-    async fn step<'a>(
-        applier: &mut Self::Applier<'a>,
-        d: &Difference,
-        desired: &RestApiSnapshot,
-    ) -> Result<()> {
-        applier.apply(d, desired).await
-    }
-    /// Stages serve deployments, not the working copy: after any change to the working copy,
-    /// every existing stage that serves it is pointed at a deployment of the restored copy (a
-    /// stage created now got one when it was made). A stage that serves a definition of its
-    /// own was pointed at its deployment before the working copy was restored; created now,
-    /// it is pointed at it here.
-    async fn finish<'a>(
-        applier: &mut Self::Applier<'a>,
-        desired: &RestApiSnapshot,
-        steps: &[Difference],
-        imported: bool,
-        _marker: &str,
-        _local: bool,
-        report: &mut ApiReport,
-    ) {
-        let copy_changed = imported
-            || steps
-                .iter()
-                .any(|s| s.kind != Kind::Stage && !s.is_duplicate());
-        let groups = served::groups(desired);
-        for s in &desired.stages {
-            let created_now = steps.iter().any(|d| {
-                d.kind == Kind::Stage && d.key == s.stage_name && d.change == Change::Create
-            });
-            let pointed = match served::serves_own(&groups, &s.stage_name) {
-                Some(g) if created_now => applier.point_stage_to(&s.stage_name, &g.marker).await,
-                Some(_) => Ok(()),
-                None if copy_changed && !created_now => applier.point_stage(&s.stage_name).await,
-                None => Ok(()),
-            };
-            if let Err(e) = pointed {
-                report.failed.push(format!("Stage {}: {e}", s.stage_name));
-            }
-        }
-    }
-    fn applier_id(applier: &Applier<'_>) -> String {
-        applier.api_id.clone()
     }
 }

@@ -9,8 +9,9 @@ use crate::model::v2::{self, ApiSnapshot};
 use crate::pacing::Pacer;
 use crate::restore::children;
 use crate::restore::difference::{Change, Difference, TAG_SOURCE};
+use crate::restore::family::{Applied, Pointed, StepApplier};
 use crate::restore::kind::{Kind, estate_kinds, rest_kinds};
-use crate::restore::once::{self, OpError, Scope, Sent, create_once, hm, ids, named};
+use crate::restore::once::{self, OpError, Scope, Sent, Target, create_once, hm, ids, named};
 use crate::{Error, Result};
 
 fn vec_or_none(v: &[String]) -> Option<Vec<String>> {
@@ -212,13 +213,7 @@ macro_rules! stage_fields {
 /// Every item of a list of an API (after a lost reply: what an attempt may have made).
 macro_rules! list {
     ($self:ident, $op:literal, $req:expr) => {
-        once::looked!(
-            $self.pacer,
-            v2,
-            $op,
-            &format!("what {} may have made in API {}", $op, $self.api_id),
-            $req.api_id(&$self.api_id)
-        )
+        once::listed!($self.at, v2, $op, $req.api_id(&$self.at.api_id))
     };
 }
 
@@ -250,11 +245,8 @@ macro_rules! sync_responses {
                     |c, api| $fields!(c.$create().api_id(api).$parent($id), r).send(),
                     |out| out.$rid.unwrap_or_default(),
                     || async {
-                        let all = list!(me, $g_op, me.client.$get().$parent($id))?;
-                        Ok(all
-                            .into_iter()
-                            .find(|x| x.$rkey() == Some(rk))
-                            .and_then(|x| x.$rid))
+                        let all = list!(me, $g_op, me.at.client.$get().$parent($id))?;
+                        Ok(named(all, rk, |x| (x.$rkey, x.$rid)))
                     },
                 )
                 .await
@@ -277,9 +269,9 @@ type Create<C, O> = (&'static str, C, fn(O) -> Option<String>);
 
 /// Target-side state while applying: natural key -> target physical id.
 pub struct ApplierV2<'a> {
-    client: &'a Client,
-    pacer: &'a Pacer,
-    pub api_id: String,
+    pub at: Target<'a, Client>,
+    /// Description our deployments carry.
+    pub(crate) marker: String,
     pub(crate) models: BTreeMap<String, String>,
     pub(crate) authorizers: BTreeMap<String, String>,
     /// By integration key.
@@ -291,15 +283,63 @@ pub struct ApplierV2<'a> {
     pub(crate) route_responses: BTreeMap<(String, String), String>,
 }
 
+impl StepApplier<ApiSnapshot> for ApplierV2<'_> {
+    type Client = Client;
+
+    /// Carries out one difference.
+    async fn apply(&mut self, d: &Difference, desired: &ApiSnapshot) -> Result<()> {
+        match (d.kind, &d.change) {
+            (Kind::Api, Change::Update { .. }) => {
+                let a = &desired.api;
+                self.scope()
+                    .call("UpdateApi", &d.key, |c, api| {
+                        api_fields!(c.update_api().api_id(api), a).send()
+                    })
+                    .await
+            }
+            (
+                Kind::ModelV2 | Kind::AuthorizerV2 | Kind::Integration | Kind::Route,
+                Change::Delete,
+            ) => self.delete(d).await,
+            (Kind::ModelV2, _) => self.model(d, desired).await,
+            (Kind::AuthorizerV2, _) => self.authorizer(d, desired).await,
+            (Kind::Integration, _) => self.integration(d, desired).await,
+            (Kind::Route, _) => self.route(d, desired).await,
+            (Kind::StageV2, _) => self.stage(d, desired).await,
+            (Kind::Api | rest_kinds!() | estate_kinds!(), _) => Err(Error::Invalid(format!(
+                "restoring {} {} into an HTTP or WebSocket API is not supported",
+                d.kind, d.key
+            ))),
+        }
+    }
+
+    /// Each stage that does not deploy itself is deployed once after any change (an
+    /// auto-deploying stage was created last and deployed itself).
+    async fn finish(&mut self, desired: &ApiSnapshot, done: &Applied<'_>) -> Vec<Pointed> {
+        if !done.imported && !done.steps.iter().any(|s| !s.is_duplicate()) {
+            return Vec::new();
+        }
+        let mut out = Vec::new();
+        for s in desired.stages.iter().filter(|s| !s.auto_deploy) {
+            let deployed = self.deploy(&s.stage_name, &self.marker).await;
+            out.push((Kind::StageV2, s.stage_name.clone(), deployed));
+        }
+        out
+    }
+
+    fn api_id(&self) -> &str {
+        &self.at.api_id
+    }
+}
+
 impl<'a> ApplierV2<'a> {
     /// Starts from what the target API already holds (`current`, captured).
     pub fn new(client: &'a Client, pacer: &'a Pacer, current: &ApiSnapshot) -> Self {
         let keys = current.integration_keys();
         let key_of = |id: &str| keys.get(id).cloned().unwrap_or_else(|| format!("~{id}"));
         ApplierV2 {
-            client,
-            pacer,
-            api_id: current.api.api_id.clone(),
+            at: Target::new(client, pacer, &current.api.api_id, "API", true),
+            marker: String::new(),
             models: ids(&current.models, |m| (&m.name, &m.model_id)),
             authorizers: ids(&current.authorizers, |a| (&a.name, &a.authorizer_id)),
             integrations: current
@@ -388,34 +428,7 @@ impl<'a> ApplierV2<'a> {
     /// This API, for its calls: a look-alike's missing operation is
     /// [`Error::Unimplemented`].
     fn scope(&self) -> Scope<'_, Client> {
-        Scope::new(self.client, self.pacer, &self.api_id, "API", true)
-    }
-
-    /// Carries out one difference.
-    pub async fn apply(&mut self, d: &Difference, desired: &ApiSnapshot) -> Result<()> {
-        match (d.kind, &d.change) {
-            (Kind::Api, Change::Update { .. }) => {
-                let a = &desired.api;
-                self.scope()
-                    .call("UpdateApi", &d.key, |c, api| {
-                        api_fields!(c.update_api().api_id(api), a).send()
-                    })
-                    .await
-            }
-            (
-                Kind::ModelV2 | Kind::AuthorizerV2 | Kind::Integration | Kind::Route,
-                Change::Delete,
-            ) => self.delete(d).await,
-            (Kind::ModelV2, _) => self.model(d, desired).await,
-            (Kind::AuthorizerV2, _) => self.authorizer(d, desired).await,
-            (Kind::Integration, _) => self.integration(d, desired).await,
-            (Kind::Route, _) => self.route(d, desired).await,
-            (Kind::StageV2, _) => self.stage(d, desired).await,
-            (Kind::Api | rest_kinds!() | estate_kinds!(), _) => Err(Error::Invalid(format!(
-                "restoring {} {} into an HTTP or WebSocket API is not supported",
-                d.kind, d.key
-            ))),
-        }
+        self.at.scope()
     }
 
     /// The target's ids of a kind's items, by natural key (none for the API and its stages,
@@ -431,7 +444,7 @@ impl<'a> ApplierV2<'a> {
     }
 
     fn id_of(&mut self, d: &Difference) -> Result<String> {
-        let api_id = self.api_id.clone();
+        let api_id = self.at.api_id.clone();
         self.ids(d.kind)
             .and_then(|m| m.get(&d.key).cloned())
             .ok_or_else(|| {
@@ -542,7 +555,7 @@ impl<'a> ApplierV2<'a> {
                     |out| out.model_id,
                 ),
                 || async {
-                    let all = list!(self, "GetModels", self.client.get_models())?;
+                    let all = list!(self, "GetModels", self.at.client.get_models())?;
                     Ok(named(all, key, |x| (x.name, x.model_id)))
                 },
             )
@@ -569,7 +582,7 @@ impl<'a> ApplierV2<'a> {
                     |out| out.authorizer_id,
                 ),
                 || async {
-                    let all = list!(self, "GetAuthorizers", self.client.get_authorizers())?;
+                    let all = list!(self, "GetAuthorizers", self.at.client.get_authorizers())?;
                     Ok(named(all, key, |x| (x.name, x.authorizer_id)))
                 },
             )
@@ -602,7 +615,7 @@ impl<'a> ApplierV2<'a> {
                     |out| out.integration_id,
                 ),
                 || async {
-                    let all = list!(self, "GetIntegrations", self.client.get_integrations())?;
+                    let all = list!(self, "GetIntegrations", self.at.client.get_integrations())?;
                     Ok(all
                         .into_iter()
                         .find(|x| {
@@ -682,11 +695,8 @@ impl<'a> ApplierV2<'a> {
                     |out| out.route_id,
                 ),
                 || async {
-                    let all = list!(self, "GetRoutes", self.client.get_routes())?;
-                    Ok(all
-                        .into_iter()
-                        .find(|x| x.route_key() == Some(key))
-                        .and_then(|x| x.route_id))
+                    let all = list!(self, "GetRoutes", self.at.client.get_routes())?;
+                    Ok(named(all, key, |x| (x.route_key, x.route_id)))
                 },
             )
             .await?;
@@ -713,7 +723,7 @@ impl<'a> ApplierV2<'a> {
                 .await;
         }
         let tags = hm(&s.tags);
-        let what = format!("stage {key} of API {}", self.api_id);
+        let what = format!("stage {key} of API {}", self.at.api_id);
         at.create(
             "CreateStage",
             key,
@@ -780,7 +790,7 @@ impl<'a> ApplierV2<'a> {
 
     /// Deploys the API to `stage` (for stages that do not deploy themselves).
     pub async fn deploy(&self, stage: &str, marker: &str) -> Result<()> {
-        let what = format!("the deployment of stage {stage} of API {}", self.api_id);
+        let what = format!("the deployment of stage {stage} of API {}", self.at.api_id);
         let at = self.scope();
         at.create(
             "CreateDeployment",

@@ -11,60 +11,29 @@ use std::future::Future;
 
 use aws_config::SdkConfig;
 use aws_sdk_apigatewayv2::Client;
+use serde_json::Value;
 
 pub use apply::ApplierV2;
 pub use calls::step_calls;
 pub use compare::{compare, functions_called, items, natural_keys};
 
 use super::difference::Difference;
-use super::family::{ApiFamily, Head, Parts};
+pub use super::family::V2;
+use super::family::{ApiFamily, Parts};
 use super::kind::Kind;
 use super::once::{sent, sent_retrying, whole};
 use super::plan::Body;
-use super::report::ApiReport;
+use crate::Result;
+use crate::model::Entry;
 use crate::model::v2::ApiSnapshot;
-use crate::model::{Entry, Snapshot};
 use crate::pacing::Pacer;
-use crate::{Error, Result};
-
-/// The HTTP and WebSocket API family.
-#[derive(Debug, Clone, Copy)]
-pub struct V2;
 
 impl ApiFamily for V2 {
     type Api = ApiSnapshot;
-    type Client = Client;
     type Applier<'a> = ApplierV2<'a>;
 
     const API_KIND: Kind = Kind::Api;
-    const ID_FIELD: &'static str = "apiId";
-    const TIE: &'static str = "/apiId";
-    const CREATE_API: &'static str = "CreateApi";
-    const DELETE_API: &'static str = "DeleteApi";
-    const IMPORT_OP: &'static str = "ReimportApi";
 
-    fn apis(snap: &Snapshot) -> &[ApiSnapshot] {
-        &snap.apis_v2
-    }
-    fn head(api: &ApiSnapshot) -> Head<'_> {
-        let a = &api.api;
-        Head {
-            id: &a.api_id,
-            name: &a.name,
-            tags: &a.tags,
-            protocol: &a.protocol_type,
-        }
-    }
-    fn set_name(api: &mut ApiSnapshot, name: String) {
-        api.api.name = name;
-    }
-
-    fn explode(api: &ApiSnapshot, out: &mut Vec<Entry>) -> Result<()> {
-        api.explode(out)
-    }
-    fn assemble(entries: Vec<Entry>) -> Result<Vec<ApiSnapshot>> {
-        ApiSnapshot::assemble(entries)
-    }
     fn natural_keys(api: &ApiSnapshot, _: &[Entry]) -> BTreeMap<String, (Kind, String)> {
         natural_keys(api, &api.api.name)
     }
@@ -138,12 +107,7 @@ impl ApiFamily for V2 {
         ApplierV2::create_api(client, pacer, &desired.api, name, tag)
     }
     /// ReimportApi, refused on any warning.
-    async fn import(
-        client: &Client,
-        pacer: &Pacer,
-        id: &str,
-        doc: &serde_json::Value,
-    ) -> Result<()> {
+    async fn import(client: &Client, pacer: &Pacer, id: &str, doc: &Value) -> Result<()> {
         let body = doc.to_string();
         let what = format!("importing API {id} whole");
         sent_retrying(pacer, Self::IMPORT_OP, &what, whole(), || {
@@ -160,44 +124,10 @@ impl ApiFamily for V2 {
         client: &'a Client,
         pacer: &'a Pacer,
         current: &ApiSnapshot,
-        _marker: &str,
-    ) -> ApplierV2<'a> {
-        ApplierV2::new(client, pacer, current)
-    }
-    async fn step<'a>(
-        applier: &mut Self::Applier<'a>,
-        d: &Difference,
-        desired: &ApiSnapshot,
-    ) -> Result<()> {
-        applier.apply(d, desired).await
-    }
-    /// Each stage that does not deploy itself is deployed once after any change (an
-    /// auto-deploying stage was created last and deployed itself).
-    async fn finish<'a>(
-        applier: &mut Self::Applier<'a>,
-        desired: &ApiSnapshot,
-        steps: &[Difference],
-        imported: bool,
         marker: &str,
-        local: bool,
-        report: &mut ApiReport,
-    ) {
-        if !imported && !steps.iter().any(|s| !s.is_duplicate()) {
-            return;
-        }
-        for s in desired.stages.iter().filter(|s| !s.auto_deploy) {
-            match applier.deploy(&s.stage_name, marker).await {
-                Ok(()) => {}
-                Err(Error::Unimplemented(m)) if local => {
-                    report
-                        .notes
-                        .push(format!("stage {} not deployed: {m}", s.stage_name));
-                }
-                Err(e) => report.failed.push(format!("StageV2 {}: {e}", s.stage_name)),
-            }
-        }
-    }
-    fn applier_id(applier: &ApplierV2<'_>) -> String {
-        applier.api_id.clone()
+    ) -> ApplierV2<'a> {
+        let mut applier = ApplierV2::new(client, pacer, current);
+        applier.marker = marker.to_string();
+        applier
     }
 }
