@@ -9,9 +9,17 @@
 //!
 //! [`LossyProxy::exporting`] answers GetExport of given stages itself (moto's GetExport
 //! returns Swagger 2 of the working copy): what a stage serves on AWS, made up by the test.
+//!
+//! Every proxy keeps REST API stages' canary settings, which moto drops (and whose
+//! `/canarySettings/deploymentId` patch moto would apply to the stage's own deployment): taken
+//! from CreateStage and UpdateStage (`/canarySettings/...` patches, not passed on), given back
+//! in the stage replies, as AWS does.
 
-use std::sync::Arc;
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use serde_json::{Value, json};
 
 use anyhow::{Context, Result, bail};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
@@ -45,6 +53,8 @@ struct Counts {
     writes: AtomicU64,
     /// Replies lost.
     lost: AtomicU64,
+    /// Canary settings by REST API id and stage name.
+    canaries: Mutex<BTreeMap<(String, String), Value>>,
 }
 
 impl LossyProxy {
@@ -127,6 +137,21 @@ struct Message {
 }
 
 impl Message {
+    /// The same head with `body` (and its length).
+    fn with_body(&self, body: Vec<u8>) -> Message {
+        let mut headers = self.headers.clone();
+        for (k, v) in &mut headers {
+            if k.eq_ignore_ascii_case("content-length") {
+                *v = body.len().to_string();
+            }
+        }
+        Message {
+            start: self.start.clone(),
+            headers,
+            body,
+        }
+    }
+
     /// The message as bytes, with `Connection: close`.
     fn closing(&self) -> Vec<u8> {
         let mut out = format!("{}\r\n", self.start);
@@ -233,12 +258,29 @@ async fn serve(
     let lose = matches!(method, "POST" | "PUT")
         && APIGATEWAY_PATHS.iter().any(|p| path.starts_with(p))
         && (counts.writes.fetch_add(1, Ordering::SeqCst) + 1).is_multiple_of(every);
+    let stage = stage_of(path);
+    let (changed, canary) = match &stage {
+        Some(at) => take_canary(&request, method, at),
+        None => (None, None),
+    };
 
     let mut up = TcpStream::connect(upstream).await?;
-    up.write_all(&request.closing()).await?;
-    let reply = read_message(&mut up, true)
+    up.write_all(&changed.as_ref().unwrap_or(&request).closing())
+        .await?;
+    let mut reply = read_message(&mut up, true)
         .await?
         .context("the upstream closed without a reply")?;
+    if let Some(at) = &stage
+        && reply
+            .start
+            .split(' ')
+            .nth(1)
+            .is_some_and(|s| s.starts_with('2'))
+    {
+        let mut held = counts.canaries.lock().unwrap_or_else(|e| e.into_inner());
+        keep_canary(&mut held, method, at, canary);
+        reply = give_canaries(&held, &at.0, reply);
+    }
     if lose {
         // The request was applied upstream; the client's connection is reset instead of
         // getting the reply.
@@ -250,4 +292,139 @@ async fn serve(
     client.write_all(&reply.closing()).await?;
     client.shutdown().await?;
     Ok(())
+}
+
+/// A REST API stage request: the API id and, but for the collection, the stage name.
+type StageAt = (String, Option<String>);
+
+/// The stage a request path names (`/restapis/ID/stages[/NAME]`), if it names one.
+fn stage_of(path: &str) -> Option<StageAt> {
+    let path = path.split('?').next()?;
+    let rest = path.strip_prefix("/restapis/")?;
+    let segs: Vec<&str> = rest.split('/').collect();
+    match segs.as_slice() {
+        [api, "stages"] => Some(((*api).to_string(), None)),
+        [api, "stages", stage] => Some(((*api).to_string(), Some((*stage).to_string()))),
+        _ => None,
+    }
+}
+
+/// What a request says of a stage's canary, with the stage's name: CreateStage's
+/// `canarySettings`, or UpdateStage's `/canarySettings` patches (taken out of the request
+/// passed on).
+enum CanaryChange {
+    Created(String, Value),
+    Patched(String, Vec<Value>),
+}
+
+/// The request to pass on, when it is not `request`, and what it says of a canary.
+fn take_canary(
+    request: &Message,
+    method: &str,
+    at: &StageAt,
+) -> (Option<Message>, Option<CanaryChange>) {
+    let Ok(mut body) = serde_json::from_slice::<Value>(&request.body) else {
+        return (None, None);
+    };
+    match (method, &at.1) {
+        ("POST", None) => {
+            let name = body["stageName"].as_str().unwrap_or_default().to_string();
+            let canary = body.get("canarySettings").cloned();
+            (None, canary.map(|c| CanaryChange::Created(name, c)))
+        }
+        ("PATCH", Some(stage)) => {
+            let Some(ops) = body["patchOperations"].as_array_mut() else {
+                return (None, None);
+            };
+            let (canary, rest): (Vec<Value>, Vec<Value>) = ops.drain(..).partition(|op| {
+                op["path"]
+                    .as_str()
+                    .is_some_and(|p| p.starts_with("/canarySettings"))
+            });
+            if canary.is_empty() {
+                return (None, None);
+            }
+            *ops = rest;
+            let sent = request.with_body(body.to_string().into_bytes());
+            (
+                Some(sent),
+                Some(CanaryChange::Patched(stage.clone(), canary)),
+            )
+        }
+        _ => (None, None),
+    }
+}
+
+/// Records what an applied request did to a stage's canary.
+fn keep_canary(
+    held: &mut BTreeMap<(String, String), Value>,
+    method: &str,
+    at: &StageAt,
+    change: Option<CanaryChange>,
+) {
+    if let ("DELETE", Some(stage)) = (method, &at.1) {
+        held.remove(&(at.0.clone(), stage.clone()));
+    }
+    match change {
+        None => {}
+        Some(CanaryChange::Created(stage, canary)) => {
+            held.insert((at.0.clone(), stage), canary);
+        }
+        Some(CanaryChange::Patched(stage, ops)) => {
+            let key = (at.0.clone(), stage);
+            for op in ops {
+                let path = op["path"].as_str().unwrap_or_default();
+                let value = op["value"].as_str().unwrap_or_default();
+                let field = path
+                    .trim_start_matches("/canarySettings")
+                    .trim_start_matches('/');
+                let remove = op["op"] == "remove";
+                if remove && field.is_empty() {
+                    held.remove(&key);
+                    continue;
+                }
+                let canary = held.entry(key.clone()).or_insert_with(|| json!({}));
+                let value = match field {
+                    "percentTraffic" => json!(value.parse::<f64>().unwrap_or_default()),
+                    "useStageCache" => json!(value == "true"),
+                    _ => json!(value),
+                };
+                match field.split_once('/') {
+                    Some(("stageVariableOverrides", name)) if remove => {
+                        if let Some(o) = canary["stageVariableOverrides"].as_object_mut() {
+                            o.remove(name);
+                        }
+                    }
+                    Some(("stageVariableOverrides", name)) => {
+                        canary["stageVariableOverrides"][name] = value;
+                    }
+                    _ => canary[field] = value,
+                }
+            }
+        }
+    }
+}
+
+/// A stage reply (one stage, or GetStages' `item`) with the canaries kept for API `api`.
+fn give_canaries(held: &BTreeMap<(String, String), Value>, api: &str, reply: Message) -> Message {
+    if !held.keys().any(|(a, _)| a == api) {
+        return reply;
+    }
+    let Ok(mut body) = serde_json::from_slice::<Value>(&reply.body) else {
+        return reply;
+    };
+    let give = |stage: &mut Value| {
+        let name = stage["stageName"].as_str().unwrap_or_default().to_string();
+        if let Some(c) = held.get(&(api.to_string(), name)) {
+            stage["canarySettings"] = c.clone();
+        }
+    };
+    if let Some(items) = body.get_mut("item").and_then(Value::as_array_mut) {
+        items.iter_mut().for_each(give);
+    } else if body.get("stageName").is_some() {
+        give(&mut body);
+    } else {
+        return reply;
+    }
+    reply.with_body(body.to_string().into_bytes())
 }

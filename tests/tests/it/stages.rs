@@ -3,6 +3,8 @@
 //! that definition) is restored into another account and Region with prod deployed from that
 //! definition before the working copy is restored; where the export cannot be read (plain
 //! moto), the point has the gap and the stage serves the working copy, as the report says.
+//! A canary serves what it served too: one on prod's older deployment gets the deployment of
+//! that definition (moto drops canary settings: the proxy keeps them, as AWS does).
 
 use aws_sdk_apigateway::Client;
 use shared::capture::{apigateway_client, capture_rest_apis};
@@ -91,7 +93,18 @@ async fn restore_into_b(
     point: &str,
     snap: &Snapshot,
 ) -> (restore::Plan, restore::RestoreReport, RestApiSnapshot) {
-    let target = env.sdk(TARGET, Account::B).await;
+    restore_into(env, &env.sdk(TARGET, Account::B).await, point, snap).await
+}
+
+/// Restores `point` into `target` (planned again after: nothing left to do); the plan, the
+/// report and the restored API as `target` reads it.
+async fn restore_into(
+    env: &Env,
+    target: &aws_config::SdkConfig,
+    point: &str,
+    snap: &Snapshot,
+) -> (restore::Plan, restore::RestoreReport, RestApiSnapshot) {
+    let target = target.clone();
     let opts = RestoreOptions::default();
     let pacer = Pacer::default();
     let plan = restore::plan(point, snap, &target, &opts, &pacer)
@@ -114,28 +127,102 @@ async fn restore_into_b(
     (plan, report, copy)
 }
 
-#[tokio::test]
-async fn a_stage_one_deployment_behind_is_deployed_from_what_it_served() {
-    let env = acquire().await;
-    let direct = env.sdk(SOURCE, Account::A).await;
-    let id = two_stage_api(&env).await;
-    let working = working_copy(&direct, &id).await;
-    // prod serves the definition before /r0 moved to v2; beta serves the working copy.
+/// A proxy to moto whose GetExport says that API `id`'s prod serves the definition before
+/// `/r000` moved to its working copy's backend (`https://old.example.com/r000`), and beta the
+/// working copy.
+async fn prod_behind(env: &Env, id: &str, working: &RestApiSnapshot) -> LossyProxy {
     let mut older = working.clone();
     for m in older.methods.iter_mut().filter(|m| m.path == "/r000") {
         m.method_integration.as_mut().unwrap().uri = Some("https://old.example.com/r000".into());
     }
     let doc = |api: &RestApiSnapshot| shared::openapi::rest::to_document(api).unwrap();
-    let proxy = LossyProxy::exporting(
+    LossyProxy::exporting(
         env.endpoint(),
         vec![
-            (id.clone(), "prod".into(), doc(&older)),
-            (id.clone(), "beta".into(), doc(&working)),
+            (id.to_string(), "prod".into(), doc(&older)),
+            (id.to_string(), "beta".into(), doc(working)),
         ],
     )
     .await
-    .unwrap();
+    .unwrap()
+}
+
+/// The two-stage source API behind [`prod_behind`]'s proxy.
+struct Behind {
+    env: Env,
+    id: String,
+    /// Its working copy, read directly.
+    working: RestApiSnapshot,
+    proxy: LossyProxy,
+    /// The source's SDK configuration through the proxy.
+    through: aws_config::SdkConfig,
+}
+
+async fn two_stages_prod_behind() -> Behind {
+    let env = acquire().await;
+    let direct = env.sdk(SOURCE, Account::A).await;
+    let id = two_stage_api(&env).await;
+    let working = working_copy(&direct, &id).await;
+    let proxy = prod_behind(&env, &id, &working).await;
     let through = direct.to_builder().endpoint_url(&proxy.endpoint).build();
+    Behind {
+        env,
+        id,
+        working,
+        proxy,
+        through,
+    }
+}
+
+/// Sets fields of the canary of stage `stage` of API `id` (UpdateStage, through the proxy).
+async fn set_canary(sdk: &aws_config::SdkConfig, id: &str, stage: &str, fields: &[(&str, &str)]) {
+    use aws_sdk_apigateway::types::{Op, PatchOperation};
+    let ops = fields.iter().map(|(field, value)| {
+        PatchOperation::builder()
+            .op(Op::Replace)
+            .path(format!("/canarySettings/{field}"))
+            .value(*value)
+            .build()
+    });
+    Client::new(sdk)
+        .update_stage()
+        .rest_api_id(id)
+        .stage_name(stage)
+        .set_patch_operations(Some(ops.collect()))
+        .send()
+        .await
+        .unwrap();
+}
+
+/// The deployment ids of stage `stage` of `api`: its own and its canary's.
+fn deployments_of(api: &RestApiSnapshot, stage: &str) -> (Option<String>, Option<String>) {
+    let s = api.stages.iter().find(|s| s.stage_name == stage).unwrap();
+    let canary = s.canary_settings.as_ref();
+    (
+        s.deployment_id.clone(),
+        canary.and_then(|c| c.deployment_id.clone()),
+    )
+}
+
+/// The API's writes the local AWS recorded (API `id`, not GETs).
+async fn writes_to(env: &Env, id: &str) -> Vec<tests::Recorded> {
+    env.recorded()
+        .await
+        .into_iter()
+        .filter(|r| r.path.starts_with(&format!("/restapis/{id}")) && r.method != "GET")
+        .collect()
+}
+
+#[tokio::test]
+async fn a_stage_one_deployment_behind_is_deployed_from_what_it_served() {
+    // prod serves the definition before /r0 moved to v2; beta serves the working copy.
+    let Behind {
+        env,
+        working,
+        through,
+        proxy: _proxy,
+        ..
+    } = two_stages_prod_behind().await;
     let (point, snap, _dir) = point_of(&through).await;
     // Exported again, the same definitions: the same point (no new object).
     assert_eq!(point_of(&through).await.0, point);
@@ -190,12 +277,7 @@ async fn a_stage_one_deployment_behind_is_deployed_from_what_it_served() {
 
     // The recorder: prod's definition imported, then deployed, then the working copy imported.
     let target_id = copy.api.id.clone();
-    let writes: Vec<_> = env
-        .recorded()
-        .await
-        .into_iter()
-        .filter(|r| r.path.starts_with(&format!("/restapis/{target_id}")) && r.method != "GET")
-        .collect();
+    let writes = writes_to(&env, &target_id).await;
     let put = |i: usize| {
         writes
             .iter()
@@ -250,6 +332,90 @@ async fn a_stage_one_deployment_behind_is_deployed_from_what_it_served() {
             .all(|d| d.kind == Kind::RestApi || d.kind == Kind::Stage),
         "{:#?}",
         restore::rest::compare(&desired, Some(&copy))
+    );
+}
+
+#[tokio::test]
+async fn a_canary_on_an_older_deployment_serves_what_it_served() {
+    let Behind {
+        env,
+        id,
+        working,
+        proxy,
+        through,
+    } = two_stages_prod_behind().await;
+    // beta's canary: a tenth of beta's traffic on prod's (older) deployment.
+    let (prod_dep, _) = deployments_of(&working, "prod");
+    let canary = [
+        ("percentTraffic", "10"),
+        ("deploymentId", prod_dep.as_deref().unwrap()),
+    ];
+    set_canary(&through, &id, "beta", &canary).await;
+    let (point, snap, _dir) = point_of(&through).await;
+    let api = &snap.rest_apis[0];
+    let (beta_dep, beta_canary) = deployments_of(api, "beta");
+    assert_eq!(beta_canary, prod_dep, "{:?}", api.stages);
+    assert_ne!(beta_dep, prod_dep);
+    assert_eq!(api.served.len(), 2, "{:?}", snap.gaps);
+
+    let target = env.sdk(TARGET, Account::B).await;
+    let target = target.to_builder().endpoint_url(&proxy.endpoint).build();
+    // Planned again after it: nothing left, beta's canary included.
+    let (plan, report, copy) = restore_into(&env, &target, &point, &snap).await;
+    let p = &plan.apis[0];
+    assert_eq!(
+        (p.steps[0].kind, p.steps[0].key.as_str()),
+        (Kind::ServedDefinition, "prod,beta's canary")
+    );
+    assert!(
+        !p.notes.iter().any(|n| n.contains("canary")),
+        "{:?}",
+        p.notes
+    );
+    let a = &report.apis[0];
+    assert_eq!(report.outcome, Outcome::Succeeded, "{a:#?}");
+    assert!(a.failed.is_empty() && a.remaining.is_empty(), "{a:#?}");
+
+    // One import of prod's definition for prod and beta's canary alike, then the copy's.
+    let target_id = copy.api.id.clone();
+    let writes = writes_to(&env, &target_id).await;
+    let puts: Vec<_> = writes
+        .iter()
+        .filter(|r| r.method == "PUT" && r.path == format!("/restapis/{target_id}"))
+        .collect();
+    assert_eq!(puts.len(), 2);
+    assert!(puts[0].body.contains("https://old.example.com/r000"));
+    assert!(!puts[1].body.contains("old.example.com"));
+
+    // beta serves the working copy's deployment, its canary the one serving prod's older
+    // definition, as prod does; the canary keeps its share.
+    let (prod_now, _) = deployments_of(&copy, "prod");
+    let (beta_now, canary_now) = deployments_of(&copy, "beta");
+    assert!(
+        served_by(&copy, "prod").starts_with("apigw-dr: what prod, beta's canary served ("),
+        "{copy:?}"
+    );
+    assert!(served_by(&copy, "beta").starts_with("apigw-dr restore of point"));
+    assert_eq!(canary_now, prod_now);
+    assert_ne!(beta_now, prod_now);
+    let beta = copy.stages.iter().find(|s| s.stage_name == "beta").unwrap();
+    assert_eq!(beta.canary_settings.as_ref().unwrap().percent_traffic, 10.0);
+
+    // A target whose canary is on the working copy's deployment (restored before canaries
+    // served what they served): the next restore points it back, importing nothing again.
+    let canary = [("deploymentId", beta_now.as_deref().unwrap())];
+    set_canary(&target, &target_id, "beta", &canary).await;
+    let (plan, report, copy) = restore_into(&env, &target, &point, &snap).await;
+    let steps = &plan.apis[0].steps;
+    assert_eq!(steps.len(), 1, "{steps:#?}");
+    assert_eq!(steps[0].key, "prod,beta's canary");
+    assert_eq!(report.outcome, Outcome::Succeeded, "{:#?}", report.apis[0]);
+    assert_eq!(deployments_of(&copy, "beta"), (beta_now, prod_now.clone()));
+    assert_eq!(deployments_of(&copy, "prod").0, prod_now);
+    let writes = writes_to(&env, &target_id).await;
+    assert!(
+        !writes.iter().any(|r| r.body.contains("old.example.com")),
+        "prod's definition imported again"
     );
 }
 

@@ -649,7 +649,11 @@ impl<'a> Applier<'a> {
         }
         let s = find(&desired.stages, d, |s| s.stage_name == key)?;
         if d.change == Change::Create {
-            self.create_stage(s).await?;
+            // A canary that served a definition of its own gets its deployment, once made.
+            let groups = super::served::groups(desired);
+            let own = super::served::canary_serves_own(&groups, key);
+            let canary = own.and_then(|g| self.deployments.get(&g.marker).cloned());
+            self.create_stage(s, canary).await?;
         }
         let ops = stage_patches(s);
         if ops.is_empty() {
@@ -666,13 +670,15 @@ impl<'a> Applier<'a> {
             .await
     }
 
-    async fn create_stage(&mut self, s: &v1::Stage) -> Result<()> {
+    /// `canary`: the deployment its canary serves (else this restore's).
+    async fn create_stage(&mut self, s: &v1::Stage, canary: Option<String>) -> Result<()> {
         let key = s.stage_name.as_str();
         let dep = self.ensure_deployment().await?;
+        let canary_dep = canary.unwrap_or_else(|| dep.clone());
         let canary = s.canary_settings.as_ref().map(|c| {
             CanarySettings::builder()
                 .percent_traffic(c.percent_traffic)
-                .deployment_id(&dep)
+                .deployment_id(&canary_dep)
                 .set_stage_variable_overrides(hm(&c.stage_variable_overrides))
                 .use_stage_cache(c.use_stage_cache)
                 .build()
@@ -1024,12 +1030,13 @@ impl<'a> Applier<'a> {
     /// What a group of stages served in the source ([`super::served`]): its definition
     /// imported whole, one deployment of it described by the group's marker (none imported
     /// when a deployment so described is there already), and the group's stages the target
-    /// holds pointed at it (the others when they are created).
+    /// holds pointed at it (the others when they are created), and the canaries of its
+    /// stages the target holds (a canary created later gets it with its stage).
     async fn served(&mut self, d: &Difference, desired: &RestApiSnapshot) -> Result<()> {
         let groups = super::served::groups(desired);
         let g = groups.iter().find(|g| g.key() == d.key).ok_or_else(|| {
             Error::Integrity(format!(
-                "the plan's served definition of stages {} is not in the point",
+                "the plan's served definition of {} is not in the point",
                 d.key
             ))
         })?;
@@ -1043,9 +1050,13 @@ impl<'a> Applier<'a> {
             )
             .await?;
         }
-        self.deployment_described(&g.marker).await?;
+        let dep = self.deployment_described(&g.marker).await?;
         for stage in super::served::present(d) {
-            self.point_stage_to(&stage, &g.marker).await?;
+            self.point_at(&stage, "/deploymentId", dep.clone()).await?;
+        }
+        for stage in super::served::present_canaries(d) {
+            let canary = "/canarySettings/deploymentId";
+            self.point_at(&stage, canary, dep.clone()).await?;
         }
         Ok(())
     }
@@ -1053,17 +1064,18 @@ impl<'a> Applier<'a> {
     /// Makes a stage serve this restore's deployment.
     pub async fn point_stage(&mut self, stage: &str) -> Result<()> {
         let dep = self.ensure_deployment().await?;
-        self.point_stage_at(stage, dep).await
+        self.point_at(stage, "/deploymentId", dep).await
     }
 
     /// Makes a stage serve the deployment described `marker` (made if missing).
     pub async fn point_stage_to(&mut self, stage: &str, marker: &str) -> Result<()> {
         let dep = self.deployment_described(marker).await?;
-        self.point_stage_at(stage, dep).await
+        self.point_at(stage, "/deploymentId", dep).await
     }
 
-    async fn point_stage_at(&self, stage: &str, dep: String) -> Result<()> {
-        let ops = vec![replace("/deploymentId", dep)];
+    /// Sets a stage's `field` (its deployment, or its canary's) to deployment `dep`.
+    async fn point_at(&self, stage: &str, field: &str, dep: String) -> Result<()> {
+        let ops = vec![replace(field, dep)];
         self.scope()
             .call("UpdateStage", stage, |c, id| {
                 c.update_stage()

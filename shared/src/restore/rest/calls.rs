@@ -64,13 +64,13 @@ pub fn step_calls(
             add(c.op(Some("CreateStage"), None, Some("DeleteStage")), 1);
             add(c.op(Some("UpdateStage"), Some("UpdateStage"), None), 1);
         }
-        // The served definition imported whole and deployed, then each of its stages
-        // pointed at that deployment (the key names them).
+        // The served definition imported whole and deployed, then each of its stages and
+        // the canaries the target holds pointed at that deployment.
         Kind::ServedDefinition => {
             add(c.op(Some("PutRestApi"), None, None), 1);
             add(c.op(Some("CreateDeployment"), None, None), 1);
-            let stages = d.key.split(',').count() as u64;
-            add(c.op(Some("UpdateStage"), None, None), stages);
+            let updates = super::served::stage_updates(d);
+            add(c.op(Some("UpdateStage"), None, None), updates);
         }
         // Kinds of other families never reach a REST API's plan.
         v2_kinds!() | estate_kinds!() => {}

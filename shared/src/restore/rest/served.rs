@@ -2,26 +2,29 @@
 //! working copy, and the point holds what each deployment serves
 //! ([`crate::model::v1::Served`]). Where that differs from the restored working copy (by what
 //! a document carries, [`crate::openapi::rest::carried`], never by ids), the stages that
-//! served it form a [`Group`]: its definition is imported and deployed for them before the
-//! working copy is restored, and they are not pointed at the working copy's deployment.
-//! A stage whose served definition equals the working copy, or was not captured, serves the
-//! working copy's deployment as before.
+//! served it, and the stages whose canary served it, form a [`Group`]: its definition is
+//! imported and deployed for them before the working copy is restored, its stages are not
+//! pointed at the working copy's deployment, and its canaries are given its deployment.
+//! A stage or canary whose served definition equals the working copy, or was not captured,
+//! serves the working copy's deployment as before.
 
 use serde_json::json;
 
-use crate::model::v1::RestApiSnapshot;
+use crate::model::v1::{RestApiSnapshot, Stage};
 use crate::openapi::rest::carried;
 use crate::restore::difference::{Change, Difference};
 use crate::restore::kind::Kind;
 
-/// The stages that served one source deployment whose definition differs from the working
-/// copy, and what to import for them.
+/// The stages (and canaries) that served one source deployment whose definition differs
+/// from the working copy, and what to import for them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Group {
     /// The source deployment.
     pub deployment_id: String,
     /// Its stages, by name.
     pub stages: Vec<String>,
+    /// The stages whose canary served it, by stage name.
+    pub canaries: Vec<String>,
     /// What to import: the served definition under the working copy's head (name, policy,
     /// endpoint...), so the import renames nothing.
     pub api: RestApiSnapshot,
@@ -32,9 +35,15 @@ pub struct Group {
 }
 
 impl Group {
-    /// The key of its step: the stage names, comma-separated.
+    /// Who it serves: its stages, then `STAGE's canary` for each of its canaries.
+    fn names(&self) -> Vec<String> {
+        let canaries = self.canaries.iter().map(|s| format!("{s}'s canary"));
+        self.stages.iter().cloned().chain(canaries).collect()
+    }
+
+    /// The key of its step: who it serves, comma-separated.
     pub fn key(&self) -> String {
-        self.stages.join(",")
+        self.names().join(",")
     }
 }
 
@@ -58,18 +67,34 @@ fn working_copy(desired: &RestApiSnapshot) -> RestApiSnapshot {
     api
 }
 
-/// The stages whose served definition differs from the working copy, by deployment.
+/// The deployment a stage's canary serves, if it has one.
+fn canary_of(stage: &Stage) -> Option<&str> {
+    stage.canary_settings.as_ref()?.deployment_id.as_deref()
+}
+
+/// The names of the stages of `desired` for which `on` names deployment `deployment`.
+fn on_deployment(
+    desired: &RestApiSnapshot,
+    deployment: &str,
+    on: fn(&Stage) -> Option<&str>,
+) -> Vec<String> {
+    desired
+        .stages
+        .iter()
+        .filter(|st| on(st) == Some(deployment))
+        .map(|st| st.stage_name.clone())
+        .collect()
+}
+
+/// The stages and canaries whose served definition differs from the working copy, by
+/// deployment.
 pub fn groups(desired: &RestApiSnapshot) -> Vec<Group> {
     let copy = carried(&working_copy(desired));
     let mut out = Vec::new();
     for s in &desired.served {
-        let stages: Vec<String> = desired
-            .stages
-            .iter()
-            .filter(|st| st.deployment_id.as_deref() == Some(s.deployment_id.as_str()))
-            .map(|st| st.stage_name.clone())
-            .collect();
-        if stages.is_empty() {
+        let stages = on_deployment(desired, &s.deployment_id, |st| st.deployment_id.as_deref());
+        let canaries = on_deployment(desired, &s.deployment_id, canary_of);
+        if stages.is_empty() && canaries.is_empty() {
             continue;
         }
         let api = serving(desired, &s.definition);
@@ -79,17 +104,19 @@ pub fn groups(desired: &RestApiSnapshot) -> Vec<Group> {
         }
         let text = crate::canonical::to_bytes(&served).unwrap_or_default();
         let hash = crate::canonical::sha256_hex(&text);
-        let marker = format!(
-            "apigw-dr: what {} served ({})",
-            stages.join(", "),
-            &hash[..12]
-        );
-        out.push(Group {
+        let mut g = Group {
             deployment_id: s.deployment_id.clone(),
             stages,
+            canaries,
             api,
-            marker,
-        });
+            marker: String::new(),
+        };
+        g.marker = format!(
+            "apigw-dr: what {} served ({})",
+            g.names().join(", "),
+            &hash[..12]
+        );
+        out.push(g);
     }
     out
 }
@@ -109,29 +136,20 @@ pub fn unknown(desired: &RestApiSnapshot) -> Vec<String> {
         .collect()
 }
 
-/// What a restore says of the stages' canaries: the restore gives a canary the working copy's
-/// deployment, so one whose deployment served something else (or something the point does
-/// not hold) is named, one note each.
+/// What a restore says of the stages' canaries: a canary whose deployment's definition the
+/// point does not hold (no stage served it, so it was not exported) is given the working
+/// copy's deployment, and is named, one note each. Every other canary serves what it served:
+/// its [`Group`]'s deployment, or the working copy's where that is what it served.
 pub fn canary_notes(desired: &RestApiSnapshot) -> Vec<String> {
-    let copy = carried(&working_copy(desired));
-    let mut out = Vec::new();
-    for st in &desired.stages {
-        let canary = st.canary_settings.as_ref();
-        let Some(dep) = canary.and_then(|c| c.deployment_id.as_deref()) else {
-            continue;
-        };
-        let stage = &st.stage_name;
-        match desired.served.iter().find(|s| s.deployment_id == dep) {
-            None => out.push(format!(
-                "stage {stage}'s canary serves the restored working copy: what its deployment served was not captured"
-            )),
-            Some(s) if carried(&serving(desired, &s.definition)) != copy => out.push(format!(
-                "stage {stage}'s canary serves the restored working copy, not what its deployment served (a canary is given the working copy's deployment)"
-            )),
-            Some(_) => {}
-        }
-    }
-    out
+    desired
+        .stages
+        .iter()
+        .filter(|st| canary_of(st).is_some_and(|d| !desired.served.iter().any(|s| s.deployment_id == d)))
+        .map(|st| format!(
+            "stage {}'s canary serves the restored working copy: what its deployment served was not captured",
+            st.stage_name
+        ))
+        .collect()
 }
 
 /// Whether `stage` serves a stage of its own (a [`Group`]'s), not the working copy.
@@ -139,22 +157,28 @@ pub fn serves_own<'a>(groups: &'a [Group], stage: &str) -> Option<&'a Group> {
     groups.iter().find(|g| g.stages.iter().any(|s| s == stage))
 }
 
-/// One step per group not yet served in `current` (every stage of it on a deployment
-/// described by the group's marker, or, in place, still on the source's deployment itself):
-/// `current` of the step lists the group's stages the target has now (pointed at once; the
-/// others when the steps have created them).
+/// The [`Group`] whose deployment `stage`'s canary serves, if not the working copy's.
+pub fn canary_serves_own<'a>(groups: &'a [Group], stage: &str) -> Option<&'a Group> {
+    groups
+        .iter()
+        .find(|g| g.canaries.iter().any(|s| s == stage))
+}
+
+/// One step per group not yet served in `current`: served when every stage of it, and the
+/// canary of every stage whose canary it serves, is on a deployment described by the group's
+/// marker (or, in place, still on the source's deployment itself). `current` of the step lists
+/// the group's stages and canaries the target has now (pointed at once; a stage created later
+/// is pointed when the steps have created it, a canary created later gets the group's
+/// deployment with its stage). A target stage without a canary has none to point: its stage's
+/// comparison tells that difference.
 pub fn differences(
     desired: &RestApiSnapshot,
     current: Option<&RestApiSnapshot>,
 ) -> Vec<Difference> {
-    let serves = |g: &Group, stage: &str| -> bool {
-        let Some(c) = current else { return false };
-        let Some(dep) = c
-            .stages
-            .iter()
-            .find(|s| s.stage_name == stage)
-            .and_then(|s| s.deployment_id.as_deref())
-        else {
+    let held =
+        |stage: &str| -> Option<&Stage> { current?.stages.iter().find(|s| s.stage_name == stage) };
+    let on = |g: &Group, dep: Option<&str>| -> bool {
+        let (Some(c), Some(dep)) = (current, dep) else {
             return false;
         };
         dep == g.deployment_id
@@ -162,28 +186,39 @@ pub fn differences(
                 .iter()
                 .any(|d| d.id == dep && d.description.as_deref() == Some(g.marker.as_str()))
     };
+    let canary_held = |stage: &&String| held(stage).is_some_and(|s| s.canary_settings.is_some());
     groups(desired)
         .into_iter()
-        .filter(|g| !g.stages.iter().all(|s| serves(g, s)))
-        .map(|g| {
-            let present: Vec<&String> = g
+        .filter(|g| {
+            let stages = g
                 .stages
                 .iter()
-                .filter(|s| current.is_some_and(|c| c.stages.iter().any(|t| &&t.stage_name == s)))
-                .collect();
+                .all(|s| held(s).is_some_and(|s| on(g, s.deployment_id.as_deref())));
+            let canaries = g.canaries.iter().all(|s| {
+                held(s).is_some_and(|s| s.canary_settings.is_none() || on(g, canary_of(s)))
+            });
+            !(stages && canaries)
+        })
+        .map(|g| {
+            let stages: Vec<&String> = g.stages.iter().filter(|s| held(s).is_some()).collect();
+            let canaries: Vec<&String> = g.canaries.iter().filter(canary_held).collect();
             let mut d = Difference::new(Kind::ServedDefinition, g.key(), Change::Create);
-            d.desired = Some(json!({"deployment": g.deployment_id, "marker": g.marker}));
-            d.current = Some(json!({"stages": present}));
+            d.desired = Some(json!({
+                "deployment": g.deployment_id,
+                "marker": g.marker,
+                "stages": g.stages,
+                "canaries": g.canaries,
+            }));
+            d.current = Some(json!({"stages": stages, "canaries": canaries}));
             d
         })
         .collect()
 }
 
-/// The stages of a step ([`differences`]) the target held when it was planned.
-pub fn present(d: &Difference) -> Vec<String> {
-    d.current
-        .as_ref()
-        .and_then(|c| c.get("stages"))
+/// The names listed under `field` in `value`.
+fn listed(value: Option<&serde_json::Value>, field: &str) -> Vec<String> {
+    value
+        .and_then(|c| c.get(field))
         .and_then(|s| s.as_array())
         .map(|a| {
             a.iter()
@@ -191,6 +226,22 @@ pub fn present(d: &Difference) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// The stages of a step ([`differences`]) the target held when it was planned.
+pub fn present(d: &Difference) -> Vec<String> {
+    listed(d.current.as_ref(), "stages")
+}
+
+/// The stages of a step whose canary the target held when it was planned.
+pub fn present_canaries(d: &Difference) -> Vec<String> {
+    listed(d.current.as_ref(), "canaries")
+}
+
+/// The UpdateStage calls of a step: each of its stages pointed (now, or once created) and
+/// each canary the target holds (a canary created later gets the deployment with its stage).
+pub fn stage_updates(d: &Difference) -> u64 {
+    (listed(d.desired.as_ref(), "stages").len() + present_canaries(d).len()) as u64
 }
 
 #[cfg(test)]
@@ -366,27 +417,163 @@ pub(crate) mod tests {
         assert_eq!(calls["UpdateStage"], 3);
     }
 
-    #[test]
-    fn a_canary_on_another_definition_is_named() {
+    fn canary(dep: &str) -> Option<crate::model::v1::CanarySettings> {
+        Some(crate::model::v1::CanarySettings {
+            percent_traffic: 10.0,
+            deployment_id: Some(dep.into()),
+            ..Default::default()
+        })
+    }
+
+    /// The source with beta's canary on prod's deployment (behind the working copy) and dev's
+    /// on one whose definition was not captured.
+    fn canaries() -> RestApiSnapshot {
         let mut api = source();
-        let canary = |dep: &str| {
-            Some(crate::model::v1::CanarySettings {
-                percent_traffic: 10.0,
-                deployment_id: Some(dep.into()),
-                ..Default::default()
-            })
-        };
+        api.stages[0].canary_settings = canary("d1");
+        api.stages[1].canary_settings = canary("d9");
+        api
+    }
+
+    #[test]
+    fn only_a_canary_whose_definition_was_not_captured_is_named() {
+        let mut api = source();
         // beta's canary on the working copy's definition: nothing to say.
         api.stages[0].canary_settings = canary("d2");
         assert!(canary_notes(&api).is_empty());
-        // prod's canary on d1 (behind the working copy), dev's on one not captured.
-        api.stages[2].canary_settings = canary("d1");
-        api.stages[1].canary_settings = canary("d9");
+        assert!(groups(&api)[0].canaries.is_empty());
+        // beta's canary on d1 (behind the working copy) serves what it served: no note.
+        let api = canaries();
         let notes = canary_notes(&api);
-        assert_eq!(notes.len(), 2, "{notes:?}");
-        assert!(notes[0].starts_with("stage dev's canary serves the restored working copy: what its deployment served was not captured"));
+        assert_eq!(
+            notes,
+            [
+                "stage dev's canary serves the restored working copy: what its deployment served was not captured"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_canary_joins_the_group_of_the_deployment_it_served() {
+        let api = canaries();
+        let g = groups(&api);
+        assert_eq!(g.len(), 1, "{g:?}");
+        assert_eq!(g[0].deployment_id, "d1");
+        assert_eq!(
+            (g[0].stages.clone(), g[0].canaries.clone()),
+            (vec!["prod".to_string()], vec!["beta".to_string()])
+        );
+        assert_eq!(g[0].key(), "prod,beta's canary");
         assert!(
-            notes[1].starts_with("stage prod's canary serves the restored working copy, not what")
+            g[0].marker
+                .starts_with("apigw-dr: what prod, beta's canary served ("),
+            "{}",
+            g[0].marker
+        );
+        assert_eq!(
+            canary_serves_own(&g, "beta").map(Group::key),
+            g.first().map(Group::key)
+        );
+        // beta itself serves the working copy; dev's canary (not captured) too.
+        assert!(serves_own(&g, "beta").is_none());
+        assert!(canary_serves_own(&g, "dev").is_none() && canary_serves_own(&g, "prod").is_none());
+        // One import and one deployment for prod and beta's canary alike.
+        let steps = differences(&api, None);
+        assert_eq!(steps.len(), 1);
+        assert_eq!(steps[0].key, "prod,beta's canary");
+    }
+
+    #[test]
+    fn a_canary_no_stage_serves_forms_a_group_of_its_own() {
+        let mut api = source();
+        // An earlier point held what d0 served (older still); only beta's canary is on it.
+        let mut older = copy("https://v0.example.com/pets");
+        older.methods[0].path = "/pets".into();
+        api.served.push(Served {
+            deployment_id: "d0".into(),
+            definition: export(&older),
+        });
+        api.stages[0].canary_settings = canary("d0");
+        let g = groups(&api);
+        assert_eq!(g.len(), 2, "{g:?}");
+        let own = canary_serves_own(&g, "beta").unwrap();
+        assert_eq!(own.deployment_id, "d0");
+        assert!(own.stages.is_empty());
+        assert_eq!(own.key(), "beta's canary");
+        assert!(
+            own.marker
+                .starts_with("apigw-dr: what beta's canary served (")
+        );
+        assert_eq!(
+            own.api.methods[0]
+                .method_integration
+                .as_ref()
+                .unwrap()
+                .uri
+                .as_deref(),
+            Some("https://v0.example.com/pets")
+        );
+        assert!(canary_notes(&api).is_empty());
+    }
+
+    #[test]
+    fn a_canary_is_a_step_until_it_serves_its_groups_deployment() {
+        let desired = canaries();
+        let g = groups(&desired).remove(0);
+        // The target: prod on the group's deployment, beta on the working copy's with its
+        // canary there too.
+        let mut target = copy("https://v2.example.com/pets");
+        target.deployments = vec![
+            Deployment {
+                id: "t1".into(),
+                description: Some("apigw-dr restore of point abc".into()),
+                ..Default::default()
+            },
+            Deployment {
+                id: "t2".into(),
+                description: Some(g.marker.clone()),
+                ..Default::default()
+            },
+        ];
+        target.stages = vec![stage("beta", "t1"), stage("dev", "t1"), stage("prod", "t2")];
+        target.stages[0].canary_settings = canary("t1");
+        let steps = differences(&desired, Some(&target));
+        assert_eq!(steps.len(), 1, "{steps:?}");
+        assert_eq!(present(&steps[0]), ["prod"]);
+        assert_eq!(present_canaries(&steps[0]), ["beta"]);
+        // prod pointed again (as for any step of a group) and beta's canary: two calls.
+        assert_eq!(stage_updates(&steps[0]), 2);
+        // beta's canary on the group's deployment: done.
+        target.stages[0].canary_settings = canary("t2");
+        assert!(differences(&desired, Some(&target)).is_empty());
+        // In place, the canary still on the source's own deployment: done too.
+        target.stages[0].canary_settings = canary("d1");
+        assert!(differences(&desired, Some(&target)).is_empty());
+        // beta held without a canary: nothing to point (its stage's comparison tells).
+        target.stages[0].canary_settings = None;
+        assert!(differences(&desired, Some(&target)).is_empty());
+        // beta not there yet: a step, its canary to get the deployment with its stage.
+        target.stages.remove(0);
+        let steps = differences(&desired, Some(&target));
+        assert_eq!(steps.len(), 1);
+        assert!(present_canaries(&steps[0]).is_empty());
+        assert_eq!(stage_updates(&steps[0]), 1);
+    }
+
+    #[test]
+    fn a_canarys_step_costs_one_update_per_held_canary() {
+        use crate::restore::family::ApiFamily;
+        let desired = canaries();
+        let steps = differences(&desired, None);
+        let calls = super::super::Rest::calls(&steps, &desired, false);
+        // New API: one import and deployment; prod pointed once created, beta's canary made
+        // with its stage.
+        assert_eq!(
+            (
+                calls["PutRestApi"],
+                calls["CreateDeployment"],
+                calls["UpdateStage"]
+            ),
+            (1, 1, 1)
         );
     }
 
