@@ -177,7 +177,7 @@ async fn serve_first<F: ApiFamily>(
     }) {
         report.notes.push(format!(
             "stages {} serve what they served in the source (its definition imported and deployed before the working copy)",
-            s.key
+            s.key.replace(',', ", ")
         ));
     }
     let id = F::id(&current).to_string();
