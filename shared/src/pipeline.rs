@@ -702,15 +702,25 @@ impl RecoveryFunction {
     }
 
     /// Syncs the standby in the recovery target with `point`: a standby job (no DNS), one
-    /// at a time per target. Skipped, not failed, when another standby job runs there or the
-    /// standby holds the point already; a job out of time continues like any other.
+    /// at a time per target, restoring what the alarm's failover would restore from that point
+    /// (the selected APIs it takes from it: [`crate::standby::sync_scope`]). Skipped, not
+    /// failed, when a failover would not take the point, another standby job runs there or
+    /// the standby holds the point already; a job out of time continues like any other.
     async fn standby_sync(
         &self,
         point: String,
         deadline: Option<std::time::Instant>,
     ) -> Result<Value> {
         let point = crate::point::resolve(&self.catalog, &point).await?.id;
-        let mut request = self.request(point, vec![], None);
+        let chosen = self.points_for(&[]).await?;
+        let apis = match crate::standby::sync_scope(&point, &chosen) {
+            Ok(apis) => apis,
+            Err(why) => {
+                tracing::info!(reason = %why, "standby sync skipped");
+                return Ok(serde_json::json!({ "skipped": why }));
+            }
+        };
+        let mut request = self.request(point, apis, None);
         request.standby = true;
         let held = crate::standby::status(&self.catalog).await?;
         if let Some(s) = held.iter().find(|s| {

@@ -147,6 +147,39 @@ pub fn states(jobs: &[JobRecord], points: &[PointRecord], now: i64) -> Vec<Stand
     out
 }
 
+/// What a standby sync of `point` restores: exactly what a failover would restore from it now,
+/// so that the failover into the standby finds it in place. `chosen` is the failover's choice
+/// (per point, the selected APIs it takes from that point, empty = the whole point: the
+/// recovery function's `points_for`). A point of one API holds the whole estate around it,
+/// mappings to APIs it does not hold included: restored whole, those cannot be made, and the
+/// failover would not restore them either. A point the failover would not take is not synced:
+/// the reason names what it takes instead (that point's own sync, or the next, brings the
+/// standby there).
+pub fn sync_scope(
+    point: &str,
+    chosen: &[(String, Vec<String>)],
+) -> std::result::Result<Vec<String>, String> {
+    if let Some((_, apis)) = chosen.iter().find(|(p, _)| p == point) {
+        return Ok(apis.clone());
+    }
+    let takes: Vec<String> = chosen
+        .iter()
+        .map(|(p, apis)| {
+            let p = crate::model::short(p);
+            if apis.is_empty() {
+                format!("point {p}")
+            } else {
+                format!("point {p} for {}", apis.join(", "))
+            }
+        })
+        .collect();
+    Err(format!(
+        "point {} is not what a failover restores now (it takes {}): the standby holds what a failover would restore, so this sync is skipped",
+        crate::model::short(point),
+        takes.join("; ")
+    ))
+}
+
 /// [`states`] from the catalog.
 pub async fn status(catalog: &Catalog) -> Result<Vec<StandbyState>> {
     let jobs = catalog.list_jobs().await?;
@@ -306,6 +339,34 @@ pub(crate) mod tests {
         // Its point pruned: held, but nothing to compare with.
         let s = states(&jobs, &points[2..], 60);
         assert_eq!((s[0].source.as_ref(), s[0].behind_points), (None, 0));
+    }
+
+    #[test]
+    fn a_sync_restores_what_the_failover_takes_from_its_point_or_nothing() {
+        let (a, b) = ("a".repeat(64), "b".repeat(64));
+        let chosen = vec![
+            (a.clone(), vec!["orders".to_string()]),
+            (b.clone(), vec!["users".to_string(), "chat".to_string()]),
+        ];
+        assert_eq!(sync_scope(&a, &chosen), Ok(vec!["orders".to_string()]));
+        assert_eq!(
+            sync_scope(&b, &chosen),
+            Ok(vec!["users".to_string(), "chat".to_string()])
+        );
+        // Nothing selected: the failover restores its point whole, and so does the sync.
+        assert_eq!(sync_scope(&a, &[(a.clone(), vec![])]), Ok(vec![]));
+        // A point the failover does not take (an older one, the estate's) is not synced.
+        let c = "c".repeat(64);
+        let why = sync_scope(&c, &chosen).unwrap_err();
+        assert!(
+            why.starts_with("point cccccccccccc is not what a failover restores now")
+                && why
+                    .contains("point aaaaaaaaaaaa for orders; point bbbbbbbbbbbb for users, chat")
+                && why.contains("skipped"),
+            "{why}"
+        );
+        let why = sync_scope(&c, &[(a.clone(), vec![])]).unwrap_err();
+        assert!(why.contains("(it takes point aaaaaaaaaaaa)"), "{why}");
     }
 
     #[test]

@@ -18,7 +18,7 @@ const B: &str = tests::ACCOUNT_B;
 const LISTENER_A: &str = "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/net/orders-nlb/0123456789abcdef/abcdef0123456789";
 const LISTENER_B: &str = "arn:aws:elasticloadbalancing:us-west-2:222222222222:listener/net/orders-nlb/fedcba9876543210/9876543210fedcba";
 
-fn mapping() -> String {
+pub(crate) fn mapping() -> String {
     format!(
         r#"
 [cognito_user_pools]

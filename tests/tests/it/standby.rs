@@ -390,21 +390,42 @@ async fn an_uninvertible_mapping_fails_a_failback_before_any_write() {
     assert!(writes.is_empty(), "{writes:?}");
 }
 
+/// The alarm going to ALARM, handed to the recovery function: its failover runs into the
+/// standby, succeeds and writes nothing to API Gateway (reads only). Returns the answer.
+async fn failover_into_the_standby_writes_nothing(
+    env: &tests::Env,
+    f: &shared::pipeline::RecoveryFunction,
+) -> serde_json::Value {
+    env.start_recording().await;
+    let out = Box::pin(f.handle(crate::event("alarm-state-change.json", ""), None))
+        .await
+        .unwrap();
+    env.stop_recording().await;
+    assert_eq!(out["jobs"][0]["phase"], "Succeeded", "{out:#}");
+    let writes = api_gateway_writes(env).await;
+    assert!(writes.is_empty(), "the failover wrote: {writes:?}");
+    out
+}
+
+/// A "Standby Sync Requested" event of `point`, as the snapshot function sends it.
+fn sync_event(id: &str, point: &str) -> serde_json::Value {
+    serde_json::json!({"version": "0", "id": id, "detail-type": shared::events::STANDBY_SYNC,
+        "source": "apigw-dr", "account": tests::ACCOUNT_A, "time": "2026-12-03T00:00:00Z",
+        "region": TARGET, "resources": [], "detail": {"point": point}})
+}
+
 /// The deployed path: a "Standby Sync Requested" event makes the recovery function sync the
 /// standby (a standby job), the same point again is skipped, and the alarm's failover into
 /// the standby creates nothing.
 #[tokio::test]
 async fn the_recovery_function_syncs_the_standby_once_per_point_and_fails_over_into_it() {
     use crate::recovery::{config, deployed, jobs, target_apis};
-    use serde_json::json;
     let env = acquire().await;
     let (home, _) = Box::pin(deployed(&env)).await;
     let f = shared::pipeline::RecoveryFunction::new(config(), &home)
         .await
         .unwrap();
-    let sync = json!({"version": "0", "id": "s1", "detail-type": shared::events::STANDBY_SYNC,
-        "source": "apigw-dr", "account": tests::ACCOUNT_A, "time": "2026-12-03T00:00:00Z",
-        "region": "us-west-2", "resources": [], "detail": {"point": "latest"}});
+    let sync = sync_event("s1", "latest");
     let out = Box::pin(f.handle(sync.clone(), None)).await.unwrap();
     assert_eq!(out["jobs"][0]["phase"], "Succeeded", "{out:#}");
     let recorded = jobs(&home).await;
@@ -424,14 +445,7 @@ async fn the_recovery_function_syncs_the_standby_once_per_point_and_fails_over_i
     assert_eq!(jobs(&home).await.len(), 1);
 
     // The alarm's failover goes into the standby: accepted, nothing created.
-    env.start_recording().await;
-    let out = Box::pin(f.handle(crate::event("alarm-state-change.json", ""), None))
-        .await
-        .unwrap();
-    env.stop_recording().await;
-    assert_eq!(out["jobs"][0]["phase"], "Succeeded", "{out:#}");
-    let writes = api_gateway_writes(&env).await;
-    assert!(writes.is_empty(), "the failover wrote: {writes:?}");
+    failover_into_the_standby_writes_nothing(&env, &f).await;
     assert_eq!(target_apis(&env).await.len(), 1);
 }
 
@@ -509,4 +523,111 @@ async fn the_snapshot_function_asks_for_a_sync_of_the_point_it_wrote() {
     assert_eq!(recorded.len(), 1);
     assert_eq!(recorded[0]["request"]["point"], point);
     assert_eq!(recorded[0]["request"]["standby"], true);
+}
+
+/// The sweep's points as the snapshot function takes them, the demo's estate around the REST
+/// API `orders` (a custom domain mapping to it and to the HTTP API `orders-http`): a point of
+/// the estate (with what its mappings need), then one of `orders` alone (with the whole
+/// estate, so a mapping to an API it does not hold). The function's selection is `orders`.
+/// A standby sync restores what the alarm's failover would: the estate's point, which the
+/// failover does not take, is skipped; the sync of the API's point takes `orders` with the
+/// estate it needs (restored whole, the mapping to `orders-http` failed with a 404) and
+/// succeeds; the failover into it makes no API Gateway call but reads.
+#[tokio::test]
+async fn a_standby_sync_of_a_point_of_one_api_holds_what_the_failover_restores() {
+    let env = acquire().await;
+    let home = env.sdk(TARGET, Account::A).await;
+    aws_sdk_eventbridge::Client::new(&home)
+        .create_event_bus()
+        .name("apigw-dr")
+        .send()
+        .await
+        .unwrap();
+    let (dir, store, catalog) = tests::local_store().await;
+    let source = env.sdk(SOURCE, Account::A).await;
+    let e = fixtures::estate(&V1::new(&source), &V2::new(&source), tests::ACCOUNT_A)
+        .await
+        .unwrap();
+    let take = |select: Vec<String>, include: Vec<String>| {
+        let job = shared::pipeline::SnapshotJob {
+            select,
+            label: None,
+            trigger: "schedule".into(),
+            retention_days: 30,
+            include,
+            exclude: vec![],
+        };
+        let (source, store, catalog) = (&source, &store, &catalog);
+        Box::pin(async move {
+            Box::pin(shared::pipeline::snapshot(
+                source,
+                store,
+                catalog,
+                &tests::sealer(store),
+                &job,
+                &quiet,
+            ))
+            .await
+            .unwrap()
+            .report
+            .record
+            .id
+        })
+    };
+    let estate_point = take(vec![], vec!["type:estate".into()]).await;
+    // The API changes, and its own point is the newest.
+    add_resource(&V1::new(&source), "orders", "newer").await;
+    let orders_point = take(vec![e.rest.api_id.clone()], vec![]).await;
+    assert_ne!(estate_point, orders_point);
+
+    let url = format!("file://{}", dir.path().display());
+    let vars = [
+        ("APIGW_DR_STORE", url.clone()),
+        ("APIGW_DR_CATALOG", format!("{url}/catalog")),
+        ("APIGW_DR_EVENT_BUS", "apigw-dr".to_string()),
+        ("APIGW_DR_ALARM_NAME", "orders-api-5xx".to_string()),
+        ("APIGW_DR_RECOVERY_ROLE_ARN", tests::role_arn(Account::B)),
+        ("APIGW_DR_SELECT", "orders".to_string()),
+        ("APIGW_DR_SWITCH_DNS", "false".to_string()),
+        ("APIGW_DR_MAPPING", crate::restore_estate::mapping()),
+    ];
+    let cfg = shared::config::FunctionConfig::from_lookup(|k| {
+        vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone())
+    })
+    .unwrap();
+    let f = shared::pipeline::RecoveryFunction::new(cfg, &home)
+        .await
+        .unwrap();
+    // The estate's point is not what the failover takes for `orders` now: no sync, no job.
+    let out = Box::pin(f.handle(sync_event("s0", &estate_point), None))
+        .await
+        .unwrap();
+    let why = out["skipped"].as_str().unwrap_or_default();
+    assert!(
+        why.contains(&format!(
+            "it takes point {} for orders",
+            shared::model::short(&orders_point)
+        )),
+        "{out:#}"
+    );
+    assert!(catalog.list_jobs().await.unwrap().is_empty());
+
+    let out = Box::pin(f.handle(sync_event("s1", &orders_point), None))
+        .await
+        .unwrap();
+    let job = shared::jobs::find(&catalog, out["jobs"][0]["job"].as_str().unwrap_or("latest"))
+        .await
+        .unwrap();
+    let report = serde_json::to_value(&job.report).unwrap();
+    assert_eq!(job.phase, Phase::Succeeded, "{out:#} {report:#}");
+    assert!(unexplained(&report).is_empty(), "{report:#}");
+    assert!(job.request.standby);
+    assert_eq!(job.request.apis, ["orders"]);
+
+    // The alarm's failover goes into the standby, from the same point: nothing written.
+    let out = failover_into_the_standby_writes_nothing(&env, &f).await;
+    let failover = shared::jobs::find(&catalog, out["jobs"][0]["job"].as_str().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(failover.request.point, orders_point);
 }
