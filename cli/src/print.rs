@@ -328,10 +328,15 @@ pub fn plan(plan: &Plan) {
         let import = path
             .by_import
             .as_ref()
-            .map(|c| format!("; import: {} calls, at least {:.1} s", c.calls, c.seconds))
+            .map(|c| {
+                format!(
+                    "; import: {} calls, at least {:.1} s alone",
+                    c.calls, c.seconds
+                )
+            })
             .unwrap_or_default();
         println!(
-            "  path: {} ({}) [call by call: {} calls, at least {:.1} s{import}]",
+            "  path: {} ({}) [call by call: {} calls, at least {:.1} s alone{import}]",
             path.name(),
             path.why,
             path.by_calls.calls,

@@ -117,6 +117,10 @@ pub async fn plan(
     } else {
         None
     };
+    // Each API's path, over the whole restore: the estate steps before the APIs and the APIs
+    // before it draw on the same buckets.
+    let before = estate.as_ref().map(plan::calls_before).unwrap_or_default();
+    plan::choose_paths(&mut apis, &before);
     let mut plan = Plan {
         point: point_id.to_string(),
         source: source.clone(),

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::difference::{Change, Difference, TAG_SOURCE};
 use super::estate;
 use super::family::{ApiFamily, Parts};
-use super::kind::Kind;
+use super::kind::{Kind, Phase};
 use super::lambda;
 use super::rest::Rest;
 use super::v2::V2;
@@ -74,6 +74,9 @@ pub struct ApiPlan {
     pub(super) replace_id: Option<String>,
     #[serde(skip)]
     pub(super) blocked: BTreeMap<(Kind, String), String>,
+    /// The paths it can take, for the choice over the whole restore ([`choose_paths`]).
+    #[serde(skip)]
+    pub(super) paths: Paths,
 }
 
 /// How one API is restored: its definition imported whole (then what the import does not
@@ -89,20 +92,37 @@ pub struct Path {
     pub by_calls: Cost,
 }
 
-/// Control-plane calls and the shortest time the quotas allow for them.
+/// Control-plane calls and the shortest time the quotas allow for them: alone, and with
+/// what the restore calls before them (the account's buckets are shared).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Cost {
     pub calls: u64,
+    /// The quota floor of these calls alone, from full buckets.
     pub seconds: f64,
+    /// The quota floor of the restore up to and with these calls: the estate steps before the
+    /// APIs, the paths chosen for the APIs before this one, and these calls.
+    #[serde(default)]
+    pub so_far: f64,
 }
 
 impl Cost {
-    fn of(calls: &BTreeMap<&'static str, u64>) -> Cost {
+    /// `calls` after `before`.
+    fn of(calls: &BTreeMap<&'static str, u64>, before: &BTreeMap<&'static str, u64>) -> Cost {
+        let mut all = before.clone();
+        add_all(&mut all, calls);
         Cost {
             calls: calls.values().sum(),
             seconds: super::quota_floor(calls).as_secs_f64(),
+            so_far: super::quota_floor(&all).as_secs_f64(),
         }
+    }
+}
+
+/// Adds the calls of `more` to `into`.
+fn add_all(into: &mut BTreeMap<&'static str, u64>, more: &BTreeMap<&'static str, u64>) {
+    for (op, n) in more {
+        *into.entry(*op).or_insert(0) += n;
     }
 }
 
@@ -173,12 +193,10 @@ impl Plan {
     pub fn calls(&self) -> BTreeMap<&'static str, u64> {
         let mut all = BTreeMap::new();
         for a in &self.apis {
-            for (op, n) in &a.calls {
-                *all.entry(*op).or_insert(0) += n;
-            }
+            add_all(&mut all, &a.calls);
         }
-        for (op, n) in self.estate.iter().flat_map(|e| &e.calls) {
-            *all.entry(*op).or_insert(0) += n;
+        if let Some(e) = &self.estate {
+            add_all(&mut all, &e.calls);
         }
         all.retain(|_, n| *n > 0);
         all
@@ -483,7 +501,9 @@ async fn plan_api<F: ApiFamily>(
     if replace_id.is_some() {
         calls.insert(F::DELETE_API, 1);
     }
-    let (path, calls) = choose_path::<F>(&d.api, current.is_some(), &steps, calls);
+    let paths = paths::<F>(&d.api, current.is_some(), &steps, calls);
+    // Chosen over the whole restore once every API is planned (`choose_paths`).
+    let (path, calls) = choose(&paths, &BTreeMap::new());
     let called = F::functions_called(&d.api);
     let problems = d
         .blocked
@@ -524,42 +544,55 @@ async fn plan_api<F: ApiFamily>(
         }),
         replace_id,
         blocked: d.blocked,
+        paths,
     })
 }
 
-/// The faster of the two paths by the quotas, with its calls: import the definition whole
-/// (one call; the API created first where there is none, so that a lost reply is safe),
-/// then reconcile what the import does not carry; or every step call by call. An API with
-/// nothing to do stays call by call (no call at all).
-fn choose_path<F: ApiFamily>(
+/// The paths one API can take: every step call by call; or its definition imported whole (one
+/// call; the API created first where there is none, so that a lost reply is safe), then
+/// what the import does not carry reconciled call by call.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Paths {
+    by_calls: BTreeMap<&'static str, u64>,
+    /// The import path's calls; none where there is no import path.
+    by_import: Option<BTreeMap<&'static str, u64>>,
+    /// Why there is no import path (nothing to change, no document, too large).
+    why_not: String,
+    /// Stages serve definitions of their own: imported first, then the working copy.
+    serves_own: bool,
+}
+
+/// The paths `desired` can take, with their calls. An API with nothing to do has only call by
+/// call (no call at all).
+fn paths<F: ApiFamily>(
     desired: &F::Api,
     exists: bool,
     steps: &[Difference],
     by_calls: BTreeMap<&'static str, u64>,
-) -> (Path, BTreeMap<&'static str, u64>) {
-    let mut path = Path {
-        by_calls: Cost::of(&by_calls),
-        ..Path::default()
+) -> Paths {
+    let mut paths = Paths {
+        by_calls,
+        ..Paths::default()
     };
     if !steps.iter().any(|s| !s.is_duplicate()) {
-        path.why = "nothing to change".into();
-        return (path, by_calls);
+        paths.why_not = "nothing to change".into();
+        return paths;
     }
     let doc = match F::document(desired) {
         Ok(doc) => doc,
         Err(why) => {
-            path.why = why;
-            return (path, by_calls);
+            paths.why_not = why;
+            return paths;
         }
     };
     let size = crate::openapi::size(&doc);
     if size > crate::openapi::LIMIT {
-        path.why = format!(
+        paths.why_not = format!(
             "its definition is {:.1} MB, over the {} MB one import takes",
             size as f64 / 1e6,
             crate::openapi::LIMIT / 1_000_000
         );
-        return (path, by_calls);
+        return paths;
     }
     let imported = F::imported(desired);
     // Stages that serve definitions of their own get them first, whichever the path.
@@ -568,7 +601,7 @@ fn choose_path<F: ApiFamily>(
         .filter(|s| s.kind == Kind::ServedDefinition)
         .cloned()
         .collect();
-    let serves_own = !reconcile.is_empty();
+    paths.serves_own = !reconcile.is_empty();
     reconcile.extend(F::compare(desired, Some(&imported)));
     let mut by_import = F::calls(&reconcile, desired, exists);
     *by_import.entry(F::IMPORT_OP).or_insert(0) += 1;
@@ -577,33 +610,110 @@ fn choose_path<F: ApiFamily>(
     if !exists {
         *by_import.entry(F::CREATE_API).or_insert(0) += 1;
     }
-    if let Some(n) = by_calls.get(F::DELETE_API) {
+    if let Some(n) = paths.by_calls.get(F::DELETE_API) {
         by_import.insert(F::DELETE_API, *n);
     }
-    let cost = Cost::of(&by_import);
-    // By the quota floor: where the burst makes both as fast, call by call, which keeps
-    // every setting without a reconcile.
-    // After an import of what stages served, the target's working copy is that definition:
-    // one import of the working copy restores it, whatever the steps planned against it.
-    path.import = cost.seconds < path.by_calls.seconds || serves_own;
-    path.why = if serves_own {
+    paths.by_import = Some(by_import);
+    paths
+}
+
+/// Chooses each API's path over the whole restore, in plan order. All of a restore's calls
+/// draw on the account's shared buckets, so each API is weighed after `before` (the calls of
+/// the estate steps before the APIs) and the calls of the paths chosen for the APIs before
+/// it: the path whose quota floor of the restore so far is lower; on a tie, the one with
+/// fewer calls (less to throttle or retry, and burst left for the APIs after it).
+pub(super) fn choose_paths(apis: &mut [ApiPlan], before: &BTreeMap<&'static str, u64>) {
+    let mut so_far = before.clone();
+    for a in apis {
+        let (path, calls) = choose(&a.paths, &so_far);
+        add_all(&mut so_far, &calls);
+        a.path = path;
+        a.calls = calls;
+    }
+}
+
+/// The calls of the estate steps that come before the APIs (VPC links, client certificates,
+/// API keys).
+pub(super) fn calls_before(e: &estate::EstatePlan) -> BTreeMap<&'static str, u64> {
+    let mut calls = BTreeMap::new();
+    for d in e
+        .steps
+        .iter()
+        .filter(|d| d.kind.phase() == Phase::BeforeApis)
+    {
+        estate::step_calls(d, &e.desired, &mut calls);
+    }
+    calls
+}
+
+/// One API's path after the calls `so_far`, with its calls (see [`choose_paths`]).
+fn choose(
+    paths: &Paths,
+    so_far: &BTreeMap<&'static str, u64>,
+) -> (Path, BTreeMap<&'static str, u64>) {
+    let mut path = Path {
+        by_calls: Cost::of(&paths.by_calls, so_far),
+        ..Path::default()
+    };
+    let Some(by_import) = &paths.by_import else {
+        path.why.clone_from(&paths.why_not);
+        return (path, paths.by_calls.clone());
+    };
+    let cost = Cost::of(by_import, so_far);
+    let calls = &path.by_calls;
+    // Floors within a millisecond are a tie.
+    let tie = (cost.so_far - calls.so_far).abs() < 1e-3;
+    path.import = paths.serves_own
+        || (!tie && cost.so_far < calls.so_far)
+        || (tie && cost.calls < calls.calls);
+    let (chosen, other) = if path.import {
+        (&cost, calls)
+    } else {
+        (calls, &cost)
+    };
+    let restore = |c: &Cost| format!("the restore so far at least {:.1} s", c.so_far);
+    let other_by = if path.import {
+        "call by call"
+    } else {
+        "by import"
+    };
+    path.why = if paths.serves_own {
+        // After an import of what stages served, the target's working copy is that
+        // definition: one import of the working copy restores it, whatever the steps
+        // planned against it.
         format!(
-            "stages serve definitions of their own, imported first; then the working copy is imported: {} calls, at least {:.1} s",
-            cost.calls, cost.seconds
+            "stages serve definitions of their own, imported first; then the working copy is imported: {} calls, {}",
+            cost.calls,
+            restore(&cost)
         )
-    } else if path.import {
+    } else if !tie {
         format!(
-            "{} calls, at least {:.1} s, instead of {} calls, at least {:.1} s",
-            cost.calls, cost.seconds, path.by_calls.calls, path.by_calls.seconds
+            "{} calls, {}, against {:.1} s {other_by} ({} calls)",
+            chosen.calls,
+            restore(chosen),
+            other.so_far,
+            other.calls,
+        )
+    } else if chosen.calls < other.calls {
+        format!(
+            "{} calls against {} {other_by}, {} either way: the tie goes to fewer calls",
+            chosen.calls,
+            other.calls,
+            restore(chosen),
         )
     } else {
         format!(
-            "{} calls, at least {:.1} s: no slower than an import and its reconcile ({} calls, at least {:.1} s)",
-            path.by_calls.calls, path.by_calls.seconds, cost.calls, cost.seconds
+            "{} calls and {} either way: the tie goes to call by call, which keeps every setting without a reconcile",
+            chosen.calls,
+            restore(chosen),
         )
     };
     path.by_import = Some(cost);
-    let calls = if path.import { by_import } else { by_calls };
+    let calls = if path.import {
+        by_import.clone()
+    } else {
+        paths.by_calls.clone()
+    };
     (path, calls)
 }
 
@@ -754,7 +864,10 @@ mod tests {
         steps.extend(Rest::compare(&d.api, None));
         assert_eq!(steps[0].kind, Kind::ServedDefinition);
         let calls = Rest::calls(&steps, &d.api, false);
-        let (path, calls) = choose_path::<Rest>(&d.api, false, &steps, calls);
+        let (path, calls) = choose(
+            &paths::<Rest>(&d.api, false, &steps, calls),
+            &BTreeMap::new(),
+        );
         assert!(path.import, "{}", path.why);
         assert!(
             path.why
@@ -762,6 +875,158 @@ mod tests {
         );
         // prod's definition, then the working copy.
         assert_eq!(calls["PutRestApi"], 2, "{calls:?}");
+    }
+
+    fn calls(ops: &[(&'static str, u64)]) -> BTreeMap<&'static str, u64> {
+        ops.iter().copied().collect()
+    }
+
+    /// An API whose paths are `by_calls` and `by_import`.
+    fn planned(by_calls: &[(&'static str, u64)], by_import: &[(&'static str, u64)]) -> ApiPlan {
+        ApiPlan {
+            protocol: "REST".into(),
+            name: "orders".into(),
+            source_id: "a1".into(),
+            target_id: None,
+            action: "create",
+            steps: vec![],
+            rewrites: vec![],
+            problems: vec![],
+            notes: vec![],
+            calls: BTreeMap::new(),
+            functions: vec![],
+            missing_functions: vec![],
+            path: Path::default(),
+            body: Body::Rest(Parts {
+                desired: Default::default(),
+                source_api: Default::default(),
+                current: None,
+            }),
+            replace_id: None,
+            blocked: BTreeMap::new(),
+            paths: Paths {
+                by_calls: calls(by_calls),
+                by_import: Some(calls(by_import)),
+                ..Paths::default()
+            },
+        }
+    }
+
+    /// A small new REST API: 37 calls call by call, 11 by import; alone, both within the burst.
+    fn small_new() -> ApiPlan {
+        planned(
+            &[
+                ("CreateRestApi", 1),
+                ("PutMethod", 30),
+                ("CreateStage", 5),
+                ("CreateDeployment", 1),
+            ],
+            &[
+                ("CreateRestApi", 1),
+                ("PutRestApi", 1),
+                ("PutMethod", 3),
+                ("CreateStage", 5),
+                ("CreateDeployment", 1),
+            ],
+        )
+    }
+
+    #[test]
+    fn small_apis_that_tie_on_the_floor_are_imported_for_their_fewer_calls() {
+        let mut apis = vec![small_new()];
+        choose_paths(&mut apis, &BTreeMap::new());
+        let p = &apis[0].path;
+        assert!(p.import, "{}", p.why);
+        assert_eq!((p.by_calls.so_far, p.by_calls.calls), (0.0, 37));
+        let i = p.by_import.as_ref().unwrap();
+        assert_eq!((i.so_far, i.calls), (0.0, 11));
+        assert_eq!(
+            p.why,
+            "11 calls against 37 call by call, the restore so far at least 0.0 s either way: the tie goes to fewer calls"
+        );
+        assert_eq!(apis[0].calls["PutRestApi"], 1);
+        // The same calls either way: call by call, which keeps every setting.
+        let mut same = vec![planned(
+            &[("PutMethod", 2)],
+            &[("PutRestApi", 1), ("PutMethod", 1)],
+        )];
+        choose_paths(&mut same, &BTreeMap::new());
+        assert!(!same[0].path.import, "{}", same[0].path.why);
+        assert!(same[0].path.why.ends_with(
+            "the tie goes to call by call, which keeps every setting without a reconcile"
+        ));
+    }
+
+    #[test]
+    fn each_api_is_weighed_after_the_estate_and_the_apis_before_it() {
+        // The estate's 40 calls before the APIs take the account's whole burst: what ties
+        // alone is now 3.7 s call by call against 1.1 s by import, decided by the floor.
+        let before = calls(&[("CreateApiKey", 5), ("CreateUsagePlanKey", 35)]);
+        let mut apis = vec![small_new()];
+        choose_paths(&mut apis, &before);
+        let p = &apis[0].path;
+        assert!(p.import, "{}", p.why);
+        assert_eq!(p.by_calls.seconds, 0.0, "alone, within the burst");
+        assert!((p.by_calls.so_far - 3.7).abs() < 1e-9, "{p:?}");
+        assert!(
+            (p.by_import.as_ref().unwrap().so_far - 1.1).abs() < 1e-9,
+            "{p:?}"
+        );
+        assert_eq!(
+            p.why,
+            "11 calls, the restore so far at least 1.1 s, against 3.7 s call by call (37 calls)"
+        );
+        // Two existing APIs, each a tie alone: the first is imported (fewer calls), so the
+        // second import would wait a second for PutRestApi's bucket: the second goes call by
+        // call.
+        let update = || {
+            let mut a = planned(&[("PutMethod", 4)], &[("PutRestApi", 1), ("PutMethod", 1)]);
+            a.action = "update";
+            a
+        };
+        let mut apis = vec![update(), update()];
+        choose_paths(&mut apis, &BTreeMap::new());
+        assert!(apis[0].path.import, "{}", apis[0].path.why);
+        assert!(!apis[1].path.import, "{}", apis[1].path.why);
+        assert_eq!(
+            apis[1].path.why,
+            "4 calls, the restore so far at least 0.0 s, against 1.0 s by import (2 calls)"
+        );
+        assert_eq!(apis[1].calls, calls(&[("PutMethod", 4)]));
+    }
+
+    #[test]
+    fn an_api_without_an_import_or_serving_its_own_keeps_its_path() {
+        let mut none = small_new();
+        none.paths.by_import = None;
+        none.paths.why_not = "WebSocket APIs have no import in API Gateway".into();
+        // Serving definitions of its own, slower by import and still imported.
+        let mut own = planned(
+            &[("PutMethod", 1)],
+            &[("PutRestApi", 3), ("CreateDeployment", 3)],
+        );
+        own.paths.serves_own = true;
+        let mut apis = vec![none, own];
+        choose_paths(&mut apis, &BTreeMap::new());
+        assert!(!apis[0].path.import);
+        assert_eq!(
+            apis[0].path.why,
+            "WebSocket APIs have no import in API Gateway"
+        );
+        assert!(apis[0].path.by_import.is_none());
+        assert_eq!(apis[0].calls["PutMethod"], 30);
+        assert!(apis[1].path.import, "{}", apis[1].path.why);
+        assert!(
+            apis[1]
+                .path
+                .why
+                .starts_with("stages serve definitions of their own"),
+            "{}",
+            apis[1].path.why
+        );
+        // What the first API's calls took counts against the second.
+        let i = apis[1].path.by_import.as_ref().unwrap();
+        assert!(i.so_far > i.seconds, "{i:?}");
     }
 
     #[test]

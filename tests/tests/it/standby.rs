@@ -14,7 +14,8 @@ use crate::restore_estate::{TARGET, request, unexplained};
 
 const SOURCE: &str = "us-east-1";
 
-/// The id of the REST API named `name` and of its root resource.
+/// The id of the REST API named `name` and of its root resource, found by its path: moto's
+/// PutRestApi overwrite makes a new root and keeps reporting the old `rootResourceId`.
 async fn rest_api(v1: &V1, name: &str) -> (String, String) {
     let apis = v1.get_rest_apis().send().await.unwrap();
     let api = apis
@@ -22,10 +23,22 @@ async fn rest_api(v1: &V1, name: &str) -> (String, String) {
         .iter()
         .find(|a| a.name() == Some(name))
         .unwrap_or_else(|| panic!("no REST API {name}"));
-    (
-        api.id().unwrap().to_string(),
-        api.root_resource_id().unwrap().to_string(),
-    )
+    let id = api.id().unwrap().to_string();
+    let resources = v1
+        .get_resources()
+        .rest_api_id(&id)
+        .limit(500)
+        .send()
+        .await
+        .unwrap();
+    let root = resources
+        .items()
+        .iter()
+        .find(|r| r.path() == Some("/"))
+        .and_then(|r| r.id())
+        .unwrap_or_else(|| panic!("REST API {name} has no root resource"))
+        .to_string();
+    (id, root)
 }
 
 /// Adds the resource `/{part}` to the REST API named `name`.
