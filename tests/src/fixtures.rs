@@ -824,8 +824,8 @@ pub async fn http_api(
     account: &str,
 ) -> Result<HttpApi> {
     use aws_sdk_apigatewayv2::types::{
-        AccessLogSettings, AuthorizationType, AuthorizerType, ConnectionType, Cors,
-        IntegrationType, JwtConfiguration, ProtocolType, RouteSettings,
+        AccessLogSettings, AuthorizationType, AuthorizerType, Cors, IntegrationType,
+        JwtConfiguration, ProtocolType, RouteSettings,
     };
     let region = v2_region(client)?;
     let api = client
@@ -872,10 +872,6 @@ pub async fn http_api(
         .authorizer_id()
         .context("no authorizer id")?
         .to_string();
-    // It says its connection type (AWS reports INTERNET for one anyway) and has a
-    // description: moto's import gives every integration a description of its own, which
-    // the reconcile's UpdateIntegration replaces but cannot take away (an update leaves out
-    // what it is not given), so without one an imported copy never verifies against moto.
     let lambda = client
         .create_integration()
         .api_id(&api_id)
@@ -884,8 +880,6 @@ pub async fn http_api(
         .integration_method("POST")
         .payload_format_version("2.0")
         .timeout_in_millis(10000)
-        .connection_type(ConnectionType::Internet)
-        .description("the orders function")
         .send()
         .await
         .context("CreateIntegration (AWS_PROXY)")?;

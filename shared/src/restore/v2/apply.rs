@@ -606,7 +606,10 @@ impl<'a> ApplierV2<'a> {
                 key,
                 held,
                 ("UpdateIntegration", |c, api, id| {
+                    // An update leaves out what it is not given: a description the point
+                    // lacks is cleared by sending it empty.
                     integration_fields!(c.update_integration().api_id(api).integration_id(id), i)
+                        .set_description(Some(i.description.clone().unwrap_or_default()))
                         .send()
                 }),
                 (

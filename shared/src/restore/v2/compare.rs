@@ -84,6 +84,15 @@ pub fn items(api: &ApiSnapshot) -> Vec<Item> {
     out.extend(api.integrations.iter().map(|i| {
         let mut v = comparable(i);
         strip_nested(&mut v, "integrationResponses", "integrationResponseId");
+        // INTERNET is what an integration without a connection type has, and an empty
+        // description is none (an update clears one by sending it empty).
+        if let Value::Object(m) = &mut v {
+            m.entry("connectionType")
+                .or_insert_with(|| "INTERNET".into());
+            if m.get("description").is_some_and(|d| d == "") {
+                m.remove("description");
+            }
+        }
         let key = keys
             .get(&i.integration_id)
             .cloned()
