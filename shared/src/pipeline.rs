@@ -30,6 +30,35 @@ pub struct SnapshotJob {
     pub exclude: Vec<String>,
 }
 
+impl SnapshotJob {
+    /// The job a snapshot request asks for, as the snapshot function takes it: the APIs it
+    /// names, each with the whole estate; or, for the estate's request ([`crate::events::ESTATE`]),
+    /// the estate and by closure the APIs and stages its mappings and usage plans need.
+    pub fn for_request(req: &SnapshotRequest, retention_days: i64) -> SnapshotJob {
+        let estate = req.apis == [crate::events::ESTATE];
+        SnapshotJob {
+            select: if estate { vec![] } else { req.apis.clone() },
+            label: None,
+            trigger: req.trigger.clone(),
+            retention_days,
+            include: if estate {
+                vec!["type:estate".into()]
+            } else {
+                vec![]
+            },
+            exclude: vec![],
+        }
+    }
+
+    /// Whether the job takes the source's whole estate (no selection, or exactly the estate):
+    /// its point then lists every API the source held ([`crate::records::Census`]).
+    fn takes_whole_estate(&self) -> bool {
+        self.select.is_empty()
+            && self.exclude.is_empty()
+            && (self.include.is_empty() || self.include == ["type:estate"])
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct SnapshotOutcome {
     pub report: WriteReport,
@@ -64,6 +93,8 @@ pub async fn snapshot(
     store.check().await?;
     catalog.check().await?;
     let who = crate::awsconf::whoami(source).await?;
+    // Before any listing: an API the census lacks was gone by then.
+    let began = crate::time::now_ms();
     progress(format!(
         "capturing APIs of account {} in {}",
         who.account, who.region
@@ -157,6 +188,17 @@ pub async fn snapshot(
         estate,
         gaps,
     };
+    let census = job.takes_whole_estate().then(|| {
+        let mut apis: Vec<String> = snap
+            .rest_apis
+            .iter()
+            .map(|a| a.api.name.clone())
+            .chain(snap.apis_v2.iter().map(|a| a.api.name.clone()))
+            .collect();
+        apis.sort();
+        apis.dedup();
+        crate::records::Census { at: began, apis }
+    });
     let mut closure = vec![];
     if let Some((include, exclude)) = &selectors {
         let (part, chosen) = crate::select::take(&snap, include, exclude)?;
@@ -173,6 +215,7 @@ pub async fn snapshot(
         trigger: job.trigger.clone(),
         retention_days: job.retention_days,
         closure,
+        census,
     };
     let report = point::write(store, catalog, &snap, &opts, progress).await?;
     Ok(SnapshotOutcome {
@@ -448,18 +491,7 @@ impl SnapshotFunction {
         let req = crate::events::parse_snapshot_request(&event)?;
         // The estate's point: the estate, and by closure what its mappings and plans need.
         let estate = req.apis == [crate::events::ESTATE];
-        let job = SnapshotJob {
-            select: if estate { vec![] } else { req.apis.clone() },
-            label: None,
-            trigger: req.trigger.clone(),
-            retention_days: self.cfg.retention_days,
-            include: if estate {
-                vec!["type:estate".into()]
-            } else {
-                vec![]
-            },
-            exclude: vec![],
-        };
+        let job = SnapshotJob::for_request(&req, self.cfg.retention_days);
         let log = |line: String| tracing::info!("{line}");
         match snapshot(
             &self.source,
@@ -903,52 +935,22 @@ impl RecoveryFunction {
         .await
     }
 
-    /// The good point for each selected API (`apis`, else the configured selection, else
-    /// every API of the chosen point), grouped by point: the newest complete one among the
-    /// newest few, else the newest ([`crate::point::choose_for_failover`], which says why).
+    /// What a failover restores ([`crate::point::choose_failover`], each decision logged): the
+    /// good point for each selected API (`apis`, else the configured selection), grouped by
+    /// point; with no selection, the whole source: the estate's point first, whole, then each
+    /// API still there from its newest good point. Jobs run in this order.
     async fn points_for(&self, apis: &[String]) -> Result<Vec<(String, Vec<String>)>> {
         let records = self.catalog.list().await?;
-        let good: Vec<&crate::records::PointRecord> = records
-            .iter()
-            .filter(|r| r.status == crate::records::PointStatus::Available)
-            .collect();
-        let selection: Vec<String> = if !apis.is_empty() {
-            apis.to_vec()
+        let selection: &[String] = if apis.is_empty() {
+            &self.cfg.select
         } else {
-            self.cfg.select.clone()
+            apis
         };
-        let choose = |of: Option<&str>, among: &[&crate::records::PointRecord]| {
-            let (rec, why) = crate::point::choose_for_failover(among)?;
-            tracing::info!(point = %rec.id, api = of.unwrap_or("(all)"), "failover takes {why}");
-            Some(rec.id.clone())
-        };
-        if selection.is_empty() {
-            let latest = choose(None, &good).ok_or_else(|| {
-                Error::NotFound(format!(
-                    "the catalog {} has no good recovery point to restore",
-                    self.catalog.url()
-                ))
-            })?;
-            return Ok(vec![(latest, vec![])]);
+        let chosen = crate::point::choose_failover(&records, selection, &self.catalog.url())?;
+        for note in &chosen.notes {
+            tracing::info!("{note}");
         }
-        let mut by_point: Vec<(String, Vec<String>)> = vec![];
-        for name in &selection {
-            let holding: Vec<&crate::records::PointRecord> = good
-                .iter()
-                .copied()
-                .filter(|r| r.apis.contains(name))
-                .collect();
-            let rec = choose(Some(name), &holding).ok_or_else(|| {
-                Error::NotFound(format!(
-                    "no good recovery point holds the REST API '{name}'"
-                ))
-            })?;
-            match by_point.iter_mut().find(|(p, _)| *p == rec) {
-                Some((_, names)) => names.push(name.clone()),
-                None => by_point.push((rec, vec![name.clone()])),
-            }
-        }
-        Ok(by_point)
+        Ok(chosen.jobs)
     }
 }
 

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use crate::canonical::{self, is_hash, sha256_hex};
 use crate::catalog::Catalog;
 use crate::model::{Entry, Snapshot, Source};
-use crate::records::{PointRecord, PointStatus};
+use crate::records::{Census, PointRecord, PointStatus};
 use crate::store::Store;
 use crate::{Error, Result};
 
@@ -50,6 +50,8 @@ pub struct WriteOptions {
     pub retention_days: i64,
     /// What a selection brought in by closure, and why (see crate::select).
     pub closure: Vec<String>,
+    /// For a point of the whole estate: every API the source held when the capture began.
+    pub census: Option<Census>,
 }
 
 #[derive(Debug, Clone)]
@@ -184,6 +186,7 @@ pub async fn write(
         bytes: manifest.entries.iter().map(|e| e.size).sum(),
         closure: opts.closure.clone(),
         gaps: snap.gaps.clone(),
+        census: opts.census.clone(),
     };
     // Atomic: snapshots of the same source at the same moment each add their label and
     // extend the expiry; none undoes another's.
@@ -224,9 +227,16 @@ fn merge(mut rec: PointRecord, fresh: &PointRecord, repaired: bool) -> PointReco
     if rec.closure.is_empty() {
         rec.closure.clone_from(&fresh.closure);
     }
-    // Gaps belong to a capture: the newest one says what this content lacks now.
+    // Gaps belong to a capture: the newest one says what this content lacks now; so does the
+    // census (a capture of the whole estate taken again lists the APIs anew).
     if fresh.confirmed >= rec.confirmed {
         rec.gaps.clone_from(&fresh.gaps);
+        if fresh.census.is_some() {
+            rec.census.clone_from(&fresh.census);
+        }
+    }
+    if rec.census.is_none() {
+        rec.census.clone_from(&fresh.census);
     }
     rec
 }
@@ -340,6 +350,168 @@ pub fn choose_for_failover<'a>(
                 lacks(newest)
             ),
         )),
+    }
+}
+
+/// What automatic failover restores, in the order its jobs run: per point, the names of the
+/// APIs it takes from that point (empty: the point whole); and one line per decision (what each
+/// API is taken from and why, what is left out and why), for the log.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FailoverChoice {
+    pub jobs: Vec<(String, Vec<String>)>,
+    pub notes: Vec<String>,
+}
+
+/// The points automatic failover restores, from `records` (the catalog's, newest first, as
+/// [`Catalog::list`] gives them; `catalog` names it in errors).
+///
+/// With a `selection` (API names): each API from its newest good point
+/// ([`choose_for_failover`] among the points that hold it), grouped by point.
+///
+/// Without one, the whole source as the catalog knows it (the source of the newest good
+/// point). The newest point of its estate (a point with a [`Census`]) says which APIs the source
+/// held when that capture began; an API neither listed there nor held by a point confirmed
+/// since was gone, and is left out. Every other API is taken from its newest good point,
+/// grouped as with a selection; the estate from the estate's point ([`choose_for_failover`]
+/// among the estate's points), whole: the estate, and the APIs its mappings and usage plans
+/// name as of that capture. That job runs first, so that a mapping never waits for an API
+/// another job makes; each later job updates in place (by source tag) the APIs it takes, the
+/// newest copy (an API changed since the estate's point is taken from its newer point, after).
+/// Later jobs run oldest point first, so an estate item several of them bring (a domain) ends
+/// in its newest copy. Without any `schedule` point (CLI snapshots only), or without a census
+/// (points recorded before it was kept), the newest point whole, as before.
+pub fn choose_failover(
+    records: &[PointRecord],
+    selection: &[String],
+    catalog: &str,
+) -> Result<FailoverChoice> {
+    let good: Vec<&PointRecord> = records
+        .iter()
+        .filter(|r| r.status == PointStatus::Available)
+        .collect();
+    let mut out = FailoverChoice::default();
+    if !selection.is_empty() {
+        out.jobs = by_point(selection, &good, &mut out.notes)?;
+        return Ok(out);
+    }
+    let none = || {
+        Error::NotFound(format!(
+            "the catalog {catalog} has no good recovery point to restore"
+        ))
+    };
+    let newest = *good.first().ok_or_else(none)?;
+    let of_source: Vec<&PointRecord> = good
+        .iter()
+        .copied()
+        .filter(|r| r.source == newest.source)
+        .collect();
+    let estates: Vec<&PointRecord> = of_source
+        .iter()
+        .copied()
+        .filter(|r| r.census.is_some())
+        .collect();
+    let swept = of_source.iter().any(|r| r.trigger == "schedule");
+    let (true, Some(census), Some((estate, why))) = (
+        swept,
+        estates.first().and_then(|r| r.census.as_ref()),
+        choose_for_failover(&estates),
+    ) else {
+        if swept {
+            out.notes.push(
+                "(all): no point of the estate lists the APIs the source held (recorded before \
+                 the census was kept): the newest point is taken whole"
+                    .into(),
+            );
+        }
+        let (rec, why) = choose_for_failover(&good).ok_or_else(none)?;
+        out.notes.push(format!("(all): failover takes {why}"));
+        out.jobs.push((rec.id.clone(), vec![]));
+        return Ok(out);
+    };
+    out.notes.push(format!(
+        "(estate): failover takes {why}, whole and first (the estate, and the APIs its \
+         mappings and usage plans name: {})",
+        list_or_none(&estate.apis)
+    ));
+    let mut names: Vec<&String> = of_source.iter().flat_map(|r| &r.apis).collect();
+    names.extend(&census.apis);
+    names.sort();
+    names.dedup();
+    let mut present = vec![];
+    for name in names {
+        let Some(holder) = of_source.iter().find(|r| r.apis.contains(name)) else {
+            out.notes.push(format!(
+                "{name}: not restored: the source held it at {}, but no good point holds it \
+                 (its captures failed: `apigw-dr snapshot --select {name}` takes one)",
+                crate::time::rfc3339(census.at)
+            ));
+            continue;
+        };
+        if census.apis.contains(name) || holder.confirmed >= census.at {
+            present.push(name.clone());
+            continue;
+        }
+        let also = if estate.apis.contains(name) {
+            format!(", though point {} restores it", short(&estate.id))
+        } else {
+            String::new()
+        };
+        out.notes.push(format!(
+            "{name}: left out{also}: the source no longer held it when the capture of its estate \
+             began ({}); its newest point {} was last confirmed {}",
+            crate::time::rfc3339(census.at),
+            short(&holder.id),
+            crate::time::rfc3339(holder.confirmed)
+        ));
+    }
+    let mut jobs = by_point(&present, &of_source, &mut out.notes)?;
+    jobs.retain(|(p, _)| *p != estate.id);
+    let age = |id: &str| {
+        of_source
+            .iter()
+            .find(|r| r.id == id)
+            .map(|r| (r.confirmed, r.created))
+    };
+    jobs.sort_by_key(|(p, _)| age(p));
+    out.jobs = std::iter::once((estate.id.clone(), vec![]))
+        .chain(jobs)
+        .collect();
+    Ok(out)
+}
+
+/// Each of `names` from its newest good point among `among` ([`choose_for_failover`] among the
+/// points that hold it), grouped by point in the order the names first take them.
+fn by_point(
+    names: &[String],
+    among: &[&PointRecord],
+    notes: &mut Vec<String>,
+) -> Result<Vec<(String, Vec<String>)>> {
+    let mut out: Vec<(String, Vec<String>)> = vec![];
+    for name in names {
+        let holding: Vec<&PointRecord> = among
+            .iter()
+            .copied()
+            .filter(|r| r.apis.contains(name))
+            .collect();
+        let (rec, why) = choose_for_failover(&holding).ok_or_else(|| {
+            Error::NotFound(format!(
+                "no good recovery point holds the REST API '{name}'"
+            ))
+        })?;
+        notes.push(format!("{name}: failover takes {why}"));
+        match out.iter_mut().find(|(p, _)| *p == rec.id) {
+            Some((_, names)) => names.push(name.clone()),
+            None => out.push((rec.id.clone(), vec![name.clone()])),
+        }
+    }
+    Ok(out)
+}
+
+fn list_or_none(names: &[String]) -> String {
+    if names.is_empty() {
+        "none".into()
+    } else {
+        names.join(", ")
     }
 }
 
@@ -561,6 +733,7 @@ mod tests {
             bytes: 0,
             closure: vec![],
             gaps: vec![],
+            census: None,
         }
     }
 
@@ -611,6 +784,7 @@ mod tests {
                     )
                 })
                 .collect(),
+            census: None,
         }
     }
 
@@ -644,6 +818,7 @@ mod tests {
             trigger: "test".into(),
             retention_days: 1,
             closure: vec![],
+            census: None,
         };
         let first = write(&store, &catalog, &snap, &opts, &|_| {})
             .await
@@ -704,6 +879,194 @@ mod tests {
         .unwrap();
         assert_eq!(id, "a");
         assert!(why.contains("none of the last 3 is complete"), "{why}");
+    }
+
+    /// A point of the source `eu-west-1` holding `apis`, taken by `trigger` at `created`, last
+    /// found unchanged at `confirmed`; `census`: a point of the whole estate, begun at that time.
+    fn taken(
+        id: &str,
+        trigger: &str,
+        apis: &[&str],
+        (created, confirmed): (i64, i64),
+        census: Option<(i64, &[&str])>,
+    ) -> PointRecord {
+        let mut r = gapped(id, 0);
+        r.trigger = trigger.into();
+        r.apis = apis.iter().map(|a| a.to_string()).collect();
+        (r.created, r.confirmed) = (created, confirmed);
+        r.census = census.map(|(at, apis)| Census {
+            at,
+            apis: apis.iter().map(|a| a.to_string()).collect(),
+        });
+        r
+    }
+
+    /// The catalog's order: newest first.
+    fn newest_first(mut rs: Vec<PointRecord>) -> Vec<PointRecord> {
+        rs.sort_by_key(|r| std::cmp::Reverse((r.confirmed, r.created)));
+        rs
+    }
+
+    fn jobs_of(c: &FailoverChoice) -> Vec<(String, Vec<String>)> {
+        c.jobs
+            .iter()
+            .map(|(p, apis)| (p[..1].to_string(), apis.clone()))
+            .collect()
+    }
+
+    fn job(p: &str, apis: &[&str]) -> (String, Vec<String>) {
+        (p.into(), apis.iter().map(|a| a.to_string()).collect())
+    }
+
+    /// The deployed shape: two sweeps (one point per API and one of the estate, which maps
+    /// `orders`, `users` and `orders-http`), `legacy` deleted between them, then a change point
+    /// of `orders` and a new API `new`. Unchanged captures kept their points and moved their
+    /// confirmed time.
+    fn swept() -> Vec<PointRecord> {
+        let mapped: &[&str] = &["orders", "orders-http", "users"];
+        newest_first(vec![
+            // Sweep 1 began at 100, sweep 2 at 200.
+            taken("o", "schedule", &["orders"], (110, 210), None),
+            taken("u", "schedule", &["users"], (115, 215), None),
+            taken("h", "schedule", &["orders-http"], (120, 220), None),
+            taken("c", "schedule", &["chat"], (112, 212), None),
+            taken("l", "schedule", &["legacy"], (125, 125), None),
+            taken(
+                "e",
+                "schedule",
+                mapped,
+                (130, 230),
+                Some((200, &["chat", "orders", "orders-http", "users"])),
+            ),
+            taken("x", "change:PutMethod", &["orders"], (300, 300), None),
+            taken("n", "change:CreateRestApi", &["new"], (250, 250), None),
+        ])
+    }
+
+    #[test]
+    fn failover_without_a_selection_restores_the_whole_source_the_estate_first() {
+        let c = choose_failover(&swept(), &[], "cat").unwrap();
+        // The estate's point whole (with `users` and `orders-http`, unchanged since), then the
+        // others oldest first: `chat` (unmapped), `new` (made since), `orders` (changed since).
+        assert_eq!(
+            jobs_of(&c),
+            [
+                job("e", &[]),
+                job("c", &["chat"]),
+                job("n", &["new"]),
+                job("x", &["orders"])
+            ],
+            "{:#?}",
+            c.notes
+        );
+        let notes = c.notes.join("\n");
+        assert!(
+            notes.contains("legacy: left out: the source no longer held it")
+                && notes.contains("its newest point llllllllllll was last confirmed"),
+            "{notes}"
+        );
+        assert!(
+            notes.contains("(estate): failover takes point eeeeeeeeeeee")
+                && notes.contains("orders, orders-http, users"),
+            "{notes}"
+        );
+
+        // Per API, the newest complete point among the last 3: the change point of `orders`
+        // lacks something, so `orders` comes from the estate's point, and no job of its own.
+        let mut rs = swept();
+        rs.iter_mut().find(|r| r.id.starts_with('x')).unwrap().gaps = gapped("x", 1).gaps;
+        let c = choose_failover(&rs, &[], "cat").unwrap();
+        assert_eq!(
+            jobs_of(&c),
+            [job("e", &[]), job("c", &["chat"]), job("n", &["new"])]
+        );
+
+        // An API the census lists but no point holds is named, not invented.
+        let mut rs = swept();
+        rs.retain(|r| !r.id.starts_with('c'));
+        let c = choose_failover(&rs, &[], "cat").unwrap();
+        assert!(
+            c.notes
+                .iter()
+                .any(|n| n.starts_with("chat: not restored") && n.contains("no good point")),
+            "{:#?}",
+            c.notes
+        );
+        assert!(
+            c.jobs
+                .iter()
+                .all(|(_, apis)| !apis.contains(&"chat".into()))
+        );
+    }
+
+    #[test]
+    fn failover_keeps_the_newest_point_whole_without_a_sweep_or_a_census() {
+        // CLI snapshots only: the newest point whole, as before (a whole-source point holds
+        // everything), though a census is there.
+        let mut rs = swept();
+        for r in &mut rs {
+            r.trigger = "cli".into();
+        }
+        let c = choose_failover(&rs, &[], "cat").unwrap();
+        assert_eq!(jobs_of(&c), [job("x", &[])]);
+        // Points recorded before the census: the newest whole, and why.
+        let mut rs = swept();
+        for r in &mut rs {
+            r.census = None;
+        }
+        let c = choose_failover(&rs, &[], "cat").unwrap();
+        assert_eq!(jobs_of(&c), [job("x", &[])]);
+        assert!(
+            c.notes[0].contains("no point of the estate lists"),
+            "{:?}",
+            c.notes
+        );
+        // Nothing good at all.
+        let mut rs = swept();
+        for r in &mut rs {
+            r.status = PointStatus::Damaged;
+        }
+        let e = choose_failover(&rs, &[], "cat").unwrap_err().to_string();
+        assert!(
+            e.contains("the catalog cat has no good recovery point"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn failover_with_a_selection_takes_each_api_from_its_newest_point() {
+        let sel = |names: &[&str]| names.iter().map(|n| n.to_string()).collect::<Vec<_>>();
+        let c =
+            choose_failover(&swept(), &sel(&["orders", "users", "orders-http"]), "cat").unwrap();
+        assert_eq!(
+            jobs_of(&c),
+            [job("x", &["orders"]), job("e", &["users", "orders-http"])]
+        );
+        // `legacy` was selected: its last point, whatever the sweeps say.
+        let c = choose_failover(&swept(), &sel(&["legacy"]), "cat").unwrap();
+        assert_eq!(jobs_of(&c), [job("l", &["legacy"])]);
+        let e = choose_failover(&swept(), &sel(&["nope"]), "cat")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("no good recovery point holds the REST API 'nope'"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_census_is_the_newest_captures() {
+        let old = taken("e", "schedule", &[], (1, 10), Some((5, &["a", "b"])));
+        let fresh = taken("e", "schedule", &[], (20, 20), Some((15, &["a"])));
+        assert_eq!(merge(old.clone(), &fresh, false).census, fresh.census);
+        // An older capture, or one of some APIs only, leaves it.
+        let late = taken("e", "schedule", &[], (1, 30), Some((25, &["z"])));
+        assert_eq!(merge(late.clone(), &fresh, false).census, late.census);
+        let some = taken("e", "change:PutMethod", &[], (40, 40), None);
+        assert_eq!(merge(old.clone(), &some, false).census, old.census);
+        // Same content first taken of one API, then of the estate: it lists them now.
+        let plain = taken("e", "schedule", &[], (1, 10), None);
+        assert_eq!(merge(plain, &late, false).census, late.census);
     }
 
     #[test]

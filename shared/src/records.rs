@@ -59,6 +59,22 @@ pub struct PointRecord {
     /// is captured again). Empty: the point is complete.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub gaps: Vec<crate::model::Gap>,
+    /// A point of the source's whole estate (the sweep's `(estate)` point, any point taken with
+    /// `--select type:estate` or without a selection): the APIs the source held when its
+    /// capture began (the newest capture's). None: a point of some APIs only, or a record
+    /// written before census was kept. Automatic failover tells from it which APIs were gone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub census: Option<Census>,
+}
+
+/// Every API a source held when a capture of its whole estate began.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Census {
+    /// When the capture began (milliseconds since the epoch): the list was read after it.
+    pub at: i64,
+    /// Names of every REST, HTTP and WebSocket API of the source, sorted.
+    pub apis: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -149,12 +149,13 @@ pub fn states(jobs: &[JobRecord], points: &[PointRecord], now: i64) -> Vec<Stand
 
 /// What a standby sync of `point` restores: exactly what a failover would restore from it now,
 /// so that the failover into the standby finds it in place. `chosen` is the failover's choice
-/// (per point, the selected APIs it takes from that point, empty = the whole point: the
-/// recovery function's `points_for`). A point of one API holds the whole estate around it,
-/// mappings to APIs it does not hold included: restored whole, those cannot be made, and the
-/// failover would not restore them either. A point the failover would not take is not synced:
-/// the reason names what it takes instead (that point's own sync, or the next, brings the
-/// standby there).
+/// ([`crate::point::choose_failover`]: per point, the APIs it takes from that point, empty =
+/// the whole point). Without a selection that is the estate's point whole and every other API
+/// from its newest point; a point of one API is never taken whole (it holds the whole estate
+/// around it, mappings to APIs it does not hold included, which cannot be made). A point the
+/// failover would not take (an older one, an API's own point where the estate's holds the
+/// API newer, an API gone since) is not synced: the reason names what it takes instead (that
+/// point's own sync, or the next, brings the standby there).
 pub fn sync_scope(
     point: &str,
     chosen: &[(String, Vec<String>)],
@@ -367,6 +368,50 @@ pub(crate) mod tests {
         );
         let why = sync_scope(&c, &[(a.clone(), vec![])]).unwrap_err();
         assert!(why.contains("(it takes point aaaaaaaaaaaa)"), "{why}");
+    }
+
+    /// Without a selection the failover takes the estate's point whole and each other API from
+    /// its newest point: a sync of each of those restores that part, and any other point of
+    /// the sweep is skipped naming what the failover takes.
+    #[test]
+    fn with_no_selection_a_sync_restores_the_estate_whole_or_an_apis_own_point() {
+        let a = src("111111111111", "us-east-1");
+        let p = |id: char, trigger: &str, apis: &[&str], confirmed: i64| {
+            let mut r = point(&id.to_string().repeat(64), a.clone(), confirmed);
+            r.trigger = trigger.into();
+            r.apis = apis.iter().map(|s| s.to_string()).collect();
+            r
+        };
+        let mut estate = p('e', "schedule", &["orders", "users"], 30);
+        estate.census = Some(crate::records::Census {
+            at: 20,
+            apis: vec!["chat".into(), "orders".into(), "users".into()],
+        });
+        let records = vec![
+            p('x', "change:PutMethod", &["orders"], 50),
+            estate,
+            p('u', "schedule", &["users"], 27),
+            p('c', "schedule", &["chat"], 25),
+            p('o', "schedule", &["orders"], 22),
+            p('l', "schedule", &["legacy"], 5),
+        ];
+        let chosen = crate::point::choose_failover(&records, &[], "cat")
+            .unwrap()
+            .jobs;
+        let id = |c: char| c.to_string().repeat(64);
+        assert_eq!(sync_scope(&id('e'), &chosen), Ok(vec![]), "whole");
+        assert_eq!(
+            sync_scope(&id('x'), &chosen),
+            Ok(vec!["orders".to_string()])
+        );
+        assert_eq!(sync_scope(&id('c'), &chosen), Ok(vec!["chat".to_string()]));
+        for skipped in ['u', 'o', 'l'] {
+            let why = sync_scope(&id(skipped), &chosen).unwrap_err();
+            assert!(
+                why.contains("(it takes point eeeeeeeeeeee; point cccccccccccc for chat; point xxxxxxxxxxxx for orders)"),
+                "{skipped}: {why}"
+            );
+        }
     }
 
     #[test]

@@ -390,6 +390,7 @@ async fn write_point(
         trigger: "test".into(),
         retention_days: 1,
         closure: vec![],
+        census: None,
     };
     crate::point::write(store, catalog, &snap, &opts, &|_| {})
         .await

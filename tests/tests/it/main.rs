@@ -9,6 +9,7 @@ mod debounce;
 mod dns;
 mod drill;
 mod estate;
+mod failover;
 mod fast_restore;
 mod harness;
 mod lambdas;

@@ -549,68 +549,16 @@ async fn the_snapshot_function_asks_for_a_sync_of_the_point_it_wrote() {
 #[tokio::test]
 async fn a_standby_sync_of_a_point_of_one_api_holds_what_the_failover_restores() {
     let env = acquire().await;
-    let home = env.sdk(TARGET, Account::A).await;
-    aws_sdk_eventbridge::Client::new(&home)
-        .create_event_bus()
-        .name("apigw-dr")
-        .send()
-        .await
-        .unwrap();
-    let (dir, store, catalog) = tests::local_store().await;
-    let source = env.sdk(SOURCE, Account::A).await;
-    let e = fixtures::estate(&V1::new(&source), &V2::new(&source), tests::ACCOUNT_A)
-        .await
-        .unwrap();
-    let take = |select: Vec<String>, include: Vec<String>| {
-        let job = shared::pipeline::SnapshotJob {
-            select,
-            label: None,
-            trigger: "schedule".into(),
-            retention_days: 30,
-            include,
-            exclude: vec![],
-        };
-        let (source, store, catalog) = (&source, &store, &catalog);
-        Box::pin(async move {
-            Box::pin(shared::pipeline::snapshot(
-                source,
-                store,
-                catalog,
-                &tests::sealer(store),
-                &job,
-                &quiet,
-            ))
-            .await
-            .unwrap()
-            .report
-            .record
-            .id
-        })
-    };
-    let estate_point = take(vec![], vec!["type:estate".into()]).await;
+    let d = crate::failover::deployed(&env).await;
+    let (source, store, catalog, e) = (&d.source, &d.store, &d.catalog, &d.estate);
+    use crate::failover::{swept, take};
+    let estate_point = take(source, store, catalog, swept(shared::events::ESTATE)).await;
     // The API changes, and its own point is the newest.
-    add_resource(&V1::new(&source), "orders", "newer").await;
-    let orders_point = take(vec![e.rest.api_id.clone()], vec![]).await;
+    add_resource(&V1::new(source), "orders", "newer").await;
+    let orders_point = take(source, store, catalog, swept(&e.rest.api_id)).await;
     assert_ne!(estate_point, orders_point);
 
-    let url = format!("file://{}", dir.path().display());
-    let vars = [
-        ("APIGW_DR_STORE", url.clone()),
-        ("APIGW_DR_CATALOG", format!("{url}/catalog")),
-        ("APIGW_DR_EVENT_BUS", "apigw-dr".to_string()),
-        ("APIGW_DR_ALARM_NAME", "orders-api-5xx".to_string()),
-        ("APIGW_DR_RECOVERY_ROLE_ARN", tests::role_arn(Account::B)),
-        ("APIGW_DR_SELECT", "orders".to_string()),
-        ("APIGW_DR_SWITCH_DNS", "false".to_string()),
-        ("APIGW_DR_MAPPING", crate::restore_estate::mapping()),
-    ];
-    let cfg = shared::config::FunctionConfig::from_lookup(|k| {
-        vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone())
-    })
-    .unwrap();
-    let f = shared::pipeline::RecoveryFunction::new(cfg, &home)
-        .await
-        .unwrap();
+    let f = d.recovery(Some("orders")).await;
     // The estate's point is not what the failover takes for `orders` now: no sync, no job.
     let out = Box::pin(f.handle(sync_event("s0", &estate_point), None))
         .await
@@ -628,7 +576,7 @@ async fn a_standby_sync_of_a_point_of_one_api_holds_what_the_failover_restores()
     let out = Box::pin(f.handle(sync_event("s1", &orders_point), None))
         .await
         .unwrap();
-    let job = shared::jobs::find(&catalog, out["jobs"][0]["job"].as_str().unwrap_or("latest"))
+    let job = shared::jobs::find(catalog, out["jobs"][0]["job"].as_str().unwrap_or("latest"))
         .await
         .unwrap();
     let report = serde_json::to_value(&job.report).unwrap();
@@ -639,7 +587,7 @@ async fn a_standby_sync_of_a_point_of_one_api_holds_what_the_failover_restores()
 
     // The alarm's failover goes into the standby, from the same point: nothing written.
     let out = failover_into_the_standby_writes_nothing(&env, &f).await;
-    let failover = shared::jobs::find(&catalog, out["jobs"][0]["job"].as_str().unwrap())
+    let failover = shared::jobs::find(catalog, out["jobs"][0]["job"].as_str().unwrap())
         .await
         .unwrap();
     assert_eq!(failover.request.point, orders_point);
