@@ -16,8 +16,9 @@ For each function it prints the operations seen and the verdict, and exits 1 whe
 The source side: every API Gateway call to the source Region (read directly in the local run,
 as in a one-account deployment) must be allowed by source.yaml's ReaderRole, and every API
 Gateway and Lambda call the recovery function made to restore must be allowed by its
-RestoreRole (a restore in place makes the same calls in the source Region; the DNS switch is
-the failover's, on the recovery side), which must allow no API Gateway write it never made.
+RestoreRole (a restore in place or a failback makes the same calls in the source Region,
+and a failback switches DNS back as the failover switched it), which must allow no API
+Gateway or Route 53 write it never made.
 
 Operation -> IAM action (`action_of`):
   - JSON protocols: X-Amz-Target `Prefix.Operation` -> `SERVICE:Operation` (SERVICE = the
@@ -448,8 +449,11 @@ def check(calls, kms_key="KMS_KEY", template_path=ROOT / "infra/template.yaml", 
                 missing.append(f"{action} on {resource}")
             if c["service"] == "apigateway" and c["region"] == source_region and account == HOME_ACCOUNT:
                 source_reads.append((fn, c, action, resource))
-            if fn == "recovery" and c["service"] in ("apigateway", "lambda") and c["region"] != source_region:
-                restore_calls.append((c, action, resource, account))
+            # Route 53 is global: its calls count whatever Region signed them.
+            if fn == "recovery" and (
+                c["service"] == "route53" or (c["service"] in ("apigateway", "lambda") and c["region"] != source_region)
+            ):
+                restore_calls.append((c, action, resource, account, ctx))
         excess = [(a, sid) for a, sid in allowed_writes(own_stmts) if a not in seen and a not in NOT_YET_RECORDED]
         pending = sorted({a for a, _ in allowed_writes(own_stmts) if a not in seen and a in NOT_YET_RECORDED})
         wild = wildcard_problems(tpl_text, own_stmts)
@@ -487,11 +491,11 @@ def check_source(src, text, source_reads, restore_calls, source_region):
     problems += report_role("source ReaderRole", len(source_reads), missing, [], wildcard_problems(text, stmts))
     # RestoreRole: the restore's calls, as made in the source Region and account.
     seen, missing = set(), set()
-    for c, action, resource, account in restore_calls:
+    for c, action, resource, account, ctx in restore_calls:
         seen.add(action)
         here = resource.replace(f":{c['region']}:", f":{source_region}:").replace(f":{account}:", f":{HOME_ACCOUNT}:")
         stmts = statements(src, "RestoreRole", reader)
-        if not allowing(stmts, action, here, {}):
+        if not allowing(stmts, action, here, ctx):
             missing.add(f"{action} on {here}")
     stmts = statements(src, "RestoreRole", reader)
     excess = [(a, sid) for a, sid in allowed_writes(stmts) if a not in seen and a not in NOT_YET_RECORDED]

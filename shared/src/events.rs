@@ -494,7 +494,8 @@ pub enum TargetSpec {
 }
 
 /// A direct request to the recovery function: `{"point": "latest", "target": "us-west-2",
-/// "dry_run": true}` (every field optional: the function's configuration fills the rest).
+/// "dry_run": true}` (every field optional: the function's configuration fills the rest), or a
+/// failback: `{"failback": true, "target": {"region": "us-east-1", "roleArn": "..."}}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RecoveryRequest {
@@ -507,6 +508,10 @@ pub struct RecoveryRequest {
     /// REST API names to restore (default: the configured selection).
     #[serde(default)]
     pub apis: Vec<String>,
+    /// The way home ([`crate::failback`]): `point` (default: the newest point taken in the last
+    /// failover's target) restored in place into `target`, the source, the mapping inverted.
+    #[serde(default)]
+    pub failback: bool,
 }
 
 /// What an event given to the recovery function means.
@@ -771,10 +776,11 @@ mod recovery_tests {
                 target: Some(TargetSpec::Region("us-west-2".into())),
                 dry_run: true,
                 apis: vec![],
+                failback: false,
             })
         );
         let r = classify_recovery(
-            &json!({"target": {"region": "eu-west-1", "roleArn": "arn:aws:iam::1:role/r"}}),
+            &json!({"target": {"region": "eu-west-1", "roleArn": "arn:aws:iam::1:role/r"}, "failback": true}),
             None,
         )
         .unwrap();
@@ -782,6 +788,7 @@ mod recovery_tests {
             r,
             Recovery::Request(RecoveryRequest {
                 target: Some(TargetSpec::Full { .. }),
+                failback: true,
                 ..
             })
         ));

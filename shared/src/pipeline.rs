@@ -660,17 +660,37 @@ impl RecoveryFunction {
                         Some((region.clone(), role_arn.clone()))
                     }
                 };
+                if req.failback && target.as_ref().is_none_or(|(r, _)| r.is_none()) {
+                    return Err(Error::Invalid(
+                        "a failback names the source it goes back to: add \"target\": {\"region\": \"SOURCE_REGION\", \"roleArn\": \"the source stack's RestoreRoleArn\"}"
+                            .into(),
+                    ));
+                }
                 // A named point is resolved by the request's validation.
                 let chosen = match &req.point {
                     Some(p) => vec![(p.clone(), req.apis.clone())],
+                    None if req.failback => vec![(
+                        crate::failback::last_recovery_point(&self.catalog).await?,
+                        req.apis.clone(),
+                    )],
                     None => self.points_for(&req.apis).await?,
                 };
-                let jobs: Vec<JobRecord> = chosen
-                    .into_iter()
-                    .map(|(point, apis)| {
-                        JobRecord::new(self.request(point, apis, target.clone()), "request")
-                    })
-                    .collect();
+                let mut jobs: Vec<JobRecord> = vec![];
+                for (point, apis) in chosen {
+                    let mut request = self.request(point, apis, target.clone());
+                    if req.failback {
+                        // Home is the source: the role is the request's (the source stack's
+                        // RestoreRoleArn), never the recovery target's.
+                        request.failback = true;
+                        request.to_role_arn = target.as_ref().and_then(|(_, r)| r.clone());
+                    }
+                    // A mapping that cannot be inverted is refused before anything is read.
+                    if req.failback {
+                        crate::failback::failback_mapping(&request)
+                            .map_err(|e| crate::jobs::name_mapping(e, "APIGW_DR_MAPPING"))?;
+                    }
+                    jobs.push(JobRecord::new(request, "request"));
+                }
                 if req.dry_run {
                     let mut plans = vec![];
                     for job in &jobs {
@@ -678,6 +698,7 @@ impl RecoveryFunction {
                         let target_sdk = self.target_sdk(&valid.request).await?;
                         let prepared =
                             Box::pin(jobs::prepare(&self.store, &self.catalog, valid)).await?;
+                        let prepared = jobs::failback_prepared(&job.request, prepared)?;
                         let plan = Box::pin(jobs::plan_prepared(&prepared, &target_sdk)).await?;
                         let mut plan = plan;
                         crate::standby::note_standby_in(&self.catalog, &mut plan).await?;

@@ -71,17 +71,6 @@ async fn recovery_function(home: &aws_config::SdkConfig, sink: MetricSink) -> Re
         .with_metrics(sink)
 }
 
-/// [`deployed`]'s store and catalog, as the operator's commands open them.
-async fn opened(home: &aws_config::SdkConfig) -> (shared::store::Store, shared::catalog::Catalog) {
-    shared::location::open(
-        "s3://dr-points/p",
-        Some("dynamodb://dr-catalog"),
-        Some(home),
-    )
-    .await
-    .unwrap()
-}
-
 /// A rule on the bus that sends our events of `detail_type` to a new SQS queue `name` (the
 /// test reads it where the stack has a function or a topic); the queue's URL.
 pub(crate) async fn route_to_queue(
@@ -180,7 +169,7 @@ async fn a_snapshot_publishes_its_point_age_and_a_failed_one_its_failure() {
     assert_eq!(ages[0]["point"], point.as_str());
     let published = ages[0]["NewestPointAgeSeconds"].as_f64().unwrap();
     assert!(published >= 1.5, "{published}");
-    let (_, catalog) = opened(&home).await;
+    let (_, catalog) = crate::recovery::stack(&home).await;
     let listed =
         shared::metrics::newest_by_source(&catalog.list().await.unwrap(), shared::time::now_ms());
     let listed = listed.iter().find(|a| a.source.short() == source).unwrap();
@@ -265,7 +254,7 @@ async fn the_scheduled_check_publishes_the_problems_the_check_finds() {
     let published = lines[0]["ReadinessProblems"].as_f64().unwrap();
     assert_eq!(Some(published), checks[0]["problems"].as_f64());
     // What `apigw-dr check` finds for the same point and target.
-    let (store, catalog) = opened(&home).await;
+    let (store, catalog) = crate::recovery::stack(&home).await;
     let request = shared::jobs::JobRequest {
         point: checks[0]["point"].as_str().unwrap().to_string(),
         to_region: Some("us-west-2".into()),
@@ -335,7 +324,7 @@ async fn the_standby_lag_is_what_status_standby_says() {
     assert_eq!(lag.len(), 1, "{:?}", kept.lock().unwrap());
     assert_eq!(lag[0]["StandbyBehindPoints"], 1.0);
     // What `apigw-dr status --standby` prints from the catalog.
-    let (_, catalog) = opened(&home).await;
+    let (_, catalog) = crate::recovery::stack(&home).await;
     let states = shared::standby::status(&catalog).await.unwrap();
     assert_eq!(states.len(), 1);
     assert_eq!(states[0].target.short(), target);

@@ -26,13 +26,7 @@ pub(crate) async fn deployed(env: &Env) -> (aws_config::SdkConfig, String) {
     fixtures::sample_rest_api(&aws_sdk_apigateway::Client::new(&source), "orders")
         .await
         .unwrap();
-    let (store, catalog) = shared::location::open(
-        "s3://dr-points/p",
-        Some("dynamodb://dr-catalog"),
-        Some(&home),
-    )
-    .await
-    .unwrap();
+    let (store, catalog) = stack(&home).await;
     let job = SnapshotJob {
         select: vec![],
         label: None,
@@ -52,6 +46,19 @@ pub(crate) async fn deployed(env: &Env) -> (aws_config::SdkConfig, String) {
     .await
     .unwrap();
     (home, queue)
+}
+
+/// [`deployed`]'s store and catalog, as the operator's commands open them.
+pub(crate) async fn stack(
+    home: &aws_config::SdkConfig,
+) -> (shared::store::Store, shared::catalog::Catalog) {
+    shared::location::open(
+        "s3://dr-points/p",
+        Some("dynamodb://dr-catalog"),
+        Some(home),
+    )
+    .await
+    .unwrap()
 }
 
 pub(crate) fn config() -> FunctionConfig {
@@ -233,4 +240,74 @@ async fn a_job_out_of_time_continues_in_the_next_invocation() {
     assert_eq!(done["jobs"][0]["job"], job.as_str());
     assert_eq!(done["jobs"][0]["phase"], "Succeeded", "{done:#}");
     assert_eq!(target_apis(&env).await.len(), 1);
+}
+
+/// The way home from the deployed function: a direct failback request restores the newest
+/// point of the recovery side in place into the source it names (dry run first), and one that
+/// names no source is refused before anything is written.
+#[tokio::test]
+async fn a_failback_request_brings_the_incident_s_changes_home_in_place() {
+    let env = acquire().await;
+    let (home, _) = deployed(&env).await;
+    let f = RecoveryFunction::new(config(), &home).await.unwrap();
+    let e = f.handle(json!({"failback": true}), None).await.unwrap_err();
+    assert!(e.to_string().contains("a failback names the source"), "{e}");
+    assert!(jobs(&home).await.is_empty());
+    let out = f
+        .handle(event("alarm-state-change.json", ""), None)
+        .await
+        .unwrap();
+    assert_eq!(out["jobs"][0]["phase"], "Succeeded", "{out:#}");
+
+    // During the incident the recovery side changes; a point of it is taken there.
+    let target = env.sdk(HOME, Account::B).await;
+    crate::standby::add_resource(
+        &aws_sdk_apigateway::Client::new(&target),
+        "orders",
+        "during-incident",
+    )
+    .await;
+    let (store, catalog) = stack(&home).await;
+    Box::pin(tests::take_point(&target, &store, &catalog, &[])).await;
+
+    let source = aws_sdk_apigateway::Client::new(&env.sdk(SOURCE, Account::A).await);
+    let before = source.get_rest_apis().send().await.unwrap();
+    let orders = before.items()[0].id().unwrap().to_string();
+    let plan = f
+        .handle(
+            json!({"failback": true, "target": SOURCE, "dry_run": true}),
+            None,
+        )
+        .await
+        .unwrap();
+    let api = &plan["plans"][0]["apis"][0];
+    assert_eq!(api["action"], "update", "{plan:#}");
+    assert_eq!(api["targetId"], orders.as_str(), "in place: {plan:#}");
+    let steps: Vec<(&str, &str)> = api["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["kind"].as_str().unwrap(), s["key"].as_str().unwrap()))
+        .collect();
+    assert_eq!(steps, [("Resource", "/during-incident")], "{plan:#}");
+    assert_eq!(jobs(&home).await.len(), 1, "a dry run writes no job");
+
+    let out = f
+        .handle(json!({"failback": true, "target": SOURCE}), None)
+        .await
+        .unwrap();
+    assert_eq!(out["jobs"][0]["phase"], "Succeeded", "{out:#}");
+    let after = source.get_rest_apis().send().await.unwrap();
+    assert_eq!(after.items().len(), 1, "no API added to the source");
+    assert!(
+        crate::standby::paths(&source, &orders)
+            .await
+            .contains(&"/during-incident".to_string()),
+        "the incident's change is home"
+    );
+    let recorded = jobs(&home).await;
+    assert!(
+        recorded.iter().any(|j| j["request"]["failback"] == true),
+        "{recorded:#?}"
+    );
 }
