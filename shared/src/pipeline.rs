@@ -78,6 +78,22 @@ pub async fn snapshot(
     job: &SnapshotJob,
     progress: &(dyn Fn(String) + Send + Sync),
 ) -> Result<SnapshotOutcome> {
+    // The capture's state machine is large (every API's and the estate's reads): it lives on
+    // the heap, so that no caller's stack holds it (a test thread's is 2 MiB).
+    Box::pin(snapshot_boxed(
+        source, store, catalog, sealer, job, progress,
+    ))
+    .await
+}
+
+async fn snapshot_boxed(
+    source: &SdkConfig,
+    store: &Store,
+    catalog: &Catalog,
+    sealer: &Sealer,
+    job: &SnapshotJob,
+    progress: &(dyn Fn(String) + Send + Sync),
+) -> Result<SnapshotOutcome> {
     if let Some(l) = &job.label {
         point::check_label(l)?;
     }
