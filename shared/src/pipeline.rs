@@ -781,7 +781,9 @@ impl RecoveryFunction {
         deadline: Option<std::time::Instant>,
     ) -> Result<Value> {
         let point = crate::point::resolve(&self.catalog, &point).await?.id;
-        let chosen = self.points_for(&[]).await?;
+        // One read of the points and jobs serves the choice and the standby's state.
+        let records = self.catalog.list().await?;
+        let chosen = self.points_among(&records, &[])?;
         let apis = match crate::standby::sync_scope(&point, &chosen) {
             Ok(apis) => apis,
             Err(why) => {
@@ -791,7 +793,8 @@ impl RecoveryFunction {
         };
         let mut request = self.request(point, apis, None);
         request.standby = true;
-        let held = crate::standby::status(&self.catalog).await?;
+        let jobs = self.catalog.list_jobs().await?;
+        let held = crate::standby::states(&jobs, &records, crate::time::now_ms());
         if let Some(s) = held.iter().find(|s| {
             s.point == request.point && Some(&s.target.region) == request.to_region.as_ref()
         }) {
@@ -978,12 +981,21 @@ impl RecoveryFunction {
     /// API still there from its newest good point. Jobs run in this order.
     async fn points_for(&self, apis: &[String]) -> Result<Vec<(String, Vec<String>)>> {
         let records = self.catalog.list().await?;
+        self.points_among(&records, apis)
+    }
+
+    /// [`Self::points_for`] among `records` (the catalog's, newest first).
+    fn points_among(
+        &self,
+        records: &[crate::records::PointRecord],
+        apis: &[String],
+    ) -> Result<Vec<(String, Vec<String>)>> {
         let selection: &[String] = if apis.is_empty() {
             &self.cfg.select
         } else {
             apis
         };
-        let chosen = crate::point::choose_failover(&records, selection, &self.catalog.url())?;
+        let chosen = crate::point::choose_failover(records, selection, &self.catalog.url())?;
         for note in &chosen.notes {
             tracing::info!("{note}");
         }

@@ -369,8 +369,8 @@ pub struct FailoverChoice {
 /// ([`choose_for_failover`] among the points that hold it), grouped by point.
 ///
 /// Without one, the whole source as the catalog knows it (the source of the newest good
-/// point). The newest point of its estate (a point with a [`Census`]) says which APIs the source
-/// held when that capture began; an API neither listed there nor held by a point confirmed
+/// point). The estate's point it takes (a point with a [`Census`]: the newest complete one, by
+/// [`choose_for_failover`]) says which APIs the source held when that capture began; an API neither listed there nor held by a point confirmed
 /// since was gone, and is left out. Every other API is taken from its newest good point,
 /// grouped as with a selection; the estate from the estate's point ([`choose_for_failover`]
 /// among the estate's points), whole: the estate, and the APIs its mappings and usage plans
@@ -411,11 +411,13 @@ pub fn choose_failover(
         .filter(|r| r.census.is_some())
         .collect();
     let swept = of_source.iter().any(|r| r.trigger == "schedule");
-    let (true, Some(census), Some((estate, why))) = (
-        swept,
-        estates.first().and_then(|r| r.census.as_ref()),
-        choose_for_failover(&estates),
-    ) else {
+    // The census is the estate point's that the failover takes: a newer capture that lacks
+    // something may have missed an API that was there.
+    let chosen = swept
+        .then(|| choose_for_failover(&estates))
+        .flatten()
+        .and_then(|(e, why)| Some((e, e.census.as_ref()?, why)));
+    let Some((estate, census, why)) = chosen else {
         if swept {
             out.notes.push(
                 "(all): no point of the estate lists the APIs the source held (recorded before \
@@ -979,6 +981,26 @@ mod tests {
         assert_eq!(
             jobs_of(&c),
             [job("e", &[]), job("c", &["chat"]), job("n", &["new"])]
+        );
+
+        // A newer capture of the estate that lacks something (here: `users`, whose capture
+        // failed) is not the census: the complete one the failover takes is.
+        let mut rs = swept();
+        let mut broken = taken(
+            "f",
+            "schedule",
+            &["orders", "orders-http"],
+            (240, 240),
+            Some((235, &["chat", "orders", "orders-http"])),
+        );
+        broken.gaps = gapped("f", 1).gaps;
+        rs.push(broken);
+        let c = choose_failover(&newest_first(rs), &[], "cat").unwrap();
+        assert_eq!(jobs_of(&c)[0], job("e", &[]), "{:#?}", c.notes);
+        assert!(
+            !c.notes.iter().any(|n| n.starts_with("users: left out")),
+            "{:#?}",
+            c.notes
         );
 
         // An API the census lists but no point holds is named, not invented.
